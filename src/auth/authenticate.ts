@@ -1,0 +1,97 @@
+import type { DomainCtx } from '../context.js';
+import { SystemErrors } from '../rest/errors.js';
+import type { Caller, MethodSpec } from '../rest/registry.js';
+import { parseScopes, scopeAllows } from './scopes.js';
+
+/** The credentials a request carries, as the transport found them. */
+export interface Credentials {
+  /** `/rest/{aplogin}/{ap}/…` or `?aplogin=&ap=` */
+  webhook: { login: string; code: string } | null;
+  /** `Authorization: Bearer`, else `auth`, else `access_token` */
+  token: string | null;
+  /** browser session: cookie plus the `sessid` CSRF parameter */
+  session: { id: string; sessid: string } | null;
+  /** the request arrived over TLS */
+  secure: boolean;
+}
+
+/**
+ * Resolves credentials to a caller, in the order of the real server (rest-core.md c.1–c.3).
+ * Each failure is the exact error a portal gives; nothing is cached, so a webhook added or
+ * removed by the CLI takes effect on the next call.
+ */
+export async function authenticate(ctx: DomainCtx, creds: Credentials, spec: MethodSpec): Promise<Caller> {
+  if (creds.webhook) return webhookCaller(ctx, creds.webhook, creds.secure, spec);
+  if (creds.token) return tokenCaller(ctx, creds.token, spec);
+  if (creds.session) return sessionCaller(ctx, creds.session);
+  throw SystemErrors.noAuthFound();
+}
+
+async function webhookCaller(
+  ctx: DomainCtx,
+  hook: { login: string; code: string },
+  secure: boolean,
+  spec: MethodSpec,
+): Promise<Caller> {
+  if (!secure && ctx.profile === 'cloud') throw SystemErrors.httpsRequired();
+  const userId = /^\d+$/.test(hook.login) ? Number(hook.login) : await userIdByLogin(ctx, hook.login);
+  const row = await ctx.db
+    .selectFrom('webhooks')
+    .selectAll()
+    .where('code', '=', hook.code)
+    .executeTakeFirst();
+  const now = ctx.clock.now();
+  if (!row || row.user_id !== userId || !row.active || (row.expires_at !== null && row.expires_at <= now)) {
+    throw SystemErrors.invalidCredentials();
+  }
+  const scopes = parseScopes(row.scope);
+  if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.webhookScope();
+  if (row.blocked) throw SystemErrors.overload();
+  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', userId).executeTakeFirst();
+  if (!user || !user.active) throw SystemErrors.authorizationError();
+  return { authType: 'webhook', userId, isAdmin: !!user.is_admin, scopes, clientId: null, webhookId: row.id, appId: null };
+}
+
+async function userIdByLogin(ctx: DomainCtx, login: string): Promise<number> {
+  const row = await ctx.db.selectFrom('users').select('id').where('login', '=', login).where('active', '=', 1).executeTakeFirst();
+  return row?.id ?? -1;
+}
+
+async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Promise<Caller> {
+  const row = await ctx.db
+    .selectFrom('oauth_tokens')
+    .innerJoin('apps', 'apps.id', 'oauth_tokens.app_id')
+    .select([
+      'oauth_tokens.user_id',
+      'oauth_tokens.scope',
+      'oauth_tokens.expires_at',
+      'oauth_tokens.revoked',
+      'apps.client_id',
+      'apps.id as app_row_id',
+      'apps.installed',
+      'apps.active',
+      'apps.blocked',
+    ])
+    .where('oauth_tokens.token', '=', token)
+    .where('oauth_tokens.kind', '=', 'access')
+    .executeTakeFirst();
+  if (!row || row.revoked) throw SystemErrors.invalidToken();
+  if (!row.active || !row.installed) throw SystemErrors.applicationNotFound();
+  if (row.expires_at <= ctx.clock.now()) throw SystemErrors.expiredToken();
+  const scopes = parseScopes(row.scope);
+  if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.tokenScope();
+  if (row.blocked) throw SystemErrors.overload();
+  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst();
+  if (!user || !user.active) throw SystemErrors.authorizationError();
+  return { authType: 'oauth', userId: row.user_id, isAdmin: !!user.is_admin, scopes, clientId: row.client_id, webhookId: null, appId: row.app_row_id };
+}
+
+async function sessionCaller(ctx: DomainCtx, session: { id: string; sessid: string }): Promise<Caller> {
+  const row = await ctx.db.selectFrom('ui_sessions').selectAll().where('id', '=', session.id).executeTakeFirst();
+  // Without a matching sessid the portal does not treat the request as authorised at all.
+  if (!row || row.sessid !== session.sessid || row.expires_at <= ctx.clock.now()) throw SystemErrors.noAuthFound();
+  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst();
+  if (!user || !user.active) throw SystemErrors.authorizationError();
+  // A logged-in user's browser session is not limited by scopes.
+  return { authType: 'session', userId: row.user_id, isAdmin: !!user.is_admin, scopes: [], clientId: null, webhookId: null, appId: null };
+}

@@ -1,0 +1,25 @@
+/** Every scope code a portal knows (rest-core.md (i)); `scope full=true` returns this list. */
+export const ALL_SCOPES: readonly string[] = [
+  'ai_admin', 'biconnector', 'bizproc', 'booking', 'calendar', 'call', 'cashbox', 'catalog', 'contact_center',
+  'crm', 'documentgenerator', 'delivery', 'department', 'disk', 'entity', 'humanresources',
+  'humanresources.hcmlink', 'im', 'im.import', 'imbot', 'imconnector', 'imopenlines', 'intranet', 'landing',
+  'landing_cloud', 'lists', 'log', 'mailservice', 'main', 'messageservice', 'mobile', 'pay_system', 'placement',
+  'pull', 'rest', 'rpa', 'sale', 'salescenter', 'sign.b2e', 'sonet_group', 'socialnetwork', 'task', 'telephony',
+  'timeman', 'user', 'user_brief', 'user_basic', 'user.userfield', 'userfieldconfig', 'userconsent', 'vote',
+];
+
+/** Scopes this server implements methods for; the default for new webhooks and the admin webhook. */
+export const SERVED_SCOPES: readonly string[] = ['imbot', 'im', 'user'];
+
+export const GLOBAL_SCOPE = '_global';
+
+/** Parses a comma/space separated scope list, dropping blanks and duplicates. */
+export function parseScopes(list: string): string[] {
+  return [...new Set(list.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean))];
+}
+
+/** Does a credential with `granted` scopes reach a method of `scope` (or one of its alternatives)? */
+export function scopeAllows(granted: readonly string[], scope: string, alt: readonly string[] = []): boolean {
+  if (scope === GLOBAL_SCOPE) return true;
+  return granted.includes(scope) || alt.some((s) => granted.includes(s));
+}

@@ -1,0 +1,193 @@
+import type { Selectable } from 'kysely';
+import type { DomainCtx } from '../context.js';
+import type { Db } from '../store/db.js';
+import type { BotsTable } from '../store/schema.js';
+import { createUser, fullName } from '../im/users.js';
+import { deleteChats } from '../im/chats.js';
+import { randomCode } from '../util/random.js';
+import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
+import type { BotOwner } from './owner.js';
+
+export type BotRow = Selectable<BotsTable>;
+
+/** A bot lifecycle step the domain refuses; the API layer turns it into its own error. */
+export class BotError extends Error {
+  constructor(readonly reason: 'code_taken' | 'invalid_fields' | 'not_found') {
+    super(reason);
+  }
+}
+
+export const REGISTRABLE_TYPES = ['O', 'B', 'H', 'S'];
+/** Localised default work position of a bot user (BOT_DEFAULT_WORK_POSITION). */
+export const DEFAULT_WORK_POSITION = 'Chat bot';
+
+export interface BotProperties {
+  NAME?: string;
+  LAST_NAME?: string;
+  COLOR?: string;
+  EMAIL?: string;
+  PERSONAL_BIRTHDAY?: string;
+  WORK_POSITION?: string;
+  PERSONAL_WWW?: string;
+  PERSONAL_GENDER?: string;
+}
+
+export interface NewBot {
+  code: string;
+  type: string;
+  openline: 'Y' | 'N';
+  properties: BotProperties;
+  /** validated handler URLs (CLIENT_ID already appended for webhook owners) */
+  handlers: Partial<Record<BotEventField, string>>;
+}
+
+export function getBot(db: Db, botId: number): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+}
+
+/** The bot an app's message and chat calls act as when they omit BOT_ID: its first one. */
+export function firstBotOf(db: Db, appId: string): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('app_id', '=', appId).orderBy('bot_id').limit(1).executeTakeFirst();
+}
+
+async function bindHandlers(ctx: DomainCtx, owner: BotOwner, handlers: NewBot['handlers']): Promise<void> {
+  for (const [field, url] of Object.entries(handlers) as [BotEventField, string][]) {
+    if (url) await bindAppEvent(ctx, owner, BOT_EVENT_FIELDS[field], url);
+  }
+}
+
+const BIRTHDAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Registers a bot: a portal user with EXTERNAL_AUTH_ID "bot" plus the bot row, then the owner's
+ * event bindings. Re-registering a CODE the same app already has returns that bot (and rebinds the
+ * handlers); a CODE owned by another app is refused (imbot-v1.md §7 row 4, the safe side).
+ */
+export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot): Promise<{ botId: number; existed: boolean }> {
+  const existing = await ctx.db
+    .selectFrom('bots')
+    .select(['bot_id', 'app_id'])
+    .where('module_id', '=', 'rest')
+    .where('code', '=', bot.code)
+    .executeTakeFirst();
+  if (existing) {
+    if (existing.app_id !== owner.appId) throw new BotError('code_taken');
+    await bindHandlers(ctx, owner, bot.handlers);
+    return { botId: existing.bot_id, existed: true };
+  }
+  const p = bot.properties;
+  if (bot.code.length > 50 || owner.appId.length > 128) throw new BotError('invalid_fields');
+  if (p.PERSONAL_BIRTHDAY && !BIRTHDAY.test(p.PERSONAL_BIRTHDAY)) throw new BotError('invalid_fields');
+  const login = `bot_${`rest_${bot.code}`.slice(0, 40)}_${randomCode(5)}`.slice(0, 50);
+  const botId = await createUser(ctx.db, ctx.clock, {
+    login,
+    name: p.NAME ?? '',
+    lastName: p.LAST_NAME ?? '',
+    email: p.EMAIL ?? '',
+    externalAuthId: 'bot',
+    userType: 'bot',
+    workPosition: p.WORK_POSITION?.trim() || DEFAULT_WORK_POSITION,
+    gender: p.PERSONAL_GENDER ?? '',
+    birthday: p.PERSONAL_BIRTHDAY ?? '',
+    www: p.PERSONAL_WWW ?? '',
+    color: p.COLOR ?? '',
+    departments: [],
+  });
+  await ctx.db
+    .insertInto('bots')
+    .values({
+      bot_id: botId,
+      code: bot.code,
+      module_id: 'rest',
+      type: bot.type,
+      openline: bot.type === 'O' ? 'Y' : bot.openline,
+      app_id: owner.appId,
+      api_version: 1,
+      event_mode: 'WEBHOOK',
+      created_at: ctx.clock.now(),
+    })
+    .execute();
+  await bindHandlers(ctx, owner, bot.handlers);
+  return { botId, existed: false };
+}
+
+/**
+ * Unregisters a bot (imbot-v1.md §2.2.2, with §7 row 22's choice): its private and system chats
+ * are deleted with all their messages; it leaves group chats, whose messages (its own included)
+ * stay; its commands and its user go. The app's event bindings stay ("sticky", removed only
+ * when the app is uninstalled). Every query is keyed by the bot, so the cost does not grow with
+ * the rest of the portal.
+ */
+export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
+  const db = ctx.db;
+  await db.deleteFrom('bots').where('bot_id', '=', botId).execute();
+  const chats = await db
+    .selectFrom('chat_members')
+    .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
+    .select(['chats.id', 'chats.type'])
+    .where('chat_members.user_id', '=', botId)
+    .execute();
+  await deleteChats(
+    db,
+    chats.filter((c) => c.type === 'P' || c.type === 'S').map((c) => c.id),
+  );
+  await db.deleteFrom('chat_members').where('user_id', '=', botId).execute();
+  const commandIds = (await db.selectFrom('commands').select('id').where('bot_id', '=', botId).execute()).map((c) => c.id);
+  if (commandIds.length) {
+    await db.deleteFrom('command_langs').where('command_id', 'in', commandIds).execute();
+    await db.deleteFrom('commands').where('id', 'in', commandIds).execute();
+  }
+  await db.deleteFrom('users').where('id', '=', botId).execute();
+}
+
+export interface BotUpdate {
+  code?: string;
+  openline?: 'Y' | 'N';
+  properties: BotProperties;
+  handlers: Partial<Record<BotEventField, string>>;
+}
+
+/** Applies an imbot.update; handler changes rebind at app level (all the app's bots). */
+export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, u: BotUpdate): Promise<void> {
+  const botFields: { code?: string; openline?: string } = {};
+  if (u.code !== undefined) {
+    if (u.code.length > 50) throw new BotError('invalid_fields');
+    botFields.code = u.code;
+  }
+  if (u.openline !== undefined) botFields.openline = u.openline;
+  if (Object.keys(botFields).length) await ctx.db.updateTable('bots').set(botFields).where('bot_id', '=', botId).execute();
+
+  const p = u.properties;
+  if (p.PERSONAL_BIRTHDAY && !BIRTHDAY.test(p.PERSONAL_BIRTHDAY)) throw new BotError('invalid_fields');
+  const userFields: Record<string, string> = {};
+  if (p.NAME !== undefined && p.NAME.trim() !== '') userFields.name = p.NAME;
+  if (p.LAST_NAME !== undefined) userFields.last_name = p.LAST_NAME;
+  if (p.EMAIL !== undefined) userFields.email = p.EMAIL;
+  if (p.COLOR !== undefined) userFields.color = p.COLOR;
+  if (p.PERSONAL_BIRTHDAY !== undefined) userFields.personal_birthday = p.PERSONAL_BIRTHDAY;
+  if (p.PERSONAL_WWW !== undefined) userFields.personal_www = p.PERSONAL_WWW;
+  if (p.PERSONAL_GENDER !== undefined) userFields.personal_gender = p.PERSONAL_GENDER;
+  if (p.WORK_POSITION !== undefined) userFields.work_position = p.WORK_POSITION.trim() || DEFAULT_WORK_POSITION;
+  if (Object.keys(userFields).length) await ctx.db.updateTable('users').set(userFields).where('id', '=', botId).execute();
+
+  await bindHandlers(ctx, owner, u.handlers);
+}
+
+export interface BotListItem {
+  ID: number;
+  NAME: string;
+  CODE: string;
+  OPENLINE: string;
+}
+
+/** Every bot of the portal except network bots, whichever app owns it (imbot-v1.md §7 row 16). */
+export async function listBots(db: Db): Promise<BotListItem[]> {
+  const rows = await db
+    .selectFrom('bots')
+    .innerJoin('users', 'users.id', 'bots.bot_id')
+    .select(['bots.bot_id', 'bots.code', 'bots.openline', 'users.name', 'users.last_name'])
+    .where('bots.type', '!=', 'N')
+    .orderBy('bots.bot_id')
+    .execute();
+  return rows.map((r) => ({ ID: r.bot_id, NAME: fullName(r), CODE: r.code, OPENLINE: r.openline }));
+}

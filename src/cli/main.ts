@@ -1,0 +1,162 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { MovableClock } from '../clock.js';
+import type { Profile } from '../context.js';
+import { addWebhook, listWebhooks, removeWebhook, WebhookError } from '../auth/webhooks.js';
+import { SERVED_SCOPES } from '../auth/scopes.js';
+import { createUser, fullName, listUsers } from '../im/users.js';
+import { ensurePortal } from '../portal/bootstrap.js';
+import { startServer } from '../server/listen.js';
+import { openSqliteStore, type Store } from '../store/db.js';
+
+const DEFAULT_DATA = './.imbot';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function profile(value: string): Profile {
+  if (value !== 'dev' && value !== 'cloud') throw new InvalidArgumentError('profile is dev or cloud');
+  return value;
+}
+
+/** Opens the data dir's store directly; a running server sees the change on its next call. */
+async function withStore<T>(dataDir: string, fn: (store: Store, clock: MovableClock) => Promise<T>): Promise<T> {
+  const store = await openSqliteStore(resolve(dataDir));
+  const clock = new MovableClock();
+  try {
+    await ensurePortal(store.db, clock);
+    return await fn(store, clock);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The base URL printed for webhooks: the one a server on this data dir prints, by default. */
+function portalBase(host: string, httpsPort: number): string {
+  return `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`;
+}
+
+export function buildCli(): Command {
+  const program = new Command('imbot-server')
+    .description('A self-hosted, Bitrix24-compatible chat-bot platform')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('serve the portal: HTTPS with a local CA and plain HTTP')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'HTTPS port', port, 24443)
+    .option('--http-port <port>', 'plain HTTP port', port, 24080)
+    .option('--profile <profile>', 'dev (lenient, default) or cloud (strict as the cloud)', profile, 'dev' as Profile)
+    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile }) => {
+      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile });
+      const lines = [
+        `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
+        `  portal (HTTPS): ${server.httpsUrl}/rest/`,
+        `  portal (HTTP):  ${server.httpUrl}/rest/`,
+        `  admin webhook:  ${server.adminWebhookUrl}`,
+        `  local CA:       ${server.caPath}`,
+        `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
+        `  control token:  ${resolve(o.data)}/control-token`,
+      ];
+      console.log(lines.join('\n'));
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  const webhook = program.command('webhook').description('incoming webhooks');
+  webhook
+    .command('add')
+    .description('create an incoming webhook and print its URL')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .requiredOption('--user <id>', 'user the webhook acts as', positiveInt)
+    .option('--scope <list>', 'comma-separated scopes', SERVED_SCOPES.join(','))
+    .option('--code <code>', 'the secret code (default: 16 random lower-case alphanumerics)')
+    .option('--title <title>', 'a note for yourself', '')
+    .option('--host <host>', 'host of the printed URL', '127.0.0.1')
+    .option('--port <port>', 'HTTPS port of the printed URL', port, 24443)
+    .action(async (o) => {
+      await withStore(o.data, async (store, clock) => {
+        const hook = await addWebhook(store.db, clock, { userId: o.user, scope: o.scope, code: o.code, title: o.title });
+        console.log(`${portalBase(o.host, o.port)}/rest/${hook.userId}/${hook.code}/`);
+      });
+    });
+  webhook
+    .command('list')
+    .description('list incoming webhooks')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .action(async (o) => {
+      await withStore(o.data, async (store) => {
+        for (const h of await listWebhooks(store.db)) {
+          console.log(`${h.id}\tuser ${h.userId}\t${h.code}\t${h.scope.join(',')}\t${h.title}`);
+        }
+      });
+    });
+  webhook
+    .command('remove')
+    .description('remove an incoming webhook by code or id')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .argument('<code-or-id>')
+    .action(async (codeOrId: string, o) => {
+      await withStore(o.data, async (store) => {
+        if (!(await removeWebhook(store.db, codeOrId))) throw new WebhookError(`no webhook ${codeOrId}`);
+        console.log(`removed ${codeOrId}`);
+      });
+    });
+
+  const user = program.command('user').description('portal users (people)');
+  user
+    .command('add')
+    .description('create a user and print its id')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .requiredOption('--name <name>', 'first name')
+    .option('--last-name <name>', 'last name', '')
+    .option('--email <email>', 'e-mail', '')
+    .option('--admin', 'make the user an administrator', false)
+    .action(async (o) => {
+      await withStore(o.data, async (store, clock) => {
+        const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin });
+        console.log(String(id));
+      });
+    });
+  user
+    .command('list')
+    .description('list users (bots included, marked)')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .action(async (o) => {
+      await withStore(o.data, async (store) => {
+        for (const u of await listUsers(store.db)) {
+          const kind = u.external_auth_id === 'bot' ? 'bot' : u.is_admin ? 'admin' : 'user';
+          console.log(`${u.id}\t${kind}\t${fullName(u)}`);
+        }
+      });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof WebhookError) {
+      console.error(`error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

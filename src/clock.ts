@@ -1,0 +1,51 @@
+/**
+ * The one source of domain time. Nothing else calls Date.now() for anything a user can observe
+ * (token expiry, edit windows, limits, `time` blocks), so tests and users can move time at will.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch, as the portal sees it. */
+  now(): number;
+}
+
+/** Wall-clock time shifted by an adjustable offset; `advance` moves the portal into the future. */
+export class MovableClock implements Clock {
+  private offsetMs = 0;
+  private frozenAt: number | null = null;
+
+  now(): number {
+    return this.frozenAt ?? Date.now() + this.offsetMs;
+  }
+
+  advance(ms: number): void {
+    if (this.frozenAt !== null) this.frozenAt += ms;
+    else this.offsetMs += ms;
+  }
+
+  /** Set the portal time to an absolute instant (keeps ticking unless frozen). */
+  set(ms: number): void {
+    if (this.frozenAt !== null) this.frozenAt = ms;
+    else this.offsetMs = ms - Date.now();
+  }
+
+  freeze(): void {
+    this.frozenAt = this.now();
+  }
+
+  unfreeze(): void {
+    if (this.frozenAt === null) return;
+    this.offsetMs = this.frozenAt - Date.now();
+    this.frozenAt = null;
+  }
+}
+
+/** PHP `date('c')`: `YYYY-MM-DDThh:mm:ss±hh:mm` in the server's time zone, seconds precision. */
+export function isoDate(ms: number): string {
+  const d = new Date(ms);
+  const offsetMin = -d.getTimezoneOffset();
+  const local = new Date(ms + offsetMin * 60_000);
+  const sign = offsetMin >= 0 ? '+' : '-';
+  const abs = Math.abs(offsetMin);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${local.toISOString().slice(0, 19)}${sign}${hh}:${mm}`;
+}

@@ -1,0 +1,24 @@
+import type { Clock } from './clock.js';
+import type { Db } from './store/db.js';
+
+/** `dev` is lenient where a laptop needs it; `cloud` reproduces the cloud's strictness. */
+export type Profile = 'dev' | 'cloud';
+
+/** What the portal says about itself in URLs, events and tokens. */
+export interface PortalInfo {
+  /** host[:port] clients reach the portal by, e.g. `127.0.0.1:24443` */
+  domain: string;
+  /** `https://{domain}` */
+  baseUrl: string;
+  memberId: string;
+  languageId: string;
+  license: string;
+}
+
+/** Everything domain code needs: the database (or the call's transaction), time, and settings. */
+export interface DomainCtx {
+  db: Db;
+  clock: Clock;
+  portal: PortalInfo;
+  profile: Profile;
+}

@@ -1,0 +1,28 @@
+/**
+ * Dialog ids (imbot-v1.md §6): `"42"` is the private chat with user 42 (relative to the acting
+ * user), `"chat7"` is chat 7, `"sg3"` the chat of workgroup 3. `crm…` passes the syntax check but
+ * resolves to nothing.
+ */
+export type DialogRef =
+  | { kind: 'user'; userId: number }
+  | { kind: 'chat'; chatId: number }
+  | { kind: 'sonet'; groupId: number }
+  | { kind: 'crm'; id: number };
+
+const DIALOG_ID = /^([0-9]+|(chat|sg|crm)[0-9]+)$/i;
+
+export function parseDialogId(value: unknown): DialogRef | null {
+  const s = typeof value === 'number' && Number.isInteger(value) ? String(value) : value;
+  if (typeof s !== 'string' || !DIALOG_ID.test(s)) return null;
+  const lower = s.toLowerCase();
+  if (/^\d+$/.test(lower)) return { kind: 'user', userId: Number(lower) };
+  if (lower.startsWith('chat')) return { kind: 'chat', chatId: Number(lower.slice(4)) };
+  if (lower.startsWith('sg')) return { kind: 'sonet', groupId: Number(lower.slice(2)) };
+  return { kind: 'crm', id: Number(lower.slice(3)) };
+}
+
+/** A chat as a dialog id from a given user's point of view. */
+export function dialogIdOf(chat: { id: number; type: string }, viewerId: number, otherUserId?: number): string {
+  if (chat.type === 'P' && otherUserId !== undefined) return String(otherUserId === viewerId ? viewerId : otherUserId);
+  return `chat${chat.id}`;
+}

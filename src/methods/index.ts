@@ -1,0 +1,13 @@
+import { MethodRegistry } from '../rest/registry.js';
+import { commonMethods } from './common/index.js';
+import { imChatMethods } from './im/chats.js';
+import { imMessageMethods } from './im/messages.js';
+import { botMethods } from './imbot/bots.js';
+import { imbotMessageMethods } from './imbot/messages.js';
+
+/** Every REST method this server answers. */
+export function buildRegistry(): MethodRegistry {
+  const registry = new MethodRegistry();
+  registry.add(...commonMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...imChatMethods);
+  return registry;
+}

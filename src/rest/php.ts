@@ -1,0 +1,165 @@
+/**
+ * PHP semantics the real server applies to every request and response, reproduced so that
+ * clients see exactly what a portal would do with their input.
+ */
+
+export type PhpValue = string | number | boolean | null | PhpValue[] | { [key: string]: PhpValue };
+export type PhpArray = { [key: string]: PhpValue };
+
+/**
+ * PHP `parse_str`: `a[b][c]=v`, `a[]=v` (append), top-level `.`/space in names become `_`,
+ * every scalar stays a string, later keys overwrite earlier ones. Hand-written because `qs`
+ * compacts sparse indices (`a[5]=x` → `["x"]`) and keeps dots, both unlike PHP.
+ */
+export function parseStr(input: string): PhpArray {
+  const root = new Map<string, unknown>();
+  if (!input) return {};
+  for (const pair of input.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const rawKey = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
+    const path = splitKey(rawKey);
+    if (path) assignPath(root, path, value);
+  }
+  return fromMap(root) as PhpArray;
+}
+
+function decodeComponent(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    // PHP's urldecode never fails: decode what is valid, keep the rest verbatim.
+    return plus.replace(/%[0-9a-fA-F]{2}/g, (m) => {
+      try {
+        return decodeURIComponent(m);
+      } catch {
+        return m;
+      }
+    });
+  }
+}
+
+/** Splits `a[b][]` into ['a', 'b', null]; null means "append". Returns null for an empty base. */
+function splitKey(key: string): (string | null)[] | null {
+  const open = key.indexOf('[');
+  let base = open < 0 ? key : key.slice(0, open);
+  const segments: (string | null)[] = [];
+  if (open >= 0) {
+    let rest = key.slice(open);
+    while (rest.startsWith('[')) {
+      const close = rest.indexOf(']');
+      if (close < 0) break;
+      const seg = rest.slice(1, close);
+      segments.push(seg === '' ? null : seg);
+      rest = rest.slice(close + 1);
+    }
+    if (segments.length === 0) base = key; // a lone '[' is part of the name
+  }
+  base = base.replace(/^ +/, '').replace(/[ .[]/g, '_');
+  if (base === '') return null;
+  return [base, ...segments];
+}
+
+function assignPath(root: Map<string, unknown>, path: (string | null)[], value: string): void {
+  let node = root;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const key = seg === null ? String(nextIndex(node)) : seg;
+    if (i === path.length - 1) {
+      node.set(key, value);
+      return;
+    }
+    let child = node.get(key);
+    if (!(child instanceof Map)) {
+      child = new Map<string, unknown>();
+      node.set(key, child);
+    }
+    node = child as Map<string, unknown>;
+  }
+}
+
+function nextIndex(node: Map<string, unknown>): number {
+  let max = -1;
+  for (const k of node.keys()) if (/^(0|-?[1-9][0-9]*)$/.test(k)) max = Math.max(max, Number(k));
+  return max + 1;
+}
+
+function fromMap(node: unknown): PhpValue {
+  if (!(node instanceof Map)) return node as PhpValue;
+  const keys = [...node.keys()];
+  if (keys.every((k, i) => k === String(i))) return keys.map((k) => fromMap(node.get(k)));
+  const out: PhpArray = {};
+  for (const k of keys) out[k] = fromMap(node.get(k));
+  return out;
+}
+
+/** PHP `intval`. */
+export function intval(v: unknown): number {
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string') {
+    const m = /^\s*([+-]?\d+)/.exec(v);
+    return m ? Number.parseInt(m[1], 10) : 0;
+  }
+  if (Array.isArray(v)) return v.length ? 1 : 0;
+  if (v && typeof v === 'object') return Object.keys(v).length ? 1 : 0;
+  return 0;
+}
+
+/** PHP `(bool)` cast: "" "0" 0 null false [] are false; note "false" and "N" are true. */
+export function phpBool(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '' || v === '0') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  return true;
+}
+
+/** PHP `empty()`. */
+export function phpEmpty(v: unknown): boolean {
+  return !phpBool(v);
+}
+
+/** A string parameter as PHP code would see it after `(string)` on a scalar; arrays give ''. */
+export function phpString(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (v === true) return '1';
+  return '';
+}
+
+export function isPhpArray(v: unknown): v is PhpArray | PhpValue[] {
+  return typeof v === 'object' && v !== null;
+}
+
+/** `array_change_key_case($params, CASE_UPPER)`: top level only, later duplicates win. */
+export function upperKeys(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) out[k.toUpperCase()] = v;
+  return out;
+}
+
+/** A PHP array keyed by ids: `[]` when empty (PHP never emits `{}`), an object otherwise. */
+export function assocOrEmpty<T>(entries: Iterable<[string | number, T]>): Record<string, T> | [] {
+  const out: Record<string, T> = {};
+  let any = false;
+  for (const [k, v] of entries) {
+    out[String(k)] = v;
+    any = true;
+  }
+  return any ? out : [];
+}
+
+/**
+ * `Bitrix\Main\Web\Json::encode`: JSON with `JSON_HEX_TAG|AMP|APOS|QUOT`, escaped slashes and
+ * non-ASCII as `\uXXXX`, which is what every portal response looks like on the wire.
+ */
+export function phpJson(value: unknown): string {
+  const json = JSON.stringify(value === undefined ? null : value);
+  return json.replace(/\\.|[/<>&'\u007f-\uffff]/g, (m) => {
+    if (m.length === 2) return m === '\\"' ? '\\u0022' : m;
+    if (m === '/') return '\\/';
+    return '\\u' + m.charCodeAt(0).toString(16).padStart(4, '0');
+  });
+}

@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import { authenticate, type Credentials } from '../auth/authenticate.js';
+import type { Clock } from '../clock.js';
+import type { DomainCtx, PortalInfo, Profile } from '../context.js';
+import type { Store } from '../store/db.js';
+import { RestError, SystemErrors } from './errors.js';
+import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
+import { intval } from './php.js';
+import { Paged, type MethodRegistry } from './registry.js';
+
+/** Everything a call needs, independent of HTTP. */
+export interface RestCore {
+  registry: MethodRegistry;
+  store: Store;
+  clock: Clock;
+  portal: PortalInfo;
+  profile: Profile;
+  faults: FaultPlan;
+}
+
+export interface CallInput {
+  method: string;
+  params: Record<string, unknown>;
+  credentials: Credentials;
+}
+
+export interface CallOutput {
+  result: unknown;
+  next: number | null;
+  total: number | null;
+  /** seconds spent inside the method itself (the `time.processing` value) */
+  processing: number;
+}
+
+/** Parameters the core consumes itself and never passes to a method (rest-core.md a.3). */
+const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connector', 'aplogin', 'ap'];
+
+/**
+ * One REST call: method lookup (unknown → 404 before any auth check), authentication, then the
+ * method. A write method runs in one transaction: all of it commits, or none of it does.
+ */
+export async function callMethod(core: RestCore, input: CallInput): Promise<CallOutput> {
+  const spec = core.registry.get(input.method);
+  if (!spec) throw SystemErrors.methodNotFound();
+  const base: DomainCtx = { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile };
+  const caller = await authenticate(base, input.credentials, spec);
+
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input.params)) if (!SERVICE_PARAMS.includes(k)) params[k] = v;
+  const start = input.params.start === undefined ? 0 : intval(input.params.start);
+
+  const t0 = performance.now();
+  let value: unknown;
+  try {
+    if (spec.write) {
+      const fail = core.faults.takeStoreFailure(spec.name);
+      value = await core.store.db.transaction().execute(async (trx) => {
+        const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
+        return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry });
+      });
+    } else {
+      value = await spec.handler({ method: spec.name, params, start, caller, ctx: base, registry: core.registry });
+    }
+  } catch (err) {
+    if (err instanceof StoreFailure) throw spec.onStoreFailure?.() ?? SystemErrors.internal();
+    throw err;
+  }
+  const processing = (performance.now() - t0) / 1000;
+  if (value instanceof Paged) return { result: value.items, next: value.next, total: value.total, processing };
+  return { result: value, next: null, total: null, processing };
+}
+
+export { RestError };

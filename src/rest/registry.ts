@@ -1,0 +1,83 @@
+import type { DomainCtx } from '../context.js';
+import type { RestError } from './errors.js';
+
+export type AuthType = 'webhook' | 'oauth' | 'session';
+
+/** Who is calling, resolved from the request's credentials. */
+export interface Caller {
+  authType: AuthType;
+  userId: number;
+  isAdmin: boolean;
+  /** scope codes granted to the webhook or token */
+  scopes: readonly string[];
+  /** OAuth application client_id; null for webhooks and sessions */
+  clientId: string | null;
+  /** the webhook's row id (`password_id` on a portal) */
+  webhookId: number | null;
+  /** the OAuth application's row id */
+  appId: number | null;
+}
+
+export interface MethodCall {
+  /** canonical (lower-case) method name */
+  method: string;
+  params: Record<string, unknown>;
+  /** `start` removed from the params and intval-ed; -1 means "no total count" */
+  start: number;
+  caller: Caller;
+  ctx: DomainCtx;
+  registry: MethodRegistry;
+}
+
+export type MethodHandler = (call: MethodCall) => unknown;
+
+export interface MethodSpec {
+  name: string;
+  /** REST scope code, or `_global` for methods every credential may call */
+  scope: string;
+  /** further scopes that also grant the method (`user_brief` for `user.current`, ...) */
+  altScopes?: readonly string[];
+  /** run inside one write transaction (everything a write method does commits or nothing does) */
+  write?: boolean;
+  /** allowed inside `batch` (default true) */
+  batch?: boolean;
+  /** what the method answers when the store fails under it (default: 500 INTERNAL_SERVER_ERROR) */
+  onStoreFailure?: () => RestError;
+  handler: MethodHandler;
+}
+
+/** A list page: `result` is the items, `next`/`total` go to the envelope's top level. */
+export class Paged {
+  constructor(
+    readonly items: unknown,
+    readonly total: number | null,
+    readonly next: number | null,
+  ) {}
+
+  /** Standard REST paging over a full count: 50 per page, `next` only when more remain. */
+  static of(items: unknown[], offset: number, total: number | null): Paged {
+    if (total === null) return new Paged(items, 0, null);
+    const end = offset + items.length;
+    return new Paged(items, total, end < total ? end : null);
+  }
+}
+
+export class MethodRegistry {
+  private readonly methods = new Map<string, MethodSpec>();
+
+  add(...specs: MethodSpec[]): void {
+    for (const spec of specs) {
+      const key = spec.name.toLowerCase();
+      if (this.methods.has(key)) throw new Error(`method ${spec.name} registered twice`);
+      this.methods.set(key, { ...spec, name: key });
+    }
+  }
+
+  get(name: string): MethodSpec | undefined {
+    return this.methods.get(name.toLowerCase());
+  }
+
+  all(): MethodSpec[] {
+    return [...this.methods.values()];
+  }
+}

@@ -1,0 +1,65 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { MovableClock } from '../clock.js';
+import type { RestCore } from '../rest/pipeline.js';
+import { phpJson } from '../rest/php.js';
+import { SystemErrors } from '../rest/errors.js';
+import { registerControlRoutes } from './control-route.js';
+import { restHandler, type ErrorLog } from './rest-route.js';
+
+/** Largest request body accepted (v2 file uploads are up to 100 MB of base64). */
+const BODY_LIMIT = 160 * 1024 * 1024;
+
+/** Headers every portal response carries (rest-core.md a.4); `authorization` added for browser clients. */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'origin, content-type, accept, authorization',
+  'x-content-type-options': 'nosniff',
+};
+
+export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+  });
+
+  // Bodies are parsed the PHP way inside the REST route; here every body is just bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.headers(CORS_HEADERS);
+    if (req.method === 'OPTIONS') return reply.code(200).send('');
+  });
+
+  const rest = restHandler(core, logError);
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', handler: rest });
+  app.route({ method: ['GET', 'POST'], url: '/rest', handler: rest });
+
+  registerControlRoutes(app, core, clock, controlToken);
+
+  app.get('/', async (_req, reply) =>
+    reply.header('content-type', 'application/json; charset=utf-8').send(
+      phpJson({ server: 'imbot-server', domain: core.portal.domain, rest: `${core.portal.baseUrl}/rest/` }),
+    ),
+  );
+
+  app.setNotFoundHandler((_req, reply) => {
+    reply.code(404).header('content-type', 'application/json; charset=utf-8').send(phpJson({ error: 'NOT_FOUND', error_description: 'Not found' }));
+  });
+
+  // Nothing but a JSON error ever reaches the wire: no stack traces, no HTML.
+  app.setErrorHandler((err: any, _req, reply) => {
+    const status = typeof err?.statusCode === 'number' ? err.statusCode : 500;
+    if (status === 413) {
+      return reply.code(413).header('content-type', 'application/json; charset=utf-8')
+        .send(phpJson({ error: 'REQUEST_TOO_LARGE', error_description: 'Request body is too large' }));
+    }
+    if (status >= 500) logError(err, 'http');
+    const e = SystemErrors.internal();
+    return reply.code(status >= 400 && status < 500 ? status : 500).header('content-type', 'application/json; charset=utf-8')
+      .send(phpJson(status >= 400 && status < 500 ? { error: 'INVALID_REQUEST', error_description: 'Malformed request' } : e.body()));
+  });
+
+  return app;
+}

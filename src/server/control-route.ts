@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { MovableClock } from '../clock.js';
+import type { RestCore } from '../rest/pipeline.js';
+import { phpJson } from '../rest/php.js';
+
+/**
+ * The emulator's own control surface, never mixed into /rest/: scripted faults, the movable
+ * clock, browser sessions. Every call needs the control token from `<data>/control-token`.
+ */
+export function registerControlRoutes(app: FastifyInstance, core: RestCore, clock: MovableClock, token: string): void {
+  const send = (reply: any, status: number, body: unknown) =>
+    reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
+  const json = (raw: unknown): Record<string, any> => {
+    if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
+    try {
+      const v = JSON.parse(raw.toString('utf8'));
+      return v && typeof v === 'object' ? v : {};
+    } catch {
+      return {};
+    }
+  };
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/__control')) return;
+    const given = req.headers['x-imbot-control-token'] ?? /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given !== token) return send(reply, 401, { error: 'CONTROL_TOKEN_REQUIRED', error_description: 'Send the token from <data>/control-token as X-Imbot-Control-Token' });
+  });
+
+  app.get('/__control/faults', async (_req, reply) => send(reply, 200, { faults: core.faults.list() }));
+  app.delete('/__control/faults', async (_req, reply) => {
+    core.faults.clear();
+    return send(reply, 200, { faults: [] });
+  });
+  app.post('/__control/faults', async (req, reply) => {
+    const b = json(req.body);
+    const times = Number(b.times ?? 1);
+    if (typeof b.method !== 'string' || !core.registry.get(b.method) || b.kind !== 'store_failure' || !(times >= 1)) {
+      return send(reply, 400, { error: 'INVALID_FAULT', error_description: 'Expected {"method": "<existing method>", "kind": "store_failure", "times": N>=1}' });
+    }
+    core.faults.arm({ method: b.method, kind: 'store_failure', remaining: Math.floor(times) });
+    return send(reply, 200, { faults: core.faults.list() });
+  });
+
+  app.get('/__control/clock', async (_req, reply) => send(reply, 200, { now: clock.now() }));
+  app.post('/__control/clock', async (req, reply) => {
+    const b = json(req.body);
+    if (typeof b.advance_ms === 'number') clock.advance(b.advance_ms);
+    if (typeof b.set_ms === 'number') clock.set(b.set_ms);
+    if (b.freeze === true) clock.freeze();
+    if (b.freeze === false) clock.unfreeze();
+    return send(reply, 200, { now: clock.now() });
+  });
+
+  app.post('/__control/sessions', async (req, reply) => {
+    const b = json(req.body);
+    const userId = Number(b.user_id);
+    const user = await core.store.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+    if (!user) return send(reply, 400, { error: 'USER_NOT_FOUND', error_description: 'User not found' });
+    const session = { id: randomBytes(16).toString('hex'), sessid: randomBytes(16).toString('hex') };
+    const now = clock.now();
+    await core.store.db
+      .insertInto('ui_sessions')
+      .values({ id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 })
+      .execute();
+    return send(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
+  });
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { MovableClock } from '../clock.js';
+import type { PortalInfo, Profile } from '../context.js';
+import { buildRegistry } from '../methods/index.js';
+import { ensurePortal } from '../portal/bootstrap.js';
+import { FaultPlan } from '../rest/faults.js';
+import type { RestCore } from '../rest/pipeline.js';
+import { openSqliteStore } from '../store/db.js';
+import { buildApp } from './app.js';
+import { ensureTls } from './tls.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host: string;
+  /** HTTPS port; 0 picks a free one */
+  port: number;
+  /** plain HTTP port; 0 picks a free one */
+  httpPort: number;
+  profile: Profile;
+  /** where internal failures are reported (default: stderr) */
+  logError?: (err: unknown, where: string) => void;
+}
+
+export interface RunningServer {
+  httpsUrl: string;
+  httpUrl: string;
+  adminWebhookUrl: string;
+  caPath: string;
+  controlToken: string;
+  core: RestCore;
+  clock: MovableClock;
+  close(): Promise<void>;
+}
+
+function controlToken(dataDir: string): string {
+  const path = join(dataDir, 'control-token');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const token = randomBytes(24).toString('hex');
+  writeFileSync(path, token + '\n', { mode: 0o600 });
+  return token;
+}
+
+function urlHost(host: string): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return h.includes(':') ? `[${h}]` : h;
+}
+
+/** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const clock = new MovableClock();
+  const store = await openSqliteStore(opts.dataDir);
+  const state = await ensurePortal(store.db, clock);
+  const tls = ensureTls(opts.dataDir, [opts.host]);
+  const token = controlToken(opts.dataDir);
+  const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
+  const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
+  const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
+  const app = buildApp(core, clock, token, logError);
+
+  await app.listen({ host: opts.host, port: opts.httpPort });
+  await app.ready();
+  const https: HttpsServer = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => app.routing(req, res));
+  await new Promise<void>((resolve, reject) => {
+    https.once('error', reject);
+    https.listen(opts.port, opts.host, () => resolve());
+  });
+  https.keepAliveTimeout = 65_000;
+
+  const host = urlHost(opts.host);
+  const httpPort = (app.server.address() as AddressInfo).port;
+  const httpsPort = (https.address() as AddressInfo).port;
+  portal.domain = `${host}:${httpsPort}`;
+  portal.baseUrl = `https://${portal.domain}`;
+
+  return {
+    httpsUrl: portal.baseUrl,
+    httpUrl: `http://${host}:${httpPort}`,
+    adminWebhookUrl: `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`,
+    caPath: tls.caPath,
+    controlToken: token,
+    core,
+    clock,
+    async close() {
+      const closed = new Promise<void>((resolve) => https.close(() => resolve()));
+      https.closeAllConnections();
+      await closed;
+      await app.close();
+      await store.close();
+    },
+  };
+}

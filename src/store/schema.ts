@@ -1,0 +1,242 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The whole messenger's tables. Times are Unix milliseconds from the injectable clock; flags are
+ * 0/1 integers; values the API exposes as 'Y'/'N' are stored as such. Portable between SQLite and
+ * PostgreSQL: no engine-specific types, JSON kept as text.
+ */
+type Id = Generated<number>;
+type Ms = ColumnType<number, number, number>;
+/** A column with a database default: optional when inserting. */
+type Def<T> = ColumnType<T, T | undefined, T>;
+
+export interface PortalTable {
+  key: string;
+  value: Def<string>;
+}
+
+export interface UsersTable {
+  id: Id;
+  login: Def<string>;
+  name: Def<string>;
+  last_name: Def<string>;
+  email: Def<string>;
+  active: Def<number>;
+  is_admin: Def<number>;
+  /** '' for people, 'bot' for bots (as EXTERNAL_AUTH_ID on a portal). */
+  external_auth_id: Def<string>;
+  /** 'employee' | 'extranet' | 'bot' */
+  user_type: Def<string>;
+  work_position: Def<string>;
+  personal_gender: Def<string>;
+  personal_birthday: Def<string>;
+  personal_www: Def<string>;
+  personal_photo: Def<string>;
+  color: Def<string>;
+  time_zone: Def<string>;
+  /** JSON int array */
+  departments: Def<string>;
+  date_register: Def<number>;
+  last_activity: Def<number | null>;
+}
+
+export interface BotsTable {
+  /** = users.id: bots live in the users' id space. */
+  bot_id: number;
+  code: string;
+  module_id: Def<string>;
+  /** B, H, S, O (registrable), N, P (internal) */
+  type: Def<string>;
+  openline: Def<string>;
+  /** Owner key: the OAuth client_id, or "custom" + CLIENT_ID for webhook bots. */
+  app_id: Def<string>;
+  /** 1 = registered through imbot.*, 2 = through imbot.v2.* */
+  api_version: Def<number>;
+  /** WEBHOOK | FETCH */
+  event_mode: Def<string>;
+  bot_token: Def<string | null>;
+  lang: Def<string>;
+  hidden: Def<string>;
+  verified: Def<string>;
+  reactions_enabled: Def<string>;
+  created_at: Def<number>;
+}
+
+export interface ChatsTable {
+  id: Id;
+  /** P private, C closed group, O open, S system, L open line */
+  type: string;
+  title: Def<string>;
+  description: Def<string>;
+  color: Def<string>;
+  avatar: Def<string>;
+  author_id: Def<number>;
+  owner_id: Def<number>;
+  entity_type: Def<string>;
+  entity_id: Def<string>;
+  entity_data_1: Def<string>;
+  entity_data_2: Def<string>;
+  entity_data_3: Def<string>;
+  extranet: Def<number>;
+  can_post: Def<string>;
+  text_field_enabled: Def<number>;
+  last_message_id: Def<number>;
+  message_count: Def<number>;
+  created_at: Def<number>;
+}
+
+export interface ChatMembersTable {
+  chat_id: number;
+  user_id: number;
+  /** owner | manager | member */
+  role: Def<string>;
+  last_read_message_id: Def<number>;
+  muted: Def<number>;
+  joined_at: Def<number>;
+}
+
+/** The one private chat between two users; user_lo < user_hi. */
+export interface PrivateDialogsTable {
+  user_lo: number;
+  user_hi: number;
+  chat_id: number;
+}
+
+export interface MessagesTable {
+  id: Id;
+  chat_id: number;
+  author_id: Def<number>;
+  text: Def<string>;
+  system: Def<string>;
+  /** JSON object: ATTACH, KEYBOARD, MENU, URL_PREVIEW, LIKE, ... */
+  params: Def<string>;
+  uuid: Def<string | null>;
+  reply_id: Def<number | null>;
+  created_at: Def<number>;
+  updated_at: Def<number | null>;
+  deleted: Def<number>;
+}
+
+export interface CommandsTable {
+  id: Id;
+  bot_id: number;
+  app_id: Def<string>;
+  command: string;
+  common: Def<string>;
+  hidden: Def<string>;
+  extranet_support: Def<string>;
+  sonet_support: Def<string>;
+  created_at: Def<number>;
+}
+
+export interface CommandLangsTable {
+  command_id: number;
+  language_id: string;
+  title: Def<string>;
+  params: Def<string>;
+}
+
+export interface WebhooksTable {
+  id: Id;
+  user_id: number;
+  code: string;
+  /** comma list of scope codes */
+  scope: Def<string>;
+  title: Def<string>;
+  active: Def<number>;
+  blocked: Def<number>;
+  created_at: Def<number>;
+  expires_at: Def<number | null>;
+}
+
+export interface AppsTable {
+  id: Id;
+  client_id: string;
+  client_secret: Def<string>;
+  name: Def<string>;
+  scope: Def<string>;
+  handler_url: Def<string>;
+  install_url: Def<string>;
+  redirect_uri: Def<string>;
+  application_token: Def<string>;
+  status: Def<string>;
+  version: Def<number>;
+  installed: Def<number>;
+  active: Def<number>;
+  blocked: Def<number>;
+  created_at: Def<number>;
+}
+
+export interface OAuthTokensTable {
+  token: string;
+  /** access | refresh | code */
+  kind: string;
+  app_id: number;
+  user_id: number;
+  scope: Def<string>;
+  expires_at: Def<number>;
+  created_at: Def<number>;
+  revoked: Def<number>;
+}
+
+export interface EventBindingsTable {
+  /** event_handler_id on the wire */
+  id: Id;
+  event_name: string;
+  handler_url: Def<string>;
+  /** apps.id, or 0 for bindings made through a webhook (imbot.register with CLIENT_ID) */
+  app_id: Def<number>;
+  /** the app's client_id, or the raw CLIENT_ID of a webhook bot */
+  application_token: Def<string>;
+  user_id: Def<number>;
+  auth_type: Def<number>;
+  /** online | offline */
+  event_type: Def<string>;
+  connector_id: Def<string>;
+  /** JSON object */
+  options: Def<string>;
+  created_at: Def<number>;
+}
+
+export interface EventOutboxTable {
+  id: Id;
+  event_name: string;
+  binding_id: number;
+  /** JSON of the body to deliver */
+  payload: string;
+  created_at: Def<number>;
+  /** pending | delivered | failed */
+  status: Def<string>;
+  attempts: Def<number>;
+  next_attempt_at: Def<number>;
+  delivered_at: Def<number | null>;
+  last_error: Def<string>;
+}
+
+export interface UiSessionsTable {
+  /** the session cookie value */
+  id: string;
+  /** the CSRF token a browser sends as `sessid` */
+  sessid: string;
+  user_id: number;
+  created_at: Def<number>;
+  expires_at: Def<number>;
+}
+
+export interface Schema {
+  portal: PortalTable;
+  users: UsersTable;
+  bots: BotsTable;
+  chats: ChatsTable;
+  chat_members: ChatMembersTable;
+  private_dialogs: PrivateDialogsTable;
+  messages: MessagesTable;
+  commands: CommandsTable;
+  command_langs: CommandLangsTable;
+  webhooks: WebhooksTable;
+  apps: AppsTable;
+  oauth_tokens: OAuthTokensTable;
+  event_bindings: EventBindingsTable;
+  event_outbox: EventOutboxTable;
+  ui_sessions: UiSessionsTable;
+}

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Profile } from '../../src/context.js';
+import { startServer, type RunningServer } from '../../src/server/listen.js';
+
+export interface TestPortal {
+  server: RunningServer;
+  dataDir: string;
+  /** plain-HTTP base, e.g. http://127.0.0.1:PORT */
+  http: string;
+  /** HTTPS base, e.g. https://127.0.0.1:PORT */
+  https: string;
+  /** admin (user 1) webhook code */
+  adminCode: string;
+  /** `${http}/rest/1/${adminCode}` */
+  adminHook: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
+export async function startPortal(opts: { profile?: Profile } = {}): Promise<TestPortal> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'imbot-test-'));
+  const server = await startServer({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    httpPort: 0,
+    profile: opts.profile ?? 'dev',
+    logError: () => {},
+  });
+  const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
+  return {
+    server,
+    dataDir,
+    http: server.httpUrl,
+    https: server.httpsUrl,
+    adminCode,
+    adminHook: `${server.httpUrl}/rest/1/${adminCode}`,
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Answer {
+  status: number;
+  body: any;
+  headers: Headers;
+  text: string;
+}
+
+/** A raw HTTP call; the body is parsed as JSON when it is JSON. */
+export async function request(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: any = undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, body, headers: res.headers, text };
+}
+
+/** POST a JSON body to `${base}/${method}`. */
+export function callJson(base: string, method: string, params: Record<string, unknown> = {}): Promise<Answer> {
+  return request(`${base}/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(params),
+  });
+}
+
+/** Asserts an error answer's code, text and status at once (the message shows all three). */
+export function errorOf(a: Answer): { status: number; error: string; error_description: string } {
+  return { status: a.status, error: a.body?.error, error_description: a.body?.error_description };
+}
