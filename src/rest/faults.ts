@@ -7,10 +7,18 @@ export class StoreFailure extends Error {
   }
 }
 
+/**
+ * `store_failure`: every write of the call fails inside its transaction (the method answers its
+ * own "can't be done" error). `internal_error`: the call crashes before the method runs (the
+ * client gets 500 INTERNAL_SERVER_ERROR, as after any unexpected failure on a portal).
+ */
+export type FaultKind = 'store_failure' | 'internal_error';
+export const FAULT_KINDS: readonly FaultKind[] = ['store_failure', 'internal_error'];
+
 export interface ArmedFault {
   /** lower-case method name the fault applies to */
   method: string;
-  kind: 'store_failure';
+  kind: FaultKind;
   /** how many more calls it affects */
   remaining: number;
 }
@@ -35,9 +43,9 @@ export class FaultPlan {
     this.faults = [];
   }
 
-  /** Consumes one use of a store failure armed for `method`, if any. */
-  takeStoreFailure(method: string): boolean {
-    const f = this.faults.find((x) => x.method === method && x.kind === 'store_failure' && x.remaining > 0);
+  /** Consumes one use of a fault of `kind` armed for `method`, if any. */
+  take(method: string, kind: FaultKind): boolean {
+    const f = this.faults.find((x) => x.method === method && x.kind === kind && x.remaining > 0);
     if (!f) return false;
     f.remaining -= 1;
     if (f.remaining === 0) this.faults = this.faults.filter((x) => x !== f);

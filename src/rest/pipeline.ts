@@ -49,11 +49,12 @@ export async function callMethod(core: RestCore, input: CallInput): Promise<Call
   for (const [k, v] of Object.entries(input.params)) if (!SERVICE_PARAMS.includes(k)) params[k] = v;
   const start = input.params.start === undefined ? 0 : intval(input.params.start);
 
+  if (core.faults.take(spec.name, 'internal_error')) throw new Error(`scripted internal error in ${spec.name}`);
   const t0 = performance.now();
   let value: unknown;
   try {
     if (spec.write) {
-      const fail = core.faults.takeStoreFailure(spec.name);
+      const fail = core.faults.take(spec.name, 'store_failure');
       value = await core.store.db.transaction().execute(async (trx) => {
         const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
         return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { MovableClock } from '../clock.js';
+import { FAULT_KINDS } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 
@@ -35,10 +36,13 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
   app.post('/__control/faults', async (req, reply) => {
     const b = json(req.body);
     const times = Number(b.times ?? 1);
-    if (typeof b.method !== 'string' || !core.registry.get(b.method) || b.kind !== 'store_failure' || !(times >= 1)) {
-      return send(reply, 400, { error: 'INVALID_FAULT', error_description: 'Expected {"method": "<existing method>", "kind": "store_failure", "times": N>=1}' });
+    if (typeof b.method !== 'string' || !core.registry.get(b.method) || !FAULT_KINDS.includes(b.kind) || !(times >= 1)) {
+      return send(reply, 400, {
+        error: 'INVALID_FAULT',
+        error_description: `Expected {"method": "<existing method>", "kind": "${FAULT_KINDS.join('" | "')}", "times": N>=1}`,
+      });
     }
-    core.faults.arm({ method: b.method, kind: 'store_failure', remaining: Math.floor(times) });
+    core.faults.arm({ method: b.method, kind: b.kind, remaining: Math.floor(times) });
     return send(reply, 200, { faults: core.faults.list() });
   });
 

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { callJson, errorOf, request, startPortal, type TestPortal } from './helpers/server.js';
+
+describe('control API: scripted faults, clock, token', () => {
+  let p: TestPortal;
+  const control = (path: string, method: string, body?: unknown, token?: string) =>
+    request(`${p.http}/__control/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-imbot-control-token': token ?? p.server.controlToken },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  before(async () => {
+    p = await startPortal();
+  });
+  after(() => p.stop());
+
+  it('refuses calls without the control token', async () => {
+    const a = await control('faults', 'GET', undefined, 'wrong');
+    assert.equal(a.status, 401);
+    assert.equal(a.body.error, 'CONTROL_TOKEN_REQUIRED');
+  });
+
+  it('rejects a fault for an unknown method or kind', async () => {
+    assert.equal((await control('faults', 'POST', { method: 'no.such.method', kind: 'store_failure' })).status, 400);
+    assert.equal((await control('faults', 'POST', { method: 'imbot.register', kind: 'explode' })).status, 400);
+    assert.deepEqual((await control('faults', 'GET')).body, { faults: [] });
+  });
+
+  it('an internal_error fault gives one JSON 500 without details, then calls work again', async () => {
+    const armed = await control('faults', 'POST', { method: 'server.time', kind: 'internal_error', times: 1 });
+    assert.equal(armed.status, 200);
+    const failed = await callJson(p.adminHook, 'server.time');
+    assert.deepEqual(errorOf(failed), { status: 500, error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
+    assert.equal(failed.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.doesNotMatch(failed.text, /scripted|Error:|at /);
+    const ok = await callJson(p.adminHook, 'server.time');
+    assert.equal(ok.status, 200);
+    assert.deepEqual((await control('faults', 'GET')).body, { faults: [] });
+  });
+
+  it('a store_failure fault answers the method error and changes nothing; DELETE disarms', async () => {
+    await control('faults', 'POST', { method: 'imbot.register', kind: 'store_failure', times: 2 });
+    const reg = { CODE: 'faulty', EVENT_HANDLER: 'http://127.0.0.1:9/h', CLIENT_ID: 'c', PROPERTIES: { NAME: 'F' } };
+    const first = await callJson(p.adminHook, 'imbot.register', reg);
+    assert.deepEqual(errorOf(first), { status: 400, error: 'WRONG_REQUEST', error_description: "Bot can't be created" });
+    assert.deepEqual((await callJson(p.adminHook, 'imbot.bot.list')).body.result, []);
+    assert.equal((await control('faults', 'GET')).body.faults[0].remaining, 1);
+    await control('faults', 'DELETE');
+    const second = await callJson(p.adminHook, 'imbot.register', reg);
+    assert.equal(typeof second.body.result, 'number');
+  });
+
+  it('moves the portal clock that server.time reports', async () => {
+    const before = Date.parse((await callJson(p.adminHook, 'server.time')).body.result);
+    const moved = await control('clock', 'POST', { advance_ms: 3 * 86_400_000 });
+    assert.equal(moved.status, 200);
+    const later = Date.parse((await callJson(p.adminHook, 'server.time')).body.result);
+    assert.ok(later - before >= 3 * 86_400_000 - 5_000, `clock moved by ${later - before} ms`);
+    await control('clock', 'POST', { advance_ms: -3 * 86_400_000 });
+  });
+});
