@@ -153,10 +153,9 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof WebhookError) {
-      console.error(`error: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
+    // A command line answers in one line; IMBOT_DEBUG=1 shows the whole failure.
+    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.IMBOT_DEBUG && !(err instanceof WebhookError)) console.error(err);
+    process.exit(1);
   }
 }

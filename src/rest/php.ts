@@ -20,10 +20,15 @@ export function parseStr(input: string): PhpArray {
     const rawKey = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
     const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
     const path = splitKey(rawKey);
-    if (path) assignPath(root, path, value);
+    // Deeper than max_input_nesting_level (64): PHP drops the whole variable, silently.
+    if (path && path.length > MAX_INPUT_NESTING + 1) root.delete(path[0]!);
+    else if (path) assignPath(root, path, value);
   }
   return fromMap(root) as PhpArray;
 }
+
+/** php.ini `max_input_nesting_level` default. */
+const MAX_INPUT_NESTING = 64;
 
 function decodeComponent(s: string): string {
   const plus = s.replace(/\+/g, ' ');
@@ -90,7 +95,8 @@ function fromMap(node: unknown): PhpValue {
   if (!(node instanceof Map)) return node as PhpValue;
   const keys = [...node.keys()];
   if (keys.every((k, i) => k === String(i))) return keys.map((k) => fromMap(node.get(k)));
-  const out: PhpArray = {};
+  // A prototype-less object, so a field named `__proto__` stays an ordinary key as in PHP.
+  const out: PhpArray = Object.create(null);
   for (const k of keys) out[k] = fromMap(node.get(k));
   return out;
 }
@@ -157,9 +163,11 @@ export function assocOrEmpty<T>(entries: Iterable<[string | number, T]>): Record
  */
 export function phpJson(value: unknown): string {
   const json = JSON.stringify(value === undefined ? null : value);
-  return json.replace(/\\.|[/<>&'\u007f-\uffff]/g, (m) => {
+  return json.replace(/\\.|[/<>&'\u0080-\uffff]/g, (m) => {
     if (m.length === 2) return m === '\\"' ? '\\u0022' : m;
     if (m === '/') return '\\/';
+    if (m === '<') return '\\u003C'; // JSON_HEX_TAG writes these two upper-case
+    if (m === '>') return '\\u003E';
     return '\\u' + m.charCodeAt(0).toString(16).padStart(4, '0');
   });
 }

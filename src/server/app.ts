@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
@@ -17,10 +17,20 @@ const CORS_HEADERS = {
 };
 
 export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog): FastifyInstance {
+  const rest = restHandler(core, logError);
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    // A path with a broken %-escape never reaches the router or the hooks: answer it ourselves
+    // (a REST path gets the REST route's own verdict) instead of Fastify's default body.
+    frameworkErrors: (_err, req, reply) => {
+      const res = reply as FastifyReply;
+      res.headers(CORS_HEADERS);
+      if ((req.raw.url ?? '').split('/').filter(Boolean)[0] === 'rest') return rest(req as FastifyRequest, res);
+      return res.code(400).header('content-type', 'application/json; charset=utf-8')
+        .send(phpJson({ error: 'INVALID_REQUEST', error_description: 'Malformed request' }));
+    },
   });
 
   // Bodies are parsed the PHP way inside the REST route; here every body is just bytes.
@@ -32,7 +42,6 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
     if (req.method === 'OPTIONS') return reply.code(200).send('');
   });
 
-  const rest = restHandler(core, logError);
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', handler: rest });
   app.route({ method: ['GET', 'POST'], url: '/rest', handler: rest });
 

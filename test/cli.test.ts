@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { errorOf, request } from './helpers/server.js';
+
+/** The `imbot-server` command line, run as a user runs it: `node bin/imbot-server.js …`. */
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = resolve(repoRoot, 'bin/imbot-server.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI command to completion; never rejects on a non-zero exit. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((done) => {
+    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, timeout: 30_000 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Runs a CLI command that must succeed and returns its trimmed stdout. */
+async function cliOk(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  assert.equal(r.code, 0, `imbot-server ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+interface Served {
+  banner: string;
+  /** e.g. https://127.0.0.1:PORT/rest/ */
+  httpsRest: string;
+  /** e.g. http://127.0.0.1:PORT/rest/ */
+  httpRest: string;
+  adminWebhook: string;
+  caPath: string;
+  /** SIGTERM, then wait for a clean exit */
+  stop(): Promise<void>;
+}
+
+function line(banner: string, label: string): string {
+  const m = new RegExp(`^\\s*${label}:\\s+(\\S+)$`, 'm').exec(banner);
+  assert.ok(m, `"${label}" line in the banner:\n${banner}`);
+  return m[1];
+}
+
+/** Starts `serve` on free ports and waits for its banner. */
+function serve(dataDir: string): Promise<Served> {
+  const child = spawn(process.execPath, [bin, 'serve', '--data', dataDir, '--port', '0', '--http-port', '0'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, 'serve exits with 0 on SIGTERM');
+  };
+  return new Promise((done, fail) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`serve printed no banner in 30 s:\n${out}\n${err}`));
+    }, 30_000);
+    child.stderr!.setEncoding('utf8').on('data', (d) => (err += d));
+    child.stdout!.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (!out.includes('control token:')) return;
+      clearTimeout(timer);
+      try {
+        done({
+          banner: out,
+          httpsRest: line(out, 'portal \\(HTTPS\\)'),
+          httpRest: line(out, 'portal \\(HTTP\\)'),
+          adminWebhook: line(out, 'admin webhook'),
+          caPath: line(out, 'local CA'),
+          stop,
+        });
+      } catch (e) {
+        stop().catch(() => {}).then(() => fail(e));
+      }
+    });
+    exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`serve exited early (${code}): ${err}`));
+    });
+  });
+}
+
+/** GET over HTTPS trusting only the given CA; resolves to status and parsed JSON body. */
+function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: any }> {
+  return new Promise((done, fail) => {
+    https
+      .get(url, { ca, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d) => (text += d));
+        res.on('end', () => done({ status: res.statusCode!, body: JSON.parse(text) }));
+      })
+      .on('error', fail);
+  });
+}
+
+/** A fresh data dir per test, removed afterwards. */
+function dataDirs() {
+  const made: string[] = [];
+  return {
+    make: () => {
+      const d = mkdtempSync(join(tmpdir(), 'imbot-cli-'));
+      made.push(d);
+      return d;
+    },
+    cleanup: () => made.forEach((d) => rmSync(d, { recursive: true, force: true })),
+  };
+}
+
+describe('imbot-server CLI', () => {
+  const dirs = dataDirs();
+  after(() => dirs.cleanup());
+
+  it('serve prints the portal URLs, admin webhook and CA, and serves them', async () => {
+    const data = dirs.make();
+    const s = await serve(data);
+    try {
+      assert.match(s.httpsRest, /^https:\/\/127\.0\.0\.1:\d+\/rest\/$/);
+      assert.match(s.httpRest, /^http:\/\/127\.0\.0\.1:\d+\/rest\/$/);
+      assert.match(s.adminWebhook, /^https:\/\/127\.0\.0\.1:\d+\/rest\/1\/[a-z0-9]{16}\/$/);
+      assert.ok(s.adminWebhook.startsWith(s.httpsRest), 'the admin webhook lives on the HTTPS portal');
+      assert.equal(s.caPath, join(data, 'tls', 'ca.pem'));
+      assert.ok(s.banner.includes(`NODE_EXTRA_CA_CERTS=${s.caPath}`), 'banner tells how to trust the CA');
+
+      const code = /\/rest\/1\/([a-z0-9]{16})\/$/.exec(s.adminWebhook)![1];
+      const overHttp = await request(`${s.httpRest}1/${code}/server.time`);
+      assert.equal(overHttp.status, 200);
+      assert.match(overHttp.body.result, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+
+      const overHttps = await httpsGet(`${s.adminWebhook}profile`, readFileSync(s.caPath));
+      assert.equal(overHttps.status, 200);
+      assert.equal(overHttps.body.result.ID, '1');
+      assert.equal(overHttps.body.result.ADMIN, true);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('adds users and webhooks that a running server honours at once, and removes them', async () => {
+    const data = dirs.make();
+    const s = await serve(data);
+    try {
+      const userId = await cliOk('user', 'add', '--data', data, '--name', 'Ann', '--last-name', 'Lee');
+      assert.match(userId, /^\d+$/);
+      assert.ok((await cliOk('user', 'list', '--data', data)).split('\n').includes(`${userId}\tuser\tAnn Lee`));
+
+      const url = await cliOk('webhook', 'add', '--data', data, '--user', userId, '--scope', 'im,imbot');
+      const m = new RegExp(`^https://127\\.0\\.0\\.1:24443/rest/${userId}/([a-z0-9]{16})/$`).exec(url);
+      assert.ok(m, `printed webhook URL ${url}`);
+      const code = m[1];
+      const custom = await cliOk('webhook', 'add', '--data', data, '--user', userId, '--code', 'mycode123');
+      assert.equal(custom, `https://127.0.0.1:24443/rest/${userId}/mycode123/`);
+
+      // webhook list: id, "user N", code, scopes, title — tab separated
+      const listed = (await cliOk('webhook', 'list', '--data', data)).split('\n').map((l) => l.split('\t').slice(1, 4));
+      assert.deepEqual(listed.filter(([owner]) => owner === `user ${userId}`), [
+        [`user ${userId}`, code, 'im,imbot'],
+        [`user ${userId}`, 'mycode123', 'imbot,im,user'],
+      ]);
+
+      // the running server sees the new webhooks without a restart, acting as Ann
+      for (const c of [code, 'mycode123']) {
+        const me = await request(`${s.httpRest}${userId}/${c}/profile`);
+        assert.equal(me.status, 200, me.text);
+        assert.deepEqual([me.body.result.ID, me.body.result.NAME, me.body.result.LAST_NAME], [userId, 'Ann', 'Lee']);
+      }
+
+      assert.equal(await cliOk('webhook', 'remove', '--data', data, code), `removed ${code}`);
+      assert.deepEqual(errorOf(await request(`${s.httpRest}${userId}/${code}/server.time`)), {
+        status: 401,
+        error: 'INVALID_CREDENTIALS',
+        error_description: 'Invalid request credentials',
+      });
+      assert.ok(!(await cliOk('webhook', 'list', '--data', data)).includes(code), 'removed webhook is no longer listed');
+      assert.equal((await request(`${s.httpRest}${userId}/mycode123/server.time`)).status, 200, 'the other webhook still works');
+    } finally {
+      await s.stop();
+    }
+  });
+
+  describe('error paths', () => {
+    let data: string;
+    before(() => {
+      data = dirs.make();
+    });
+
+    /** A failing command: non-zero exit, the expected message, and no stack trace. */
+    const assertFails = async (args: string[], message: string) => {
+      const r = await cli(...args);
+      assert.notEqual(r.code, 0, `imbot-server ${args.join(' ')} should fail`);
+      assert.ok(r.stderr.includes(message), `stderr should include "${message}":\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+      assert.equal(r.stdout, '');
+    };
+
+    it('webhook add for a user that does not exist', () =>
+      assertFails(['webhook', 'add', '--data', data, '--user', '999'], 'error: user 999 does not exist'));
+
+    it('webhook add with a code that is already taken', async () => {
+      await cliOk('webhook', 'add', '--data', data, '--user', '1', '--code', 'takencode');
+      await assertFails(['webhook', 'add', '--data', data, '--user', '1', '--code', 'takencode'], 'error: webhook code takencode is already in use');
+    });
+
+    it('webhook remove of an unknown webhook', () =>
+      assertFails(['webhook', 'remove', '--data', data, 'nosuchcode'], 'error: no webhook nosuchcode'));
+
+    it('serve --profile bogus is rejected before anything starts', () =>
+      assertFails(
+        ['serve', '--data', data, '--port', '0', '--http-port', '0', '--profile', 'bogus'],
+        "error: option '--profile <profile>' argument 'bogus' is invalid. profile is dev or cloud",
+      ));
+  });
+});
