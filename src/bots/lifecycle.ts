@@ -4,6 +4,7 @@ import type { Db } from '../store/db.js';
 import type { BotsTable } from '../store/schema.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
+import { emitBotEvents } from '../events/emit.js';
 import { randomCode } from '../util/random.js';
 import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
 import type { BotOwner } from './owner.js';
@@ -120,6 +121,8 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
  */
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
+  // Fired before anything is deleted (imbot-v1.md §3.7); committed or rolled back with the rest.
+  await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
   await db.deleteFrom('bots').where('bot_id', '=', botId).execute();
   const chats = await db
     .selectFrom('chat_members')

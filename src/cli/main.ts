@@ -8,6 +8,7 @@ import { createUser, fullName, listUsers } from '../im/users.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer } from '../server/listen.js';
 import { openSqliteStore, type Store } from '../store/db.js';
+import { eventsCommand, delivery } from './events.js';
 
 const DEFAULT_DATA = './.imbot';
 
@@ -58,8 +59,9 @@ export function buildCli(): Command {
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
     .option('--profile <profile>', 'dev (lenient, default) or cloud (strict as the cloud)', profile, 'dev' as Profile)
-    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile }) => {
-      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile });
+    .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
+    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry' }) => {
+      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery } });
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
@@ -145,6 +147,8 @@ export function buildCli(): Command {
         }
       });
     });
+
+  program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
 
   return program;
 }

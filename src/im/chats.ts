@@ -2,6 +2,8 @@ import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { ChatsTable } from '../store/schema.js';
+import { emitPrivateJoin } from '../events/join.js';
+import type { DialogRef } from './dialogs.js';
 
 export type ChatRow = Selectable<ChatsTable>;
 
@@ -32,6 +34,7 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
     .insertInto('chat_members')
     .values(members.map((u) => ({ chat_id: chat.id, user_id: u, role: 'member', joined_at: now })))
     .execute();
+  await emitPrivateJoin(ctx, chat.id, a, b);
   return { chatId: chat.id, created: true };
 }
 
@@ -106,4 +109,270 @@ export async function deleteChats(db: Db, chatIds: number[]): Promise<void> {
   await db.deleteFrom('chat_members').where('chat_id', 'in', chatIds).execute();
   await db.deleteFrom('private_dialogs').where('chat_id', 'in', chatIds).execute();
   await db.deleteFrom('chats').where('id', 'in', chatIds).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group-chat management (imbot-v1.md §2.4; the people's side shares every rule: on a portal the
+// im.chat.* and imbot.chat.* methods are the same handlers, acting as the caller or as the bot).
+
+/** Roles in a chat, weakest first; `guest` sees an open chat without being a member. */
+export type ChatRole = 'guest' | 'member' | 'manager' | 'owner';
+const ROLE_RANK: Record<ChatRole, number> = { guest: 0, member: 1, manager: 2, owner: 3 };
+
+/** Chat-wide minimum roles (a portal's defaults for group chats; `can_post` is stored per chat). */
+export function chatPermissions(chat: ChatRow): Record<string, string> {
+  return {
+    manage_users_add: 'member',
+    manage_users_delete: 'manager',
+    manage_ui: 'member',
+    manage_settings: 'owner',
+    manage_messages: 'member',
+    can_post: (chat.can_post || 'MEMBER').toLowerCase(),
+  };
+}
+
+export type ChatPermission = 'manage_users_add' | 'manage_users_delete' | 'manage_ui' | 'manage_settings';
+
+export function roleAllows(chat: ChatRow, role: ChatRole | null, permission: ChatPermission): boolean {
+  const needed = chatPermissions(chat)[permission] as ChatRole;
+  return role !== null && role !== 'guest' && ROLE_RANK[role] >= ROLE_RANK[needed];
+}
+
+export interface ChatRestrictions {
+  avatar: boolean;
+  rename: boolean;
+  extend: boolean;
+  call: boolean;
+  mute: boolean;
+  leave: boolean;
+  leave_owner: boolean;
+  send: boolean;
+  user_list: boolean;
+}
+
+const NO_RESTRICTIONS: ChatRestrictions = { avatar: true, rename: true, extend: true, call: true, mute: true, leave: true, leave_owner: true, send: true, user_list: true };
+const SUPPORT_CHAT = { avatar: false, extend: false, call: false, mute: false, leave: false, leave_owner: false, user_list: false };
+
+/**
+ * What a chat bound to an entity type forbids (CIMChat::GetChatOptions). Only the bindings that a
+ * REST caller can create here are listed; every other chat allows everything. There is no
+ * "general chat" on this portal, so its row is absent.
+ */
+const ENTITY_RESTRICTIONS: Record<string, Partial<ChatRestrictions>> = {
+  SONET_GROUP: { avatar: false, rename: false, extend: false, leave: false, leave_owner: false },
+  CRM: { avatar: false, rename: false, leave_owner: false },
+  CALL: { extend: false, call: false, mute: false, leave: false, leave_owner: false },
+  SUPPORT24_QUESTION: SUPPORT_CHAT,
+  NETWORK_DIALOG: SUPPORT_CHAT,
+};
+
+export function chatRestrictions(chat: Pick<ChatRow, 'entity_type'>): ChatRestrictions {
+  return { ...NO_RESTRICTIONS, ...(ENTITY_RESTRICTIONS[chat.entity_type] ?? {}) };
+}
+
+/** Group chats are the ones these methods manage: closed (C) and open (O). */
+export function isGroupChat(chat: ChatRow | undefined): chat is ChatRow {
+  return !!chat && (chat.type === 'C' || chat.type === 'O');
+}
+
+export async function memberRole(db: Db, chatId: number, userId: number): Promise<ChatRole | null> {
+  const row = await db.selectFrom('chat_members').select('role').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
+  return row ? (row.role as ChatRole) : null;
+}
+
+/** Can `userId` see this chat at all: a member, or anyone for an open chat. */
+export async function canSeeChat(db: Db, chat: ChatRow, userId: number): Promise<boolean> {
+  return chat.type === 'O' || (await isMember(db, chat.id, userId));
+}
+
+/**
+ * A bot that became a member of a group chat: the input of `ONIMBOTJOINCHAT` (imbot-v1.md §3.6).
+ * `userId` is who added it (the creator for a new chat, the bot itself when it creates the chat).
+ */
+export interface BotJoin {
+  chatId: number;
+  botId: number;
+  userId: number;
+  /** ACCESS_HISTORY: the bot may read what was said before it joined */
+  accessHistory: boolean;
+}
+
+export interface MembersAdded {
+  chatId: number;
+  /** users that became members by this call, in id order */
+  added: number[];
+  /** the bots among them */
+  botJoins: BotJoin[];
+}
+
+/** Existing, active users among `ids`, in id order (unknown and deactivated ids dropped). */
+async function activeUsers(db: Db, ids: number[]): Promise<{ id: number; bot: boolean }[]> {
+  const unique = [...new Set(ids.filter((id) => Number.isInteger(id) && id > 0))];
+  if (unique.length === 0) return [];
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'external_auth_id'])
+    .where('id', 'in', unique)
+    .where('active', '=', 1)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, bot: r.external_auth_id === 'bot' }));
+}
+
+async function insertMembers(ctx: DomainCtx, chatId: number, users: { id: number; role: ChatRole }[]): Promise<void> {
+  if (users.length === 0) return;
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('chat_members')
+    .values(users.map((u) => ({ chat_id: chatId, user_id: u.id, role: u.role, joined_at: now })))
+    .execute();
+}
+
+export interface NewChat extends Omit<NewGroupChat, 'title'> {
+  title?: string;
+  /** a `data:` URL from checkAvatar */
+  avatar?: string;
+}
+
+/**
+ * Creates a group chat: the author is its owner, unknown or inactive users are dropped. Reports
+ * every member added, the author included, and the bots among them (a creating bot included:
+ * imbot-v1.md §2.4.1 note).
+ */
+export async function createChat(ctx: DomainCtx, c: NewChat): Promise<MembersAdded> {
+  const users = (await activeUsers(ctx.db, c.users)).filter((u) => u.id !== c.authorId);
+  const chatId = await createGroupChat(ctx, { ...c, title: c.title ?? '', users: users.map((u) => u.id) });
+  if (c.avatar) await ctx.db.updateTable('chats').set({ avatar: c.avatar }).where('id', '=', chatId).execute();
+  const author = await activeUsers(ctx.db, [c.authorId]);
+  const all = [...author, ...users].sort((a, b) => a.id - b.id);
+  return {
+    chatId,
+    added: all.map((u) => u.id),
+    botJoins: all.filter((u) => u.bot).map((u) => ({ chatId, botId: u.id, userId: c.authorId, accessHistory: true })),
+  };
+}
+
+/** Why a chat operation was refused; the API layer turns it into its own error. */
+export class ChatError extends Error {
+  constructor(readonly reason: 'no_access' | 'owner_cannot_leave' | 'same_color') {
+    super(reason);
+  }
+}
+
+/**
+ * `actorId` adds users to a group chat (CIMChat::AddUser): the actor must be a member allowed to
+ * add people. Users already in the chat, unknown and inactive ones are skipped silently.
+ * `hideHistory` null means "visible" (imbot-v1.md §7 row 9).
+ */
+export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: number, userIds: number[], hideHistory: boolean | null): Promise<MembersAdded> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_users_add')) throw new ChatError('no_access');
+  const present = new Set(await memberIds(ctx.db, chatId));
+  const fresh = (await activeUsers(ctx.db, userIds)).filter((u) => !present.has(u.id));
+  await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: 'member' })));
+  return {
+    chatId,
+    added: fresh.map((u) => u.id),
+    botJoins: fresh.filter((u) => u.bot).map((u) => ({ chatId, botId: u.id, userId: actorId, accessHistory: hideHistory !== true })),
+  };
+}
+
+/**
+ * `actorId` removes `userId` from a group chat (CIMChat::DeleteUser). Leaving is open to every
+ * member but the owner, who must hand the chat over first; removing someone else is the owner's
+ * right, and the owner cannot be removed.
+ */
+export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: number, userId: number): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  const actorRole = isGroupChat(chat) ? await memberRole(ctx.db, chatId, actorId) : null;
+  if (!chat || actorRole === null) throw new ChatError('no_access');
+  if (userId === actorId) {
+    if (actorRole === 'owner') throw new ChatError('owner_cannot_leave');
+  } else {
+    const targetRole = await memberRole(ctx.db, chatId, userId);
+    if (actorRole !== 'owner' || !roleAllows(chat, actorRole, 'manage_users_delete') || targetRole === null) throw new ChatError('no_access');
+  }
+  await ctx.db.deleteFrom('chat_members').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+}
+
+/** Hands a group chat to another member (CIMChat::SetOwner); only the owner may. */
+export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: number, userId: number): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || chat.owner_id !== actorId) throw new ChatError('no_access');
+  if (userId === actorId) return;
+  if ((await memberRole(ctx.db, chatId, userId)) === null) throw new ChatError('no_access');
+  // On a portal the owner is the chat's AUTHOR_ID; both columns follow it.
+  await ctx.db.updateTable('chats').set({ owner_id: userId, author_id: userId }).where('id', '=', chatId).execute();
+  await ctx.db.updateTable('chat_members').set({ role: 'member' }).where('chat_id', '=', chatId).where('user_id', '=', actorId).execute();
+  await ctx.db.updateTable('chat_members').set({ role: 'owner' }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+}
+
+/** Grants or revokes manager rights (CIMChat::SetManager); only the owner may, only for members. */
+export async function setChatManager(ctx: DomainCtx, chatId: number, actorId: number, userId: number, isManager: boolean): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || chat.owner_id !== actorId) throw new ChatError('no_access');
+  const role = await memberRole(ctx.db, chatId, userId);
+  if (role === null) throw new ChatError('no_access');
+  if (role === 'owner') return;
+  await ctx.db
+    .updateTable('chat_members')
+    .set({ role: isManager ? 'manager' : 'member' })
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', userId)
+    .execute();
+}
+
+/** Chat settings a member with `manage_ui` may change. */
+export interface ChatLook {
+  title?: string;
+  color?: string;
+  avatar?: string;
+}
+
+/**
+ * Changes a group chat's title, colour or avatar as `actorId` (CIMChat::Rename/SetColor,
+ * CIMDisk::UpdateAvatarId). Setting the colour it already has is refused, as on a portal.
+ */
+export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: number, look: ChatLook): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_ui')) throw new ChatError('no_access');
+  if (look.color !== undefined && look.color === chat.color) throw new ChatError('same_color');
+  await ctx.db.updateTable('chats').set(look).where('id', '=', chatId).execute();
+}
+
+/** Shows or hides the message input of a group chat for its members (bots' "text field"). */
+export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorId: number, enabled: boolean): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
+  await ctx.db.updateTable('chats').set({ text_field_enabled: enabled ? 1 : 0 }).where('id', '=', chatId).execute();
+}
+
+/** The first chat bound to exactly this entity (imbot.chat.get / im.chat.get); no access check. */
+export async function chatByEntity(db: Db, entityType: string, entityId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('chats')
+    .select('id')
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', entityId)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/**
+ * Which chat a dialog id names for `viewerId`, if the viewer may open it (Bitrix\Im\Dialog
+ * hasAccess + getChatId): `access` false → "no access to the dialog"; chatId null → the dialog
+ * exists but has no chat yet (a private dialog never written in) or cannot be loaded.
+ */
+export async function resolveDialog(db: Db, ref: DialogRef, viewerId: number): Promise<{ access: boolean; chatId: number | null }> {
+  if (ref.kind === 'user') {
+    const user = await db.selectFrom('users').select('id').where('id', '=', ref.userId).executeTakeFirst();
+    if (!user) return { access: false, chatId: null };
+    return { access: true, chatId: await privateChatId(db, viewerId, ref.userId) };
+  }
+  if (ref.kind !== 'chat') return { access: false, chatId: null }; // no workgroup or CRM chats here
+  const chat = await getChat(db, ref.chatId);
+  if (!chat || !(await canSeeChat(db, chat, viewerId))) return { access: false, chatId: null };
+  return { access: true, chatId: chat.id };
 }

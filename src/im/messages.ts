@@ -46,6 +46,13 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
     .set((eb) => ({ last_message_id: row.id, message_count: eb('message_count', '+', 1) }))
     .where('id', '=', m.chatId)
     .execute();
+  // Writing into a chat reads it up to one's own message, as the messenger does.
+  await ctx.db
+    .updateTable('chat_members')
+    .set({ last_read_message_id: row.id })
+    .where('chat_id', '=', m.chatId)
+    .where('user_id', '=', m.authorId)
+    .execute();
   return row.id;
 }
 
@@ -59,7 +66,8 @@ export interface HistoryQuery {
 
 /** A page of a chat's history, newest first (as im.dialog.messages.get lists it). */
 export async function chatHistory(db: Db, chatId: number, q: HistoryQuery): Promise<MessageRow[]> {
-  let query = db.selectFrom('messages').selectAll().where('chat_id', '=', chatId).where('deleted', '=', 0);
+  // Soft-deleted messages stay in the history as stubs (text "", params.IS_DELETED "Y").
+  let query = db.selectFrom('messages').selectAll().where('chat_id', '=', chatId);
   if (q.firstId !== undefined && q.firstId > 0) {
     const rows = await query.where('id', '>', q.firstId).orderBy('id', 'asc').limit(q.limit).execute();
     return rows.reverse();
@@ -92,4 +100,160 @@ export function formatImMessage(row: MessageRow, unread: boolean): Record<string
     params: Object.keys(params).length ? params : [],
     disappearing_date: null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing, deleting, likes and read state. Every change returns the row before and after, which
+// is what the ONIMBOTMESSAGEUPDATE/DELETE events are built from.
+
+/** Messages can be edited for 3 days (259 200 s); deleting has no age limit (imbot-v1.md §4.2). */
+export const EDIT_WINDOW_MS = 259_200_000;
+
+export function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
+  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A change of one message: `after` is null when the message was removed completely. */
+export interface MessageChange {
+  before: MessageRow;
+  after: MessageRow | null;
+}
+
+export function isDeleted(row: MessageRow): boolean {
+  return row.deleted === 1;
+}
+
+/**
+ * May `actorId` change `row`? Only the author, only a live message, and for edits (not deletes)
+ * only within the 3-day window measured on the domain clock.
+ */
+export function canChangeMessage(ctx: DomainCtx, row: MessageRow | undefined, actorId: number, kind: 'edit' | 'delete'): row is MessageRow {
+  if (!row || isDeleted(row) || row.author_id !== actorId) return false;
+  return kind === 'delete' || ctx.clock.now() - row.created_at < EDIT_WINDOW_MS;
+}
+
+/** Param patch: a key set to null is removed, any other value replaces the stored one. */
+export type ParamsPatch = Record<string, unknown>;
+
+async function rewrite(ctx: DomainCtx, before: MessageRow, set: { text?: string; params?: Record<string, unknown>; deleted?: number; updated?: boolean }): Promise<MessageChange> {
+  await ctx.db
+    .updateTable('messages')
+    .set({
+      ...(set.text !== undefined ? { text: set.text } : {}),
+      ...(set.params !== undefined ? { params: JSON.stringify(set.params) } : {}),
+      ...(set.deleted !== undefined ? { deleted: set.deleted } : {}),
+      ...(set.updated ? { updated_at: ctx.clock.now() } : {}),
+    })
+    .where('id', '=', before.id)
+    .execute();
+  return { before, after: (await getMessage(ctx.db, before.id)) ?? null };
+}
+
+function patched(row: MessageRow, patch: ParamsPatch): Record<string, unknown> {
+  const params = parseParams(row);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete params[key];
+    else params[key] = value;
+  }
+  return params;
+}
+
+/** Sets or removes message params (ATTACH, KEYBOARD, MENU, URL_PREVIEW, IS_EDITED, ...). */
+export function updateMessageParams(ctx: DomainCtx, row: MessageRow, patch: ParamsPatch): Promise<MessageChange> {
+  return rewrite(ctx, row, { params: patched(row, patch), updated: true });
+}
+
+/** Replaces the text (already normalised); an empty text soft-deletes the message instead. */
+export function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string, patch: ParamsPatch = {}): Promise<MessageChange> {
+  if (text === '') return deleteMessage(ctx, row, false);
+  return rewrite(ctx, row, { text, params: patched(row, patch), updated: true });
+}
+
+/**
+ * Soft delete keeps a stub in the history (text "", params `{IS_DELETED: "Y"}`, rich content and
+ * likes dropped); complete delete removes the row and fixes the chat's last message and count.
+ */
+export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: boolean): Promise<MessageChange> {
+  if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });
+  await ctx.db.deleteFrom('messages').where('id', '=', row.id).execute();
+  const last = await ctx.db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .where('chat_id', '=', row.chat_id)
+    .executeTakeFirst();
+  await ctx.db
+    .updateTable('chats')
+    .set((eb) => ({ last_message_id: Number(last?.id ?? 0), message_count: eb('message_count', '-', 1) }))
+    .where('id', '=', row.chat_id)
+    .execute();
+  return { before: row, after: null };
+}
+
+export type LikeAction = 'auto' | 'plus' | 'minus';
+
+/** The users who liked a message (params.LIKE). */
+export function likesOf(row: MessageRow): number[] {
+  const likes = parseParams(row).LIKE;
+  return Array.isArray(likes) ? likes.map(Number) : [];
+}
+
+/**
+ * Likes or unlikes for `userId`; `auto` toggles. Returns null when nothing changed (already liked
+ * and `plus`, not liked and `minus`), else the change.
+ */
+export async function likeMessage(ctx: DomainCtx, row: MessageRow, userId: number, action: LikeAction): Promise<MessageChange | null> {
+  const likes = likesOf(row);
+  const liked = likes.includes(userId);
+  const like = action === 'auto' ? !liked : action === 'plus';
+  if (like === liked) return null;
+  const next = like ? [...likes, userId] : likes.filter((id) => id !== userId);
+  return rewrite(ctx, row, { params: patched(row, { LIKE: next.length ? next : null }) });
+}
+
+/** Messages of others newer than what `userId` has read in a chat. */
+export async function unreadCount(db: Db, chatId: number, userId: number): Promise<number> {
+  const row = await db
+    .selectFrom('messages')
+    .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').on('chat_members.user_id', '=', userId))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('messages.chat_id', '=', chatId)
+    .where('messages.deleted', '=', 0)
+    .where('messages.author_id', '!=', userId)
+    .whereRef('messages.id', '>', 'chat_members.last_read_message_id')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Unread counts of every chat `userId` belongs to that has any (chat id → count). */
+export async function unreadByChat(db: Db, userId: number): Promise<Map<number, number>> {
+  const rows = await db
+    .selectFrom('messages')
+    .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').on('chat_members.user_id', '=', userId))
+    .select(['messages.chat_id as chat_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('messages.deleted', '=', 0)
+    .where('messages.author_id', '!=', userId)
+    .whereRef('messages.id', '>', 'chat_members.last_read_message_id')
+    .groupBy('messages.chat_id')
+    .execute();
+  return new Map(rows.map((r) => [r.chat_id, Number(r.n)]));
+}
+
+/**
+ * Marks a chat read for `userId` up to `upTo` (default: its last message). The read mark never
+ * moves back. Returns the read mark and the unread count afterwards.
+ */
+export async function readChat(ctx: DomainCtx, chatId: number, userId: number, upTo: number | null): Promise<{ lastId: number; counter: number }> {
+  const member = await ctx.db
+    .selectFrom('chat_members')
+    .select('last_read_message_id')
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
+  const chat = await ctx.db.selectFrom('chats').select('last_message_id').where('id', '=', chatId).executeTakeFirstOrThrow();
+  const target = Math.min(upTo ?? chat.last_message_id, chat.last_message_id);
+  const lastId = Math.max(member.last_read_message_id, target);
+  if (lastId !== member.last_read_message_id) {
+    await ctx.db.updateTable('chat_members').set({ last_read_message_id: lastId }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  }
+  return { lastId, counter: await unreadCount(ctx.db, chatId, userId) };
 }

@@ -151,3 +151,127 @@ export function formatImUser(u: UserRow): Record<string, unknown> {
     email: u.email,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// user.get filtering and sorting (rest-core.md (i)): pure functions over the user rows.
+
+/** The user.get fields a filter or sort can name, as the API spells them. */
+const USER_FIELDS: Record<string, (u: UserRow) => unknown> = {
+  ID: (u) => u.id,
+  ACTIVE: (u) => (u.active ? 'Y' : 'N'),
+  LOGIN: (u) => u.login,
+  NAME: (u) => u.name,
+  LAST_NAME: (u) => u.last_name,
+  SECOND_NAME: () => '',
+  EMAIL: (u) => u.email,
+  XML_ID: () => '',
+  WORK_POSITION: (u) => u.work_position,
+  PERSONAL_GENDER: (u) => u.personal_gender,
+  PERSONAL_BIRTHDAY: (u) => u.personal_birthday,
+  PERSONAL_WWW: (u) => u.personal_www,
+  TIME_ZONE: (u) => u.time_zone,
+  USER_TYPE: (u) => u.user_type,
+  IS_ONLINE: () => 'N',
+  DATE_REGISTER: (u) => isoDate(u.date_register),
+  UF_DEPARTMENT: (u) => departmentsOf(u),
+};
+
+/** Filter key prefixes, longest first so `>=` is not read as `>`. */
+const OPERATORS = ['!=%', '!%=', '>=', '<=', '=%', '%=', '!%', '!@', '!=', '>', '<', '@', '%', '=', '!'] as const;
+type Operator = (typeof OPERATORS)[number] | '';
+
+export interface UserCondition {
+  op: Operator;
+  field: string;
+  value: unknown;
+}
+
+/** `{">=ID": 5, "%NAME": "jo"}` → conditions; unknown fields are ignored as the portal does. */
+export function parseUserFilter(filter: Record<string, unknown>): UserCondition[] {
+  const out: UserCondition[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    const op = OPERATORS.find((o) => key.startsWith(o)) ?? '';
+    const field = key.slice(op.length).toUpperCase();
+    if (field in USER_FIELDS || field === 'NAME_SEARCH' || field === 'FIND') out.push({ op, field, value });
+  }
+  return out;
+}
+
+const lower = (v: unknown) => String(v ?? '').toLowerCase();
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : [v]);
+
+function equalValues(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b) && String(b).trim() !== '';
+  return lower(a) === lower(b);
+}
+
+/** SQL LIKE with `%` wildcards, case-insensitive. */
+function like(value: unknown, pattern: unknown): boolean {
+  const re = lower(pattern).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${re}$`, 's').test(lower(value));
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'number') return a - Number(b);
+  return lower(a) < lower(b) ? -1 : lower(a) > lower(b) ? 1 : 0;
+}
+
+/** The truth of one condition for one value (a department list matches if any element does). */
+function holds(c: UserCondition, actual: unknown): boolean {
+  if (Array.isArray(actual)) return ['!', '!=', '!@'].includes(c.op) ? actual.every((a) => holds(c, a)) : actual.some((a) => holds(c, a));
+  const wanted = listOf(c.value);
+  switch (c.op) {
+    case '':
+    case '=':
+    case '@':
+      return wanted.some((w) => equalValues(actual, w));
+    case '!':
+    case '!=':
+    case '!@':
+      return !wanted.some((w) => equalValues(actual, w));
+    case '>':
+      return compare(actual, c.value) > 0;
+    case '>=':
+      return compare(actual, c.value) >= 0;
+    case '<':
+      return compare(actual, c.value) < 0;
+    case '<=':
+      return compare(actual, c.value) <= 0;
+    case '%':
+      return wanted.some((w) => lower(actual).includes(lower(w)));
+    case '!%':
+      return !wanted.some((w) => lower(actual).includes(lower(w)));
+    case '=%':
+    case '%=':
+      return wanted.some((w) => like(actual, w));
+    case '!=%':
+    case '!%=':
+      return !wanted.some((w) => like(actual, w));
+  }
+}
+
+function matches(u: UserRow, c: UserCondition): boolean {
+  if (c.field === 'NAME_SEARCH' || c.field === 'FIND') {
+    const haystack = [u.name, u.last_name, fullName(u), u.email, u.work_position, u.login].map(lower);
+    return lower(c.value).split(/\s+/).filter(Boolean).every((word) => haystack.some((h) => h.includes(word)));
+  }
+  if (c.field === 'ACTIVE' && (c.value === true || c.value === 'true' || c.value === 1 || c.value === '1')) return !!u.active;
+  if (c.field === 'ACTIVE' && (c.value === false || c.value === 'false' || c.value === 0 || c.value === '0')) return !u.active;
+  return holds(c, USER_FIELDS[c.field](u));
+}
+
+export function filterUsers(users: UserRow[], conditions: UserCondition[]): UserRow[] {
+  return users.filter((u) => conditions.every((c) => matches(u, c)));
+}
+
+/** Sorted copy by an API field (unknown fields fall back to ID); ties keep ID order. */
+export function sortUsers(users: UserRow[], field: string, desc: boolean): UserRow[] {
+  const get = USER_FIELDS[field.toUpperCase()] ?? USER_FIELDS.ID;
+  const sign = desc ? -1 : 1;
+  return [...users].sort((a, b) => sign * compare(get(a), get(b)) || a.id - b.id);
+}
+
+/** People as user.get lists them: never bots. */
+export async function listPeople(db: Db): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().where('external_auth_id', '!=', 'bot').orderBy('id').execute();
+}

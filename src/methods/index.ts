@@ -2,12 +2,15 @@ import { MethodRegistry } from '../rest/registry.js';
 import { commonMethods } from './common/index.js';
 import { imChatMethods } from './im/chats.js';
 import { imMessageMethods } from './im/messages.js';
+import { peopleMethods } from './im/people.js';
 import { botMethods } from './imbot/bots.js';
 import { imbotMessageMethods } from './imbot/messages.js';
+import { imbotChatMethods } from './imbot/chats.js';
+import { commandMethods } from './imbot/commands.js';
 
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...imChatMethods);
+  registry.add(...commonMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods);
   return registry;
 }

@@ -11,6 +11,8 @@ import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
 import { buildApp } from './app.js';
+import { registerEventRoutes } from './events-route.js';
+import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 
 export interface ServerOptions {
@@ -23,6 +25,8 @@ export interface ServerOptions {
   profile: Profile;
   /** where internal failures are reported (default: stderr) */
   logError?: (err: unknown, where: string) => void;
+  /** event delivery settings (default: DEFAULT_DELIVERY, policy `retry`) */
+  delivery?: Partial<DeliveryOptions>;
 }
 
 export interface RunningServer {
@@ -33,6 +37,8 @@ export interface RunningServer {
   controlToken: string;
   core: RestCore;
   clock: MovableClock;
+  /** the outbox sender */
+  events: DeliveryWorker;
   close(): Promise<void>;
 }
 
@@ -60,6 +66,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
   const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
   const app = buildApp(core, clock, token, logError);
+  registerEventRoutes(app, core);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery }, logError);
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
@@ -75,6 +83,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const httpsPort = (https.address() as AddressInfo).port;
   portal.domain = `${host}:${httpsPort}`;
   portal.baseUrl = `https://${portal.domain}`;
+  events.start();
 
   return {
     httpsUrl: portal.baseUrl,
@@ -84,7 +93,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     controlToken: token,
     core,
     clock,
+    events,
     async close() {
+      await events.stop();
       const closed = new Promise<void>((resolve) => https.close(() => resolve()));
       https.closeAllConnections();
       await closed;

@@ -136,6 +136,14 @@ export interface CommandLangsTable {
   params: Def<string>;
 }
 
+/** (003) The bot may answer a command in this dialog until `expires_at` (imbot.command.answer). */
+export interface CommandAnswerTokensTable {
+  bot_id: number;
+  /** `"<userId>"` or `"chat<id>"` */
+  dialog_id: string;
+  expires_at: number;
+}
+
 export interface WebhooksTable {
   id: Id;
   user_id: number;
@@ -211,6 +219,26 @@ export interface EventOutboxTable {
   next_attempt_at: Def<number>;
   delivered_at: Def<number | null>;
   last_error: Def<string>;
+  /** (002) the stable event id sent as X-Imbot-Event-Id */
+  uid: Def<string>;
+  /** (002) ordering lane: one application's events are delivered one after another */
+  lane: Def<string>;
+  /** (002) the handler URL, frozen when the event was written */
+  handler_url: Def<string>;
+  /** (002) HTTP status of the last attempt, null if none answered */
+  last_status: Def<number | null>;
+}
+
+/** (002) One delivery attempt of an outbox row. */
+export interface EventAttemptsTable {
+  id: Id;
+  outbox_id: number;
+  attempt: number;
+  started_at: number;
+  duration_ms: Def<number>;
+  http_status: Def<number | null>;
+  error: Def<string>;
+  response: Def<string>;
 }
 
 export interface UiSessionsTable {
@@ -233,10 +261,12 @@ export interface Schema {
   messages: MessagesTable;
   commands: CommandsTable;
   command_langs: CommandLangsTable;
+  command_answer_tokens: CommandAnswerTokensTable;
   webhooks: WebhooksTable;
   apps: AppsTable;
   oauth_tokens: OAuthTokensTable;
   event_bindings: EventBindingsTable;
   event_outbox: EventOutboxTable;
+  event_attempts: EventAttemptsTable;
   ui_sessions: UiSessionsTable;
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../../src/context.js';
-import { startServer, type RunningServer } from '../../src/server/listen.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/listen.js';
 
 export interface TestPortal {
   server: RunningServer;
@@ -19,7 +19,7 @@ export interface TestPortal {
 }
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
-export async function startPortal(opts: { profile?: Profile } = {}): Promise<TestPortal> {
+export async function startPortal(opts: { profile?: Profile; delivery?: ServerOptions['delivery'] } = {}): Promise<TestPortal> {
   const dataDir = mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
     dataDir,
@@ -28,6 +28,7 @@ export async function startPortal(opts: { profile?: Profile } = {}): Promise<Tes
     httpPort: 0,
     profile: opts.profile ?? 'dev',
     logError: () => {},
+    delivery: opts.delivery,
   });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
   return {

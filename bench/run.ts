@@ -1,0 +1,237 @@
+/**
+ * `npm run bench`: throughput and p99 latency of imbot.bot.list, imbot.message.add and the
+ * register→unregister cycle, each as a ratio against a bare node:http server measured in the same
+ * run. Prints a Markdown table and rewrites the generated section of BENCHMARKS.md.
+ */
+import { fork } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { callJson, startPortal } from '../test/helpers/server.js';
+import type { Job, Measurement } from './load.js';
+import { maxMessageId, messageCount, seedMessagesUpTo, seedPortal, trimMessagesAfter } from './seed.js';
+
+const CONNECTIONS = 10;
+const SECONDS = 5;
+const WARMUP_SECONDS = 1;
+const CYCLE_MAX = 2000;
+const CYCLE_SECONDS = 4;
+const CYCLE_WARMUP = 300;
+const SMALL = 1_000;
+const LARGE = 100_000;
+/** Targets from the issue. */
+const MIN_RATIO = 0.5;
+/** cycles/s at LARGE over cycles/s at SMALL; "≈ 1" with this machine's noise */
+const MIN_SCALING = 0.8;
+
+/**
+ * Runs one job in a fresh load-generator process, killed if it overruns its bound. The CPU time
+ * this process spends meanwhile is the servers' (the client runs elsewhere).
+ */
+function run(job: Job): Promise<Measurement> {
+  const limitMs = ((job.kind === 'cannon' ? job.seconds : job.maxSeconds) + 30) * 1000;
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`bench job overran: ${JSON.stringify(job)}`));
+    }, limitMs);
+    let cpu0: NodeJS.CpuUsage;
+    child.once('spawn', () => {
+      cpu0 = process.cpuUsage();
+      child.send(job);
+    });
+    child.once('message', (m: Measurement) => {
+      const cpu = process.cpuUsage(cpu0);
+      clearTimeout(timer);
+      resolve({ ...m, cpuPerOp: (cpu.user + cpu.system) / Math.max(1, m.count) });
+    });
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    child.once('error', fail);
+    child.once('exit', (code) => code !== 0 && fail(new Error(`load generator exited with ${code}`)));
+  });
+}
+
+/** A fixed-duration autocannon run after a short discarded warm-up. */
+async function cannon(url: string, body: unknown = {}): Promise<Measurement> {
+  const job = { kind: 'cannon' as const, url, body: body === null ? null : JSON.stringify(body), connections: CONNECTIONS };
+  await run({ ...job, seconds: WARMUP_SECONDS });
+  return run({ ...job, seconds: SECONDS });
+}
+
+let cycleRuns = 0;
+/** A bounded sequential chain loop (one keep-alive connection) after a short discarded warm-up. */
+async function cycles(mode: 'portal' | 'bare', base: string, steps: 2 | 3): Promise<Measurement> {
+  const job = { kind: 'cycle' as const, mode, base, steps, clientId: 'bench-cycle', maxSeconds: CYCLE_SECONDS };
+  await run({ ...job, codePrefix: `warm${++cycleRuns}`, maxCycles: CYCLE_WARMUP });
+  return run({ ...job, codePrefix: `cycle${++cycleRuns}`, maxCycles: CYCLE_MAX });
+}
+
+/** The baseline: node:http answering every POST with the same small JSON envelope. */
+const BARE_BODY = JSON.stringify({ result: true, time: { start: 0, finish: 0, duration: 0, processing: 0, date_start: '', date_finish: '' } });
+
+async function startBare(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) });
+      res.end(BARE_BODY);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+interface Row {
+  scenario: string;
+  /** messages in the store while measuring */
+  stored: string;
+  m: Measurement;
+  unit: 'req/s' | 'cycles/s';
+  /** the bare server under the same shape of load, before and after the targets */
+  bare?: [Measurement, Measurement];
+  /** minimum rate ratio against the bare server */
+  target?: number;
+}
+
+const meanRate = (ms: Measurement[]) => ms.reduce((n, m) => n + m.perSecond, 0) / ms.length;
+const meanCpu = (ms: Measurement[]) => ms.reduce((n, m) => n + (m.cpuPerOp ?? NaN), 0) / ms.length;
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+/** autocannon records latency in whole milliseconds */
+const ms = (n: number) => (n === 0 ? '< 1' : fmt(n, 1));
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+function table(rows: Row[], scaling: { name: string; value: number }[]): string {
+  const lines = [
+    '| Scenario | Stored messages | Rate | p99 (ms) | Server CPU per op (µs) | Bare rate, same load | Rate ratio | CPU ratio | Target | Result |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
+  ];
+  for (const r of rows) {
+    const bareRate = r.bare ? meanRate(r.bare) : NaN;
+    const ratio = r.m.perSecond / bareRate;
+    lines.push(
+      [
+        r.scenario,
+        r.stored,
+        `${fmt(r.m.perSecond)} ${r.unit}`,
+        ms(r.m.p99),
+        fmt(r.m.cpuPerOp ?? NaN),
+        r.bare ? `${fmt(bareRate)} ${r.unit}` : '—',
+        r.bare ? fmt(ratio, 3) : '—',
+        r.bare ? fmt(meanCpu(r.bare) / (r.m.cpuPerOp ?? NaN), 3) : '—',
+        r.target === undefined ? '' : `rate ratio ≥ ${r.target}`,
+        r.target === undefined ? '' : verdict(ratio >= r.target),
+      ].join(' | ').replace(/^/, '| ') + ' |',
+    );
+  }
+  for (const s of scaling) {
+    lines.push(`| ${s.name} | ${fmt(LARGE)} vs ${fmt(SMALL)} | — | — | — | — | ${fmt(s.value, 2)} | — | ≥ ${MIN_SCALING} (≈ 1) | ${verdict(s.value >= MIN_SCALING)} |`);
+  }
+  return lines.join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (generated by `npm run bench`; everything between these markers is rewritten) -->';
+const END = '<!-- bench:end -->';
+
+/** Replaces the generated section of BENCHMARKS.md, keeping the hand-written text around it. */
+function writeReport(section: string): void {
+  const path = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+  const generated = `${BEGIN}\n${section}\n${END}`;
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const [b, e] = [old.indexOf(BEGIN), old.indexOf(END)];
+  const next = b >= 0 && e > b ? old.slice(0, b) + generated + old.slice(e + END.length) : `# Benchmarks\n\n${generated}\n${old}`;
+  writeFileSync(path, next);
+}
+
+function log(msg: string): void {
+  console.error(`[bench] ${msg}`);
+}
+
+async function registerBenchBot(hook: string): Promise<void> {
+  const reg = await callJson(hook, 'imbot.register', {
+    CODE: 'bench',
+    EVENT_HANDLER: 'http://127.0.0.1:9/handler',
+    CLIENT_ID: 'bench',
+    PROPERTIES: { NAME: 'Bench' },
+  });
+  if (typeof reg.body?.result !== 'number') throw new Error(`cannot register the bench bot: ${reg.text}`);
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const bare = await startBare();
+  const portal = await startPortal({ profile: 'dev' });
+  const db = portal.server.core.store.db;
+  const hook = portal.adminHook;
+  try {
+    await registerBenchBot(hook);
+    const chats = await seedPortal(db, { people: 200, bots: 50 });
+    const small = await seedMessagesUpTo(db, chats, SMALL);
+    const smallLastId = await maxMessageId(db);
+    log(`seeded 200 people, 50 bots, ${chats.length} chats, ${small} messages`);
+
+    const bareBefore = [await cannon(bare.url), await cycles('bare', bare.url, 2), await cycles('bare', bare.url, 3)];
+    log('bare server (before) done');
+    const floor = await cannon(`${portal.http}/`, null);
+    const list = await cannon(`${hook}/imbot.bot.list`);
+    const add = await cannon(`${hook}/imbot.message.add`, { CLIENT_ID: 'bench', DIALOG_ID: '1', MESSAGE: 'Hello from the benchmark' });
+    log(`bot.list and message.add done (${await messageCount(db)} messages now)`);
+    // A B B A over the store size, so that drift and warm-up cancel out in the scaling ratio.
+    const chainPair = async () => [await cycles('portal', hook, 2), await cycles('portal', hook, 3)];
+    const smallA = await trimMessagesAfter(db, smallLastId).then(chainPair);
+    const large = await seedMessagesUpTo(db, chats, LARGE);
+    const largeA = await chainPair();
+    const largeB = await chainPair();
+    const smallAgain = await trimMessagesAfter(db, smallLastId);
+    const smallB = await chainPair();
+    log(`chains at ${small}, ${large}, ${large}, ${smallAgain} messages done`);
+    const bareAfter = [await cannon(bare.url), await cycles('bare', bare.url, 2), await cycles('bare', bare.url, 3)];
+    log('bare server (after) done');
+
+    const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add];
+    const failures = all.reduce((n, m) => n + m.failures, 0);
+    const bareOf = (i: number): [Measurement, Measurement] => [bareBefore[i], bareAfter[i]];
+    const chains = ['register→unregister', 'register→message.add→unregister'];
+    const rows: Row[] = [
+      { scenario: 'bare node:http (before)', stored: '—', m: bareBefore[0], unit: 'req/s' },
+      { scenario: 'bare node:http (after)', stored: '—', m: bareAfter[0], unit: 'req/s' },
+      { scenario: 'portal HTTP floor: GET / (fastify, no REST call)', stored: '—', m: floor, unit: 'req/s', bare: bareOf(0) },
+      { scenario: 'imbot.bot.list (51 bots)', stored: fmt(small), m: list, unit: 'req/s', bare: bareOf(0), target: MIN_RATIO },
+      { scenario: 'imbot.message.add', stored: `${fmt(small)}, growing`, m: add, unit: 'req/s', bare: bareOf(0), target: MIN_RATIO },
+      ...chains.flatMap((name, i): Row[] => [
+        { scenario: `${name} (1st)`, stored: fmt(small), m: smallA[i], unit: 'cycles/s', bare: bareOf(i + 1) },
+        { scenario: `${name} (1st)`, stored: fmt(large), m: largeA[i], unit: 'cycles/s', bare: bareOf(i + 1) },
+        { scenario: `${name} (2nd)`, stored: fmt(large), m: largeB[i], unit: 'cycles/s', bare: bareOf(i + 1) },
+        { scenario: `${name} (2nd)`, stored: fmt(smallAgain), m: smallB[i], unit: 'cycles/s', bare: bareOf(i + 1) },
+      ]),
+    ];
+    const scaling = chains.map((name, i) => ({
+      name: `unregister scaling: ${name}`,
+      value: meanRate([largeA[i], largeB[i]]) / meanRate([smallA[i], smallB[i]]),
+    }));
+    const cpu = cpus();
+    const section = [
+      `Last run: ${new Date().toISOString()} — ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; ` +
+        `autocannon: ${CONNECTIONS} connections × ${SECONDS} s (after a ${WARMUP_SECONDS} s warm-up); chains: one keep-alive connection, ` +
+        `≤ ${CYCLE_MAX} chains or ${CYCLE_SECONDS} s (after ${CYCLE_WARMUP}); whole run ${fmt((Date.now() - t0) / 1000)} s; failed requests: ${failures}.`,
+      '',
+      table(rows, scaling),
+    ].join('\n');
+    console.log(section);
+    writeReport(section);
+    if (failures > 0) {
+      console.error(`${failures} requests failed; the numbers above are not valid`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await portal.stop();
+    await new Promise((resolve) => bare.server.close(resolve));
+  }
+}
+
+await main();

@@ -1,0 +1,240 @@
+import type { Selectable } from 'kysely';
+import type { DomainCtx } from '../context.js';
+import { getChat, isMember, memberIds, openPrivateChat } from '../im/chats.js';
+import { normalizeText, postMessage } from '../im/messages.js';
+import type { Db } from '../store/db.js';
+import type { CommandsTable } from '../store/schema.js';
+import { bindAppEvent } from './bindings.js';
+import type { BotOwner } from './owner.js';
+
+// Slash commands of REST bots (imbot-v1.md §2.5, §4.3; `Bitrix\Im\Command`).
+
+export type CommandRow = Selectable<CommandsTable>;
+
+export const COMMAND_EVENT = 'ONIMCOMMANDADD';
+/** How long a fired command lets its bot answer into the dialog (prolonged on every answer). */
+export const ANSWER_WINDOW_MS = 10 * 60_000;
+/** Longest command text the store keeps (DB column). */
+const COMMAND_MAX = 255;
+
+/** A command change the domain refuses; the API layer turns it into its own error. */
+export class CommandError extends Error {
+  constructor(readonly reason: 'invalid_fields') {
+    super(reason);
+  }
+}
+
+export interface CommandLang {
+  languageId: string;
+  title: string;
+  params: string;
+}
+
+/** One leading `/` is dropped wherever a command text comes in (register, keyboard, typed text). */
+export function stripSlash(command: string): string {
+  return command.startsWith('/') ? command.slice(1) : command;
+}
+
+/**
+ * The LANG rows `Command::register`/`update` keep: rows without LANGUAGE_ID or without TITLE are
+ * skipped, LANGUAGE_ID is lower-cased, and rows the table refuses (LANGUAGE_ID over 2 chars,
+ * TITLE/PARAMS over 255, a repeated language) are dropped silently.
+ */
+export function readLangs(raw: unknown): CommandLang[] {
+  if (typeof raw !== 'object' || raw === null) return [];
+  const out: CommandLang[] = [];
+  for (const row of Object.values(raw as Record<string, unknown>)) {
+    if (typeof row !== 'object' || row === null) continue;
+    const r = row as Record<string, unknown>;
+    const lang = scalarText(r.LANGUAGE_ID).toLowerCase();
+    if (lang === '' || lang === '0' || r.TITLE === undefined || r.TITLE === null) continue;
+    const title = scalarText(r.TITLE);
+    const params = scalarText(r.PARAMS);
+    if (lang.length > 2 || title.length > 255 || params.length > 255) continue;
+    if (out.some((l) => l.languageId === lang)) continue;
+    out.push({ languageId: lang, title, params });
+  }
+  return out;
+}
+
+function scalarText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return v === true ? '1' : '';
+}
+
+export function getCommand(db: Db, commandId: number): Promise<CommandRow | undefined> {
+  return db.selectFrom('commands').selectAll().where('id', '=', commandId).executeTakeFirst();
+}
+
+/** The first command of an app with exactly this text (imbot.command.answer by COMMAND). */
+export function findAppCommand(db: Db, appId: string, command: string): Promise<CommandRow | undefined> {
+  return db.selectFrom('commands').selectAll().where('app_id', '=', appId).where('command', '=', command).orderBy('id').limit(1).executeTakeFirst();
+}
+
+/** A bot's own command by its text (keyboard buttons name the command of the bot that sent them). */
+export function findBotCommand(db: Db, botId: number, command: string): Promise<CommandRow | undefined> {
+  return db.selectFrom('commands').selectAll().where('bot_id', '=', botId).where('command', '=', command).executeTakeFirst();
+}
+
+export interface NewCommand {
+  /** as sent; one leading `/` is stripped here */
+  command: string;
+  common: boolean;
+  hidden: boolean;
+  extranetSupport: boolean;
+  sonetSupport: boolean;
+  langs: CommandLang[];
+  /** validated ONIMCOMMANDADD handler (CLIENT_ID already appended for webhook owners) */
+  handlerUrl: string;
+}
+
+async function replaceLangs(db: Db, commandId: number, langs: CommandLang[]): Promise<void> {
+  await db.deleteFrom('command_langs').where('command_id', '=', commandId).execute();
+  if (langs.length === 0) return;
+  await db
+    .insertInto('command_langs')
+    .values(langs.map((l) => ({ command_id: commandId, language_id: l.languageId, title: l.title, params: l.params })))
+    .execute();
+}
+
+/**
+ * Registers a command of a bot. The same (bot, command) registers once: the existing id comes back
+ * and nothing but the app's ONIMCOMMANDADD binding changes (that binding is app-wide, last wins).
+ */
+export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: number, c: NewCommand): Promise<number> {
+  const command = stripSlash(c.command);
+  const existing = await findBotCommand(ctx.db, botId, command);
+  let commandId = existing?.id;
+  if (commandId === undefined) {
+    if (command.length > COMMAND_MAX) throw new CommandError('invalid_fields');
+    const row = await ctx.db
+      .insertInto('commands')
+      .values({
+        bot_id: botId,
+        app_id: owner.appId,
+        command,
+        common: c.common ? 'Y' : 'N',
+        hidden: c.hidden ? 'Y' : 'N',
+        extranet_support: c.extranetSupport ? 'Y' : 'N',
+        sonet_support: c.sonetSupport ? 'Y' : 'N',
+        created_at: ctx.clock.now(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    commandId = row.id;
+    await replaceLangs(ctx.db, commandId, c.langs);
+  }
+  await bindAppEvent(ctx, owner, COMMAND_EVENT, c.handlerUrl);
+  return commandId;
+}
+
+/** Deletes a command and its language rows; the app's event binding stays. */
+export async function unregisterCommand(ctx: DomainCtx, commandId: number): Promise<void> {
+  await ctx.db.deleteFrom('command_langs').where('command_id', '=', commandId).execute();
+  await ctx.db.deleteFrom('commands').where('id', '=', commandId).execute();
+}
+
+export interface CommandUpdate {
+  hidden?: boolean;
+  extranetSupport?: boolean;
+  /** replaces every language row */
+  langs?: CommandLang[];
+  handlerUrl?: string;
+}
+
+export async function updateCommand(ctx: DomainCtx, owner: BotOwner, commandId: number, u: CommandUpdate): Promise<void> {
+  if (u.langs !== undefined) await replaceLangs(ctx.db, commandId, u.langs);
+  const fields: { hidden?: string; extranet_support?: string } = {};
+  if (u.hidden !== undefined) fields.hidden = u.hidden ? 'Y' : 'N';
+  if (u.extranetSupport !== undefined) fields.extranet_support = u.extranetSupport ? 'Y' : 'N';
+  if (Object.keys(fields).length) await ctx.db.updateTable('commands').set(fields).where('id', '=', commandId).execute();
+  if (u.handlerUrl !== undefined) await bindAppEvent(ctx, owner, COMMAND_EVENT, u.handlerUrl);
+}
+
+// ---- the answer window (`Bitrix\Im\Bot\Token`) ----
+
+/** Lets `botId` answer commands into `dialogId` for the next ten minutes. */
+export async function grantAnswerToken(ctx: DomainCtx, botId: number, dialogId: string): Promise<void> {
+  const expires = ctx.clock.now() + ANSWER_WINDOW_MS;
+  await ctx.db
+    .insertInto('command_answer_tokens')
+    .values({ bot_id: botId, dialog_id: dialogId, expires_at: expires })
+    .onConflict((oc) => oc.columns(['bot_id', 'dialog_id']).doUpdateSet({ expires_at: expires }))
+    .execute();
+}
+
+/** Whether the window is open (always, for the bot's own private dialog); using it prolongs it. */
+export async function useAnswerToken(ctx: DomainCtx, botId: number, dialogId: string): Promise<boolean> {
+  if (dialogId === String(botId)) return true;
+  const row = await ctx.db
+    .selectFrom('command_answer_tokens')
+    .select('expires_at')
+    .where('bot_id', '=', botId)
+    .where('dialog_id', '=', dialogId)
+    .executeTakeFirst();
+  if (!row || row.expires_at <= ctx.clock.now()) return false;
+  await grantAnswerToken(ctx, botId, dialogId);
+  return true;
+}
+
+export interface CommandAnswer {
+  text: string;
+  system: boolean;
+  urlPreview: boolean;
+  /** normalised rich params (already validated by the caller) */
+  attach?: unknown;
+  keyboard?: unknown;
+  menu?: unknown;
+}
+
+/** The "answered by a bot" prefix of system answers (LANG `COMMAND_BOT_ANSWER` + "\n "). */
+export function botAnswerPrefix(botId: number): string {
+  return `[USER=${botId}][/USER] Chat Bot\n `;
+}
+
+/**
+ * Posts a command's answer where `Command::addMessage` does (imbot-v1.md §2.5.4): into the dialog
+ * of the original message, as a normal bot message when the bot is a participant, otherwise as a
+ * prefixed system message. Returns the new message id, `true` when the answer window is closed
+ * (nothing posted), or null when the message or its chat does not exist.
+ */
+export async function answerCommand(ctx: DomainCtx, command: CommandRow, messageId: number, a: CommandAnswer): Promise<number | true | null> {
+  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  if (!message) return null;
+  const chat = await getChat(ctx.db, message.chat_id);
+  if (!chat) return null;
+  const botId = command.bot_id;
+  const params: Record<string, unknown> = {};
+  if (a.attach !== undefined) params.ATTACH = a.attach;
+  if (a.keyboard !== undefined) params.KEYBOARD = a.keyboard;
+  if (!a.urlPreview) params.URL_PREVIEW = 'N';
+  const text = normalizeText(a.text);
+
+  if (chat.type !== 'P') {
+    if (!(await useAnswerToken(ctx, botId, `chat${chat.id}`))) return true;
+    if (a.menu !== undefined) params.MENU = a.menu;
+    const asMember = !a.system && (await isMember(ctx.db, chat.id, botId));
+    return postMessage(ctx, {
+      chatId: chat.id,
+      authorId: botId,
+      text: asMember ? text : botAnswerPrefix(botId) + text,
+      system: !asMember,
+      params,
+    });
+  }
+
+  // Private chat: the dialog is the participant other than the message's author.
+  const members = await memberIds(ctx.db, chat.id);
+  const other = members.find((u) => u !== message.author_id) ?? message.author_id;
+  if (!(await useAnswerToken(ctx, botId, String(other)))) return true;
+  const chatWithBot = message.author_id === botId;
+  const from = chatWithBot ? other : message.author_id;
+  const to = chatWithBot ? botId : other;
+  if (to === botId && !a.system) {
+    const { chatId } = await openPrivateChat(ctx, botId, from);
+    return postMessage(ctx, { chatId, authorId: botId, text, params });
+  }
+  const { chatId } = await openPrivateChat(ctx, from, to);
+  return postMessage(ctx, { chatId, authorId: from, text: botAnswerPrefix(botId) + text, system: true, params });
+}

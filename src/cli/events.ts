@@ -1,0 +1,39 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { deliveryLog } from '../events/outbox.js';
+import type { DeliveryPolicy } from '../events/worker.js';
+import type { Store } from '../store/db.js';
+
+export function delivery(value: string): DeliveryPolicy {
+  if (value !== 'once' && value !== 'retry') throw new InvalidArgumentError('delivery is once or retry');
+  return value;
+}
+
+type WithStore = <T>(dataDir: string, fn: (store: Store) => Promise<T>) => Promise<T>;
+
+/**
+ * `imbot-server events log`: the delivery log, newest first, one line per event —
+ * id, time, event, status, attempts, last HTTP status, handler URL, event id, last error.
+ * `--json` prints the whole entries (bodies and every attempt) as the control API does.
+ */
+export function eventsCommand(withStore: WithStore, defaultData: string): Command {
+  const events = new Command('events').description('bot events: the delivery log');
+  events
+    .command('log')
+    .description('show the event delivery log (newest first)')
+    .option('--data <dir>', 'data directory', defaultData)
+    .option('--failed', 'only deliveries whose last attempt failed', false)
+    .option('--event <name>', 'only this event, e.g. ONIMBOTMESSAGEADD')
+    .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
+    .option('--json', 'print JSON entries with bodies and attempts', false)
+    .action(async (o: { data: string; failed: boolean; event?: string; limit: number; json: boolean }) => {
+      await withStore(o.data, async (store) => {
+        const entries = await deliveryLog(store.db, { failed: o.failed, event: o.event, limit: o.limit > 0 ? o.limit : 100 });
+        if (o.json) return console.log(JSON.stringify(entries, null, 2));
+        for (const e of entries) {
+          const cols = [e.id, new Date(e.created_at).toISOString(), e.event, e.status, e.attempts, e.last_status ?? '-', e.handler_url, e.event_id, e.last_error];
+          console.log(cols.join('\t'));
+        }
+      });
+    });
+  return events;
+}

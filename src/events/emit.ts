@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { DomainCtx } from '../context.js';
+import { fullName, type UserRow } from '../im/users.js';
+import type { EventBindingsTable } from '../store/schema.js';
+import { outboxSignal } from './signal.js';
+
+export type BotEventName =
+  | 'ONIMBOTMESSAGEADD'
+  | 'ONIMBOTMESSAGEUPDATE'
+  | 'ONIMBOTMESSAGEDELETE'
+  | 'ONIMBOTJOINCHAT'
+  | 'ONIMBOTDELETE'
+  | 'ONIMCOMMANDADD'
+  | 'ONIMBOTCONTEXTGET';
+
+/**
+ * One executed command of an ONIMCOMMANDADD (imbot-v1.md §3.8): its `data[COMMAND][<id>]` entry
+ * without the token fields (delivery adds those, and BOT_CODE). Same shape as src/bots/addressing.ts.
+ */
+export interface CommandHit {
+  COMMAND_ID: number;
+  BOT_ID: number;
+  /** the command text without `/` */
+  COMMAND: string;
+  /** the rest of the line after `/command ` */
+  COMMAND_PARAMS: string;
+  /** TEXTAREA = typed, KEYBOARD = keyboard button or menu item */
+  COMMAND_CONTEXT: 'TEXTAREA' | 'KEYBOARD';
+  /** the message to answer (for button presses: the message carrying the keyboard) */
+  MESSAGE_ID: number;
+}
+
+/**
+ * What a domain change asks to be told to bots. Call `emitBotEvents(ctx, intents)` with the call's
+ * own `ctx` (its transaction) so the outbox rows commit or roll back with the change.
+ *
+ * - `event`: the v1 event name.
+ * - `botIds`: the bots concerned, in order (ignored for ONIMCOMMANDADD, whose bots come from
+ *   `commands`). Bots of one application share one POST; apps without a binding for the event
+ *   and bots in FETCH mode are skipped. ONIMBOTDELETE sends one POST per bot (`data` is just
+ *   `{BOT_ID, BOT_CODE}`, §3.7).
+ * - `commands`: ONIMCOMMANDADD only — one entry per execution (§3.8); `commandIds` is
+ *   informational.
+ * - `userId`: the person whose action triggered it: the top-level `auth` user (OAuth apps).
+ *   null = no user context (no tokens).
+ * - `params`: `data.PARAMS`, exactly as it should arrive (key order kept; null values and empty
+ *   arrays vanish in the encoding; booleans become "1"/"0").
+ * - `user`: `data.USER` as given; null = no USER block (group update/delete, §3.5); omitted =
+ *   built from `userId` (full card with IS_* flags for message add/update/delete, brief otherwise).
+ *
+ * src/bots/addressing.ts's intents have this shape and can be passed as they are.
+ */
+export interface BotEventIntent {
+  event: BotEventName;
+  botIds: number[];
+  commandIds?: number[];
+  commands?: CommandHit[];
+  userId: number | null;
+  params: Record<string, unknown>;
+  user?: Record<string, unknown> | null;
+}
+
+export type BindingRow = Selectable<EventBindingsTable>;
+
+/**
+ * The seam for OAuth applications (the OAuth issue fills it): token blocks for the bot user inside
+ * `data.BOT[id]` / `data.COMMAND[id]`, and the full top-level `auth` for the triggering user.
+ * Without it, OAuth apps get the no-user-context block that webhook bots get.
+ */
+export interface OAuthEventAuth {
+  /** `access_token … application_token` issued for the bot user (always with refresh_token) */
+  botTokens(ctx: DomainCtx, binding: BindingRow, botId: number): Promise<Record<string, string> | null>;
+  /** the triggering user's block; null when it cannot be issued */
+  userAuth(ctx: DomainCtx, binding: BindingRow, userId: number, withRefresh: boolean): Promise<Record<string, string> | null>;
+}
+
+let oauthAuth: OAuthEventAuth | null = null;
+
+export function setOAuthEventAuth(provider: OAuthEventAuth | null): void {
+  oauthAuth = provider;
+}
+
+/** Events whose top-level auth carries refresh_token (imbot-v1.md §3.2 "sendRefreshToken"). */
+const WITH_REFRESH = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMCOMMANDADD', 'ONIMBOTCONTEXTGET']);
+const FULL_USER_CARD = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE']);
+
+interface BotInfo {
+  bot_id: number;
+  code: string;
+  app_id: string;
+}
+
+/** One recipient entry under data.BOT / data.COMMAND, keyed by bot or command id. */
+interface Entry {
+  key: number;
+  bot: BotInfo;
+  extra: Record<string, unknown>;
+}
+
+/**
+ * Writes the outbox rows for `intents` in the caller's transaction: one row per application
+ * binding per event, holding the exact body to POST. The worker is nudged; its first read waits
+ * for this transaction, so it sees the rows only once they are committed.
+ */
+export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): Promise<number> {
+  let written = 0;
+  const lanes = new Set<string>();
+  for (const intent of intents) {
+    const entries = await entriesOf(ctx, intent);
+    if (entries.length === 0) continue;
+    const byApp = new Map<string, Entry[]>();
+    for (const e of entries) byApp.set(e.bot.app_id, [...(byApp.get(e.bot.app_id) ?? []), e]);
+    const user = intent.user === undefined && intent.userId ? await ctx.db.selectFrom('users').selectAll().where('id', '=', intent.userId).executeTakeFirst() : undefined;
+    for (const [appId, appEntries] of byApp) {
+      for (const binding of await bindingsOf(ctx, intent.event, appId)) {
+        const groups = intent.event === 'ONIMBOTDELETE' ? appEntries.map((e) => [e]) : [appEntries];
+        for (const group of groups) {
+          const data = await dataOf(ctx, intent, binding, group, user);
+          await enqueue(ctx, intent, binding, appId, data);
+          lanes.add(appId);
+          written += 1;
+        }
+      }
+    }
+  }
+  if (lanes.size) outboxSignal.emit('written', [...lanes]);
+  return written;
+}
+
+async function entriesOf(ctx: DomainCtx, intent: BotEventIntent): Promise<Entry[]> {
+  if (intent.event === 'ONIMCOMMANDADD') {
+    const hits = intent.commands ?? [];
+    if (hits.length === 0) return [];
+    const rows = await ctx.db
+      .selectFrom('bots')
+      .select(['bot_id', 'code', 'app_id', 'event_mode'])
+      .where('bot_id', 'in', hits.map((h) => h.BOT_ID))
+      .execute();
+    return hits.flatMap((h) => {
+      const r = rows.find((x) => x.bot_id === h.BOT_ID);
+      if (!r || r.event_mode === 'FETCH') return [];
+      const { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } = h;
+      return [{ key: COMMAND_ID, bot: r, extra: { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } }];
+    });
+  }
+  if (intent.botIds.length === 0) return [];
+  const rows = await ctx.db
+    .selectFrom('bots')
+    .select(['bot_id', 'code', 'app_id', 'event_mode'])
+    .where('bot_id', 'in', intent.botIds)
+    .execute();
+  return intent.botIds.flatMap((id) => {
+    const r = rows.find((x) => x.bot_id === id);
+    return r && r.event_mode !== 'FETCH' ? [{ key: r.bot_id, bot: r, extra: {} }] : [];
+  });
+}
+
+/** The app's online bindings for the event. Webhook apps are `custom<CLIENT_ID>`, bound with app 0. */
+function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
+  const raw = appId.startsWith('custom') ? appId.slice('custom'.length) : null;
+  return ctx.db
+    .selectFrom('event_bindings')
+    .selectAll()
+    .where('event_name', '=', event)
+    .where('event_type', '=', 'online')
+    .where((eb) =>
+      raw === null
+        ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
+        : eb.and([eb('app_id', '=', 0), eb('application_token', '=', raw)]),
+    )
+    .orderBy('id')
+    .execute();
+}
+
+async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow, group: Entry[], user: UserRow | undefined) {
+  if (intent.event === 'ONIMBOTDELETE') return { BOT_ID: group[0]!.bot.bot_id, BOT_CODE: group[0]!.bot.code };
+  const recipients: Record<string, unknown> = {};
+  for (const e of group) {
+    const tokens = binding.app_id > 0 && oauthAuth ? await oauthAuth.botTokens(ctx, binding, e.bot.bot_id) : null;
+    recipients[e.key] = { ...(tokens ? { ...tokens, AUTH: tokens } : {}), BOT_ID: e.bot.bot_id, BOT_CODE: e.bot.code, ...e.extra };
+  }
+  return {
+    [intent.event === 'ONIMCOMMANDADD' ? 'COMMAND' : 'BOT']: recipients,
+    PARAMS: intent.params,
+    USER: intent.user !== undefined ? intent.user : user ? userCard(user, FULL_USER_CARD.has(intent.event)) : null,
+  };
+}
+
+/** data.USER (imbot-v1.md §3.4 / §3.6). */
+function userCard(u: UserRow, full: boolean): Record<string, string | number> {
+  const card: Record<string, string | number> = {
+    ID: u.id,
+    NAME: fullName(u),
+    FIRST_NAME: u.name,
+    LAST_NAME: u.last_name,
+    WORK_POSITION: u.work_position,
+    GENDER: u.personal_gender === 'F' ? 'F' : 'M',
+  };
+  if (!full) return card;
+  return {
+    ...card,
+    IS_BOT: u.external_auth_id === 'bot' ? 'Y' : 'N',
+    IS_CONNECTOR: 'N',
+    IS_NETWORK: 'N',
+    IS_EXTRANET: u.user_type === 'extranet' ? 'Y' : 'N',
+  };
+}
+
+/** Top-level auth: the no-user-context block, unless the OAuth seam issues the user's tokens. */
+async function authOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow): Promise<Record<string, string>> {
+  if (binding.app_id > 0 && oauthAuth && intent.userId) {
+    const full = await oauthAuth.userAuth(ctx, binding, intent.userId, WITH_REFRESH.has(intent.event));
+    if (full) return full;
+  }
+  const rest = `${ctx.portal.baseUrl}/rest/`;
+  return {
+    domain: ctx.portal.domain,
+    client_endpoint: rest,
+    server_endpoint: rest,
+    member_id: ctx.portal.memberId,
+    application_token: binding.application_token,
+  };
+}
+
+async function enqueue(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow, appId: string, data: Record<string, unknown>) {
+  const now = ctx.clock.now();
+  const body = {
+    event: intent.event,
+    event_handler_id: binding.id,
+    data,
+    ts: Math.floor(now / 1000),
+    auth: await authOf(ctx, intent, binding),
+  };
+  await ctx.db
+    .insertInto('event_outbox')
+    .values({
+      uid: randomUUID(),
+      event_name: intent.event,
+      binding_id: binding.id,
+      lane: appId,
+      handler_url: binding.handler_url,
+      payload: JSON.stringify(body),
+      created_at: now,
+      next_attempt_at: now,
+    })
+    .execute();
+}

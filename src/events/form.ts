@@ -1,0 +1,35 @@
+/**
+ * The body a Bitrix24 event handler receives (rest-core.md h.3, imbot-v1.md §3.1): PHP
+ * `http_build_query` of the event array — `application/x-www-form-urlencoded` with bracket
+ * notation, every scalar a string, `true` → "1", `false` → "0", `null` and empty arrays left out
+ * (PHP writes nothing for them). Keys keep the object's order; the caller builds the top level
+ * as event, event_handler_id, data, ts, auth.
+ */
+export function encodePhpForm(body: Record<string, unknown>): string {
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(body)) walk(urlencode(k), v, pairs);
+  return pairs.join('&');
+}
+
+function walk(name: string, value: unknown, out: string[]): void {
+  if (value === null || value === undefined) return;
+  if (typeof value === 'object') {
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    for (const [k, v] of entries) walk(`${name}${urlencode('[')}${urlencode(k)}${urlencode(']')}`, v, out);
+    return;
+  }
+  out.push(`${name}=${urlencode(scalar(value))}`);
+}
+
+function scalar(v: unknown): string {
+  if (v === true) return '1';
+  if (v === false) return '0';
+  return String(v);
+}
+
+/** PHP `urlencode`: everything but `A-Za-z0-9-_.` percent-encoded (upper-case hex), space as `+`. */
+export function urlencode(s: string): string {
+  return encodeURIComponent(s)
+    .replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+    .replace(/%20/g, '+');
+}

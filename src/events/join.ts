@@ -1,0 +1,32 @@
+import type { DomainCtx } from '../context.js';
+import { emitBotEvents } from './emit.js';
+
+/**
+ * ONIMBOTJOINCHAT for a private chat user↔bot created on first contact, whichever side wrote
+ * first (imbot-v1.md §3.6). `from` started the chat. Bot-to-bot chats fire nothing.
+ */
+export async function emitPrivateJoin(ctx: DomainCtx, chatId: number, from: number, to: number): Promise<void> {
+  if (from === to) return;
+  const bots = await ctx.db.selectFrom('bots').select('bot_id').where('bot_id', 'in', [from, to]).execute();
+  if (bots.length !== 1) return;
+  const botId = bots[0]!.bot_id;
+  const userId = botId === from ? to : from;
+  await emitBotEvents(ctx, [
+    {
+      event: 'ONIMBOTJOINCHAT',
+      botIds: [botId],
+      userId,
+      params: {
+        CHAT_TYPE: 'P',
+        MESSAGE_TYPE: 'P',
+        BOT_ID: botId,
+        USER_ID: userId,
+        CHAT_ID: chatId,
+        TO_USER_ID: to,
+        FROM_USER_ID: from,
+        DIALOG_ID: String(userId),
+        LANGUAGE: ctx.portal.languageId.toLowerCase(),
+      },
+    },
+  ]);
+}

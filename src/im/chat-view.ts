@@ -1,0 +1,97 @@
+import { isoDate } from '../clock.js';
+import type { Db } from '../store/db.js';
+import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
+import { fullName } from './users.js';
+
+/** Colour names as hex (imbot-v2.md colour table); COPILOT has no published value. */
+const COLOR_HEX: Record<string, string> = {
+  RED: '#df532d',
+  GREEN: '#64a513',
+  MINT: '#4ba984',
+  LIGHT_BLUE: '#4ba5c3',
+  DARK_BLUE: '#3e99ce',
+  PURPLE: '#8474c8',
+  AQUA: '#1eb4aa',
+  PINK: '#f76187',
+  LIME: '#58cc47',
+  BROWN: '#ab7761',
+  AZURE: '#29619b',
+  KHAKI: '#728f7a',
+  SAND: '#ba9c7b',
+  MARENGO: '#556574',
+  GRAY: '#909090',
+  GRAPHITE: '#5e5f5e',
+};
+
+/** `type` of a chat as the messenger names it: by entity binding first, then by chat type. */
+const ENTITY_KIND: Record<string, string> = { CRM: 'crm', CALL: 'call', SONET_GROUP: 'sonetGroup', TASKS: 'tasks', CALENDAR: 'calendar', VIDEOCONF: 'videoconf' };
+const TYPE_KIND: Record<string, string> = { C: 'chat', O: 'open', P: 'private', L: 'lines', S: 'system' };
+
+/**
+ * A chat as `imbot.dialog.get`, `im.dialog.get` and `im.chat.get`/`imbot.chat.get` with
+ * DIALOG_ID show it (chat-bots/outdated/chats/fields.md, chats/im-dialog-get.md), seen by
+ * `viewerId`. The caller appends `dialog_id`.
+ */
+export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promise<Record<string, unknown>> {
+  const members = await db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .select(['chat_members.user_id', 'chat_members.role', 'chat_members.last_read_message_id', 'chat_members.muted', 'users.name', 'users.last_name'])
+    .where('chat_members.chat_id', '=', chat.id)
+    .orderBy('chat_members.user_id')
+    .execute();
+  const me = members.find((m) => m.user_id === viewerId);
+  const lastRead = me?.last_read_message_id ?? 0;
+  const unread = me
+    ? await db
+        .selectFrom('messages')
+        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('id').as('first')])
+        .where('chat_id', '=', chat.id)
+        .where('deleted', '=', 0)
+        .where('id', '>', lastRead)
+        .where('author_id', '!=', viewerId)
+        .executeTakeFirst()
+    : undefined;
+  const entityLink = { type: chat.entity_type, url: '', id: chat.entity_id };
+  return {
+    id: chat.id,
+    parent_chat_id: 0,
+    parent_message_id: 0,
+    name: chat.title,
+    description: chat.description,
+    owner: chat.owner_id,
+    extranet: !!chat.extranet,
+    avatar: chat.avatar,
+    color: COLOR_HEX[chat.color] ?? '',
+    type: ENTITY_KIND[chat.entity_type] ?? TYPE_KIND[chat.type] ?? 'chat',
+    counter: Number(unread?.n ?? 0),
+    user_counter: members.length,
+    message_count: chat.message_count,
+    unread_id: Number(unread?.first ?? 0),
+    restrictions: { ...chatRestrictions(chat), path: '', path_title: '' },
+    last_message_id: chat.last_message_id,
+    last_id: lastRead,
+    marked_id: 0,
+    disk_folder_id: 0,
+    entity_type: chat.entity_type,
+    entity_id: chat.entity_id,
+    entity_data_1: chat.entity_data_1,
+    entity_data_2: chat.entity_data_2,
+    entity_data_3: chat.entity_data_3,
+    mute_list: members.filter((m) => m.muted).map((m) => m.user_id),
+    date_create: isoDate(chat.created_at),
+    message_type: chat.type,
+    public: '',
+    role: me ? me.role : 'guest',
+    entity_link: entityLink,
+    text_field_enabled: !!chat.text_field_enabled,
+    background_id: null,
+    permissions: chatPermissions(chat),
+    is_new: false,
+    readed_list: members
+      .filter((m) => m.user_id !== viewerId)
+      .map((m) => ({ user_id: m.user_id, user_name: fullName(m), message_id: m.last_read_message_id, date: null })),
+    manager_list: members.filter((m) => m.role === 'owner' || m.role === 'manager').map((m) => m.user_id),
+    last_message_views: { message_id: chat.last_message_id, first_viewers: [], count_of_viewers: 0 },
+  };
+}

@@ -1,0 +1,41 @@
+import { commandButtonIntents } from '../../bots/addressing.js';
+import { RestError } from '../../rest/errors.js';
+import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import type { MethodCall, MethodSpec } from '../../rest/registry.js';
+
+// im.message.command: a person presses a keyboard button or menu item that carries a COMMAND
+// (api-reference/chats/messages/im-message-command.md; imbot-v1.md §3.8, §5.1, §7 row 17).
+
+const Errors = {
+  messageId: () => new RestError('MESSAGE_ID_ERROR', "Message ID can't be empty"),
+  botId: () => new RestError('BOT_ID_ERROR', "Bot ID can't be empty"),
+  command: () => new RestError('COMMAND_ERROR', "Command can't be empty"),
+  params: () => new RestError('PARAMS_ERROR', 'Incorrect params'),
+} as const;
+
+/**
+ * Validates the press and computes its ONIMCOMMANDADD (COMMAND_CONTEXT=KEYBOARD); the bot's answer
+ * window opens. Nothing is posted to the chat. Handing the intent to the event outbox is wired by
+ * the messenger's event delivery.
+ */
+async function messageCommand(call: MethodCall): Promise<true> {
+  const P = upperKeys(call.params);
+  const messageId = intval(P.MESSAGE_ID);
+  if (messageId <= 0) throw Errors.messageId();
+  const botId = intval(P.BOT_ID);
+  if (botId <= 0) throw Errors.botId();
+  if (phpEmpty(P.COMMAND) || typeof P.COMMAND === 'object') throw Errors.command();
+  const intents = await commandButtonIntents(call.ctx, {
+    userId: call.caller.userId,
+    messageId,
+    botId,
+    command: phpString(P.COMMAND),
+    commandParams: phpString(P.COMMAND_PARAMS),
+  });
+  if (!intents) throw Errors.params();
+  return true;
+}
+
+export const imCommandMethods: MethodSpec[] = [
+  { name: 'im.message.command', scope: 'im', write: true, handler: messageCommand },
+];

@@ -1,0 +1,272 @@
+/**
+ * The people's overview methods: im.recent.get, im.recent.list, im.counters.get, im.user.get,
+ * im.user.list.get and user.get (chats API reference; rest-core.md (e), (i)).
+ */
+import { isoDate } from '../../clock.js';
+import { parseParams } from '../../im/messages.js';
+import { recentEntries, type RecentEntry } from '../../im/recent.js';
+import {
+  filterUsers,
+  formatImUser,
+  formatUserCurrent,
+  fullName,
+  getUser,
+  getUsers,
+  listPeople,
+  parseUserFilter,
+  sortUsers,
+  type UserRow,
+} from '../../im/users.js';
+import { RestError } from '../../rest/errors.js';
+import { assocOrEmpty, intval, isPhpArray, upperKeys } from '../../rest/php.js';
+import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
+
+const PeopleErrors = {
+  idEmpty: () => new RestError('ID_EMPTY', "User ID can't be empty"),
+  userNotExists: () => new RestError('USER_NOT_EXISTS', 'User is not exists'),
+  invalidIdFormat: () => new RestError('INVALID_FORMAT', 'A wrong format for the ID field is passed'),
+} as const;
+
+/** `Bitrix\Im\Color` by name. */
+const CHAT_HEX: Record<string, string> = {
+  RED: '#df532d', GREEN: '#64a513', MINT: '#4ba984', LIGHT_BLUE: '#4ba5c3', DARK_BLUE: '#3e99ce', PURPLE: '#8474c8',
+  AQUA: '#1eb4aa', PINK: '#f76187', LIME: '#58cc47', BROWN: '#ab7761', AZURE: '#29619b', KHAKI: '#728f7a',
+  SAND: '#ba9c7b', ORANGE: '#e8a441', MARENGO: '#556574', GRAY: '#909090', GRAPHITE: '#5e5f5e',
+};
+
+const ROLE_NAMES: Record<string, string> = { owner: 'OWNER', manager: 'MANAGER', member: 'MEMBER' };
+
+/** The recent list shows a message's text without BB codes and line breaks. */
+function plainText(text: string): string {
+  return text.replace(/\[\/?[a-z]+(?:=[^\]]*)?\]/gi, '').replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function recentMessage(e: RecentEntry): Record<string, unknown> {
+  const m = e.lastMessage;
+  return {
+    id: m?.id ?? 0,
+    text: m ? plainText(m.text) : '',
+    file: false,
+    author_id: m?.author_id ?? 0,
+    attach: m ? Array.isArray(parseParams(m).ATTACH) : false,
+    sticker: null,
+    date: isoDate(e.activity),
+    status: 'received',
+    uuid: m?.uuid ?? null,
+  };
+}
+
+function groupChatCard(e: RecentEntry): Record<string, unknown> {
+  const c = e.chat;
+  return {
+    id: c.id,
+    parent_chat_id: 0,
+    parent_message_id: 0,
+    name: c.title,
+    owner: c.owner_id,
+    extranet: !!c.extranet,
+    contains_collaber: false,
+    avatar: '',
+    color: CHAT_HEX[c.color] ?? CHAT_HEX.GRAY,
+    type: c.type === 'O' ? 'open' : 'chat',
+    entity_type: c.entity_type,
+    entity_id: c.entity_id,
+    entity_data_1: c.entity_data_1,
+    entity_data_2: c.entity_data_2,
+    entity_data_3: c.entity_data_3,
+    mute_list: [],
+    manager_list: e.managers,
+    date_create: isoDate(c.created_at),
+    message_type: c.type,
+    user_counter: e.memberCount,
+    restrictions: { avatar: true, rename: true, extend: true, call: true, mute: true, leave: true, leave_owner: true, send: true, user_list: true },
+    role: ROLE_NAMES[e.role] ?? 'MEMBER',
+    text_field_enabled: c.text_field_enabled !== 0,
+    background_id: null,
+    entity_link: { type: '', url: '', id: '' },
+    permissions: { manage_users_add: 'member', manage_users_delete: 'manager', manage_ui: 'member', manage_settings: 'owner', manage_messages: 'member', can_post: 'member' },
+    public: '',
+  };
+}
+
+/** One recent item; `compactPrivateChat` adds the small `chat` object im.recent.list shows for dialogs. */
+function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivateChat: boolean): Record<string, unknown> {
+  const isUser = e.chat.type === 'P';
+  const userCard = partner ? formatImUser(partner) : { id: e.partnerId ?? 0 };
+  const item: Record<string, unknown> = {
+    id: isUser ? e.partnerId : `chat${e.chat.id}`,
+    chat_id: e.chat.id,
+    type: isUser ? 'user' : 'chat',
+    avatar: { url: '', color: isUser ? (userCard as Record<string, unknown>).color ?? '' : CHAT_HEX[e.chat.color] ?? CHAT_HEX.GRAY },
+    title: isUser ? (partner ? fullName(partner) : '') : e.chat.title,
+    message: recentMessage(e),
+    counter: e.counter,
+    last_id: e.lastReadId,
+    pinned: false,
+    unread: false,
+    has_reminder: false,
+    date_update: isoDate(e.activity),
+    date_last_activity: isoDate(e.activity),
+  };
+  if (isUser) {
+    item.user = userCard;
+    if (compactPrivateChat) item.chat = { text_field_enabled: e.chat.text_field_enabled !== 0, background_id: null, mute_list: [] };
+  } else {
+    item.chat = groupChatCard(e);
+    item.user = { id: 0 };
+  }
+  item.options = [];
+  return item;
+}
+
+interface RecentFilter {
+  skipChat: boolean;
+  skipDialog: boolean;
+  unreadOnly?: boolean;
+  /** only entries active strictly before (list paging) / after (sync) this time */
+  before?: number;
+  after?: number;
+}
+
+async function recentItems(call: MethodCall, f: RecentFilter, compact: boolean): Promise<Record<string, unknown>[]> {
+  const me = call.caller.userId;
+  const entries = (await recentEntries(call.ctx.db, me)).filter((e) => {
+    const isUser = e.chat.type === 'P';
+    if ((isUser && f.skipDialog) || (!isUser && f.skipChat)) return false;
+    if (f.unreadOnly && e.counter === 0) return false;
+    if (f.before !== undefined && e.activity >= f.before) return false;
+    return f.after === undefined || e.activity >= f.after;
+  });
+  const partners = new Map((await getUsers(call.ctx.db, entries.flatMap((e) => (e.partnerId ? [e.partnerId] : [])))).map((u) => [u.id, u]));
+  return entries.map((e) => recentItem(e, e.partnerId ? partners.get(e.partnerId) : undefined, compact));
+}
+
+/** An ATOM date parameter in ms; undefined when absent or unparsable (the portal ignores those). */
+function dateParam(v: unknown): number | undefined {
+  if (typeof v !== 'string' || v === '') return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** im.recent.get: every recent dialog and chat, newest activity first. */
+async function recentGet(call: MethodCall): Promise<unknown> {
+  const P = upperKeys(call.params);
+  if (P.ONLY_OPENLINES === 'Y') return []; // no open lines on this portal
+  return recentItems(call, {
+    skipChat: P.SKIP_CHAT === 'Y',
+    skipDialog: P.SKIP_DIALOG === 'Y',
+    after: dateParam(P.LAST_SYNC_DATE ?? P.LAST_UPDATE),
+  }, false);
+}
+
+/** im.recent.list: paged by OFFSET (or `start`)/LIMIT (default 50, max 200); `total` is always -1. */
+async function recentList(call: MethodCall): Promise<Paged> {
+  const P = upperKeys(call.params);
+  const offset = call.start > 0 ? call.start : Math.max(intval(P.OFFSET), 0);
+  const rawLimit = intval(P.LIMIT);
+  const limit = P.LIMIT === undefined ? 50 : Math.min(Math.max(rawLimit, 1), 200);
+  const all = await recentItems(call, {
+    skipChat: P.SKIP_CHAT === 'Y',
+    skipDialog: P.SKIP_DIALOG === 'Y',
+    unreadOnly: P.UNREAD_ONLY === 'Y',
+    before: dateParam(P.LAST_MESSAGE_DATE ?? P.DATE_LAST_ACTIVITY),
+  }, true);
+  const items = all.slice(offset, offset + limit);
+  const hasMore = offset + items.length < all.length;
+  const result = {
+    items,
+    hasMorePages: hasMore,
+    hasMore,
+    copilot: { chats: null, messages: null, roles: [], recommendedRoles: [] },
+    messagesAutoDeleteConfigs: [],
+  };
+  return new Paged(result, -1, hasMore ? offset + items.length : null);
+}
+
+/** im.counters.get: unread messages per group chat (muted apart) and per private dialog. */
+async function countersGet(call: MethodCall): Promise<unknown> {
+  const entries = (await recentEntries(call.ctx.db, call.caller.userId)).filter((e) => e.counter > 0);
+  const dialogs = entries.filter((e) => e.chat.type === 'P');
+  const chats = entries.filter((e) => e.chat.type !== 'P' && !e.muted);
+  const muted = entries.filter((e) => e.chat.type !== 'P' && e.muted);
+  const sum = (list: RecentEntry[]) => list.reduce((n, e) => n + e.counter, 0);
+  const chat = sum(chats);
+  const dialog = sum(dialogs);
+  return {
+    TYPE: { ALL: chat + dialog, NOTIFY: 0, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
+    CHAT: assocOrEmpty(chats.map((e) => [e.chat.id, e.counter])),
+    CHAT_MUTED: assocOrEmpty(muted.map((e) => [e.chat.id, e.counter])),
+    CHAT_UNREAD: [],
+    LINES: [],
+    DIALOG: assocOrEmpty(dialogs.map((e) => [e.partnerId ?? 0, e.counter])),
+    DIALOG_UNREAD: [],
+  };
+}
+
+/** im.user.get: the caller, or the user with ID. */
+async function imUserGet(call: MethodCall): Promise<unknown> {
+  const P = upperKeys(call.params);
+  let id = call.caller.userId;
+  if (P.ID !== undefined && P.ID !== null) {
+    id = intval(P.ID);
+    if (id <= 0) throw PeopleErrors.idEmpty();
+  }
+  const user = await getUser(call.ctx.db, id);
+  if (!user) throw PeopleErrors.userNotExists();
+  return formatImUser(user);
+}
+
+/** ID as an array, or a JSON string of one; positive ids, de-duplicated, in the given order. */
+function readIdList(raw: unknown): number[] {
+  let list = raw;
+  if (typeof raw === 'string') {
+    try {
+      list = JSON.parse(raw);
+    } catch {
+      list = null;
+    }
+  }
+  const values = Array.isArray(list) ? list : list !== null && typeof list === 'object' ? Object.values(list) : [];
+  return [...new Set(values.map(intval).filter((id) => id > 0))];
+}
+
+/** im.user.list.get: `{id: user|null}` (PHP order), or a plain list with RESULT_TYPE=array. */
+async function imUserListGet(call: MethodCall): Promise<unknown> {
+  const P = upperKeys(call.params);
+  const ids = readIdList(P.ID);
+  if (ids.length === 0) throw PeopleErrors.invalidIdFormat();
+  const found = new Map((await getUsers(call.ctx.db, ids)).map((u) => [u.id, formatImUser(u)]));
+  const cards = ids.map((id) => found.get(id) ?? null);
+  if (typeof P.RESULT_TYPE === 'string' && P.RESULT_TYPE.toLowerCase() === 'array') return cards;
+  return assocOrEmpty(ids.map((id, i) => [id, cards[i]]));
+}
+
+const RESERVED = ['SORT', 'ORDER', 'FILTER', 'ADMIN_MODE', 'SELECT', 'IMAGE_RESIZE'];
+
+/**
+ * user.get: filter from the top-level params, or — when FILTER is present — from FILTER alone (the
+ * portal's "backward compatibility" quirk); `sort`/`order`; 50 per page from `start`; never bots.
+ * Nothing found: a bare `[]` without `total`.
+ */
+async function userGet(call: MethodCall): Promise<Paged> {
+  const P = upperKeys(call.params);
+  const raw = P.FILTER !== undefined
+    ? (isPhpArray(P.FILTER) ? P.FILTER as Record<string, unknown> : {})
+    : Object.fromEntries(Object.entries(call.params).filter(([k]) => !RESERVED.includes(k.toUpperCase())));
+  const sort = typeof P.SORT === 'string' && P.SORT !== '' ? P.SORT : 'ID';
+  const desc = typeof P.ORDER === 'string' && P.ORDER.toUpperCase() === 'DESC';
+  const users = sortUsers(filterUsers(await listPeople(call.ctx.db), parseUserFilter({ ...raw })), sort, desc);
+  if (users.length === 0) return new Paged([], null, null);
+  const offset = Math.max(call.start, 0);
+  const page = users.slice(offset, offset + 50).map(formatUserCurrent);
+  return Paged.of(page, offset, call.start < 0 ? null : users.length);
+}
+
+export const peopleMethods: MethodSpec[] = [
+  { name: 'im.recent.get', scope: 'im', handler: recentGet },
+  { name: 'im.recent.list', scope: 'im', handler: recentList },
+  { name: 'im.counters.get', scope: 'im', handler: countersGet },
+  { name: 'im.user.get', scope: 'im', handler: imUserGet },
+  { name: 'im.user.list.get', scope: 'im', handler: imUserListGet },
+  { name: 'user.get', scope: 'user', altScopes: ['user_brief', 'user_basic'], handler: userGet },
+];

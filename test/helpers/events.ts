@@ -1,0 +1,115 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseStr, type PhpArray } from '../../src/rest/php.js';
+
+/** One request an event handler received. */
+export interface Hit {
+  method: string;
+  /** path and query, e.g. `/a?CLIENT_ID=appA` */
+  url: string;
+  headers: IncomingHttpHeaders;
+  raw: string;
+  /** the body as PHP would see it in $_POST (plain objects, for deepEqual) */
+  form: PhpArray;
+  /** the status it was answered with */
+  status: number;
+}
+
+export interface Receiver {
+  /** `http://127.0.0.1:PORT` */
+  base: string;
+  hits: Hit[];
+  /** statuses to answer the next requests with, in order; 200 once empty */
+  script: number[];
+  /** resolves once `count` requests matching `pred` arrived (rejects after 15 s of waiting) */
+  waitFor(count: number, pred?: (h: Hit) => boolean): Promise<Hit[]>;
+  close(): Promise<void>;
+}
+
+/** A minimal node:http event handler that records every request; `delayMs` slows its answers. */
+export async function startReceiver(opts: { delayMs?: number } = {}): Promise<Receiver> {
+  const hits: Hit[] = [];
+  const waiters = new Set<() => void>();
+  const script: number[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const status = script.shift() ?? 200;
+      const answer = () => {
+        hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, form: JSON.parse(JSON.stringify(parseStr(raw))), status });
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'handler failed');
+        for (const w of waiters) w();
+      };
+      if (opts.delayMs) setTimeout(answer, opts.delayMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    hits,
+    script,
+    waitFor(count, pred = () => true) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = hits.filter(pred);
+          if (found.length < count) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`expected ${count} matching requests, got ${hits.filter(pred).length} of ${hits.length}`));
+        }, 15_000);
+        waiters.add(check);
+        check();
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+const cliEntry = fileURLToPath(new URL('./cli-entry.js', import.meta.url));
+
+/** Runs `imbot-server <args>` from the same compiled tree as the test; never rejects on exit codes. */
+export function runCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [cliEntry, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** Spawns `imbot-server <args>` (e.g. serve) as a child process. */
+export function spawnCli(...args: string[]): ChildProcess {
+  return spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A control-API call (`/__control/<path>`) with the token; the answer's status and JSON body. */
+export async function control(base: string, token: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}/__control/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', 'x-imbot-control-token': token },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Waits until `cond` holds (checked every 20 ms, fails after 15 s); for state the worker records after a request. */
+export async function until(cond: () => Promise<boolean> | boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 750; i++) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${what} did not hold within 15 s`);
+}
