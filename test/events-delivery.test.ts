@@ -172,8 +172,10 @@ describe('bot events: delivery of ONIMBOTJOINCHAT and ONIMBOTDELETE', () => {
       params: { MESSAGE: 'grouped', FLAG: true, OFF: false, NOTHING: null, EMPTY: [], MENTIONED_LIST: { [bots.a1!]: bots.a1! } },
     };
     assert.equal(await db().transaction().execute((trx) => emitBotEvents({ ...ctx(), db: trx }, [intent])), 2);
-    const [ha] = await ra.waitFor(1, isEvent('ONIMBOTMESSAGEADD'));
-    const [hb] = await rb.waitFor(1, isEvent('ONIMBOTMESSAGEADD'));
+    // Earlier messages in this suite bring their own ONIMBOTMESSAGEADD; pick this intent's POSTs.
+    const grouped = (h: Hit) => isEvent('ONIMBOTMESSAGEADD')(h) && (h.form.data as any)?.PARAMS?.MESSAGE === 'grouped';
+    const [ha] = await ra.waitFor(1, grouped);
+    const [hb] = await rb.waitFor(1, grouped);
     assertWebhookPost(ha!, '/a', 'appA');
     assertWebhookPost(hb!, '/b', 'appB');
     const card = { ...personCard(), IS_BOT: 'N', IS_CONNECTOR: 'N', IS_NETWORK: 'N', IS_EXTRANET: 'N' };

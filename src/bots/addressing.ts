@@ -2,6 +2,7 @@ import type { DomainCtx } from '../context.js';
 import type { ChatRow } from '../im/chats.js';
 import type { MessageRow } from '../im/messages.js';
 import { fullName, type UserRow } from '../im/users.js';
+import type { BotEventIntent, BotEventName, CommandHit } from '../events/emit.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*
@@ -9,34 +10,6 @@ import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from '.
  * by a person, or a keyboard/menu COMMAND pressed, the exact bot events with their payload. Nothing
  * here delivers anything: the caller hands the intents to the event outbox.
  */
-
-export type BotEventName = 'ONIMBOTMESSAGEADD' | 'ONIMBOTMESSAGEUPDATE' | 'ONIMBOTMESSAGEDELETE' | 'ONIMCOMMANDADD';
-
-/** One `data[COMMAND][<COMMAND_ID>]` entry, without the token fields delivery adds. */
-export interface CommandHit {
-  COMMAND_ID: number;
-  BOT_ID: number;
-  COMMAND: string;
-  COMMAND_PARAMS: string;
-  COMMAND_CONTEXT: 'TEXTAREA' | 'KEYBOARD';
-  MESSAGE_ID: number;
-}
-
-export interface BotEventIntent {
-  event: BotEventName;
-  /** the bots concerned (delivery keeps, per application, those the app owns) */
-  botIds: number[];
-  /** ONIMCOMMANDADD only: the commands that fired, in execution order */
-  commandIds?: number[];
-  /** ONIMCOMMANDADD only: the `data[COMMAND]` entries, one per execution */
-  commands?: CommandHit[];
-  /** the person whose action caused the event (the `auth` user) */
-  userId: number;
-  /** `data[PARAMS]`, complete */
-  params: Record<string, unknown>;
-  /** `data[USER]`, or null where the event has none */
-  user: Record<string, unknown> | null;
-}
 
 export type MessageChange = 'add' | 'update' | 'delete';
 

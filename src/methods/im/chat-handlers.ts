@@ -25,6 +25,7 @@ import {
 import { parseDialogId } from '../../im/dialogs.js';
 import { normalizeText, postMessage } from '../../im/messages.js';
 import { getUser } from '../../im/users.js';
+import { notifyGroupJoins, notifyMessage } from '../../events/notify.js';
 import type { RestError } from '../../rest/errors.js';
 import { intval, isPhpArray, phpBool, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodHandler } from '../../rest/registry.js';
@@ -50,7 +51,9 @@ async function actor(call: MethodCall, P: Params, side: Side): Promise<number> {
  * The seam for `ONIMBOTJOINCHAT` (imbot-v1.md §3.6): every group-chat join of a bot passes
  * through here, inside the call's transaction. Delivery belongs to the events outbox.
  */
-export async function afterBotJoins(_call: MethodCall, _joins: BotJoin[]): Promise<void> {}
+export async function afterBotJoins(call: MethodCall, joins: BotJoin[]): Promise<void> {
+  await notifyGroupJoins(call.ctx, joins);
+}
 
 const isset = (v: unknown) => v !== undefined && v !== null;
 
@@ -138,9 +141,12 @@ function chatAdd(side: Side): MethodHandler {
       entityId: bindEntity ? phpString(P.ENTITY_ID) : '',
       avatar: avatar?.ok ? avatar.dataUrl : undefined,
     });
-    const message = phpString(P.MESSAGE).trim();
-    if (message !== '') await postMessage(call.ctx, { chatId: created.chatId, authorId, text: normalizeText(message) });
     await afterBotJoins(call, created.botJoins);
+    const message = phpString(P.MESSAGE).trim();
+    if (message !== '') {
+      const id = await postMessage(call.ctx, { chatId: created.chatId, authorId, text: normalizeText(message) });
+      await notifyMessage(call.ctx, id, 'add');
+    }
     return created.chatId;
   };
 }

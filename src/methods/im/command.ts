@@ -1,4 +1,5 @@
 import { commandButtonIntents } from '../../bots/addressing.js';
+import { emitAll } from '../../events/notify.js';
 import { RestError } from '../../rest/errors.js';
 import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
@@ -33,6 +34,7 @@ async function messageCommand(call: MethodCall): Promise<true> {
     commandParams: phpString(P.COMMAND_PARAMS),
   });
   if (!intents) throw Errors.params();
+  await emitAll(call.ctx, intents);
   return true;
 }
 

@@ -1,3 +1,4 @@
+import { notifyDeletion, notifyMessage } from '../../events/notify.js';
 import { getChat, isMember, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
@@ -103,7 +104,9 @@ async function messageAdd(call: MethodCall): Promise<number> {
     replyId = reply.id;
     params.REPLY_ID = reply.id;
   }
-  return postMessage(call.ctx, { chatId, authorId: me, text: normalizeText(text), system, params, replyId });
+  const id = await postMessage(call.ctx, { chatId, authorId: me, text: normalizeText(text), system, params, replyId });
+  await notifyMessage(call.ctx, id, 'add');
+  return id;
 }
 
 function messageIdOf(P: Record<string, unknown>): number {
@@ -146,7 +149,11 @@ async function messageUpdate(call: MethodCall): Promise<true> {
     const current = allowed();
     patch.URL_PREVIEW = P.URL_PREVIEW === 'N' ? 'N' : null;
     patch.IS_EDITED = 'Y';
-    await updateMessageText(call.ctx, current, normalizeText(phpString(P.MESSAGE).trim()), patch);
+    const text = normalizeText(phpString(P.MESSAGE).trim());
+    // Emptying the text deletes the message: bots hear a deletion, decided by the original text.
+    if (text === '') await notifyDeletion(call.ctx, current.id);
+    await updateMessageText(call.ctx, current, text, patch);
+    if (text !== '') await notifyMessage(call.ctx, current.id, 'update');
   } else if (Object.keys(patch).length > 0) {
     await updateMessageParams(call.ctx, allowed(), patch);
   }
@@ -173,6 +180,7 @@ async function messageDelete(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   const row = await getMessage(call.ctx.db, messageIdOf(P));
   if (!(await mayDelete(call.ctx, row, call.caller.userId))) throw MessageErrors.cantEdit();
+  await notifyDeletion(call.ctx, row!.id);
   await deleteMessage(call.ctx, row!, false);
   return true;
 }
