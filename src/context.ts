@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Db } from './store/db.js';
+import type { ReadCache } from './store/read-cache.js';
 
 /** `dev` is lenient where a laptop needs it; `cloud` reproduces the cloud's strictness. */
 export type Profile = 'dev' | 'cloud';
@@ -21,4 +22,11 @@ export interface DomainCtx {
   clock: Clock;
   portal: PortalInfo;
   profile: Profile;
+  /** versioned memory for hot reads; absent in contexts built outside a server (CLI, tests) */
+  cache?: ReadCache;
+}
+
+/** Reads through the context's cache when there is one (see src/store/read-cache.ts). */
+export function cachedRead<T>(ctx: Pick<DomainCtx, 'cache'>, key: string, tables: Parameters<ReadCache['get']>[1], load: () => Promise<T>): Promise<T> {
+  return ctx.cache ? ctx.cache.get(key, tables, load) : load();
 }

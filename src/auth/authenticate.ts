@@ -1,4 +1,4 @@
-import type { DomainCtx } from '../context.js';
+import { cachedRead, type DomainCtx } from '../context.js';
 import { SystemErrors } from '../rest/errors.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
 import { parseScopes, scopeAllows } from './scopes.js';
@@ -35,11 +35,14 @@ async function webhookCaller(
 ): Promise<Caller> {
   if (!secure && ctx.profile === 'cloud') throw SystemErrors.httpsRequired();
   const userId = /^\d+$/.test(hook.login) ? Number(hook.login) : await userIdByLogin(ctx, hook.login);
-  const row = await ctx.db
-    .selectFrom('webhooks')
-    .selectAll()
-    .where('code', '=', hook.code)
-    .executeTakeFirst();
+  // Served from the versioned cache: a webhook or user changed by the CLI is seen on the next call.
+  const { row, user } = await cachedRead(ctx, `webhook:${hook.code}`, ['webhooks', 'users'], async () => {
+    const row = await ctx.db.selectFrom('webhooks').selectAll().where('code', '=', hook.code).executeTakeFirst();
+    const user = row
+      ? await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst()
+      : undefined;
+    return { row, user };
+  });
   const now = ctx.clock.now();
   if (!row || row.user_id !== userId || !row.active || (row.expires_at !== null && row.expires_at <= now)) {
     throw SystemErrors.invalidCredentials();
@@ -47,7 +50,6 @@ async function webhookCaller(
   const scopes = parseScopes(row.scope);
   if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.webhookScope();
   if (row.blocked) throw SystemErrors.overload();
-  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', userId).executeTakeFirst();
   if (!user || !user.active) throw SystemErrors.authorizationError();
   return { authType: 'webhook', userId, isAdmin: !!user.is_admin, scopes, clientId: null, webhookId: row.id, appId: null };
 }

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { DomainCtx } from '../context.js';
+import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { ChatsTable } from '../store/schema.js';
 import { emitPrivateJoin } from '../events/join.js';
@@ -19,7 +19,8 @@ export async function privateChatId(db: Db, a: number, b: number): Promise<numbe
 
 /** The private chat between two users, created on first contact. */
 export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Promise<{ chatId: number; created: boolean }> {
-  const existing = await privateChatId(ctx.db, a, b);
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  const existing = await cachedRead(ctx, `private:${lo}:${hi}`, ['private_dialogs'], () => privateChatId(ctx.db, a, b));
   if (existing !== null) return { chatId: existing, created: false };
   const now = ctx.clock.now();
   const chat = await ctx.db
@@ -27,7 +28,6 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
     .values({ type: 'P', author_id: a, owner_id: 0, created_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const [lo, hi] = a < b ? [a, b] : [b, a];
   await ctx.db.insertInto('private_dialogs').values({ user_lo: lo, user_hi: hi, chat_id: chat.id }).execute();
   const members = a === b ? [a] : [a, b];
   await ctx.db

@@ -42,7 +42,7 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
 export async function callMethod(core: RestCore, input: CallInput): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base: DomainCtx = { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile };
+  const base: DomainCtx = { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache };
   const caller = await authenticate(base, input.credentials, spec);
 
   const params: Record<string, unknown> = {};
@@ -55,10 +55,14 @@ export async function callMethod(core: RestCore, input: CallInput): Promise<Call
   try {
     if (spec.write) {
       const fail = core.faults.take(spec.name, 'store_failure');
-      value = await core.store.db.transaction().execute(async (trx) => {
-        const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
-        return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry });
-      });
+      try {
+        value = await core.store.db.transaction().execute(async (trx) => {
+          const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
+          return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry });
+        });
+      } finally {
+        core.store.settle(); // nothing cached from inside the transaction outlives it
+      }
     } else {
       value = await spec.handler({ method: spec.name, params, start, caller, ctx: base, registry: core.registry });
     }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
+import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_event_delivery.js';
 import * as m003 from './migrations/003_command_answer_tokens.js';
@@ -14,6 +15,10 @@ export type Db = Kysely<Schema> | Transaction<Schema>;
 export interface Store {
   readonly db: Kysely<Schema>;
   readonly dialect: Dialect;
+  /** memory for hot reads, always as fresh as the tables they came from */
+  readonly cache: ReadCache;
+  /** to be called when a write transaction has ended (committed or rolled back) */
+  settle(): void;
   close(): Promise<void>;
 }
 
@@ -75,7 +80,13 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  sqlite.pragma('cache_size = -65536'); // 64 MiB of page cache
+  sqlite.pragma('mmap_size = 268435456');
+  const versions = new TableVersions(() => sqlite.pragma('data_version', { simple: true }) as number);
+  const db = new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    plugins: [new VersioningPlugin(versions)],
+  });
   await migrate(db, 'sqlite');
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  return { db, dialect: 'sqlite', cache: new ReadCache(versions), settle: () => versions.settle(), close: () => db.destroy() };
 }

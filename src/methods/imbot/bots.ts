@@ -10,7 +10,7 @@ import {
   type BotProperties,
 } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
-import type { Profile } from '../../context.js';
+import { cachedRead, type Profile } from '../../context.js';
 import { RestError } from '../../rest/errors.js';
 import { assocOrEmpty, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
@@ -134,7 +134,7 @@ async function update(call: MethodCall): Promise<true> {
 
 async function botList(call: MethodCall): Promise<unknown> {
   rejectSession(call);
-  const bots = await listBots(call.ctx.db);
+  const bots = await cachedRead(call.ctx, 'bots:list', ['bots', 'users'], () => listBots(call.ctx.db));
   return assocOrEmpty(bots.map((b) => [b.ID, b] as [number, typeof b]));
 }
 

@@ -28,13 +28,14 @@ import {
 } from '../im/message-common.js';
 import { ImbotErrors } from './errors.js';
 import { actingBot, requireOwner } from './owner.js';
+import { cachedRead } from '../../context.js';
 
 /** Where a bot's message goes: the private chat with a user, or a group chat it belongs to. */
 async function targetChat(call: MethodCall, bot: BotRow, dialogId: unknown): Promise<{ chatId: number; group: boolean } | null> {
   const ref = parseDialogId(dialogId);
   if (!ref) throw ImbotErrors.dialogEmpty();
   if (ref.kind === 'user') {
-    const user = await getUser(call.ctx.db, ref.userId);
+    const user = await cachedRead(call.ctx, `user:${ref.userId}`, ['users'], () => getUser(call.ctx.db, ref.userId));
     if (!user || !user.active || user.id === bot.bot_id) return null;
     const { chatId } = await openPrivateChat(call.ctx, bot.bot_id, user.id);
     return { chatId, group: false };

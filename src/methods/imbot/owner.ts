@@ -1,4 +1,5 @@
 import { getBot, firstBotOf, type BotRow } from '../../bots/lifecycle.js';
+import { cachedRead } from '../../context.js';
 import { resolveOwner, type BotOwner } from '../../bots/owner.js';
 import { intval } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
@@ -19,7 +20,7 @@ export function requireOwner(call: MethodCall, P: Record<string, unknown>): BotO
 /** A bot the owner controls, by BOT_ID (must exist and be the owner's). */
 export async function ownedBot(call: MethodCall, owner: BotOwner, botIdParam: unknown): Promise<BotRow> {
   const botId = intval(botIdParam);
-  const bot = botId > 0 ? await getBot(call.ctx.db, botId) : undefined;
+  const bot = botId > 0 ? await cachedRead(call.ctx, `bot:${botId}`, ['bots'], () => getBot(call.ctx.db, botId)) : undefined;
   if (!bot) throw ImbotErrors.botNotFound();
   if (bot.app_id !== owner.appId) throw ImbotErrors.botOfOtherApp();
   return bot;
@@ -31,7 +32,7 @@ export async function ownedBot(call: MethodCall, owner: BotOwner, botIdParam: un
  */
 export async function actingBot(call: MethodCall, owner: BotOwner, P: Record<string, unknown>): Promise<BotRow> {
   if (P.BOT_ID !== undefined) return ownedBot(call, owner, P.BOT_ID);
-  const bot = await firstBotOf(call.ctx.db, owner.appId);
+  const bot = await cachedRead(call.ctx, `bot:first:${owner.appId}`, ['bots'], () => firstBotOf(call.ctx.db, owner.appId));
   if (!bot) throw ImbotErrors.botNotFound();
   return bot;
 }
