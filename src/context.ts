@@ -14,6 +14,8 @@ export interface PortalInfo {
   memberId: string;
   languageId: string;
   license: string;
+  /** lifetime of OAuth access tokens in seconds (default 3600, `serve --access-token-ttl`) */
+  accessTokenTtl?: number;
 }
 
 /** Everything domain code needs: the database (or the call's transaction), time, and settings. */

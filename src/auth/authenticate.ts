@@ -1,6 +1,7 @@
 import { cachedRead, type DomainCtx } from '../context.js';
 import { SystemErrors } from '../rest/errors.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
+import { userMayUse } from './oauth.js';
 import { parseScopes, scopeAllows } from './scopes.js';
 
 /** The credentials a request carries, as the transport found them. */
@@ -59,6 +60,13 @@ async function userIdByLogin(ctx: DomainCtx, login: string): Promise<number> {
   return row?.id ?? -1;
 }
 
+/**
+ * OAuth access token, checks in the order of rest-core.md c.3: unknown (or revoked, or not an
+ * access token) → invalid_token; app uninstalled → APPLICATION_NOT_FOUND (an app whose
+ * installation is not finished still calls REST: its setup page does); expired → expired_token;
+ * scope → insufficient_scope; user inactive → authorization_error; not in the app's access list →
+ * user_access_error.
+ */
 async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Promise<Caller> {
   const row = await ctx.db
     .selectFrom('oauth_tokens')
@@ -70,22 +78,34 @@ async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Pro
       'oauth_tokens.revoked',
       'apps.client_id',
       'apps.id as app_row_id',
-      'apps.installed',
       'apps.active',
       'apps.blocked',
+      'apps.access',
     ])
     .where('oauth_tokens.token', '=', token)
     .where('oauth_tokens.kind', '=', 'access')
     .executeTakeFirst();
-  if (!row || row.revoked) throw SystemErrors.invalidToken();
-  if (!row.active || !row.installed) throw SystemErrors.applicationNotFound();
+  if (!row) throw SystemErrors.invalidToken();
+  if (!row.active) throw SystemErrors.applicationNotFound();
+  if (row.revoked) throw SystemErrors.invalidToken();
   if (row.expires_at <= ctx.clock.now()) throw SystemErrors.expiredToken();
   const scopes = parseScopes(row.scope);
   if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.tokenScope();
   if (row.blocked) throw SystemErrors.overload();
-  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst();
+  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin', 'external_auth_id']).where('id', '=', row.user_id).executeTakeFirst();
   if (!user || !user.active) throw SystemErrors.authorizationError();
-  return { authType: 'oauth', userId: row.user_id, isAdmin: !!user.is_admin, scopes, clientId: row.client_id, webhookId: null, appId: row.app_row_id };
+  // the app's own bots act with tokens issued for them, whoever the access list names
+  if (user.external_auth_id !== 'bot' && !userMayUse(row, row.user_id)) throw SystemErrors.userAccessError();
+  return {
+    authType: 'oauth',
+    userId: row.user_id,
+    isAdmin: !!user.is_admin,
+    scopes,
+    clientId: row.client_id,
+    webhookId: null,
+    appId: row.app_row_id,
+    tokenExpiresAt: row.expires_at,
+  };
 }
 
 async function sessionCaller(ctx: DomainCtx, session: { id: string; sessid: string }): Promise<Caller> {

@@ -245,12 +245,14 @@ async function typedCommandParams(ctx: DomainCtx, s: Scene): Promise<Record<stri
   const group = !isPrivate(s.chat);
   const p: Record<string, unknown> = head(s, s.message.text);
   if (group) {
-    Object.assign(p, await chatBlock(ctx, s));
+    // Commands keep the fields message add removes (CHAT_PARENT_*, right after CHAT_ID).
+    const { CHAT_ID, ...chat } = await chatBlock(ctx, s);
+    Object.assign(p, { CHAT_ID, CHAT_PARENT_ID: 0, CHAT_PARENT_MID: 0 }, chat);
     const bots = s.members.filter((m) => m.isBot).map((m) => [String(m.userId), m.userId] as const);
     if (bots.length) p.BOT_IN_CHAT = Object.fromEntries(bots);
     p.SKIP_USER_CHECK = 'Y';
   } else {
-    p.TO_USER_ID = s.partnerId;
+    Object.assign(p, { TO_USER_ID: s.partnerId, SKIP_USER_CHECK: 'Y' });
   }
   Object.assign(p, messageFlags(true));
   p.MESSAGE_ID = s.message.id;

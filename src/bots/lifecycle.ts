@@ -7,6 +7,7 @@ import { deleteChats } from '../im/chats.js';
 import { emitBotEvents } from '../events/emit.js';
 import { randomCode } from '../util/random.js';
 import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
+import { deleteBotChatApps } from './chat-apps.js';
 import type { BotOwner } from './owner.js';
 
 export type BotRow = Selectable<BotsTable>;
@@ -115,7 +116,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
 /**
  * Unregisters a bot (imbot-v1.md §2.2.2, with §7 row 22's choice): its private and system chats
  * are deleted with all their messages; it leaves group chats, whose messages (its own included)
- * stay; its commands and its user go. The app's event bindings stay ("sticky", removed only
+ * stay; its commands, its chat apps and its user go. The app's event bindings stay ("sticky", removed only
  * when the app is uninstalled). Every query is keyed by the bot, so the cost does not grow with
  * the rest of the portal.
  */
@@ -140,6 +141,7 @@ export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void
     await db.deleteFrom('command_langs').where('command_id', 'in', commandIds).execute();
     await db.deleteFrom('commands').where('id', 'in', commandIds).execute();
   }
+  await deleteBotChatApps(db, botId);
   await db.deleteFrom('users').where('id', '=', botId).execute();
 }
 

@@ -9,6 +9,8 @@ import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer } from '../server/listen.js';
 import { openSqliteStore, type Store } from '../store/db.js';
 import { eventsCommand, delivery } from './events.js';
+import { appCommand } from './apps.js';
+import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 
 const DEFAULT_DATA = './.imbot';
 
@@ -60,8 +62,12 @@ export function buildCli(): Command {
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
     .option('--profile <profile>', 'dev (lenient, default) or cloud (strict as the cloud)', profile, 'dev' as Profile)
     .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
-    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry' }) => {
-      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery } });
+    .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
+    .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
+    .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
+    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
+      const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
+      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl });
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
@@ -149,6 +155,8 @@ export function buildCli(): Command {
     });
 
   program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
+  program.addCommand(appCommand(withStore, DEFAULT_DATA));
+  for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
 
   return program;
 }

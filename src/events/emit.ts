@@ -73,6 +73,8 @@ export interface OAuthEventAuth {
   botTokens(ctx: DomainCtx, binding: BindingRow, botId: number): Promise<Record<string, string> | null>;
   /** the triggering user's block; null when it cannot be issued */
   userAuth(ctx: DomainCtx, binding: BindingRow, userId: number, withRefresh: boolean): Promise<Record<string, string> | null>;
+  /** the no-token block with the app's own application_token (no user context) */
+  appAuth?(ctx: DomainCtx, binding: BindingRow): Promise<Record<string, string> | null>;
 }
 
 let oauthAuth: OAuthEventAuth | null = null;
@@ -213,6 +215,8 @@ async function authOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRo
     const full = await oauthAuth.userAuth(ctx, binding, intent.userId, WITH_REFRESH.has(intent.event));
     if (full) return full;
   }
+  const bare = binding.app_id > 0 && oauthAuth?.appAuth ? await oauthAuth.appAuth(ctx, binding) : null;
+  if (bare) return bare;
   const rest = `${ctx.portal.baseUrl}/rest/`;
   return {
     domain: ctx.portal.domain,

@@ -132,9 +132,10 @@ export class DeliveryWorker {
           blocked = true;
           break;
         }
-        const result = await this.send(row);
+        const held = await this.heldBack(row);
+        const result = held === null ? await this.send(row) : this.notSent(held);
         if (this.stopped) break; // cut off by shutdown: stays pending, sent again after restart
-        const outcome = this.outcomeOf(row, result);
+        const outcome: Outcome = held === null ? this.outcomeOf(row, result) : { status: 'failed' };
         done.push({ row, result, outcome });
         if (outcome.status === 'pending') {
           blocked = true; // the head waits for its retry
@@ -144,6 +145,21 @@ export class DeliveryWorker {
       await recordAttempts(this.db, done, this.clock.now());
       if (blocked) return;
     }
+  }
+
+  /**
+   * Why a row must not go out, or null. An OAuth application whose installation is not finished
+   * gets no events (rest-core.md c.4, h.3); such an event is dropped, as on a portal, and the
+   * delivery log says why. ONAPPUNINSTALL is exempt: it is sent when the app is already gone.
+   */
+  private async heldBack(row: OutboxRow): Promise<string | null> {
+    if (row.event_name === 'ONAPPUNINSTALL') return null;
+    const app = await this.db.selectFrom('apps').select(['active', 'installed']).where('client_id', '=', row.lane).executeTakeFirst();
+    return app && app.active && !app.installed ? 'not sent: the application installation is not finished (installFinish)' : null;
+  }
+
+  private notSent(reason: string): AttemptResult {
+    return { startedAt: this.clock.now(), durationMs: 0, httpStatus: null, error: reason, response: '' };
   }
 
   private outcomeOf(row: OutboxRow, r: AttemptResult): Outcome {

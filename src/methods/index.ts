@@ -1,4 +1,5 @@
 import { MethodRegistry } from '../rest/registry.js';
+import { batchMethods } from '../rest/batch.js';
 import { commonMethods } from './common/index.js';
 import { imChatMethods } from './im/chats.js';
 import { imMessageMethods } from './im/messages.js';
@@ -7,10 +8,11 @@ import { botMethods } from './imbot/bots.js';
 import { imbotMessageMethods } from './imbot/messages.js';
 import { imbotChatMethods } from './imbot/chats.js';
 import { commandMethods } from './imbot/commands.js';
+import { appMethods } from './imbot/apps.js';
 
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods);
   return registry;
 }

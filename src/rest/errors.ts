@@ -39,6 +39,7 @@ export const SystemErrors = {
   expiredToken: () => new RestError('expired_token', 'The access token provided has expired', 401),
   applicationNotFound: () => new RestError('APPLICATION_NOT_FOUND', 'Application not found', 401),
   authorizationError: () => new RestError('authorization_error', 'Unable to authorize user', 401),
+  userAccessError: () => new RestError('user_access_error', 'The user does not have access to the application.', 401),
   overload: () => new RestError('OVERLOAD_LIMIT', 'REST API is blocked due to overload.', 401),
   wrongAuthType: () => new RestError('WRONG_AUTH_TYPE', 'Current authorization type is denied for this method', 403),
   wrongTransport: () => new RestError('INTERNAL_WRONG_TRANSPORT', 'Wrong transport!', 500),

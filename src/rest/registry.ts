@@ -16,6 +16,8 @@ export interface Caller {
   webhookId: number | null;
   /** the OAuth application's row id */
   appId: number | null;
+  /** OAuth only: when the access token expires (ms) */
+  tokenExpiresAt?: number;
 }
 
 export interface MethodCall {
@@ -27,6 +29,16 @@ export interface MethodCall {
   caller: Caller;
   ctx: DomainCtx;
   registry: MethodRegistry;
+  /** runs another method through the whole pipeline with this call's credentials (`batch` commands) */
+  subcall?: (method: string, params: Record<string, unknown>) => Promise<SubcallResult>;
+}
+
+/** One method's answer as a batch command sees it: the envelope's parts, `time` block included. */
+export interface SubcallResult {
+  result: unknown;
+  next: number | null;
+  total: number | null;
+  time: Record<string, unknown>;
 }
 
 export type MethodHandler = (call: MethodCall) => unknown;

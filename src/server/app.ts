@@ -4,6 +4,7 @@ import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { SystemErrors } from '../rest/errors.js';
 import { registerControlRoutes } from './control-route.js';
+import { registerOAuthRoutes } from './oauth-route.js';
 import { restHandler, type ErrorLog } from './rest-route.js';
 
 /** Largest request body accepted (v2 file uploads are up to 100 MB of base64). */
@@ -46,6 +47,7 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
   app.route({ method: ['GET', 'POST'], url: '/rest', handler: rest });
 
   registerControlRoutes(app, core, clock, controlToken);
+  registerOAuthRoutes(app, core, logError);
 
   app.get('/', async (_req, reply) =>
     reply.header('content-type', 'application/json; charset=utf-8').send(

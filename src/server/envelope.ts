@@ -1,6 +1,6 @@
-import { isoDate } from '../clock.js';
 import { phpJson } from '../rest/php.js';
 import type { CallOutput } from '../rest/pipeline.js';
+import { timeBlock } from '../rest/time.js';
 
 /** The operating-time limiter's numbers for the `time` block (issue: limits); 0 while it is off. */
 export interface OperatingInfo {
@@ -16,16 +16,7 @@ export function successBody(out: CallOutput, startMs: number, finishMs: number, 
   const body: Record<string, unknown> = { result: out.result };
   if (out.next !== null) body.next = out.next;
   if (out.total !== null) body.total = out.total;
-  body.time = {
-    start: startMs / 1000,
-    finish: finishMs / 1000,
-    duration: (finishMs - startMs) / 1000,
-    processing: out.processing,
-    date_start: isoDate(startMs),
-    date_finish: isoDate(finishMs),
-    operating_reset_at: op.operatingResetAt,
-    operating: op.operating,
-  };
+  body.time = timeBlock(startMs, finishMs, out.processing, op);
   return body;
 }
 

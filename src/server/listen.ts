@@ -14,6 +14,8 @@ import { buildApp } from './app.js';
 import { registerEventRoutes } from './events-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
+import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
+import { registerLimitsRoutes } from './limits-route.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -27,6 +29,10 @@ export interface ServerOptions {
   logError?: (err: unknown, where: string) => void;
   /** event delivery settings (default: DEFAULT_DELIVERY, policy `retry`) */
   delivery?: Partial<DeliveryOptions>;
+  /** rate and operating-time limits; each unset one comes from the profile (cloud: on, dev: off) */
+  limits?: Partial<LimitsConfig>;
+  /** OAuth access-token lifetime in seconds (default 3600) */
+  accessTokenTtl?: number;
 }
 
 export interface RunningServer {
@@ -62,11 +68,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const state = await ensurePortal(store.db, clock);
   const tls = ensureTls(opts.dataDir, [opts.host]);
   const token = controlToken(opts.dataDir);
-  const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
+  const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
+  core.limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
   const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
   const app = buildApp(core, clock, token, logError);
   registerEventRoutes(app, core);
+  registerLimitsRoutes(app, core.limits);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery }, logError);
 
   await app.listen({ host: opts.host, port: opts.httpPort });

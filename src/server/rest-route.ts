@@ -5,6 +5,7 @@ import type { Credentials } from '../auth/authenticate.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { callMethod, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
+import { idleOperating } from '../limits/index.js';
 import { requestParams } from './params.js';
 
 interface Target {
@@ -86,6 +87,8 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
     let body: unknown;
     let transport: Transport = target?.transport ?? 'json';
     try {
+      // The cloud edge counts every request per client address before the portal sees it.
+      if (core.limits?.rate) await core.limits.admit(req.ip);
       if (!target) throw SystemErrors.methodNotFound();
       const params = await requestParams(q < 0 ? '' : url.slice(q + 1), req.headers['content-type'], req.body as Buffer | undefined);
       if (target.webhook) {
@@ -95,7 +98,7 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
       }
       const out = await callMethod(core, { method: target.method, params, credentials: credentialsOf(req, params) });
       const finishMs = startMs + (performance.now() - t0);
-      body = successBody(out, startMs, finishMs, { operating: 0, operatingResetAt: Math.floor(startMs / 1000) + 600 });
+      body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
       const restErr = err instanceof RestError ? err : SystemErrors.internal();
       if (!(err instanceof RestError)) logError(err, target?.method ?? url);

@@ -7,6 +7,8 @@ import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_event_delivery.js';
 import * as m003 from './migrations/003_command_answer_tokens.js';
+import * as m004 from './migrations/004_oauth_apps.js';
+import * as m005 from './migrations/005_chat_apps.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -26,6 +28,8 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '001_initial': m001,
   '002_event_delivery': m002,
   '003_command_answer_tokens': m003,
+  '004_oauth_apps': m004,
+  '005_chat_apps': m005,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -144,6 +144,35 @@ export interface CommandAnswerTokensTable {
   expires_at: number;
 }
 
+/** (005) A legacy chat application of a bot (imbot.app.*, imbot-v1.md §2.6, §8). */
+export interface ChatAppsTable {
+  id: Id;
+  bot_id: number;
+  app_id: Def<string>;
+  code: string;
+  hash: Def<string>;
+  /** lower-cased as registered: all, user, chat, bot, lines, call (+ "-admin") */
+  context: Def<string>;
+  js: Def<string>;
+  iframe: Def<string>;
+  iframe_width: Def<number>;
+  iframe_height: Def<number>;
+  iframe_popup: Def<string>;
+  hidden: Def<string>;
+  extranet_support: Def<string>;
+  livechat_support: Def<string>;
+  icon: Def<string>;
+  created_at: Def<number>;
+}
+
+export interface ChatAppLangsTable {
+  chat_app_id: number;
+  language_id: string;
+  title: Def<string>;
+  description: Def<string>;
+  copyright: Def<string>;
+}
+
 export interface WebhooksTable {
   id: Id;
   user_id: number;
@@ -173,6 +202,12 @@ export interface AppsTable {
   active: Def<number>;
   blocked: Def<number>;
   created_at: Def<number>;
+  /** (004) comma list of user ids allowed to use the app; '' = everyone */
+  access: Def<string>;
+  /** (004) the user whose tokens ONAPPINSTALL carries */
+  install_user_id: Def<number>;
+  /** (004) where ONAPPUNINSTALL is POSTed ('' = nowhere) */
+  uninstall_url: Def<string>;
 }
 
 export interface OAuthTokensTable {
@@ -262,6 +297,8 @@ export interface Schema {
   commands: CommandsTable;
   command_langs: CommandLangsTable;
   command_answer_tokens: CommandAnswerTokensTable;
+  chat_apps: ChatAppsTable;
+  chat_app_langs: ChatAppLangsTable;
   webhooks: WebhooksTable;
   apps: AppsTable;
   oauth_tokens: OAuthTokensTable;

@@ -1,3 +1,4 @@
+import { oauthServerAppInfo } from '../../auth/oauth.js';
 import { ALL_SCOPES, GLOBAL_SCOPE, scopeAllows } from '../../auth/scopes.js';
 import { isoDate } from '../../clock.js';
 import { formatProfile, formatUserCurrent, getUser } from '../../im/users.js';
@@ -64,6 +65,8 @@ async function appInfo(call: MethodCall): Promise<unknown> {
     LICENSE: license,
     LICENSE_TYPE: type,
     LICENSE_FAMILY: type.replace(/\d+$/, ''),
+    // The OAuth server answers app.info at the same /rest/ URL (rest-core.md c.3): its fields too.
+    ...(await oauthServerAppInfo(ctx, app.id, caller.userId, caller.scopes, caller.tokenExpiresAt ?? 0)),
   };
 }
 

@@ -1,0 +1,223 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { DomainCtx } from '../context.js';
+import type { Db } from '../store/db.js';
+import { parseScopes } from '../auth/scopes.js';
+import {
+  appByClientId,
+  bareEventAuth,
+  botEventAuth,
+  eventAuth,
+  issueTokens,
+  portalEndpoints,
+  userMayUse,
+  type AppRow,
+} from '../auth/oauth.js';
+import { unregisterBot } from '../bots/lifecycle.js';
+import { setOAuthEventAuth, type BindingRow } from '../events/emit.js';
+import { outboxSignal } from '../events/signal.js';
+import { randomCode } from '../util/random.js';
+
+/**
+ * Local applications (rest-core.md c.4, settings/app-installation/**, settings/app-uninstallation.md):
+ * adding, installing (a script-only app at once, with ONAPPINSTALL to its install URL; an app with
+ * a UI once its installation is finished), uninstalling (ONAPPUNINSTALL without tokens, its bots
+ * unregistered with ONIMBOTDELETE, its event bindings removed) and removing.
+ */
+export class AppError extends Error {}
+
+export interface NewApp {
+  name: string;
+  scope: string;
+  /** the app's page; an app without one is "script only" and installed at once */
+  handlerUrl?: string;
+  /** where ONAPPINSTALL is POSTed (script-only apps) */
+  installUrl?: string;
+  /** where ONAPPUNINSTALL is POSTed (default: the install URL) */
+  uninstallUrl?: string;
+  /** where /oauth/authorize/ sends the user back (default: the handler URL) */
+  redirectUri?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** comma list of user ids allowed to use the app ('' = everyone) */
+  access?: string;
+  /** the user ONAPPINSTALL's tokens are issued for (default 1, the administrator) */
+  installUserId?: number;
+}
+
+export const isScriptOnly = (app: Pick<AppRow, 'handler_url'>) => app.handler_url === '';
+
+/** `local.<14 hex>.<8 digits>`, the shape of a portal's local-app client id. */
+function newClientId(): string {
+  const digits = Array.from(randomBytes(8), (b) => String(b % 10)).join('');
+  return `local.${randomBytes(7).toString('hex')}.${digits}`;
+}
+
+export async function addApp(ctx: DomainCtx, input: NewApp): Promise<AppRow> {
+  const clientId = input.clientId ?? newClientId();
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(clientId)) throw new AppError('a client id is 1-128 letters, digits, ".", "_" or "-"');
+  if (await appByClientId(ctx.db, clientId)) throw new AppError(`an application with client id ${clientId} already exists`);
+  const scope = parseScopes(input.scope).join(',');
+  if (!scope) throw new AppError('an application needs at least one scope');
+  const access = (input.access ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (access.some((s) => !/^\d+$/.test(s))) throw new AppError('--access is a comma list of user ids');
+  const installUserId = input.installUserId ?? 1;
+  if (!(await ctx.db.selectFrom('users').select('id').where('id', '=', installUserId).executeTakeFirst())) {
+    throw new AppError(`user ${installUserId} does not exist`);
+  }
+  for (const url of [input.handlerUrl, input.installUrl, input.uninstallUrl, input.redirectUri]) {
+    if (url && !/^https?:\/\/[^/]+/i.test(url)) throw new AppError(`not an http(s) URL: ${url}`);
+  }
+  await ctx.db
+    .insertInto('apps')
+    .values({
+      client_id: clientId,
+      client_secret: input.clientSecret ?? randomCode(50),
+      name: input.name,
+      scope,
+      handler_url: input.handlerUrl ?? '',
+      install_url: input.installUrl ?? '',
+      uninstall_url: input.uninstallUrl ?? input.installUrl ?? '',
+      redirect_uri: input.redirectUri ?? input.handlerUrl ?? '',
+      access: access.join(','),
+      install_user_id: installUserId,
+      active: 0,
+      installed: 0,
+      created_at: ctx.clock.now(),
+    })
+    .execute();
+  await installApp(ctx, clientId);
+  return (await appByClientId(ctx.db, clientId))!;
+}
+
+export type InstallOutcome = 'installed' | 'awaiting_finish' | 'finished';
+
+/**
+ * Installs the app on the portal. A script-only app is installed at once and gets ONAPPINSTALL
+ * (with the installing user's tokens, refresh_token included) at its install URL. An app with a UI
+ * stays "installation not finished" (app.info INSTALLED=false, no events delivered) until this is
+ * called again — the `installFinish` its setup page would send.
+ */
+export async function installApp(ctx: DomainCtx, clientId: string): Promise<InstallOutcome> {
+  const app = await appByClientId(ctx.db, clientId);
+  if (!app) throw new AppError(`no application ${clientId}`);
+  if (app.active && app.installed) throw new AppError(`application ${clientId} is already installed`);
+  if (app.active) {
+    await ctx.db.updateTable('apps').set({ installed: 1 }).where('id', '=', app.id).execute();
+    return 'finished';
+  }
+  const scriptOnly = isScriptOnly(app);
+  await ctx.db
+    .updateTable('apps')
+    .set({ active: 1, installed: scriptOnly ? 1 : 0, application_token: randomBytes(16).toString('hex') })
+    .where('id', '=', app.id)
+    .execute();
+  const fresh = (await appByClientId(ctx.db, clientId))!;
+  if (fresh.uninstall_url) await bind(ctx, fresh, 'ONAPPUNINSTALL', fresh.uninstall_url);
+  if (!scriptOnly) return 'awaiting_finish';
+  if (fresh.install_url) {
+    const binding = await bind(ctx, fresh, 'ONAPPINSTALL', fresh.install_url);
+    const tokens = await issueTokens(ctx, fresh, fresh.install_user_id, fresh.scope, portalEndpoints(ctx));
+    const data = { VERSION: fresh.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: ctx.portal.languageId };
+    await enqueue(ctx, fresh, binding, data, eventAuth(tokens, fresh, ctx, true));
+  }
+  return 'installed';
+}
+
+/**
+ * Uninstalls the app: every bot it owns is unregistered (ONIMBOTDELETE, sent while its bindings
+ * still exist), ONAPPUNINSTALL goes out without tokens with data[CLEAN], then its event bindings
+ * are removed and its tokens stop working (APPLICATION_NOT_FOUND until a reinstall, invalid
+ * afterwards).
+ */
+export async function uninstallApp(ctx: DomainCtx, clientId: string, clean: boolean): Promise<{ bots: number[] }> {
+  const app = await appByClientId(ctx.db, clientId);
+  if (!app) throw new AppError(`no application ${clientId}`);
+  if (!app.active) throw new AppError(`application ${clientId} is not installed`);
+  const bots = (await ctx.db.selectFrom('bots').select('bot_id').where('app_id', '=', app.client_id).orderBy('bot_id').execute()).map((b) => b.bot_id);
+  for (const botId of bots) await unregisterBot(ctx, botId);
+  for (const binding of await appBindings(ctx.db, app, 'ONAPPUNINSTALL')) {
+    await enqueue(ctx, app, binding, { LANGUAGE_ID: ctx.portal.languageId, CLEAN: clean ? 1 : 0 }, bareEventAuth(ctx, app));
+  }
+  await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).execute();
+  await ctx.db.updateTable('oauth_tokens').set({ revoked: 1 }).where('app_id', '=', app.id).execute();
+  await ctx.db.updateTable('apps').set({ active: 0, installed: 0 }).where('id', '=', app.id).execute();
+  return { bots };
+}
+
+/** Deletes the app (uninstalling it first when installed); its client id becomes unknown. */
+export async function removeApp(ctx: DomainCtx, clientId: string): Promise<void> {
+  const app = await appByClientId(ctx.db, clientId);
+  if (!app) throw new AppError(`no application ${clientId}`);
+  if (app.active) await uninstallApp(ctx, clientId, true);
+  await ctx.db.deleteFrom('oauth_tokens').where('app_id', '=', app.id).execute();
+  await ctx.db.deleteFrom('apps').where('id', '=', app.id).execute();
+}
+
+export function listApps(db: Db): Promise<AppRow[]> {
+  return db.selectFrom('apps').selectAll().orderBy('id').execute();
+}
+
+/** What `app list` and the README call an app's state. */
+export function appState(app: AppRow): string {
+  if (!app.active) return 'not installed';
+  return app.installed ? 'installed' : 'installation not finished';
+}
+
+function appBindings(db: Db, app: AppRow, event: string): Promise<BindingRow[]> {
+  return db.selectFrom('event_bindings').selectAll().where('app_id', '=', app.id).where('event_name', '=', event).orderBy('id').execute();
+}
+
+/** The app's one online binding for an app event (as `event.bind` would make it). */
+async function bind(ctx: DomainCtx, app: AppRow, event: string, url: string): Promise<BindingRow> {
+  await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).where('event_name', '=', event).execute();
+  await ctx.db
+    .insertInto('event_bindings')
+    .values({ event_name: event, handler_url: url, app_id: app.id, application_token: app.client_id, user_id: 0, created_at: ctx.clock.now() })
+    .execute();
+  return (await appBindings(ctx.db, app, event))[0]!;
+}
+
+/** An app event into the outbox (the app's lane), so the worker delivers it durably and in order. */
+async function enqueue(ctx: DomainCtx, app: AppRow, binding: BindingRow, data: Record<string, unknown>, auth: Record<string, string>): Promise<void> {
+  const now = ctx.clock.now();
+  const body = { event: binding.event_name, event_handler_id: binding.id, data, ts: Math.floor(now / 1000), auth };
+  await ctx.db
+    .insertInto('event_outbox')
+    .values({
+      uid: randomUUID(),
+      event_name: binding.event_name,
+      binding_id: binding.id,
+      lane: app.client_id,
+      handler_url: binding.handler_url,
+      payload: JSON.stringify(body),
+      created_at: now,
+      // due at once whatever the server's clock says: the CLI writes these with its own clock
+      next_attempt_at: 0,
+    })
+    .execute();
+  outboxSignal.emit('written', [app.client_id]);
+}
+
+async function bindingApp(ctx: DomainCtx, binding: BindingRow): Promise<AppRow | undefined> {
+  const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', binding.app_id).executeTakeFirst();
+  return app?.active ? app : undefined;
+}
+
+// The OAuth side of bot events (imbot-v1.md §3.1): a fresh pair for the bot user in data[BOT][id],
+// the triggering user's pair in the top-level auth, the app's own application_token everywhere.
+setOAuthEventAuth({
+  async botTokens(ctx, binding, botId) {
+    const app = await bindingApp(ctx, binding);
+    if (!app) return null;
+    return botEventAuth(await issueTokens(ctx, app, botId, app.scope, portalEndpoints(ctx)), app, ctx);
+  },
+  async userAuth(ctx, binding, userId, withRefresh) {
+    const app = await bindingApp(ctx, binding);
+    if (!app || !userMayUse(app, userId)) return null;
+    return eventAuth(await issueTokens(ctx, app, userId, app.scope, portalEndpoints(ctx)), app, ctx, withRefresh);
+  },
+  async appAuth(ctx, binding) {
+    const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', binding.app_id).executeTakeFirst();
+    return app ? bareEventAuth(ctx, app) : null;
+  },
+});
