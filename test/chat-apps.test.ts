@@ -3,14 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import { SERVED_SCOPES } from '../src/auth/scopes.js';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
 
 // imbot.app.register / unregister / update (imbot-v1.md §2.6, §7 row 18, §8; chats/outdated/**),
 // keyboard/menu buttons opening a chat app (§5.1), chat apps on imbot.unregister (§2.2.2 step 6),
 // and imbot.dialog.vote (§2.4.13).
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const H = 'http://127.0.0.1:9/apps';
 const APP = 'apps-app';
@@ -37,15 +36,6 @@ const LANG = [{ LANGUAGE_ID: 'EN', TITLE: 'Echo', DESCRIPTION: 'Send help', COPY
 const HASH = 'd1ab17949a572b0979d8db0d5b349cd2';
 /** A 1×1 PNG. */
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
 
 /** `undefined` overrides drop a key from the JSON body. */
 const body = (base: Params, over: Params): Params => ({ ...base, ...over });
@@ -77,11 +67,7 @@ describe('chat apps (imbot.app.*)', () => {
       body: JSON.stringify({ ...params, sessid: s.sessid }),
     });
   }
-  async function addPerson(name: string) {
-    const id = await createUser(db(), p.server.clock, { name });
-    const hook = await addWebhook(db(), p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-    return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
-  }
+  const newPerson = (name: string) => addPerson(p, name);
   const registerBot = async (code: string, clientId: string) =>
     assertResult(
       await call('imbot.register', { CODE: code, CLIENT_ID: clientId, EVENT_HANDLER: H, PROPERTIES: { NAME: code } }),
@@ -103,7 +89,7 @@ describe('chat apps (imbot.app.*)', () => {
 
   before(async () => {
     p = await startPortal();
-    person = await addPerson('Pat');
+    person = await newPerson('Pat');
     bot = await registerBot('appbot', APP);
     otherBot = await registerBot('appbot2', APP);
     foreignBot = await registerBot('foreignapps', 'foreign-app');

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SERVED_SCOPES } from '../src/auth/scopes.js';
-import { addWebhook } from '../src/auth/webhooks.js';
-import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
 
 // imbot.command.register / unregister / update / answer and im.message.command
 // (imbot-v1.md §2.5, §4.3, §5.1, §7 rows 13-15, 17; chats/messages/im-message-command.md).
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const H = 'http://127.0.0.1:9/cmd';
 const APP = 'cmd-app';
@@ -42,15 +38,6 @@ const E = {
 };
 const LANG = [{ LANGUAGE_ID: 'en', TITLE: 'Echo', PARAMS: 'text' }];
 
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
-
 /** Strips `undefined` overrides, so a test can drop a key from the JSON body. */
 const body = (base: Params, over: Params): Params => ({ ...base, ...over });
 
@@ -82,11 +69,7 @@ describe('imbot.command.*', () => {
       body: JSON.stringify({ ...params, sessid: s.sessid }),
     });
   }
-  async function addPerson(name: string) {
-    const id = await createUser(db(), p.server.clock, { name });
-    const hook = await addWebhook(db(), p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-    return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
-  }
+  const newPerson = (name: string) => addPerson(p, name);
   const registerBot = async (code: string, clientId: string) =>
     assertResult(
       await call('imbot.register', { CODE: code, CLIENT_ID: clientId, EVENT_HANDLER: H, PROPERTIES: { NAME: code } }),
@@ -111,8 +94,8 @@ describe('imbot.command.*', () => {
 
   before(async () => {
     p = await startPortal();
-    person = await addPerson('Pat');
-    stranger = await addPerson('Sam');
+    person = await newPerson('Pat');
+    stranger = await newPerson('Sam');
     bot = await registerBot('cmdbot', APP);
     foreignBot = await registerBot('foreign', 'foreign-app');
   });

@@ -2,10 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { SERVED_SCOPES } from '../src/auth/scopes.js';
-import { addWebhook } from '../src/auth/webhooks.js';
-import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
 
 // imbot.register / unregister / update / bot.list (imbot-v1.md §1, §2.2, §4.1, §7 rows 1-4, 16, 20, 22).
 
@@ -24,7 +21,6 @@ const HANDLER_FIELDS = [
 ] as const;
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const E = {
   session: [403, 'WRONG_AUTH_TYPE', 'Access for this method not allowed by session authorization.'] as Expected,
@@ -39,15 +35,6 @@ const E = {
   updateEmpty: [400, 'WRONG_REQUEST', "Update fields can't be empty"] as Expected,
   handler: (field: string, text: string): Expected => [400, `${field}_ERROR`, text],
 };
-
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
 
 /** Valid imbot.register parameters; an `undefined` override drops the key from the JSON body. */
 function botParams(code: string, clientId: string | undefined, over: Params = {}): Params {
@@ -91,14 +78,6 @@ async function sessionCall(p: TestPortal, method: string, params: Params): Promi
     headers: { 'content-type': 'application/json', cookie: `PHPSESSID=${s.PHPSESSID}` },
     body: JSON.stringify({ ...params, sessid: s.sessid }),
   });
-}
-
-/** A person with their own webhook, made the way the CLI makes them. */
-async function addPerson(p: TestPortal, name: string): Promise<{ id: number; hook: string }> {
-  const db = p.server.core.store.db;
-  const id = await createUser(db, p.server.clock, { name });
-  const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-  return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
 }
 
 /** White-box: the app's event binding rows (one per event per app). */

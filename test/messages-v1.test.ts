@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SERVED_SCOPES } from '../src/auth/scopes.js';
-import { addWebhook } from '../src/auth/webhooks.js';
-import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Person, type Expected, addPerson } from './helpers/server.js';
 
 // The bot's message methods of imbot-v1.md §2.3: imbot.message.add (rich content, FROM/TO mode),
 // imbot.message.update/delete/like, imbot.chat.sendTyping and its imbot.sendTyping alias.
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const E = {
   noClient: [403, 'ACCESS_DENIED', 'Access denied! Client ID not specified'] as Expected,
@@ -42,20 +38,6 @@ const GOOD_ATTACH = [{ MESSAGE: 'attached' }];
 const BAD_ATTACH = { BLOCKS: [{ UNKNOWN: 1 }] };
 const BIG_ATTACH = [{ MESSAGE: 'y'.repeat(60_000) }];
 
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
-
-interface Person {
-  id: number;
-  hook: string;
-}
-
 describe('imbot messages (v1)', () => {
   let p: TestPortal;
   let bot: number;
@@ -66,12 +48,7 @@ describe('imbot messages (v1)', () => {
   let group: number; // alice's chat with the bot
   let strangers: number; // bob's chat without the bot
 
-  async function addPerson(name: string): Promise<Person> {
-    const db = p.server.core.store.db;
-    const id = await createUser(db, p.server.clock, { name });
-    const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-    return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
-  }
+  const person = (name: string) => addPerson(p, name);
 
   async function register(code: string, clientId: string, name: string): Promise<number> {
     const params = { CODE: code, CLIENT_ID: clientId, EVENT_HANDLER: 'http://127.0.0.1:9/h', PROPERTIES: { NAME: name } };
@@ -101,8 +78,8 @@ describe('imbot messages (v1)', () => {
     bot = await register('v1bot', 'v1', 'Vee');
     bot2 = await register('v1bot2', 'v1', 'Second');
     foreign = await register('v1foreign', 'other', 'Foreign');
-    alice = await addPerson('Alice');
-    bob = await addPerson('Bob');
+    alice = await person('Alice');
+    bob = await person('Bob');
     group = assertResult(await callJson(alice.hook, 'im.chat.add', { USERS: [bot, bob.id] }), 'group');
     strangers = assertResult(await callJson(bob.hook, 'im.chat.add', { USERS: [alice.id] }), 'strangers');
   });

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SERVED_SCOPES } from '../src/auth/scopes.js';
-import { addWebhook } from '../src/auth/webhooks.js';
-import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, startPortal, type TestPortal, assertError, assertResult, type Person, type Expected, addPerson } from './helpers/server.js';
 
 // The small messenger: imbot.message.add (imbot-v1.md §2.3.1, §6), im.message.add,
 // im.dialog.messages.get, im.chat.add and im.chat.user.list (chats API reference).
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const E = {
   noClient: [403, 'ACCESS_DENIED', 'Access denied! Client ID not specified'] as Expected,
@@ -27,20 +23,6 @@ const E = {
   chatIdEmpty: [400, 'CHAT_ID_EMPTY', "Chat ID can't be empty"] as Expected,
 };
 
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
-
-interface Person {
-  id: number;
-  hook: string;
-}
-
 describe('messenger', () => {
   let p: TestPortal;
   let bot: number;
@@ -52,12 +34,7 @@ describe('messenger', () => {
   let strangerChat: number;
 
   /** A person with their own webhook, made the way the CLI makes them. */
-  async function addPerson(name: string): Promise<Person> {
-    const db = p.server.core.store.db;
-    const id = await createUser(db, p.server.clock, { name });
-    const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-    return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
-  }
+  const person = (name: string) => addPerson(p, name);
 
   async function register(code: string, clientId: string, properties: Params): Promise<number> {
     const params = { CODE: code, CLIENT_ID: clientId, EVENT_HANDLER: 'http://127.0.0.1:9/h', PROPERTIES: properties };
@@ -85,9 +62,9 @@ describe('messenger', () => {
     bot = await register('msgbot', 'msg', { NAME: 'Msg', LAST_NAME: 'Bot' });
     bot2 = await register('msgbot2', 'msg', { NAME: 'Second' });
     foreign = await register('foreignbot', 'other', { NAME: 'Foreign' });
-    alice = await addPerson('Alice');
-    bob = await addPerson('Bob');
-    carol = await addPerson('Carol');
+    alice = await person('Alice');
+    bob = await person('Bob');
+    carol = await person('Carol');
     strangerChat = await newChat(bob, [carol.id]);
   });
   after(() => p.stop());
@@ -207,7 +184,7 @@ describe('messenger', () => {
     let ids: number[]; // oldest first
 
     before(async () => {
-      dave = await addPerson('Dave');
+      dave = await person('Dave');
       ids = [];
       for (let i = 1; i <= 60; i++) ids.push(await says(dave, carol.id, `m${i}`));
     });

@@ -1,15 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SERVED_SCOPES } from '../src/auth/scopes.js';
-import { addWebhook } from '../src/auth/webhooks.js';
-import { createUser } from '../src/im/users.js';
-import { callJson, errorOf, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Person, type Expected, addPerson } from './helpers/server.js';
 
 // The people's side (chats API reference): im.message.add/update/delete/like, im.dialog.read,
 // im.dialog.writing, im.recent.get/list, im.counters.get, im.user.get, im.user.list.get, user.get.
 
 type Params = Record<string, unknown>;
-type Expected = [status: number, error: string, description: string];
 
 const E = {
   messageEmpty: [400, 'MESSAGE_EMPTY', "Message can't be empty"] as Expected,
@@ -34,20 +30,6 @@ const E = {
   invalidFormat: [400, 'INVALID_FORMAT', 'A wrong format for the ID field is passed'] as Expected,
 };
 
-function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
-  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
-}
-
-function assertResult(a: Answer, label = ''): any {
-  assert.equal(a.status, 200, `${label}: ${a.text}`);
-  return a.body.result;
-}
-
-interface Person {
-  id: number;
-  hook: string;
-}
-
 describe('the people\'s side', () => {
   let p: TestPortal;
   let bot: number;
@@ -57,12 +39,7 @@ describe('the people\'s side', () => {
   let group: number; // alice (owner), bob, the bot
   let strangers: number; // carol and bob
 
-  async function addPerson(name: string, more: Params = {}): Promise<Person> {
-    const db = p.server.core.store.db;
-    const id = await createUser(db, p.server.clock, { name, ...more });
-    const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
-    return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
-  }
+  const person = (name: string, more: Params = {}) => addPerson(p, name, more);
 
   const call = (who: Person, method: string, params: Params = {}) => callJson(who.hook, method, params);
   const ok = async (who: Person, method: string, params: Params = {}) => assertResult(await call(who, method, params), method);
@@ -85,9 +62,9 @@ describe('the people\'s side', () => {
     p = await startPortal();
     const reg = { CODE: 'pplbot', CLIENT_ID: 'ppl', EVENT_HANDLER: 'http://127.0.0.1:9/h', PROPERTIES: { NAME: 'Helper' } };
     bot = assertResult(await callJson(p.adminHook, 'imbot.register', reg), 'register');
-    alice = await addPerson('Alice', { lastName: 'Anders', email: 'alice@example.com', workPosition: 'Boss' });
-    bob = await addPerson('Bob', { lastName: 'Brown' });
-    carol = await addPerson('Carol', { lastName: 'Clark' });
+    alice = await person('Alice', { lastName: 'Anders', email: 'alice@example.com', workPosition: 'Boss' });
+    bob = await person('Bob', { lastName: 'Brown' });
+    carol = await person('Carol', { lastName: 'Clark' });
     group = await ok(alice, 'im.chat.add', { USERS: [bob.id, bot], TITLE: 'Team' });
     strangers = await ok(carol, 'im.chat.add', { USERS: [bob.id] });
   });
@@ -236,8 +213,8 @@ describe('the people\'s side', () => {
     let chat: number;
 
     before(async () => {
-      dave = await addPerson('Dave');
-      erin = await addPerson('Erin');
+      dave = await person('Dave');
+      erin = await person('Erin');
       chat = await ok(erin, 'im.chat.add', { USERS: [dave.id], TITLE: 'Erin & Dave', COLOR: 'MINT' });
     });
 
@@ -365,7 +342,7 @@ describe('the people\'s side', () => {
     let everyone: number[]; // people's ids, ascending
 
     before(async () => {
-      for (let i = 0; i < 52; i++) await addPerson(`Zed${String(i).padStart(2, '0')}`, { lastName: i % 2 ? 'Odd' : 'Even', email: `z${i}@corp.test` });
+      for (let i = 0; i < 52; i++) await person(`Zed${String(i).padStart(2, '0')}`, { lastName: i % 2 ? 'Odd' : 'Even', email: `z${i}@corp.test` });
       const db = p.server.core.store.db;
       const rows = await db.selectFrom('users').select('id').where('external_auth_id', '!=', 'bot').orderBy('id').execute();
       everyone = rows.map((r) => r.id);

@@ -2,7 +2,7 @@ import type { DomainCtx } from '../context.js';
 import type { ChatRow } from '../im/chats.js';
 import type { MessageRow } from '../im/messages.js';
 import { fullName, type UserRow } from '../im/users.js';
-import type { BotEventIntent, BotEventName, CommandHit } from '../events/emit.js';
+import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*
@@ -261,27 +261,6 @@ async function typedCommandParams(ctx: DomainCtx, s: Scene): Promise<Record<stri
   return p;
 }
 
-/** `data[USER]`: the author card; `withFlags` adds the IS_* fields message events carry. */
-function userBlock(u: UserRow, withFlags: boolean): Record<string, unknown> {
-  const card: Record<string, unknown> = {
-    ID: u.id,
-    NAME: fullName(u),
-    FIRST_NAME: u.name,
-    LAST_NAME: u.last_name,
-    WORK_POSITION: u.work_position,
-    GENDER: u.personal_gender === 'F' ? 'F' : 'M',
-  };
-  if (withFlags) {
-    Object.assign(card, {
-      IS_BOT: yn(u.external_auth_id === 'bot'),
-      IS_CONNECTOR: 'N',
-      IS_NETWORK: 'N',
-      IS_EXTRANET: yn(u.user_type === 'extranet'),
-    });
-  }
-  return card;
-}
-
 // ---- command matching (C `onCommandAdd` / `findCommands`) ----
 
 interface Execution {
@@ -397,7 +376,7 @@ export async function messageEventIntents(ctx: DomainCtx, messageId: number, cha
         });
       }
       if (hits.length === 0) return [];
-      return [commandIntent(hits, s.author.id, await typedCommandParams(ctx, s), userBlock(s.author, false))];
+      return [commandIntent(hits, s.author.id, await typedCommandParams(ctx, s), eventUserCard(s.author, false))];
     }
   }
 
@@ -405,7 +384,7 @@ export async function messageEventIntents(ctx: DomainCtx, messageId: number, cha
   if (botIds.length === 0) return [];
   const event: BotEventName = change === 'add' ? 'ONIMBOTMESSAGEADD' : change === 'update' ? 'ONIMBOTMESSAGEUPDATE' : 'ONIMBOTMESSAGEDELETE';
   const params = change === 'add' ? await messageAddParams(ctx, s) : changeParams(ctx, s, change);
-  const user = change !== 'add' && !isPrivate(s.chat) ? null : userBlock(s.author, true);
+  const user = change !== 'add' && !isPrivate(s.chat) ? null : eventUserCard(s.author, true);
   return [{ event, botIds, userId: s.author.id, params, user }];
 }
 
@@ -456,5 +435,5 @@ export async function commandButtonIntents(ctx: DomainCtx, press: ButtonPress): 
     COMMAND_CONTEXT: 'KEYBOARD',
     MESSAGE_ID: s.message.id,
   };
-  return [commandIntent([hit], presser.id, params, userBlock(presser, false))];
+  return [commandIntent([hit], presser.id, params, eventUserCard(presser, false))];
 }

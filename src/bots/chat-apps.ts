@@ -122,15 +122,6 @@ export function getChatApp(db: Db, id: number): Promise<ChatAppRow | undefined> 
   return db.selectFrom('chat_apps').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function chatAppLangs(db: Db, id: number): Promise<ChatAppLang[]> {
-  return db
-    .selectFrom('chat_app_langs')
-    .select(['language_id as languageId', 'title', 'description', 'copyright'])
-    .where('chat_app_id', '=', id)
-    .orderBy('language_id')
-    .execute();
-}
-
 export interface NewChatApp {
   botId: number;
   /** the owning application (the bot's APP_ID) */

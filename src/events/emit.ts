@@ -185,12 +185,12 @@ async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRo
   return {
     [intent.event === 'ONIMCOMMANDADD' ? 'COMMAND' : 'BOT']: recipients,
     PARAMS: intent.params,
-    USER: intent.user !== undefined ? intent.user : user ? userCard(user, FULL_USER_CARD.has(intent.event)) : null,
+    USER: intent.user !== undefined ? intent.user : user ? eventUserCard(user, FULL_USER_CARD.has(intent.event)) : null,
   };
 }
 
-/** data.USER (imbot-v1.md §3.4 / §3.6). */
-function userCard(u: UserRow, full: boolean): Record<string, string | number> {
+/** data.USER (imbot-v1.md §3.4 / §3.6); `full` adds the IS_* flags message events carry. */
+export function eventUserCard(u: UserRow, full: boolean): Record<string, string | number> {
   const card: Record<string, string | number> = {
     ID: u.id,
     NAME: fullName(u),

@@ -3,8 +3,8 @@ import type { Db } from '../store/db.js';
 import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
 import { fullName } from './users.js';
 
-/** Colour names as hex (imbot-v2.md colour table); COPILOT has no published value. */
-const COLOR_HEX: Record<string, string> = {
+/** Colour names as hex (imbot-v2.md colour table, `Bitrix\Im\Color`); COPILOT has no published value. */
+export const CHAT_COLOR_HEX: Readonly<Record<string, string>> = {
   RED: '#df532d',
   GREEN: '#64a513',
   MINT: '#4ba984',
@@ -18,6 +18,7 @@ const COLOR_HEX: Record<string, string> = {
   AZURE: '#29619b',
   KHAKI: '#728f7a',
   SAND: '#ba9c7b',
+  ORANGE: '#e8a441',
   MARENGO: '#556574',
   GRAY: '#909090',
   GRAPHITE: '#5e5f5e',
@@ -62,7 +63,7 @@ export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promi
     owner: chat.owner_id,
     extranet: !!chat.extranet,
     avatar: chat.avatar,
-    color: COLOR_HEX[chat.color] ?? '',
+    color: CHAT_COLOR_HEX[chat.color] ?? '',
     type: ENTITY_KIND[chat.entity_type] ?? TYPE_KIND[chat.type] ?? 'chat',
     counter: Number(unread?.n ?? 0),
     user_counter: members.length,

@@ -38,13 +38,6 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
   return { chatId: chat.id, created: true };
 }
 
-/** The other party of a private chat, seen from `viewerId`. */
-export async function privatePartner(db: Db, chatId: number, viewerId: number): Promise<number | null> {
-  const row = await db.selectFrom('private_dialogs').select(['user_lo', 'user_hi']).where('chat_id', '=', chatId).executeTakeFirst();
-  if (!row) return null;
-  return row.user_lo === viewerId ? row.user_hi : row.user_lo;
-}
-
 export interface NewGroupChat {
   type: 'C' | 'O';
   title: string;

@@ -20,9 +20,3 @@ export function parseDialogId(value: unknown): DialogRef | null {
   if (lower.startsWith('sg')) return { kind: 'sonet', groupId: Number(lower.slice(2)) };
   return { kind: 'crm', id: Number(lower.slice(3)) };
 }
-
-/** A chat as a dialog id from a given user's point of view. */
-export function dialogIdOf(chat: { id: number; type: string }, viewerId: number, otherUserId?: number): string {
-  if (chat.type === 'P' && otherUserId !== undefined) return String(otherUserId === viewerId ? viewerId : otherUserId);
-  return `chat${chat.id}`;
-}

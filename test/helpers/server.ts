@@ -1,7 +1,11 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../../src/context.js';
+import { SERVED_SCOPES } from '../../src/auth/scopes.js';
+import { addWebhook } from '../../src/auth/webhooks.js';
+import { createUser, type NewUser } from '../../src/im/users.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/listen.js';
 
 export interface TestPortal {
@@ -77,4 +81,31 @@ export function callJson(base: string, method: string, params: Record<string, un
 /** Asserts an error answer's code, text and status at once (the message shows all three). */
 export function errorOf(a: Answer): { status: number; error: string; error_description: string } {
   return { status: a.status, error: a.body?.error, error_description: a.body?.error_description };
+}
+
+/** An expected error: HTTP status, `error` and `error_description`, exactly. */
+export type Expected = [status: number, error: string, description: string];
+
+export function assertError(a: Answer, [status, error, error_description]: Expected, label = ''): void {
+  assert.deepEqual(errorOf(a), { status, error, error_description }, label);
+}
+
+/** Asserts a 200 answer and returns its `result`. */
+export function assertResult(a: Answer, label = ''): any {
+  assert.equal(a.status, 200, `${label}: ${a.text}`);
+  return a.body.result;
+}
+
+/** A person with their own webhook (base URL `hook`, for `callJson(hook, method, …)`). */
+export interface Person {
+  id: number;
+  hook: string;
+}
+
+/** Creates a person and a webhook for them the way the CLI does, on the portal's store. */
+export async function addPerson(p: TestPortal, name: string, more: Omit<NewUser, 'name'> = {}): Promise<Person> {
+  const db = p.server.core.store.db;
+  const id = await createUser(db, p.server.clock, { name, ...more });
+  const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
+  return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
 }

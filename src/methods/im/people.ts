@@ -2,6 +2,7 @@
  * The people's overview methods: im.recent.get, im.recent.list, im.counters.get, im.user.get,
  * im.user.list.get and user.get (chats API reference; rest-core.md (e), (i)).
  */
+import { CHAT_COLOR_HEX } from '../../im/chat-view.js';
 import { isoDate } from '../../clock.js';
 import { parseParams } from '../../im/messages.js';
 import { recentEntries, type RecentEntry } from '../../im/recent.js';
@@ -26,13 +27,6 @@ const PeopleErrors = {
   userNotExists: () => new RestError('USER_NOT_EXISTS', 'User is not exists'),
   invalidIdFormat: () => new RestError('INVALID_FORMAT', 'A wrong format for the ID field is passed'),
 } as const;
-
-/** `Bitrix\Im\Color` by name. */
-const CHAT_HEX: Record<string, string> = {
-  RED: '#df532d', GREEN: '#64a513', MINT: '#4ba984', LIGHT_BLUE: '#4ba5c3', DARK_BLUE: '#3e99ce', PURPLE: '#8474c8',
-  AQUA: '#1eb4aa', PINK: '#f76187', LIME: '#58cc47', BROWN: '#ab7761', AZURE: '#29619b', KHAKI: '#728f7a',
-  SAND: '#ba9c7b', ORANGE: '#e8a441', MARENGO: '#556574', GRAY: '#909090', GRAPHITE: '#5e5f5e',
-};
 
 const ROLE_NAMES: Record<string, string> = { owner: 'OWNER', manager: 'MANAGER', member: 'MEMBER' };
 
@@ -67,7 +61,7 @@ function groupChatCard(e: RecentEntry): Record<string, unknown> {
     extranet: !!c.extranet,
     contains_collaber: false,
     avatar: '',
-    color: CHAT_HEX[c.color] ?? CHAT_HEX.GRAY,
+    color: CHAT_COLOR_HEX[c.color] ?? CHAT_COLOR_HEX.GRAY,
     type: c.type === 'O' ? 'open' : 'chat',
     entity_type: c.entity_type,
     entity_id: c.entity_id,
@@ -97,7 +91,7 @@ function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivate
     id: isUser ? e.partnerId : `chat${e.chat.id}`,
     chat_id: e.chat.id,
     type: isUser ? 'user' : 'chat',
-    avatar: { url: '', color: isUser ? (userCard as Record<string, unknown>).color ?? '' : CHAT_HEX[e.chat.color] ?? CHAT_HEX.GRAY },
+    avatar: { url: '', color: isUser ? (userCard as Record<string, unknown>).color ?? '' : CHAT_COLOR_HEX[e.chat.color] ?? CHAT_COLOR_HEX.GRAY },
     title: isUser ? (partner ? fullName(partner) : '') : e.chat.title,
     message: recentMessage(e),
     counter: e.counter,
