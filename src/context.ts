@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { FileSpace } from './files/store.js';
 import type { Db } from './store/db.js';
 import type { ReadCache } from './store/read-cache.js';
 
@@ -26,6 +27,8 @@ export interface DomainCtx {
   profile: Profile;
   /** versioned memory for hot reads; absent in contexts built outside a server (CLI, tests) */
   cache?: ReadCache;
+  /** where uploaded chat files go (src/files); absent in contexts built outside a server */
+  files?: FileSpace;
 }
 
 /** Reads through the context's cache when there is one (see src/store/read-cache.ts). */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { after, before, describe, it } from 'node:test';
-import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
+import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson, httpsJson } from './helpers/server.js';
 
 // imbot.register / unregister / update / bot.list (imbot-v1.md §1, §2.2, §4.1, §7 rows 1-4, 16, 20, 22).
 
@@ -100,27 +99,6 @@ async function userCount(p: TestPortal): Promise<number> {
 
 async function history(base: string, dialogId: string | number): Promise<Answer> {
   return callJson(base, 'im.dialog.messages.get', { DIALOG_ID: String(dialogId) });
-}
-
-/** POST JSON over HTTPS trusting the portal's local CA (node's fetch cannot take a CA). */
-function httpsJson(url: string, params: Params, ca: Buffer): Promise<Answer> {
-  const body = JSON.stringify(params);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: new Headers(), text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 describe('imbot.register', () => {

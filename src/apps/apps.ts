@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import { parseScopes } from '../auth/scopes.js';
@@ -14,7 +14,8 @@ import {
 } from '../auth/oauth.js';
 import { unregisterBot } from '../bots/lifecycle.js';
 import { setOAuthEventAuth, type BindingRow } from '../events/emit.js';
-import { outboxSignal } from '../events/signal.js';
+import { writeOutbox } from '../events/app-events.js';
+import { dropQueue } from '../events/offline-queue.js';
 import { randomCode } from '../util/random.js';
 
 /**
@@ -112,7 +113,6 @@ export async function installApp(ctx: DomainCtx, clientId: string): Promise<Inst
     .where('id', '=', app.id)
     .execute();
   const fresh = (await appByClientId(ctx.db, clientId))!;
-  if (fresh.uninstall_url) await bind(ctx, fresh, 'ONAPPUNINSTALL', fresh.uninstall_url);
   if (!scriptOnly) return 'awaiting_finish';
   if (fresh.install_url) {
     const binding = await bind(ctx, fresh, 'ONAPPINSTALL', fresh.install_url);
@@ -135,10 +135,11 @@ export async function uninstallApp(ctx: DomainCtx, clientId: string, clean: bool
   if (!app.active) throw new AppError(`application ${clientId} is not installed`);
   const bots = (await ctx.db.selectFrom('bots').select('bot_id').where('app_id', '=', app.client_id).orderBy('bot_id').execute()).map((b) => b.bot_id);
   for (const botId of bots) await unregisterBot(ctx, botId);
-  for (const binding of await appBindings(ctx.db, app, 'ONAPPUNINSTALL')) {
+  for (const binding of await uninstallTargets(ctx, app)) {
     await enqueue(ctx, app, binding, { LANGUAGE_ID: ctx.portal.languageId, CLEAN: clean ? 1 : 0 }, bareEventAuth(ctx, app));
   }
   await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).execute();
+  await dropQueue(ctx, app.id);
   await ctx.db.updateTable('oauth_tokens').set({ revoked: 1 }).where('app_id', '=', app.id).execute();
   await ctx.db.updateTable('apps').set({ active: 0, installed: 0 }).where('id', '=', app.id).execute();
   return { bots };
@@ -167,6 +168,18 @@ function appBindings(db: Db, app: AppRow, event: string): Promise<BindingRow[]> 
   return db.selectFrom('event_bindings').selectAll().where('app_id', '=', app.id).where('event_name', '=', event).orderBy('id').execute();
 }
 
+/**
+ * Where ONAPPUNINSTALL goes: the handlers the app bound for it with `event.bind` (online ones; an
+ * offline queue dies with the app). Only when it bound none does the app's `--uninstall-url`
+ * (default: its install URL) stand in, through a binding made for this one send so the body
+ * still carries an event_handler_id.
+ */
+async function uninstallTargets(ctx: DomainCtx, app: AppRow): Promise<BindingRow[]> {
+  const bound = (await appBindings(ctx.db, app, 'ONAPPUNINSTALL')).filter((b) => b.event_type === 'online');
+  if (bound.length || !app.uninstall_url) return bound;
+  return [await bind(ctx, app, 'ONAPPUNINSTALL', app.uninstall_url)];
+}
+
 /** The app's one online binding for an app event (as `event.bind` would make it). */
 async function bind(ctx: DomainCtx, app: AppRow, event: string, url: string): Promise<BindingRow> {
   await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).where('event_name', '=', event).execute();
@@ -178,24 +191,9 @@ async function bind(ctx: DomainCtx, app: AppRow, event: string, url: string): Pr
 }
 
 /** An app event into the outbox (the app's lane), so the worker delivers it durably and in order. */
-async function enqueue(ctx: DomainCtx, app: AppRow, binding: BindingRow, data: Record<string, unknown>, auth: Record<string, string>): Promise<void> {
-  const now = ctx.clock.now();
-  const body = { event: binding.event_name, event_handler_id: binding.id, data, ts: Math.floor(now / 1000), auth };
-  await ctx.db
-    .insertInto('event_outbox')
-    .values({
-      uid: randomUUID(),
-      event_name: binding.event_name,
-      binding_id: binding.id,
-      lane: app.client_id,
-      handler_url: binding.handler_url,
-      payload: JSON.stringify(body),
-      created_at: now,
-      // due at once whatever the server's clock says: the CLI writes these with its own clock
-      next_attempt_at: 0,
-    })
-    .execute();
-  outboxSignal.emit('written', [app.client_id]);
+function enqueue(ctx: DomainCtx, app: AppRow, binding: BindingRow, data: Record<string, unknown>, auth: Record<string, string>): Promise<void> {
+  // due at once whatever the server's clock says: the CLI writes these with its own clock
+  return writeOutbox(ctx, { binding, lane: app.client_id, data, auth, dueNow: true });
 }
 
 async function bindingApp(ctx: DomainCtx, binding: BindingRow): Promise<AppRow | undefined> {

@@ -1,7 +1,7 @@
 import type { DomainCtx } from '../context.js';
 import type { ChatRow } from '../im/chats.js';
 import type { MessageRow } from '../im/messages.js';
-import { fullName, type UserRow } from '../im/users.js';
+import type { UserRow } from '../im/users.js';
 import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 

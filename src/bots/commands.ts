@@ -19,7 +19,8 @@ const COMMAND_MAX = 255;
 
 /** A command change the domain refuses; the API layer turns it into its own error. */
 export class CommandError extends Error {
-  constructor(readonly reason: 'invalid_fields') {
+  /** `invalid_fields`: a value the store refuses; `name_taken`: the bot has another command by that name */
+  constructor(readonly reason: 'invalid_fields' | 'name_taken') {
     super(reason);
   }
 }
@@ -50,11 +51,55 @@ export function readLangs(raw: unknown): CommandLang[] {
     if (lang === '' || lang === '0' || r.TITLE === undefined || r.TITLE === null) continue;
     const title = scalarText(r.TITLE);
     const params = scalarText(r.PARAMS);
-    if (lang.length > 2 || title.length > 255 || params.length > 255) continue;
-    if (out.some((l) => l.languageId === lang)) continue;
-    out.push({ languageId: lang, title, params });
+    const l = { languageId: lang, title, params };
+    if (!storableLang(l) || out.some((o) => o.languageId === lang)) continue;
+    out.push(l);
   }
   return out;
+}
+
+/** Whether the command_langs table takes the row (LANGUAGE_ID ≤ 2 chars, TITLE/PARAMS ≤ 255). */
+function storableLang(l: CommandLang): boolean {
+  return l.languageId.length <= 2 && l.title.length <= 255 && l.params.length <= 255;
+}
+
+/** A command's language rows. */
+export async function commandLangs(db: Db, commandId: number): Promise<CommandLang[]> {
+  const rows = await db.selectFrom('command_langs').selectAll().where('command_id', '=', commandId).orderBy('language_id').execute();
+  return rows.map((r) => ({ languageId: r.language_id, title: r.title, params: r.params }));
+}
+
+/** `{lang: text|null}` changes (v2 titles/params): a string sets that language, null removes it. */
+export type LangTexts = Record<string, string | null>;
+
+/**
+ * Language rows from v2 `{lang: title}` / `{lang: params}` maps: one row per titled language
+ * (params only for languages that have a title), rows the table refuses dropped as in `readLangs`.
+ */
+export function langsFromTexts(titles: LangTexts, params: LangTexts): CommandLang[] {
+  return mergeLangs([], { titles, params });
+}
+
+/**
+ * The v2 merge (`imbot.v2.Command.update`): `titles` sets or (null) removes languages, missing
+ * keys stay; `params` sets or (null) clears the hint of languages that end up with a title and is
+ * ignored for the others; without `params` the old hints stay.
+ */
+export function mergeLangs(current: CommandLang[], patch: { titles?: LangTexts; params?: LangTexts }): CommandLang[] {
+  const byLang = new Map(current.map((l) => [l.languageId, l]));
+  // A change the table would refuse is skipped, as readLangs drops such rows.
+  const put = (row: CommandLang) => {
+    if (storableLang(row)) byLang.set(row.languageId, row);
+  };
+  for (const [lang, title] of Object.entries(patch.titles ?? {})) {
+    if (title === null) byLang.delete(lang);
+    else put({ languageId: lang, title, params: byLang.get(lang)?.params ?? '' });
+  }
+  for (const [lang, params] of Object.entries(patch.params ?? {})) {
+    const row = byLang.get(lang);
+    if (row) put({ ...row, params: params ?? '' });
+  }
+  return [...byLang.values()];
 }
 
 function scalarText(v: unknown): string {
@@ -85,8 +130,12 @@ export interface NewCommand {
   extranetSupport: boolean;
   sonetSupport: boolean;
   langs: CommandLang[];
-  /** validated ONIMCOMMANDADD handler (CLIENT_ID already appended for webhook owners) */
-  handlerUrl: string;
+  /**
+   * validated ONIMCOMMANDADD handler (CLIENT_ID already appended for webhook owners); null for
+   * commands registered through imbot.v2, whose events follow the bot's eventMode instead of an
+   * app binding (imbot-v2.md §8.1: EVENT_COMMAND_ADD → none)
+   */
+  handlerUrl: string | null;
 }
 
 async function replaceLangs(db: Db, commandId: number, langs: CommandLang[]): Promise<void> {
@@ -100,7 +149,8 @@ async function replaceLangs(db: Db, commandId: number, langs: CommandLang[]): Pr
 
 /**
  * Registers a command of a bot. The same (bot, command) registers once: the existing id comes back
- * and nothing but the app's ONIMCOMMANDADD binding changes (that binding is app-wide, last wins).
+ * and nothing but the app's ONIMCOMMANDADD binding changes (that binding is app-wide, last wins;
+ * no binding is touched without a handler).
  */
 export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: number, c: NewCommand): Promise<number> {
   const command = stripSlash(c.command);
@@ -125,7 +175,7 @@ export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: nu
     commandId = row.id;
     await replaceLangs(ctx.db, commandId, c.langs);
   }
-  await bindAppEvent(ctx, owner, COMMAND_EVENT, c.handlerUrl);
+  if (c.handlerUrl !== null) await bindAppEvent(ctx, owner, COMMAND_EVENT, c.handlerUrl);
   return commandId;
 }
 
@@ -136,20 +186,43 @@ export async function unregisterCommand(ctx: DomainCtx, commandId: number): Prom
 }
 
 export interface CommandUpdate {
+  /** a new name (imbot.v2 only; one leading `/` is stripped); unique per bot */
+  command?: string;
+  /** imbot.v2 only: v1 cannot change COMMON */
+  common?: boolean;
   hidden?: boolean;
   extranetSupport?: boolean;
   /** replaces every language row */
   langs?: CommandLang[];
+  /** imbot.v2: merged into the current rows (see mergeLangs) */
+  langPatch?: { titles?: LangTexts; params?: LangTexts };
   handlerUrl?: string;
 }
 
+/** Throws CommandError: `name_taken` when the bot has another command by the new name. */
 export async function updateCommand(ctx: DomainCtx, owner: BotOwner, commandId: number, u: CommandUpdate): Promise<void> {
+  const fields: { command?: string; common?: string; hidden?: string; extranet_support?: string } = {};
+  if (u.command !== undefined) fields.command = await renamedCommand(ctx.db, commandId, stripSlash(u.command));
   if (u.langs !== undefined) await replaceLangs(ctx.db, commandId, u.langs);
-  const fields: { hidden?: string; extranet_support?: string } = {};
+  if (u.langPatch !== undefined) await replaceLangs(ctx.db, commandId, mergeLangs(await commandLangs(ctx.db, commandId), u.langPatch));
+  if (u.common !== undefined) fields.common = u.common ? 'Y' : 'N';
   if (u.hidden !== undefined) fields.hidden = u.hidden ? 'Y' : 'N';
   if (u.extranetSupport !== undefined) fields.extranet_support = u.extranetSupport ? 'Y' : 'N';
   if (Object.keys(fields).length) await ctx.db.updateTable('commands').set(fields).where('id', '=', commandId).execute();
   if (u.handlerUrl !== undefined) await bindAppEvent(ctx, owner, COMMAND_EVENT, u.handlerUrl);
+}
+
+async function renamedCommand(db: Db, commandId: number, command: string): Promise<string> {
+  if (command === '' || command.length > COMMAND_MAX) throw new CommandError('invalid_fields');
+  const row = await getCommand(db, commandId);
+  const twin = row ? await findBotCommand(db, row.bot_id, command) : undefined;
+  if (twin && twin.id !== commandId) throw new CommandError('name_taken');
+  return command;
+}
+
+/** A bot's commands in registration order. */
+export function botCommands(db: Db, botId: number): Promise<CommandRow[]> {
+  return db.selectFrom('commands').selectAll().where('bot_id', '=', botId).orderBy('id').execute();
 }
 
 // ---- the answer window (`Bitrix\Im\Bot\Token`) ----

@@ -9,12 +9,13 @@ import { randomCode } from '../util/random.js';
 import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
 import { deleteBotChatApps } from './chat-apps.js';
 import type { BotOwner } from './owner.js';
+import { isTokenOwned, newEventSecret, rekeyV2Subscriptions, removeV2Subscriptions, syncV2Subscriptions, WEBHOOK_OWNER_PREFIX } from './v2-subscriptions.js';
 
 export type BotRow = Selectable<BotsTable>;
 
 /** A bot lifecycle step the domain refuses; the API layer turns it into its own error. */
 export class BotError extends Error {
-  constructor(readonly reason: 'code_taken' | 'invalid_fields' | 'not_found') {
+  constructor(readonly reason: 'code_taken' | 'invalid_fields' | 'not_found' | 'rotation_failed') {
     super(reason);
   }
 }
@@ -32,6 +33,18 @@ export interface BotProperties {
   WORK_POSITION?: string;
   PERSONAL_WWW?: string;
   PERSONAL_GENDER?: string;
+  /** the avatar as a `data:` URL (checked by src/im/avatar.ts), kept in users.personal_photo */
+  PERSONAL_PHOTO?: string;
+}
+
+/** Chatbots 2.0 settings of a bot registered through imbot.v2 (imbot-v2.md §2.1). */
+export interface V2BotSettings {
+  eventMode: 'WEBHOOK' | 'FETCH';
+  /** the validated webhook URL in WEBHOOK mode */
+  webhookUrl: string;
+  hidden: boolean;
+  reactionsEnabled: boolean;
+  backgroundId: string | null;
 }
 
 export interface NewBot {
@@ -41,10 +54,23 @@ export interface NewBot {
   properties: BotProperties;
   /** validated handler URLs (CLIENT_ID already appended for webhook owners) */
   handlers: Partial<Record<BotEventField, string>>;
+  /** set for imbot.v2.Bot.register: the bot is `api_version` 2 with these settings */
+  v2?: V2BotSettings;
 }
 
 export function getBot(db: Db, botId: number): Promise<BotRow | undefined> {
   return db.selectFrom('bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+}
+
+/** The REST bot with this CODE, whichever app owns it (codes are unique per portal). */
+export function botByCode(db: Db, code: string): Promise<BotRow | undefined> {
+  return db.selectFrom('bots').selectAll().where('module_id', '=', 'rest').where('code', '=', code).executeTakeFirst();
+}
+
+/** How many bots an owner key has (the per-app registration limit). */
+export async function countBotsOf(db: Db, ownerKey: string): Promise<number> {
+  const row = await db.selectFrom('bots').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', ownerKey).executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /** The bot an app's message and chat calls act as when they omit BOT_ID: its first one. */
@@ -64,6 +90,8 @@ const BIRTHDAY = /^\d{4}-\d{2}-\d{2}$/;
  * Registers a bot: a portal user with EXTERNAL_AUTH_ID "bot" plus the bot row, then the owner's
  * event bindings. Re-registering a CODE the same app already has returns that bot (and rebinds the
  * handlers); a CODE owned by another app is refused (imbot-v1.md §7 row 4, the safe side).
+ * A v2 registration (`bot.v2`) makes an `api_version` 2 bot (FETCH by default, reactions on) and
+ * its ONIMBOTV2* subscriptions; webhook-token owners get a delivery secret (v2-subscriptions.ts).
  */
 export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot): Promise<{ botId: number; existed: boolean }> {
   const existing = await ctx.db
@@ -95,6 +123,8 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
     color: p.COLOR ?? '',
     departments: [],
   });
+  if (p.PERSONAL_PHOTO) await ctx.db.updateTable('users').set({ personal_photo: p.PERSONAL_PHOTO }).where('id', '=', botId).execute();
+  const v2 = bot.v2;
   await ctx.db
     .insertInto('bots')
     .values({
@@ -104,12 +134,23 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
       type: bot.type,
       openline: bot.type === 'O' ? 'Y' : bot.openline,
       app_id: owner.appId,
-      api_version: 1,
-      event_mode: 'WEBHOOK',
+      api_version: v2 ? 2 : 1,
+      event_mode: v2 ? v2.eventMode : 'WEBHOOK',
       created_at: ctx.clock.now(),
+      ...(v2
+        ? {
+            hidden: v2.hidden ? 'Y' : 'N',
+            reactions_enabled: v2.reactionsEnabled ? 'Y' : 'N',
+            background_id: v2.backgroundId,
+            webhook_url: v2.eventMode === 'WEBHOOK' ? v2.webhookUrl : '',
+            bot_token: owner.webhookClientId,
+            event_secret: isTokenOwned(owner.appId) ? newEventSecret() : '',
+          }
+        : {}),
     })
     .execute();
   await bindHandlers(ctx, owner, bot.handlers);
+  if (v2) await syncV2Subscriptions(ctx, (await getBot(ctx.db, botId))!);
   return { botId, existed: false };
 }
 
@@ -117,13 +158,16 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
  * Unregisters a bot (imbot-v1.md §2.2.2, with §7 row 22's choice): its private and system chats
  * are deleted with all their messages; it leaves group chats, whose messages (its own included)
  * stay; its commands, its chat apps and its user go. The app's event bindings stay ("sticky", removed only
- * when the app is uninstalled). Every query is keyed by the bot, so the cost does not grow with
+ * when the app is uninstalled); a v2 bot's ONIMBOTV2* subscriptions go (imbot-v2.md §2.5, except
+ * an OAuth app's while it keeps other bots). Every query is keyed by the bot, so the cost does not grow with
  * the rest of the portal.
  */
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
   // Fired before anything is deleted (imbot-v1.md §3.7); committed or rolled back with the rest.
   await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
+  const bot = await getBot(db, botId);
+  if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
   await db.deleteFrom('bots').where('bot_id', '=', botId).execute();
   const chats = await db
     .selectFrom('chat_members')
@@ -150,6 +194,20 @@ export interface BotUpdate {
   openline?: 'Y' | 'N';
   properties: BotProperties;
   handlers: Partial<Record<BotEventField, string>>;
+  /** imbot.v2.Bot.update's own fields */
+  v2?: V2BotUpdate;
+}
+
+/** What imbot.v2.Bot.update changes on the bots row (imbot-v2.md §2.2); undefined = unchanged. */
+export interface V2BotUpdate {
+  /** given (with the URL it resolves to, '' for FETCH) when the call sets eventMode or webhookUrl */
+  delivery?: { eventMode: 'WEBHOOK' | 'FETCH'; webhookUrl: string };
+  hidden?: boolean;
+  reactionsEnabled?: boolean;
+  /** null resets */
+  backgroundId?: string | null;
+  /** token rotation: the new raw botToken (already trimmed and length-checked) */
+  botToken?: string;
 }
 
 /** Applies an imbot.update; handler changes rebind at app level (all the app's bots). */
@@ -173,9 +231,52 @@ export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, 
   if (p.PERSONAL_WWW !== undefined) userFields.personal_www = p.PERSONAL_WWW;
   if (p.PERSONAL_GENDER !== undefined) userFields.personal_gender = p.PERSONAL_GENDER;
   if (p.WORK_POSITION !== undefined) userFields.work_position = p.WORK_POSITION.trim() || DEFAULT_WORK_POSITION;
+  if (p.PERSONAL_PHOTO !== undefined) userFields.personal_photo = p.PERSONAL_PHOTO;
   if (Object.keys(userFields).length) await ctx.db.updateTable('users').set(userFields).where('id', '=', botId).execute();
 
   await bindHandlers(ctx, owner, u.handlers);
+  if (u.v2) await applyV2Update(ctx, botId, u.v2);
+}
+
+/**
+ * The v2 part of an update. Migration of handling (issue #7): a bot whose update sets `eventMode`
+ * (either value) or `webhookUrl` gets its events in the v2 format from then on (`api_version`
+ * 2) — that is how a v1 bot moves to v2 without re-registering. Its v1 handlers are app-level
+ * bindings other bots may share, so they are left as they are. Token rotation re-keys the owner
+ * (`"custom"+token`) and the delivery secret; it is refused for OAuth bots, for a token another
+ * bot already answers to, and for bots still on v1 events (their v1 handlers are keyed by the old
+ * CLIENT_ID and could not follow) — all as the one generic `rotation_failed`.
+ */
+async function applyV2Update(ctx: DomainCtx, botId: number, u: V2BotUpdate): Promise<void> {
+  const bot = (await getBot(ctx.db, botId))!;
+  const set: Partial<Pick<BotRow, 'hidden' | 'reactions_enabled' | 'background_id' | 'api_version' | 'event_mode' | 'webhook_url' | 'event_secret' | 'bot_token' | 'app_id'>> = {};
+  if (u.hidden !== undefined) set.hidden = u.hidden ? 'Y' : 'N';
+  if (u.reactionsEnabled !== undefined) set.reactions_enabled = u.reactionsEnabled ? 'Y' : 'N';
+  if (u.backgroundId !== undefined) set.background_id = u.backgroundId;
+  const tokenOwned = isTokenOwned(bot.app_id);
+  if (u.delivery) {
+    set.api_version = 2;
+    set.event_mode = u.delivery.eventMode;
+    set.webhook_url = u.delivery.eventMode === 'WEBHOOK' ? u.delivery.webhookUrl : '';
+    if (tokenOwned && !bot.event_secret) set.event_secret = newEventSecret();
+    if (tokenOwned && !bot.bot_token) set.bot_token = bot.app_id.slice(WEBHOOK_OWNER_PREFIX.length);
+  }
+  const newKey = u.botToken === undefined ? null : `${WEBHOOK_OWNER_PREFIX}${u.botToken}`;
+  const rotate = newKey !== null && newKey !== bot.app_id;
+  if (rotate) {
+    const isV2 = (set.api_version ?? bot.api_version) === 2;
+    const taken = await ctx.db.selectFrom('bots').select('bot_id').where('app_id', '=', newKey).executeTakeFirst();
+    if (!tokenOwned || !isV2 || taken) throw new BotError('rotation_failed');
+    const secret = newEventSecret();
+    await rekeyV2Subscriptions(ctx, set.event_secret ?? bot.event_secret, secret);
+    Object.assign(set, { app_id: newKey, bot_token: u.botToken!, event_secret: secret });
+    // The bot's commands and chat apps carry the owner key too (v1's imbot.command.* and
+    // imbot.app.* check it): they follow the bot to its new token.
+    await ctx.db.updateTable('commands').set({ app_id: newKey }).where('bot_id', '=', botId).execute();
+    await ctx.db.updateTable('chat_apps').set({ app_id: newKey }).where('bot_id', '=', botId).execute();
+  }
+  if (Object.keys(set).length) await ctx.db.updateTable('bots').set(set).where('bot_id', '=', botId).execute();
+  if (u.delivery || rotate) await syncV2Subscriptions(ctx, (await getBot(ctx.db, botId))!);
 }
 
 export interface BotListItem {

@@ -3,7 +3,9 @@ import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import { fullName, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
+import { toOfflineQueue } from './app-events.js';
 import { outboxSignal } from './signal.js';
+import { emitV2BotEvents } from './v2/dispatch.js';
 
 export type BotEventName =
   | 'ONIMBOTMESSAGEADD'
@@ -59,6 +61,12 @@ export interface BotEventIntent {
   userId: number | null;
   params: Record<string, unknown>;
   user?: Record<string, unknown> | null;
+  /** v2 references (src/events/v2): the message a message event is about */
+  messageId?: number;
+  /** v2 references: the chat of a join or context event (0 = no chat yet) */
+  chatId?: number;
+  /** ONIMBOTCONTEXTGET: the caller's context object */
+  context?: unknown;
 }
 
 export type BindingRow = Selectable<EventBindingsTable>;
@@ -81,6 +89,11 @@ let oauthAuth: OAuthEventAuth | null = null;
 
 export function setOAuthEventAuth(provider: OAuthEventAuth | null): void {
   oauthAuth = provider;
+}
+
+/** The OAuth seam as set (the v2 webhook path builds its auth blocks with it). */
+export function oauthEventAuth(): OAuthEventAuth | null {
+  return oauthAuth;
 }
 
 /** Events whose top-level auth carries refresh_token (imbot-v1.md §3.2 "sendRefreshToken"). */
@@ -106,7 +119,8 @@ interface Entry {
  * for this transaction, so it sees the rows only once they are committed.
  */
 export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): Promise<number> {
-  let written = 0;
+  // Each bot hears its own API's format: v2 bots (api_version 2) get ONIMBOTV2* instead.
+  let written = await emitV2BotEvents(ctx, intents);
   const lanes = new Set<string>();
   for (const intent of intents) {
     const entries = await entriesOf(ctx, intent);
@@ -119,6 +133,10 @@ export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): 
         const groups = intent.event === 'ONIMBOTDELETE' ? appEntries.map((e) => [e]) : [appEntries];
         for (const group of groups) {
           const data = await dataOf(ctx, intent, binding, group, user);
+          if (binding.event_type === 'offline') {
+            await toOfflineQueue(ctx, binding, data, intent.userId); // the app reads it with event.offline.get
+            continue;
+          }
           await enqueue(ctx, intent, binding, appId, data);
           lanes.add(appId);
           written += 1;
@@ -136,12 +154,12 @@ async function entriesOf(ctx: DomainCtx, intent: BotEventIntent): Promise<Entry[
     if (hits.length === 0) return [];
     const rows = await ctx.db
       .selectFrom('bots')
-      .select(['bot_id', 'code', 'app_id', 'event_mode'])
+      .select(['bot_id', 'code', 'app_id', 'event_mode', 'api_version'])
       .where('bot_id', 'in', hits.map((h) => h.BOT_ID))
       .execute();
     return hits.flatMap((h) => {
       const r = rows.find((x) => x.bot_id === h.BOT_ID);
-      if (!r || r.event_mode === 'FETCH') return [];
+      if (!r || r.event_mode === 'FETCH' || r.api_version === 2) return [];
       const { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } = h;
       return [{ key: COMMAND_ID, bot: r, extra: { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } }];
     });
@@ -149,23 +167,22 @@ async function entriesOf(ctx: DomainCtx, intent: BotEventIntent): Promise<Entry[
   if (intent.botIds.length === 0) return [];
   const rows = await ctx.db
     .selectFrom('bots')
-    .select(['bot_id', 'code', 'app_id', 'event_mode'])
+    .select(['bot_id', 'code', 'app_id', 'event_mode', 'api_version'])
     .where('bot_id', 'in', intent.botIds)
     .execute();
   return intent.botIds.flatMap((id) => {
     const r = rows.find((x) => x.bot_id === id);
-    return r && r.event_mode !== 'FETCH' ? [{ key: r.bot_id, bot: r, extra: {} }] : [];
+    return r && r.event_mode !== 'FETCH' && r.api_version !== 2 ? [{ key: r.bot_id, bot: r, extra: {} }] : [];
   });
 }
 
-/** The app's online bindings for the event. Webhook apps are `custom<CLIENT_ID>`, bound with app 0. */
+/** The app's bindings for the event (online and offline). Webhook apps are `custom<CLIENT_ID>`, bound with app 0. */
 function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
   const raw = appId.startsWith('custom') ? appId.slice('custom'.length) : null;
   return ctx.db
     .selectFrom('event_bindings')
     .selectAll()
     .where('event_name', '=', event)
-    .where('event_type', '=', 'online')
     .where((eb) =>
       raw === null
         ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
@@ -179,7 +196,8 @@ async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRo
   if (intent.event === 'ONIMBOTDELETE') return { BOT_ID: group[0]!.bot.bot_id, BOT_CODE: group[0]!.bot.code };
   const recipients: Record<string, unknown> = {};
   for (const e of group) {
-    const tokens = binding.app_id > 0 && oauthAuth ? await oauthAuth.botTokens(ctx, binding, e.bot.bot_id) : null;
+    // offline queue rows carry no tokens: the app reads them with its own
+    const tokens = binding.app_id > 0 && binding.event_type === 'online' && oauthAuth ? await oauthAuth.botTokens(ctx, binding, e.bot.bot_id) : null;
     recipients[e.key] = { ...(tokens ? { ...tokens, AUTH: tokens } : {}), BOT_ID: e.bot.bot_id, BOT_CODE: e.bot.code, ...e.extra };
   }
   return {
@@ -211,8 +229,9 @@ export function eventUserCard(u: UserRow, full: boolean): Record<string, string 
 
 /** Top-level auth: the no-user-context block, unless the OAuth seam issues the user's tokens. */
 async function authOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow): Promise<Record<string, string>> {
-  if (binding.app_id > 0 && oauthAuth && intent.userId) {
-    const full = await oauthAuth.userAuth(ctx, binding, intent.userId, WITH_REFRESH.has(intent.event));
+  const userId = binding.user_id > 0 ? binding.user_id : intent.userId; // event.bind's auth_type user wins
+  if (binding.app_id > 0 && oauthAuth && userId) {
+    const full = await oauthAuth.userAuth(ctx, binding, userId, WITH_REFRESH.has(intent.event));
     if (full) return full;
   }
   const bare = binding.app_id > 0 && oauthAuth?.appAuth ? await oauthAuth.appAuth(ctx, binding) : null;

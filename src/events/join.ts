@@ -27,6 +27,7 @@ export async function emitPrivateJoin(ctx: DomainCtx, chatId: number, from: numb
         DIALOG_ID: String(userId),
         LANGUAGE: ctx.portal.languageId.toLowerCase(),
       },
+      chatId,
     },
   ]);
 }

@@ -2,15 +2,19 @@ import { messageEventIntents, type MessageChange } from '../bots/addressing.js';
 import type { DomainCtx } from '../context.js';
 import type { BotJoin } from '../im/chats.js';
 import { emitBotEvents, type BotEventIntent } from './emit.js';
+import { emitReactionEvents } from './v2/reaction.js';
 
 /*
  * The bridge from messenger changes to bot events: what the addressing rules say, written to the
  * outbox inside the caller's transaction (so an event exists exactly when its change committed).
+ * The same intents reach v2 bots as ONIMBOTV2* (src/events/v2/dispatch.ts); reactions are also
+ * recorded as ONIMV2* for the chat's subscribed people (message changes are recorded by
+ * src/im/messages.ts, so bots' own messages count too).
  */
 
 /** A person's message was added or edited: tell the bots that hear it. */
 export async function notifyMessage(ctx: DomainCtx, messageId: number, change: Exclude<MessageChange, 'delete'>): Promise<void> {
-  await emitAll(ctx, await messageEventIntents(ctx, messageId, change));
+  await emitMessageChange(ctx, messageId, change);
 }
 
 /**
@@ -18,7 +22,13 @@ export async function notifyMessage(ctx: DomainCtx, messageId: number, change: E
  * this before the row changes; the events commit or roll back with the deletion.
  */
 export async function notifyDeletion(ctx: DomainCtx, messageId: number): Promise<void> {
-  await emitAll(ctx, await messageEventIntents(ctx, messageId, 'delete'));
+  await emitMessageChange(ctx, messageId, 'delete');
+}
+
+/** Bot events, v1 and v2 (the intents carry the message for the v2 branch). ONIMV2* user events are recorded by the message domain itself. */
+async function emitMessageChange(ctx: DomainCtx, messageId: number, change: MessageChange): Promise<void> {
+  const intents = await messageEventIntents(ctx, messageId, change);
+  await emitAll(ctx, intents.map((i) => ({ ...i, messageId })));
 }
 
 export async function emitAll(ctx: DomainCtx, intents: BotEventIntent[] | null): Promise<void> {
@@ -57,7 +67,25 @@ export async function notifyGroupJoins(ctx: DomainCtx, joins: BotJoin[]): Promis
         DIALOG_ID: `chat${join.chatId}`,
         LANGUAGE: ctx.portal.languageId.toLowerCase(),
       },
+      chatId: join.chatId,
     });
   }
   await emitBotEvents(ctx, intents);
+}
+
+/** A reaction was added to or removed from a message (imbot-v2.md §5.1 ONIMBOTV2REACTIONCHANGE). */
+export interface ReactionChange {
+  messageId: number;
+  userId: number;
+  /** camelCase code of imbot-v2.md §4.8 */
+  reaction: string;
+  action: 'add' | 'delete';
+}
+
+/**
+ * ONIMBOTV2REACTIONCHANGE to the message's author if it is a v2 bot, ONIMV2REACTIONCHANGE to the
+ * chat's subscribed people. Call inside the transaction that changed the reaction.
+ */
+export async function notifyReaction(ctx: DomainCtx, change: ReactionChange): Promise<void> {
+  await emitReactionEvents(ctx, change);
 }

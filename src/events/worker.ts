@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
+import { handlerUrlProblem } from '../bots/handlers.js';
 import type { Clock } from '../clock.js';
+import type { Profile } from '../context.js';
 import type { Db } from '../store/db.js';
 import { encodePhpForm } from './form.js';
 import { laneBatch, laneHeads, recordAttempts, type Attempted, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
@@ -25,6 +27,8 @@ export interface DeliveryOptions {
   concurrency: number;
   /** real-time polling period (commits also nudge the worker at once) */
   pollMs: number;
+  /** whose handler URL rules apply when sending (`cloud`: the portal's, `dev`: any host) */
+  profile: Profile;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -35,6 +39,7 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
   timeoutMs: 10_000,
   concurrency: 8,
   pollMs: 250,
+  profile: 'dev',
 };
 
 const BATCH = 64;
@@ -151,8 +156,12 @@ export class DeliveryWorker {
    * Why a row must not go out, or null. An OAuth application whose installation is not finished
    * gets no events (rest-core.md c.4, h.3); such an event is dropped, as on a portal, and the
    * delivery log says why. ONAPPUNINSTALL is exempt: it is sent when the app is already gone.
+   * Under `cloud` the handler URL is checked again as it is sent: a binding stored while the
+   * portal ran as `dev` (e.g. to localhost) is refused, like any URL the portal would not call.
    */
   private async heldBack(row: OutboxRow): Promise<string | null> {
+    const urlProblem = this.options.profile === 'cloud' ? handlerUrlProblem(row.handler_url, 'cloud') : null;
+    if (urlProblem) return `not sent: the cloud profile refuses the handler URL (${urlProblem}): ${row.handler_url}`;
     if (row.event_name === 'ONAPPUNINSTALL') return null;
     const app = await this.db.selectFrom('apps').select(['active', 'installed']).where('client_id', '=', row.lane).executeTakeFirst();
     return app && app.active && !app.installed ? 'not sent: the application installation is not finished (installFinish)' : null;

@@ -28,6 +28,11 @@ export const CHAT_COLOR_HEX: Readonly<Record<string, string>> = {
 const ENTITY_KIND: Record<string, string> = { CRM: 'crm', CALL: 'call', SONET_GROUP: 'sonetGroup', TASKS: 'tasks', CALENDAR: 'calendar', VIDEOCONF: 'videoconf' };
 const TYPE_KIND: Record<string, string> = { C: 'chat', O: 'open', P: 'private', L: 'lines', S: 'system' };
 
+/** The textual chat type (`chat`, `open`, `private`, `lines`, `crm`, …) both APIs show. */
+export function chatKind(chat: Pick<ChatRow, 'type' | 'entity_type'>): string {
+  return ENTITY_KIND[chat.entity_type] ?? TYPE_KIND[chat.type] ?? 'chat';
+}
+
 /**
  * A chat as `imbot.dialog.get`, `im.dialog.get` and `im.chat.get`/`imbot.chat.get` with
  * DIALOG_ID show it (chat-bots/outdated/chats/fields.md, chats/im-dialog-get.md), seen by
@@ -64,7 +69,7 @@ export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promi
     extranet: !!chat.extranet,
     avatar: chat.avatar,
     color: CHAT_COLOR_HEX[chat.color] ?? '',
-    type: ENTITY_KIND[chat.entity_type] ?? TYPE_KIND[chat.type] ?? 'chat',
+    type: chatKind(chat),
     counter: Number(unread?.n ?? 0),
     user_counter: members.length,
     message_count: chat.message_count,

@@ -3,7 +3,9 @@ import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { ChatsTable } from '../store/schema.js';
 import { emitPrivateJoin } from '../events/join.js';
+import { recordUserJoins } from '../events/v2/user-events.js';
 import type { DialogRef } from './dialogs.js';
+import type { UserRow } from './users.js';
 
 export type ChatRow = Selectable<ChatsTable>;
 
@@ -47,14 +49,21 @@ export interface NewGroupChat {
   users: number[];
   entityType?: string;
   entityId?: string;
+  /**
+   * v2 `fields.ownerId` (imbot-v2.md §2.6): the owner when it is not the author. Not checked: an
+   * owner who is not (or cannot be) a member leaves the chat without an owning member.
+   */
+  ownerId?: number;
 }
 
 const COLORS = ['RED', 'GREEN', 'MINT', 'LIGHT_BLUE', 'DARK_BLUE', 'PURPLE', 'AQUA', 'PINK', 'LIME', 'BROWN', 'AZURE', 'KHAKI', 'SAND', 'MARENGO', 'GRAY', 'GRAPHITE'];
 export const CHAT_COLORS: readonly string[] = COLORS;
 
-/** Creates a group chat; the author is always a member and its owner. Returns the chat id. */
+/** Creates a group chat; the author is always a member and, unless `ownerId` says otherwise, its owner. */
 export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<number> {
   const now = ctx.clock.now();
+  // On a portal the owner is the chat's AUTHOR_ID; both columns follow it.
+  const owner = c.ownerId ?? c.authorId;
   const color = c.color && COLORS.includes(c.color) ? c.color : COLORS[now % COLORS.length];
   const chat = await ctx.db
     .insertInto('chats')
@@ -63,8 +72,8 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
       title: c.title,
       description: c.description ?? '',
       color,
-      author_id: c.authorId,
-      owner_id: c.authorId,
+      author_id: owner,
+      owner_id: owner,
       entity_type: c.entityType ?? '',
       entity_id: c.entityId ?? '',
       created_at: now,
@@ -77,7 +86,7 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
   const users = [...new Set([c.authorId, ...c.users])];
   await ctx.db
     .insertInto('chat_members')
-    .values(users.map((u) => ({ chat_id: chat.id, user_id: u, role: u === c.authorId ? 'owner' : 'member', joined_at: now })))
+    .values(users.map((u) => ({ chat_id: chat.id, user_id: u, role: u === owner ? 'owner' : 'member', joined_at: now })))
     .execute();
   return chat.id;
 }
@@ -85,6 +94,46 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
 export async function isMember(db: Db, chatId: number, userId: number): Promise<boolean> {
   const row = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
   return !!row;
+}
+
+/** Sort keys of v2 Chat.User.list (imbot-v2.md §2.6). */
+export type MemberOrder = 'id' | 'lastSendMessageId' | 'userId';
+
+/**
+ * The active members of a chat as user rows (v2 Chat.User.list), sorted and cut to `limit`.
+ * `id` is the membership's own id on a portal; memberships here have none, so joining order
+ * (joined_at, then user id) stands in for it. `lastSendMessageId` is the member's last message in
+ * the chat (0 when none).
+ */
+export async function activeMemberRows(db: Db, chatId: number, order: MemberOrder, desc: boolean, limit: number): Promise<UserRow[]> {
+  const rows = await db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .selectAll('users')
+    .select('chat_members.joined_at')
+    .where('chat_members.chat_id', '=', chatId)
+    .where('users.active', '=', 1)
+    .execute();
+  const lastSent = new Map<number, number>();
+  if (order === 'lastSendMessageId') {
+    const sent = await db
+      .selectFrom('messages')
+      .select(['author_id', (eb) => eb.fn.max<number>('id').as('last')])
+      .where('chat_id', '=', chatId)
+      .groupBy('author_id')
+      .execute();
+    for (const m of sent) lastSent.set(m.author_id, Number(m.last));
+  }
+  const key = (r: (typeof rows)[number]): number[] =>
+    order === 'userId' ? [r.id] : order === 'lastSendMessageId' ? [lastSent.get(r.id) ?? 0, r.id] : [r.joined_at, r.id];
+  const sign = desc ? -1 : 1;
+  rows.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return sign * (ka[i]! - kb[i]!);
+    return 0;
+  });
+  return rows.slice(0, limit).map(({ joined_at: _joined, ...user }) => user);
 }
 
 export async function memberIds(db: Db, chatId: number): Promise<number[]> {
@@ -124,7 +173,7 @@ export function chatPermissions(chat: ChatRow): Record<string, string> {
   };
 }
 
-export type ChatPermission = 'manage_users_add' | 'manage_users_delete' | 'manage_ui' | 'manage_settings';
+export type ChatPermission = 'manage_users_add' | 'manage_users_delete' | 'manage_ui' | 'manage_settings' | 'can_post';
 
 export function roleAllows(chat: ChatRow, role: ChatRole | null, permission: ChatPermission): boolean {
   const needed = chatPermissions(chat)[permission] as ChatRole;
@@ -233,7 +282,8 @@ export interface NewChat extends Omit<NewGroupChat, 'title'> {
  * imbot-v1.md §2.4.1 note).
  */
 export async function createChat(ctx: DomainCtx, c: NewChat): Promise<MembersAdded> {
-  const users = (await activeUsers(ctx.db, c.users)).filter((u) => u.id !== c.authorId);
+  const wanted = c.ownerId !== undefined ? [...c.users, c.ownerId] : c.users;
+  const users = (await activeUsers(ctx.db, wanted)).filter((u) => u.id !== c.authorId);
   const chatId = await createGroupChat(ctx, { ...c, title: c.title ?? '', users: users.map((u) => u.id) });
   if (c.avatar) await ctx.db.updateTable('chats').set({ avatar: c.avatar }).where('id', '=', chatId).execute();
   const author = await activeUsers(ctx.db, [c.authorId]);
@@ -262,7 +312,10 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_users_add')) throw new ChatError('no_access');
   const present = new Set(await memberIds(ctx.db, chatId));
   const fresh = (await activeUsers(ctx.db, userIds)).filter((u) => !present.has(u.id));
-  await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: 'member' })));
+  // An owner named before joining (v2 Chat.add ownerId / Chat.setOwner) takes the owner's role on joining.
+  await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: u.id === chat.owner_id ? 'owner' : 'member' })));
+  // ONIMV2JOINCHAT for the chat's subscribed people, whoever joined (a new chat's members do not "join")
+  await recordUserJoins(ctx, chatId, fresh.map((u) => u.id));
   return {
     chatId,
     added: fresh.map((u) => u.id),
@@ -270,34 +323,81 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   };
 }
 
+/** How removing a member is judged; the defaults are v1's (CIMChat::DeleteUser). */
+export interface RemoveRules {
+  /** v2 (`Kick`): whoever the chat's `manage_users_delete` role allows may remove others; v1: the owner only */
+  byPermission?: boolean;
+  /** v2: removing someone who is not a member succeeds and changes nothing; v1 refuses */
+  missingOk?: boolean;
+}
+
 /**
  * `actorId` removes `userId` from a group chat (CIMChat::DeleteUser). Leaving is open to every
  * member but the owner, who must hand the chat over first; removing someone else is the owner's
- * right, and the owner cannot be removed.
+ * right (v2: `manage_users_delete`), the owner cannot be removed, and only the owner removes a
+ * manager.
  */
-export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: number, userId: number): Promise<void> {
+export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: number, userId: number, rules: RemoveRules = {}): Promise<void> {
   const chat = await getChat(ctx.db, chatId);
   const actorRole = isGroupChat(chat) ? await memberRole(ctx.db, chatId, actorId) : null;
   if (!chat || actorRole === null) throw new ChatError('no_access');
   if (userId === actorId) {
     if (actorRole === 'owner') throw new ChatError('owner_cannot_leave');
   } else {
+    const mayKick = roleAllows(chat, actorRole, 'manage_users_delete') && (rules.byPermission || actorRole === 'owner');
+    if (!mayKick) throw new ChatError('no_access');
     const targetRole = await memberRole(ctx.db, chatId, userId);
-    if (actorRole !== 'owner' || !roleAllows(chat, actorRole, 'manage_users_delete') || targetRole === null) throw new ChatError('no_access');
+    if (targetRole === null && rules.missingOk) return;
+    if (targetRole === null || targetRole === 'owner' || (targetRole === 'manager' && actorRole !== 'owner')) throw new ChatError('no_access');
   }
   await ctx.db.deleteFrom('chat_members').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
 }
 
-/** Hands a group chat to another member (CIMChat::SetOwner); only the owner may. */
-export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: number, userId: number): Promise<void> {
+/**
+ * v2's rules for owners and managers (imbot-v2.md §2.6, doc-new): the actor needs the chat's
+ * `manage_settings` role (the owner, or managers when the chat allows them). v1: the owner only.
+ */
+async function mayManageSettings(db: Db, chat: ChatRow, actorId: number): Promise<boolean> {
+  return roleAllows(chat, await memberRole(db, chat.id, actorId), 'manage_settings');
+}
+
+/**
+ * Hands a group chat to another member (CIMChat::SetOwner); only the owner may. With `v2`
+ * (Chat.setOwner, doc-new): whoever `manage_settings` allows may, `userId` is not checked (a
+ * non-member becomes owner on joining), and the previous owner stays a manager.
+ */
+export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: number, userId: number, v2 = false): Promise<void> {
   const chat = await getChat(ctx.db, chatId);
-  if (!isGroupChat(chat) || chat.owner_id !== actorId) throw new ChatError('no_access');
-  if (userId === actorId) return;
-  if ((await memberRole(ctx.db, chatId, userId)) === null) throw new ChatError('no_access');
+  const allowed = isGroupChat(chat) && (v2 ? await mayManageSettings(ctx.db, chat, actorId) : chat.owner_id === actorId);
+  if (!allowed) throw new ChatError('no_access');
+  if (userId === chat.owner_id) return;
+  if (!v2 && (await memberRole(ctx.db, chatId, userId)) === null) throw new ChatError('no_access');
   // On a portal the owner is the chat's AUTHOR_ID; both columns follow it.
   await ctx.db.updateTable('chats').set({ owner_id: userId, author_id: userId }).where('id', '=', chatId).execute();
-  await ctx.db.updateTable('chat_members').set({ role: 'member' }).where('chat_id', '=', chatId).where('user_id', '=', actorId).execute();
+  await ctx.db
+    .updateTable('chat_members')
+    .set({ role: v2 ? 'manager' : 'member' })
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', chat.owner_id)
+    .execute();
   await ctx.db.updateTable('chat_members').set({ role: 'owner' }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+}
+
+/**
+ * v2 Chat.Manager.add/delete: grants or revokes manager rights for several users at once as
+ * `manage_settings` allows. Non-members, the owner and (revoking) non-managers are skipped.
+ */
+export async function setChatManagers(ctx: DomainCtx, chatId: number, actorId: number, userIds: number[], isManager: boolean): Promise<void> {
+  const chat = await getChat(ctx.db, chatId);
+  if (!isGroupChat(chat) || !(await mayManageSettings(ctx.db, chat, actorId))) throw new ChatError('no_access');
+  if (userIds.length === 0) return;
+  await ctx.db
+    .updateTable('chat_members')
+    .set({ role: isManager ? 'manager' : 'member' })
+    .where('chat_id', '=', chatId)
+    .where('user_id', 'in', userIds)
+    .where('role', '=', isManager ? 'member' : 'manager')
+    .execute();
 }
 
 /** Grants or revokes manager rights (CIMChat::SetManager); only the owner may, only for members. */
@@ -318,6 +418,8 @@ export async function setChatManager(ctx: DomainCtx, chatId: number, actorId: nu
 /** Chat settings a member with `manage_ui` may change. */
 export interface ChatLook {
   title?: string;
+  /** v2 Chat.update only */
+  description?: string;
   color?: string;
   avatar?: string;
 }
@@ -333,10 +435,14 @@ export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: nu
   await ctx.db.updateTable('chats').set(look).where('id', '=', chatId).execute();
 }
 
-/** Shows or hides the message input of a group chat for its members (bots' "text field"). */
-export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorId: number, enabled: boolean): Promise<void> {
+/**
+ * Shows or hides the message input of a group chat for its members (bots' "text field").
+ * `privateToo`: v2's TextField.enabled also works in the bot's 1:1 chats (imbot-v2.md §2.9).
+ */
+export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorId: number, enabled: boolean, privateToo = false): Promise<void> {
   const chat = await getChat(ctx.db, chatId);
-  if (!isGroupChat(chat) || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
+  const kindOk = (privateToo && chat?.type === 'P') || isGroupChat(chat);
+  if (!kindOk || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
   await ctx.db.updateTable('chats').set({ text_field_enabled: enabled ? 1 : 0 }).where('id', '=', chatId).execute();
 }
 

@@ -3,6 +3,7 @@ import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
 import type { MessagesTable } from '../store/schema.js';
+import { recordUserMessageEvent } from '../events/v2/user-events.js';
 
 export type MessageRow = Selectable<MessagesTable>;
 
@@ -24,6 +25,16 @@ export interface NewMessage {
   params?: Record<string, unknown>;
   uuid?: string | null;
   replyId?: number | null;
+  /** a forwarded copy: where the original came from (imbot-v2.md §4.4 `forward`) */
+  forward?: ForwardInfo | null;
+}
+
+/** The original of a forwarded message; `date` in ms. */
+export interface ForwardInfo {
+  id: number;
+  userId: number;
+  chatId: number;
+  date: number;
 }
 
 export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number> {
@@ -37,6 +48,10 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
       params: JSON.stringify(m.params ?? {}),
       uuid: m.uuid ?? null,
       reply_id: m.replyId ?? null,
+      forward_id: m.forward?.id ?? null,
+      forward_user_id: m.forward?.userId ?? null,
+      forward_chat_id: m.forward?.chatId ?? null,
+      forward_date: m.forward?.date ?? null,
       created_at: ctx.clock.now(),
     })
     .returning('id')
@@ -53,6 +68,7 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
     .where('chat_id', '=', m.chatId)
     .where('user_id', '=', m.authorId)
     .execute();
+  await recordUserMessageEvent(ctx, { messageId: row.id, chatId: m.chatId, authorId: m.authorId }, 'add');
   return row.id;
 }
 
@@ -159,14 +175,25 @@ function patched(row: MessageRow, patch: ParamsPatch): Record<string, unknown> {
 }
 
 /** Sets or removes message params (ATTACH, KEYBOARD, MENU, URL_PREVIEW, IS_EDITED, ...). */
-export function updateMessageParams(ctx: DomainCtx, row: MessageRow, patch: ParamsPatch): Promise<MessageChange> {
-  return rewrite(ctx, row, { params: patched(row, patch), updated: true });
+export async function updateMessageParams(ctx: DomainCtx, row: MessageRow, patch: ParamsPatch): Promise<MessageChange> {
+  const change = await rewrite(ctx, row, { params: patched(row, patch), updated: true });
+  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  return change;
 }
 
+/*
+ * Every message change, whoever makes it (a person, a bot, either API), is also an ONIMV2* user
+ * event for the chat's subscribed people (src/events/v2/user-events.ts; nothing happens when
+ * nobody subscribed). Likes are reactions and are recorded by notifyReaction instead.
+ */
+const sceneOf = (row: MessageRow) => ({ messageId: row.id, chatId: row.chat_id, authorId: row.author_id });
+
 /** Replaces the text (already normalised); an empty text soft-deletes the message instead. */
-export function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string, patch: ParamsPatch = {}): Promise<MessageChange> {
+export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string, patch: ParamsPatch = {}): Promise<MessageChange> {
   if (text === '') return deleteMessage(ctx, row, false);
-  return rewrite(ctx, row, { text, params: patched(row, patch), updated: true });
+  const change = await rewrite(ctx, row, { text, params: patched(row, patch), updated: true });
+  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  return change;
 }
 
 /**
@@ -174,6 +201,9 @@ export function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string,
  * likes dropped); complete delete removes the row and fixes the chat's last message and count.
  */
 export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: boolean): Promise<MessageChange> {
+  await recordUserMessageEvent(ctx, sceneOf(row), 'delete');
+  // v2 reactions go with the likes (src/im/reactions.ts)
+  await ctx.db.deleteFrom('message_reactions').where('message_id', '=', row.id).execute();
   if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });
   await ctx.db.deleteFrom('messages').where('id', '=', row.id).execute();
   const last = await ctx.db
@@ -242,7 +272,7 @@ export async function unreadByChat(db: Db, userId: number): Promise<Map<number, 
  * Marks a chat read for `userId` up to `upTo` (default: its last message). The read mark never
  * moves back. Returns the read mark and the unread count afterwards.
  */
-export async function readChat(ctx: DomainCtx, chatId: number, userId: number, upTo: number | null): Promise<{ lastId: number; counter: number }> {
+export async function readChat(ctx: DomainCtx, chatId: number, userId: number, upTo: number | null): Promise<{ lastId: number; counter: number; previousId: number }> {
   const member = await ctx.db
     .selectFrom('chat_members')
     .select('last_read_message_id')
@@ -255,5 +285,21 @@ export async function readChat(ctx: DomainCtx, chatId: number, userId: number, u
   if (lastId !== member.last_read_message_id) {
     await ctx.db.updateTable('chat_members').set({ last_read_message_id: lastId }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
   }
-  return { lastId, counter: await unreadCount(ctx.db, chatId, userId) };
+  return { lastId, counter: await unreadCount(ctx.db, chatId, userId), previousId: member.last_read_message_id };
+}
+
+/** Live messages of others in (afterId, upToId]: what a read from `afterId` to `upToId` viewed. */
+export async function viewedBetween(db: Db, chatId: number, userId: number, afterId: number, upToId: number): Promise<number[]> {
+  if (upToId <= afterId) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .select('id')
+    .where('chat_id', '=', chatId)
+    .where('deleted', '=', 0)
+    .where('author_id', '!=', userId)
+    .where('id', '>', afterId)
+    .where('id', '<=', upToId)
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
 }

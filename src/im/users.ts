@@ -115,7 +115,8 @@ export function formatProfile(u: UserRow): Record<string, unknown> {
   };
 }
 
-const PALETTE = ['#df532d', '#4ba984', '#4ba5c3', '#3e99ce', '#8474c8', '#1eb4aa', '#f76187', '#58cc47', '#ab7761', '#29619b', '#728f7a', '#ba9c7b'];
+/** The colour a user's card shows when none was chosen: a stable pick by id. */
+export const PALETTE = ['#df532d', '#4ba984', '#4ba5c3', '#3e99ce', '#8474c8', '#1eb4aa', '#f76187', '#58cc47', '#ab7761', '#29619b', '#728f7a', '#ba9c7b'];
 
 /** The messenger's user card (im.dialog.messages.get `users`, im.user.get). */
 export function formatImUser(u: UserRow): Record<string, unknown> {

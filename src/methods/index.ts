@@ -9,10 +9,11 @@ import { imbotMessageMethods } from './imbot/messages.js';
 import { imbotChatMethods } from './imbot/chats.js';
 import { commandMethods } from './imbot/commands.js';
 import { appMethods } from './imbot/apps.js';
+import { v2Methods } from './imbotv2/index.js';
 
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
   return registry;
 }

@@ -157,12 +157,17 @@ export function assocOrEmpty<T>(entries: Iterable<[string | number, T]>): Record
   return any ? out : [];
 }
 
+/** What `phpJson` may rewrite: a JSON escape (a backslash), `/`, `<>&'`, or non-ASCII. */
+const NEEDS_PHP_ESCAPES = /[\\/<>&'\u0080-\uffff]/;
+
 /**
  * `Bitrix\Main\Web\Json::encode`: JSON with `JSON_HEX_TAG|AMP|APOS|QUOT`, escaped slashes and
  * non-ASCII as `\uXXXX`, which is what every portal response looks like on the wire.
  */
 export function phpJson(value: unknown): string {
   const json = JSON.stringify(value === undefined ? null : value);
+  // Most answers need no escaping at all: one scan without a callback per match decides.
+  if (!NEEDS_PHP_ESCAPES.test(json)) return json;
   return json.replace(/\\.|[/<>&'\u0080-\uffff]/g, (m) => {
     if (m.length === 2) return m === '\\"' ? '\\u0022' : m;
     if (m === '/') return '\\/';

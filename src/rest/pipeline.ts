@@ -1,8 +1,11 @@
 import { performance } from 'node:perf_hooks';
+import type { ControlledTransaction, Transaction } from 'kysely';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { Clock } from '../clock.js';
 import type { DomainCtx, PortalInfo, Profile } from '../context.js';
+import type { FileSpace } from '../files/store.js';
 import type { Store } from '../store/db.js';
+import type { Schema } from '../store/schema.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
 import { intval } from './php.js';
@@ -20,6 +23,8 @@ export interface RestCore {
   faults: FaultPlan;
   /** rate and operating-time limits (src/limits); absent = none */
   limits?: Limits;
+  /** chat file storage (src/files); absent = uploads fail with the folder error */
+  files?: FileSpace;
 }
 
 export interface CallInput {
@@ -45,13 +50,15 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
  * One REST call: method lookup (unknown → 404 before any auth check), authentication, then the
  * method. A write method runs in one transaction: all of it commits, or none of it does.
  */
-export async function callMethod(core: RestCore, input: CallInput): Promise<CallOutput> {
+export async function callMethod(core: RestCore, input: CallInput, group?: CommandGroup): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base: DomainCtx = { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache };
+  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files };
   const caller = await authenticate(base, input.credentials, spec);
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
-  const subcall = subcallOf(core, input.credentials);
+  // The commands this call makes (a batch's) share one transaction, committed before it answers.
+  const commands = group ? null : new CommandGroup(core.store);
+  const subcall = subcallOf(core, input.credentials, group ?? commands!);
 
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input.params)) if (!SERVICE_PARAMS.includes(k)) params[k] = v;
@@ -63,18 +70,24 @@ export async function callMethod(core: RestCore, input: CallInput): Promise<Call
   try {
     if (spec.write) {
       const fail = core.faults.take(spec.name, 'store_failure');
-      try {
-        value = await core.store.db.transaction().execute(async (trx) => {
-          const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
-          return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry, subcall });
-        });
-      } finally {
-        core.store.settle(); // nothing cached from inside the transaction outlives it
+      const run = async (trx: Transaction<Schema>): Promise<unknown> => {
+        const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
+        return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry, subcall });
+      };
+      if (group) value = await group.inSavepoint(run);
+      else {
+        try {
+          value = await core.store.db.transaction().execute(run);
+        } finally {
+          core.store.settle(); // nothing cached from inside the transaction outlives it
+        }
       }
     } else {
       value = await spec.handler({ method: spec.name, params, start, caller, ctx: base, registry: core.registry, subcall });
     }
+    await commands?.end(true);
   } catch (err) {
+    await commands?.end(false);
     if (err instanceof StoreFailure) throw spec.onStoreFailure?.() ?? SystemErrors.internal();
     throw err;
   }
@@ -85,14 +98,63 @@ export async function callMethod(core: RestCore, input: CallInput): Promise<Call
 }
 
 /** A call made by a method (a `batch` command): the whole pipeline with the same credentials, timed. */
-function subcallOf(core: RestCore, credentials: Credentials) {
+function subcallOf(core: RestCore, credentials: Credentials, group: CommandGroup) {
   return async (method: string, params: Record<string, unknown>): Promise<SubcallResult> => {
     const startMs = core.clock.now();
     const t0 = performance.now();
-    const out = await callMethod(core, { method, params, credentials });
+    const out = await callMethod(core, { method, params, credentials }, group);
     const time = timeBlock(startMs, startMs + (performance.now() - t0), out.processing, out.operating ?? idleOperating(startMs));
     return { result: out.result, next: out.next, total: out.total, time };
   };
 }
 
 export { RestError };
+
+/**
+ * The commands of one call (a `batch`) share one transaction: the first write command opens it,
+ * and it commits when the call ends, before the call is answered — one commit instead of one per
+ * command, which is most of what a small write costs. Each write command runs in its own
+ * savepoint, so a failing command changes nothing and leaves the others' work in place, as
+ * separate calls would. Once the transaction is open, every later command (reads included)
+ * runs on it: it holds the store's only connection.
+ */
+export class CommandGroup {
+  private trx: ControlledTransaction<Schema> | null = null;
+  private savepoints = 0;
+
+  constructor(private readonly store: Store) {}
+
+  /** What the next command reads through: the open transaction, if any. */
+  get db(): Store['db'] | Transaction<Schema> {
+    return this.trx ?? this.store.db;
+  }
+
+  async inSavepoint<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
+    this.trx ??= await this.store.db.startTransaction().execute();
+    const name = `command${++this.savepoints}`;
+    const trx = await this.trx.savepoint(name).execute();
+    let value: T;
+    try {
+      value = await fn(trx);
+    } catch (err) {
+      await trx.rollbackToSavepoint(name).execute();
+      await trx.releaseSavepoint(name).execute();
+      this.store.settle(); // nothing cached from inside the rolled-back command outlives it
+      throw err;
+    }
+    await trx.releaseSavepoint(name).execute();
+    return value;
+  }
+
+  /** Commits (or, when the call itself failed, rolls back) the shared transaction. */
+  async end(ok: boolean): Promise<void> {
+    const trx = this.trx;
+    if (!trx) return;
+    this.trx = null;
+    try {
+      await (ok ? trx.commit() : trx.rollback()).execute();
+    } finally {
+      this.store.settle();
+    }
+  }
+}

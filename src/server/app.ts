@@ -7,8 +7,10 @@ import { registerControlRoutes } from './control-route.js';
 import { registerOAuthRoutes } from './oauth-route.js';
 import { restHandler, type ErrorLog } from './rest-route.js';
 
-/** Largest request body accepted (v2 file uploads are up to 100 MB of base64). */
+/** Largest body /rest/ accepts: v2 File.upload takes up to 100 MB as Base64 (~133 MB of JSON). */
 const BODY_LIMIT = 160 * 1024 * 1024;
+/** Every other route (control, OAuth) only ever takes small bodies. */
+const SMALL_BODY_LIMIT = 1024 * 1024;
 
 /** Headers every portal response carries (rest-core.md a.4); `authorization` added for browser clients. */
 const CORS_HEADERS = {
@@ -21,7 +23,7 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
   const rest = restHandler(core, logError);
   const app = Fastify({
     logger: false,
-    bodyLimit: BODY_LIMIT,
+    bodyLimit: SMALL_BODY_LIMIT,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
     // A path with a broken %-escape never reaches the router or the hooks: answer it ourselves
     // (a REST path gets the REST route's own verdict) instead of Fastify's default body.
@@ -36,15 +38,15 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
 
   // Bodies are parsed the PHP way inside the REST route; here every body is just bytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(CORS_HEADERS);
     if (req.method === 'OPTIONS') return reply.code(200).send('');
   });
 
-  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', handler: rest });
-  app.route({ method: ['GET', 'POST'], url: '/rest', handler: rest });
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', bodyLimit: BODY_LIMIT, handler: rest });
+  app.route({ method: ['GET', 'POST'], url: '/rest', bodyLimit: BODY_LIMIT, handler: rest });
 
   registerControlRoutes(app, core, clock, controlToken);
   registerOAuthRoutes(app, core, logError);

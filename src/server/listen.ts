@@ -16,6 +16,9 @@ import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../event
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerLimitsRoutes } from './limits-route.js';
+import { registerDownloadRoute } from './download-route.js';
+import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
+import { sweepOrphanFiles } from '../im/files.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -33,6 +36,8 @@ export interface ServerOptions {
   limits?: Partial<LimitsConfig>;
   /** OAuth access-token lifetime in seconds (default 3600) */
   accessTokenTtl?: number;
+  /** largest File.upload in bytes (default 100 MB; tests lower it) */
+  maxFileSize?: number;
 }
 
 export interface RunningServer {
@@ -71,11 +76,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
   core.limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  // Chat files live in <data>/files; bytes left by uploads that rolled back are swept first.
+  const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
+  await sweepOrphanFiles(store.db, fileStore);
+  core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
   const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
   const app = buildApp(core, clock, token, logError);
   registerEventRoutes(app, core);
   registerLimitsRoutes(app, core.limits);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery }, logError);
+  registerDownloadRoute(app, core);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();

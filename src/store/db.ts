@@ -9,6 +9,12 @@ import * as m002 from './migrations/002_event_delivery.js';
 import * as m003 from './migrations/003_command_answer_tokens.js';
 import * as m004 from './migrations/004_oauth_apps.js';
 import * as m005 from './migrations/005_chat_apps.js';
+import * as m006 from './migrations/006_offline_events.js';
+import * as m007 from './migrations/007_bots_v2.js';
+import * as m008 from './migrations/008_v2_event_log.js';
+import * as m009 from './migrations/009_v2_messages.js';
+import * as m010 from './migrations/010_files.js';
+import * as m011 from './migrations/011_chat_input_actions.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -30,6 +36,12 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '003_command_answer_tokens': m003,
   '004_oauth_apps': m004,
   '005_chat_apps': m005,
+  '006_offline_events': m006,
+  '007_bots_v2': m007,
+  '008_v2_event_log': m008,
+  '009_v2_messages': m009,
+  '010_files': m010,
+  '011_chat_input_actions': m011,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -86,7 +98,10 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536'); // 64 MiB of page cache
   sqlite.pragma('mmap_size = 268435456');
-  const versions = new TableVersions(() => sqlite.pragma('data_version', { simple: true }) as number);
+  // Prepared once: `sqlite.pragma()` prepares its statement on every call, and this runs on
+  // every cache lookup.
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const versions = new TableVersions(() => dataVersion.get() as number);
   const db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
     plugins: [new VersioningPlugin(versions)],

@@ -1,5 +1,4 @@
 import {
-  OperationNodeTransformer,
   type KyselyPlugin,
   type OperationNode,
   type PluginTransformQueryArgs,
@@ -78,14 +77,13 @@ function writtenTable(node: RootOperationNode): string | null | undefined {
 }
 
 export class VersioningPlugin implements KyselyPlugin {
-  private readonly identity = new OperationNodeTransformer();
-
   constructor(private readonly versions: TableVersions) {}
 
+  /** Only looks: the node is returned as it is (nodes are immutable, so no copy is needed). */
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const table = writtenTable(args.node);
     if (table !== undefined) this.versions.wrote(table);
-    return this.identity.transformNode(args.node);
+    return args.node;
   }
 
   async transformResult(args: { result: any }) {

@@ -6,7 +6,6 @@ import type { ColumnType, Generated } from 'kysely';
  * PostgreSQL: no engine-specific types, JSON kept as text.
  */
 type Id = Generated<number>;
-type Ms = ColumnType<number, number, number>;
 /** A column with a database default: optional when inserting. */
 type Def<T> = ColumnType<T, T | undefined, T>;
 
@@ -60,6 +59,12 @@ export interface BotsTable {
   verified: Def<string>;
   reactions_enabled: Def<string>;
   created_at: Def<number>;
+  /** (007) v2 chat background: azure, mint, … or null */
+  background_id: Def<string | null>;
+  /** (007) the webhookUrl of a v2 bot in WEBHOOK mode ('' otherwise) */
+  webhook_url: Def<string>;
+  /** (007) the application_token of this bot's ONIMBOTV2* deliveries (webhook-token bots, §9.17) */
+  event_secret: Def<string>;
 }
 
 export interface ChatsTable {
@@ -115,6 +120,19 @@ export interface MessagesTable {
   created_at: Def<number>;
   updated_at: Def<number | null>;
   deleted: Def<number>;
+  /** (009) a forwarded message: the original's id, author, chat and date (ms); null otherwise */
+  forward_id: Def<number | null>;
+  forward_user_id: Def<number | null>;
+  forward_chat_id: Def<number | null>;
+  forward_date: Def<number | null>;
+}
+
+/** (009) v2 reactions by a user on a message (§4.8 camelCase codes); `like` lives in params.LIKE */
+export interface MessageReactionsTable {
+  message_id: number;
+  user_id: number;
+  reaction: string;
+  created_at: Def<number>;
 }
 
 export interface CommandsTable {
@@ -276,6 +294,49 @@ export interface EventAttemptsTable {
   response: Def<string>;
 }
 
+/** (006) The offline event queue (rest-core.md h.2). */
+export interface EventOfflineTable {
+  id: Id;
+  changed_at: Def<number>;
+  message_id: string;
+  app_id: number;
+  event_name: string;
+  event_data: Def<string>;
+  event_additional: Def<string>;
+  process_id: Def<string>;
+  connector_id: Def<string>;
+  error: Def<number>;
+}
+
+/** (006) When an ONOFFLINEEVENT binding was last notified. */
+export interface EventOfflineNoticesTable {
+  binding_id: number;
+  sent_at: Def<number>;
+}
+
+/** (008) The v2 fetch-mode event log: bots' and subscribed users' queues, one id sequence. */
+export interface V2EventLogTable {
+  id: Id;
+  owner_id: number;
+  event_type: string;
+  /** JSON of `data` */
+  event_data: string;
+  created_at: Def<number>;
+}
+
+/** (008) Users whose ONIMV2* events are recorded (im.v2.Event.subscribe). */
+export interface V2EventSubscribersTable {
+  user_id: number;
+  created_at: Def<number>;
+}
+
+/** (008) Fetch-mode v2 bots deleted lately: their old owner may still read the queue. */
+export interface V2DeletedBotsTable {
+  bot_id: number;
+  app_id: string;
+  deleted_at: Def<number>;
+}
+
 export interface UiSessionsTable {
   /** the session cookie value */
   id: string;
@@ -286,6 +347,39 @@ export interface UiSessionsTable {
   expires_at: Def<number>;
 }
 
+/** (010) A file uploaded into a chat (imbot-v2.md §6); the bytes live in the file store. */
+export interface FilesTable {
+  id: Id;
+  chat_id: number;
+  author_id: number;
+  name: Def<string>;
+  extension: Def<string>;
+  /** file | image | video | audio */
+  type: Def<string>;
+  mime: Def<string>;
+  size: Def<number>;
+  width: Def<number>;
+  height: Def<number>;
+  storage_key: string;
+  created_at: number;
+}
+
+/** (010) A download link of `File.download`, valid until `expires_at` (portal clock, ms). */
+export interface FileDownloadTokensTable {
+  token: string;
+  file_id: number;
+  user_id: number;
+  expires_at: number;
+}
+
+/** (011) A bot's live input indicator in a chat (imbot.v2.Chat.InputAction.notify). */
+export interface ChatInputActionsTable {
+  chat_id: number;
+  user_id: number;
+  code: Def<string>;
+  expires_at: number;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -294,6 +388,7 @@ export interface Schema {
   chat_members: ChatMembersTable;
   private_dialogs: PrivateDialogsTable;
   messages: MessagesTable;
+  message_reactions: MessageReactionsTable;
   commands: CommandsTable;
   command_langs: CommandLangsTable;
   command_answer_tokens: CommandAnswerTokensTable;
@@ -305,5 +400,13 @@ export interface Schema {
   event_bindings: EventBindingsTable;
   event_outbox: EventOutboxTable;
   event_attempts: EventAttemptsTable;
+  event_offline: EventOfflineTable;
+  event_offline_notices: EventOfflineNoticesTable;
   ui_sessions: UiSessionsTable;
+  chat_input_actions: ChatInputActionsTable;
+  v2_event_log: V2EventLogTable;
+  v2_event_subscribers: V2EventSubscribersTable;
+  v2_deleted_bots: V2DeletedBotsTable;
+  files: FilesTable;
+  file_download_tokens: FileDownloadTokensTable;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../../src/context.js';
@@ -23,8 +24,10 @@ export interface TestPortal {
 }
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
-export async function startPortal(opts: { profile?: Profile; delivery?: ServerOptions['delivery'] } = {}): Promise<TestPortal> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'imbot-test-'));
+export async function startPortal(
+  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string } = {},
+): Promise<TestPortal> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
     dataDir,
     host: '127.0.0.1',
@@ -33,6 +36,7 @@ export async function startPortal(opts: { profile?: Profile; delivery?: ServerOp
     profile: opts.profile ?? 'dev',
     logError: () => {},
     delivery: opts.delivery,
+    maxFileSize: opts.maxFileSize,
   });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
   return {
@@ -108,4 +112,21 @@ export async function addPerson(p: TestPortal, name: string, more: Omit<NewUser,
   const id = await createUser(db, p.server.clock, { name, ...more });
   const hook = await addWebhook(db, p.server.clock, { userId: id, scope: SERVED_SCOPES.join(',') });
   return { id, hook: `${p.http}/rest/${id}/${hook.code}` };
+}
+
+/** POST JSON over HTTPS trusting the portal's local CA (node's fetch cannot take a CA). */
+export function httpsJson(url: string, params: Record<string, unknown>, ca: Buffer): Promise<Answer> {
+  const body = JSON.stringify(params);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', ca, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(text), headers: new Headers(), text });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

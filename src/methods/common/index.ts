@@ -5,6 +5,8 @@ import { formatProfile, formatUserCurrent, getUser } from '../../im/users.js';
 import { accessDenied } from '../../rest/errors.js';
 import { phpBool, phpString } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
+import { eventMethods } from './events.js';
+import { offlineEventMethods } from './events-offline.js';
 
 function serverTime(call: MethodCall): string {
   return isoDate(call.ctx.clock.now());
@@ -78,4 +80,6 @@ export const commonMethods: MethodSpec[] = [
   { name: 'profile', scope: GLOBAL_SCOPE, handler: profile },
   { name: 'app.info', scope: GLOBAL_SCOPE, handler: appInfo },
   { name: 'user.current', scope: 'user', altScopes: ['user_brief', 'user_basic'], handler: userCurrent },
+  ...eventMethods,
+  ...offlineEventMethods,
 ];

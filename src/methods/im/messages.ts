@@ -1,4 +1,4 @@
-import { notifyDeletion, notifyMessage } from '../../events/notify.js';
+import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
 import { getChat, isMember, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
@@ -8,7 +8,6 @@ import {
   formatImMessage,
   getMessage,
   isDeleted,
-  likeMessage,
   normalizeText,
   postMessage,
   readChat,
@@ -17,6 +16,7 @@ import {
   type MessageRow,
   type ParamsPatch,
 } from '../../im/messages.js';
+import { likeAsReaction } from '../../im/reactions.js';
 import { formatImUser, getUser, getUsers } from '../../im/users.js';
 import { RestError } from '../../rest/errors.js';
 import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
@@ -193,7 +193,10 @@ async function messageLike(call: MethodCall): Promise<true> {
   const action = likeAction(P.ACTION);
   const row = await getMessage(call.ctx.db, id);
   if (!row || isDeleted(row) || !(await isMember(call.ctx.db, row.chat_id, me))) throw MessageErrors.withoutChanges();
-  if (!(await likeMessage(call.ctx, row, me, action))) throw MessageErrors.withoutChanges();
+  // A like is the v2 `like` reaction (src/im/reactions.ts): v2 bots hear it as one.
+  const done = await likeAsReaction(call.ctx, row, me, action);
+  if (!done) throw MessageErrors.withoutChanges();
+  await notifyReaction(call.ctx, { messageId: row.id, userId: me, reaction: 'like', action: done });
   return true;
 }
 

@@ -1,4 +1,5 @@
 import type { BotRow } from '../../bots/lifecycle.js';
+import { notifyReaction } from '../../events/notify.js';
 import { getChat, isMember, openPrivateChat } from '../../im/chats.js';
 import { parseDialogId } from '../../im/dialogs.js';
 import {
@@ -6,13 +7,13 @@ import {
   deleteMessage,
   getMessage,
   isDeleted,
-  likeMessage,
   normalizeText,
   postMessage,
   updateMessageParams,
   updateMessageText,
   type ParamsPatch,
 } from '../../im/messages.js';
+import { likeAsReaction } from '../../im/reactions.js';
 import { fullName, getUser } from '../../im/users.js';
 import { intval, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
@@ -164,7 +165,10 @@ async function messageLike(call: MethodCall): Promise<true> {
   const action = likeAction(P.ACTION);
   const row = await getMessage(call.ctx.db, id);
   if (!row || isDeleted(row) || !(await isMember(call.ctx.db, row.chat_id, bot.bot_id))) throw MessageErrors.withoutChanges();
-  if (!(await likeMessage(call.ctx, row, bot.bot_id, action))) throw MessageErrors.withoutChanges();
+  // A like is the v2 `like` reaction (src/im/reactions.ts): v2 bots hear it as one.
+  const done = await likeAsReaction(call.ctx, row, bot.bot_id, action);
+  if (!done) throw MessageErrors.withoutChanges();
+  await notifyReaction(call.ctx, { messageId: row.id, userId: bot.bot_id, reaction: 'like', action: done });
   return true;
 }
 

@@ -1,0 +1,50 @@
+import type { Db } from '../store/db.js';
+import type { BotRow } from './lifecycle.js';
+
+/*
+ * The Bot entity of the v2 API (imbot-v2.md §4.2, `BotItem::toRestFormat`) over the shared bots
+ * row, so a bot registered through either API shows the same way.
+ */
+
+/** Stored type letters ↔ v2 names (§1.6). `P` is this server's letter for `personal`. */
+const TYPE_NAMES: Record<string, string> = { B: 'bot', S: 'supervisor', P: 'personal', O: 'openline', N: 'network' };
+export const V2_TYPE_LETTERS: Record<string, string> = { bot: 'B', supervisor: 'S', personal: 'P', openline: 'O', network: 'N' };
+
+/** Unknown letters (v1's `H` "human" bot) read back as `bot`, as `BotType::fromDbValue` does. */
+export function botTypeName(letter: string): string {
+  return TYPE_NAMES[letter] ?? 'bot';
+}
+
+/** `brief` for anyone, `owner` adds module, event mode and the counters. */
+export async function botV2(db: Db, bot: BotRow, format: 'brief' | 'owner', language: string): Promise<Record<string, unknown>> {
+  const brief: Record<string, unknown> = {
+    id: bot.bot_id,
+    code: bot.code,
+    type: botTypeName(bot.type),
+    isHidden: bot.hidden === 'Y',
+    isSupportOpenline: bot.openline === 'Y',
+    isReactionsEnabled: bot.reactions_enabled === 'Y',
+    backgroundId: bot.background_id ?? null,
+    language: bot.lang || language,
+  };
+  if (format === 'brief') return brief;
+  const [messages, commands, chats] = await Promise.all([
+    db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('author_id', '=', bot.bot_id).where('deleted', '=', 0).executeTakeFirst(),
+    db.selectFrom('commands').select((eb) => eb.fn.countAll<number>().as('n')).where('bot_id', '=', bot.bot_id).executeTakeFirst(),
+    db
+      .selectFrom('chat_members')
+      .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
+      .select(['chats.type'])
+      .where('chat_members.user_id', '=', bot.bot_id)
+      .execute(),
+  ]);
+  return {
+    ...brief,
+    moduleId: bot.module_id,
+    eventMode: bot.event_mode === 'FETCH' ? 'fetch' : 'webhook',
+    countMessage: Number(messages?.n ?? 0),
+    countCommand: Number(commands?.n ?? 0),
+    countChat: chats.filter((c) => c.type !== 'P').length,
+    countUser: chats.filter((c) => c.type === 'P').length,
+  };
+}

@@ -1,0 +1,132 @@
+import type { DomainCtx } from '../../context.js';
+import type { BotRow } from '../../bots/lifecycle.js';
+import { botV2 } from '../../bots/v2-entities.js';
+import type { BotEventIntent, CommandHit } from '../emit.js';
+import { outboxSignal } from '../signal.js';
+import { recordEvent, rememberDeletedBot, sweepExpired } from './log.js';
+import { chatData, deletePayload, joinPayload, language, messageData, messagePayload, messageScene, userData, type Data } from './payload.js';
+import { enqueueWebhook } from './webhook.js';
+
+/*
+ * The v2 branch of emitBotEvents (imbot-v2.md §5): the same intents the v1 rules produce (who
+ * hears what is decided once, src/bots/addressing.ts), told to the bots registered through
+ * imbot.v2 (api_version 2) as ONIMBOTV2* — in the bot's own mode: a row of the fetch log, or a
+ * webhook POST through the outbox. Both are written in the caller's transaction.
+ */
+
+export type V2BotEvent =
+  | 'ONIMBOTV2MESSAGEADD'
+  | 'ONIMBOTV2MESSAGEUPDATE'
+  | 'ONIMBOTV2MESSAGEDELETE'
+  | 'ONIMBOTV2JOINCHAT'
+  | 'ONIMBOTV2DELETE'
+  | 'ONIMBOTV2COMMANDADD'
+  | 'ONIMBOTV2CONTEXTGET'
+  | 'ONIMBOTV2REACTIONCHANGE';
+
+/** Builds one bot's `data` (without `bot`), seen from that bot. */
+type PayloadOf = (bot: BotRow) => Promise<Data>;
+
+/**
+ * Tells one v2 bot: fetch mode → its log (the full owner-format bot first), webhook → the outbox
+ * (the lane is noted for the worker's nudge). Returns the outbox rows written.
+ */
+export async function deliverToBot(ctx: DomainCtx, bot: BotRow, event: V2BotEvent, payload: PayloadOf, userId: number | null, lanes: Set<string>): Promise<number> {
+  const data = await payload(bot);
+  if (bot.event_mode === 'FETCH') {
+    await sweepExpired(ctx);
+    await recordEvent(ctx, [bot.bot_id], event, { bot: await botV2(ctx.db, bot, 'owner', language(ctx)), ...data });
+    return 0;
+  }
+  const rows = await enqueueWebhook(ctx, bot, event, data, userId);
+  if (rows > 0) lanes.add(bot.app_id);
+  return rows;
+}
+
+async function v2Bots(ctx: DomainCtx, ids: number[]): Promise<BotRow[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', [...new Set(ids)]).where('api_version', '=', 2).execute();
+  return ids.flatMap((id) => rows.filter((r) => r.bot_id === id)).filter((r, i, all) => all.indexOf(r) === i);
+}
+
+/** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased. */
+function commandData(h: CommandHit): Data {
+  return { id: h.COMMAND_ID, command: `/${h.COMMAND}`, params: h.COMMAND_PARAMS, context: h.COMMAND_CONTEXT.toLowerCase() };
+}
+
+/** For every intent, the v2 bots concerned and what each is told. */
+async function planOf(ctx: DomainCtx, intent: BotEventIntent): Promise<{ bot: BotRow; event: V2BotEvent; payload: PayloadOf }[]> {
+  switch (intent.event) {
+    case 'ONIMBOTMESSAGEADD':
+    case 'ONIMBOTMESSAGEUPDATE':
+    case 'ONIMBOTMESSAGEDELETE': {
+      const bots = await v2Bots(ctx, intent.botIds);
+      const scene = bots.length ? await messageScene(ctx, intent.messageId) : null;
+      if (!scene) return [];
+      const event = intent.event === 'ONIMBOTMESSAGEADD' ? 'ONIMBOTV2MESSAGEADD' : intent.event === 'ONIMBOTMESSAGEUPDATE' ? 'ONIMBOTV2MESSAGEUPDATE' : 'ONIMBOTV2MESSAGEDELETE';
+      const build = event === 'ONIMBOTV2MESSAGEDELETE' ? deletePayload : messagePayload;
+      return bots.map((bot) => ({ bot, event, payload: (b) => build(ctx, scene, b.bot_id) }));
+    }
+    case 'ONIMBOTJOINCHAT': {
+      const bots = await v2Bots(ctx, intent.botIds);
+      return bots.map((bot) => ({ bot, event: 'ONIMBOTV2JOINCHAT' as const, payload: (b) => joinPayload(ctx, intent.chatId ?? 0, intent.userId, b.bot_id) }));
+    }
+    case 'ONIMBOTDELETE': {
+      const bots = await v2Bots(ctx, intent.botIds);
+      for (const bot of bots) if (bot.event_mode === 'FETCH') await rememberDeletedBot(ctx, bot.bot_id, bot.app_id);
+      return bots.map((bot) => ({ bot, event: 'ONIMBOTV2DELETE' as const, payload: async () => ({}) }));
+    }
+    case 'ONIMCOMMANDADD': {
+      // one event per executed command (§5.1), even when one message holds several
+      const hits = intent.commands ?? [];
+      const bots = await v2Bots(ctx, hits.map((h) => h.BOT_ID));
+      const plan: { bot: BotRow; event: V2BotEvent; payload: PayloadOf }[] = [];
+      for (const hit of hits) {
+        const bot = bots.find((b) => b.bot_id === hit.BOT_ID);
+        const scene = bot ? await messageScene(ctx, hit.MESSAGE_ID) : null;
+        if (!bot || !scene) continue;
+        plan.push({
+          bot,
+          event: 'ONIMBOTV2COMMANDADD',
+          payload: async (b) => ({
+            command: commandData(hit),
+            message: await messageData(ctx, scene.messageId),
+            chat: await chatData(ctx, scene.chatId, b.bot_id),
+            user: await userData(ctx, intent.userId),
+            language: language(ctx),
+          }),
+        });
+      }
+      return plan;
+    }
+    case 'ONIMBOTCONTEXTGET': {
+      const bots = await v2Bots(ctx, intent.botIds);
+      return bots.map((bot) => ({
+        bot,
+        event: 'ONIMBOTV2CONTEXTGET' as const,
+        payload: async (b) => {
+          // no chat yet (a 1:1 dialog nobody wrote in): `chat` is {} and dialogId the user's id
+          const chat = await chatData(ctx, intent.chatId ?? 0, b.bot_id);
+          return {
+            dialogId: chat.dialogId !== undefined ? String(chat.dialogId) : String(intent.userId ?? ''),
+            context: intent.context ?? {},
+            chat,
+            user: await userData(ctx, intent.userId),
+            language: language(ctx),
+          };
+        },
+      }));
+    }
+  }
+}
+
+/** The v2 branch of emitBotEvents; returns the outbox rows written (fetch-log rows not counted). */
+export async function emitV2BotEvents(ctx: DomainCtx, intents: BotEventIntent[]): Promise<number> {
+  let written = 0;
+  const lanes = new Set<string>();
+  for (const intent of intents) {
+    for (const step of await planOf(ctx, intent)) written += await deliverToBot(ctx, step.bot, step.event, step.payload, intent.userId, lanes);
+  }
+  if (lanes.size) outboxSignal.emit('written', [...lanes]);
+  return written;
+}

@@ -1,0 +1,139 @@
+import { isoDate } from '../../clock.js';
+import { cachedRead, type DomainCtx } from '../../context.js';
+import type { Data } from './payload.js';
+
+/*
+ * The fetch-mode event log (imbot-v2.md §5.5, `EventLogger` / `EventService`): one table for every
+ * queue, a bot's (owner_id = the bot's user id) and a subscribed user's alike, so ids are one
+ * global sequence and one `offset` acknowledges a bot's and a user's queue together (§9.18).
+ * Rows are written inside the transaction of the change that caused them.
+ */
+
+/** §5.5: 24 hours from creation, acknowledged or not, on the portal clock. */
+export const RETENTION_MS = 24 * 3600_000;
+/** How many expired rows one sweep removes (the portal's cleaner works in batches of 1000). */
+const SWEEP_BATCH = 1000;
+
+export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: string, data: Data | ((ownerId: number) => Promise<Data>)): Promise<void> {
+  const now = ctx.clock.now();
+  for (const ownerId of ownerIds) {
+    const snapshot = typeof data === 'function' ? await data(ownerId) : data;
+    await ctx.db.insertInto('v2_event_log').values({ owner_id: ownerId, event_type: type, event_data: JSON.stringify(snapshot), created_at: now }).execute();
+  }
+}
+
+/**
+ * Retention, applied lazily rather than by a timer: every read and every write first drops (up
+ * to a batch of) rows older than 24 hours on the portal clock. Reads of a queue therefore never
+ * show an expired event, whatever `/__control/clock` did, and the table cannot grow without
+ * bound as long as anything happens on the portal.
+ */
+export async function sweepExpired(ctx: DomainCtx): Promise<void> {
+  const cutoff = ctx.clock.now() - RETENTION_MS;
+  await ctx.db
+    .deleteFrom('v2_event_log')
+    .where('id', 'in', (eb) => eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('id').limit(SWEEP_BATCH))
+    .execute();
+}
+
+export interface EventPage {
+  events: { eventId: number; type: string; date: string; data: unknown }[];
+  nextOffset: number;
+  hasMore: boolean;
+}
+
+/** `limit`: 1–1000, default 100 (§1.5). */
+export function clampLimit(raw: number | null): number {
+  if (raw === null) return 100;
+  return Math.min(1000, Math.max(1, raw));
+}
+
+/**
+ * `Event.get` over the queues of `ownerIds` (§5.5, `EventService::fetchEventsForRest`): an
+ * `offset` above 0 first deletes every row of those queues below it (the acknowledgement), then
+ * the rows from `offset` on come oldest first. `nextOffset` = max(offset, last id + 1), echoing
+ * the offset when nothing came (§9.8; a negative offset is echoed as 0, since it acknowledges
+ * nothing and a cursor below 0 means nothing either); `hasMore` = a full page (§9.7).
+ */
+export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<EventPage> {
+  await sweepExpired(ctx);
+  // a backlog larger than one sweep batch is still hidden from the reader
+  const cutoff = ctx.clock.now() - RETENTION_MS;
+  if (offset > 0) await ctx.db.deleteFrom('v2_event_log').where('owner_id', 'in', ownerIds).where('id', '<', offset).execute();
+  let q = ctx.db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', cutoff);
+  if (offset > 0) q = q.where('id', '>=', offset);
+  const rows = await q.orderBy('id').limit(limit).execute();
+  let nextOffset = Math.max(0, offset);
+  const events = rows.map((r) => {
+    nextOffset = Math.max(nextOffset, r.id + 1);
+    return { eventId: r.id, type: r.event_type, date: isoDate(r.created_at), data: JSON.parse(r.event_data) as unknown };
+  });
+  return { events, nextOffset, hasMore: rows.length >= limit };
+}
+
+// ---- user subscriptions (im.v2.Event.subscribe) ----
+
+export async function isSubscribed(ctx: DomainCtx, userId: number): Promise<boolean> {
+  return !!(await ctx.db.selectFrom('v2_event_subscribers').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+}
+
+/** Idempotent. */
+export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
+  if (await isSubscribed(ctx, userId)) return;
+  await ctx.db.insertInto('v2_event_subscribers').values({ user_id: userId, created_at: ctx.clock.now() }).execute();
+}
+
+/**
+ * Idempotent. Recording stops; what was recorded stays until acknowledged or expired (the
+ * documented contract, §9.10 — the portal's code deletes it at once).
+ */
+export async function unsubscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
+  await ctx.db.deleteFrom('v2_event_subscribers').where('user_id', '=', userId).execute();
+}
+
+/** The subscribed people among `userIds` (bots never get user events, `filterSubscribedNonBotUsers`). */
+export async function subscribedPeople(ctx: DomainCtx, userIds: number[]): Promise<number[]> {
+  if (userIds.length === 0) return [];
+  const all = await allSubscribers(ctx);
+  return userIds.filter((id) => all.has(id)).sort((a, b) => a - b);
+}
+
+/**
+ * Every subscribed person, through the read cache: most portals have none, and then a message
+ * costs no user-event query at all.
+ */
+export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
+  return cachedRead(ctx, 'v2:subscribers', ['v2_event_subscribers', 'users'], async () => {
+    const rows = await ctx.db
+      .selectFrom('v2_event_subscribers')
+      .innerJoin('users', 'users.id', 'v2_event_subscribers.user_id')
+      .select('v2_event_subscribers.user_id')
+      .where('users.external_auth_id', '!=', 'bot')
+      .execute();
+    return new Set(rows.map((r) => r.user_id));
+  });
+}
+
+// ---- deleted fetch bots (§9.9) ----
+
+/**
+ * §9.9: a fetch bot's ONIMBOTV2DELETE is its last event, but the bot is gone once it is written.
+ * Its old owner may keep reading the queue with `Event.get` for this long after the deletion;
+ * after that the bot is simply not found and its rows are dropped.
+ */
+export const DELETED_BOT_GRACE_MS = 3600_000;
+
+export async function rememberDeletedBot(ctx: DomainCtx, botId: number, appId: string): Promise<void> {
+  await ctx.db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
+  await ctx.db.insertInto('v2_deleted_bots').values({ bot_id: botId, app_id: appId, deleted_at: ctx.clock.now() }).execute();
+}
+
+/** The owner key of a fetch bot deleted less than the grace window ago, else null. */
+export async function deletedBotOwner(ctx: DomainCtx, botId: number): Promise<string | null> {
+  const row = await ctx.db.selectFrom('v2_deleted_bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+  if (!row) return null;
+  if (ctx.clock.now() - row.deleted_at < DELETED_BOT_GRACE_MS) return row.app_id;
+  await ctx.db.deleteFrom('v2_event_log').where('owner_id', '=', botId).execute();
+  await ctx.db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
+  return null;
+}

@@ -1,0 +1,33 @@
+import type { DomainCtx } from '../../context.js';
+import { outboxSignal } from '../signal.js';
+import { deliverToBot } from './dispatch.js';
+import { messageScene, reactionPayload } from './payload.js';
+import { recordUserReaction } from './user-events.js';
+
+export interface ReactionEvent {
+  messageId: number;
+  /** who reacted */
+  userId: number;
+  /** camelCase code (imbot-v2.md §4.8) */
+  reaction: string;
+  action: 'add' | 'delete';
+}
+
+/**
+ * A reaction changed (imbot-v2.md §5.1): ONIMBOTV2REACTIONCHANGE to the message's author when it
+ * is a v2 bot — only reactions on the bot's own messages, and not its own reaction (v1 has no
+ * REST reaction event) — and ONIMV2REACTIONCHANGE to the chat's subscribed people.
+ */
+export async function emitReactionEvents(ctx: DomainCtx, r: ReactionEvent): Promise<void> {
+  const scene = await messageScene(ctx, r.messageId);
+  if (!scene) return;
+  if (scene.authorId !== r.userId) {
+    const bot = await ctx.db.selectFrom('bots').selectAll().where('bot_id', '=', scene.authorId).where('api_version', '=', 2).executeTakeFirst();
+    if (bot) {
+      const lanes = new Set<string>();
+      await deliverToBot(ctx, bot, 'ONIMBOTV2REACTIONCHANGE', (b) => reactionPayload(ctx, scene, r.reaction, r.action, r.userId, b.bot_id), r.userId, lanes);
+      if (lanes.size) outboxSignal.emit('written', [...lanes]);
+    }
+  }
+  await recordUserReaction(ctx, scene, r.reaction, r.action, r.userId);
+}

@@ -1,0 +1,34 @@
+import type { DomainCtx } from '../../context.js';
+import { memberIds } from '../../im/chats.js';
+import { allSubscribers, recordEvent, subscribedPeople, sweepExpired } from './log.js';
+import { deletePayload, joinPayload, messagePayload, reactionPayload, type MessageScene } from './payload.js';
+
+/*
+ * User events (`ONIMV2*`, imbot-v2.md §5.1–§5.2, `EventLogger::logUser*`): recorded for the
+ * people of the chat who called im.v2.Event.subscribe — never for bots — each with the chat seen
+ * from their side, in the transaction of the change. Polling only.
+ */
+
+async function recordFor(ctx: DomainCtx, chatId: number, event: string, build: (viewerId: number) => Promise<Record<string, unknown>>): Promise<void> {
+  if ((await allSubscribers(ctx)).size === 0) return;
+  const recipients = await subscribedPeople(ctx, await memberIds(ctx.db, chatId));
+  if (recipients.length === 0) return;
+  await sweepExpired(ctx);
+  await recordEvent(ctx, recipients, event, build);
+}
+
+/** ONIMV2MESSAGEADD / …UPDATE / …DELETE: every subscribed member, the author included. */
+export async function recordUserMessageEvent(ctx: DomainCtx, scene: MessageScene, change: 'add' | 'update' | 'delete'): Promise<void> {
+  const event = change === 'add' ? 'ONIMV2MESSAGEADD' : change === 'update' ? 'ONIMV2MESSAGEUPDATE' : 'ONIMV2MESSAGEDELETE';
+  await recordFor(ctx, scene.chatId, event, (viewer) => (change === 'delete' ? deletePayload(ctx, scene, viewer) : messagePayload(ctx, scene, viewer)));
+}
+
+/** ONIMV2JOINCHAT: one event per member who joined (`user`), to the chat's subscribed people. */
+export async function recordUserJoins(ctx: DomainCtx, chatId: number, joinedIds: number[]): Promise<void> {
+  for (const joined of joinedIds) await recordFor(ctx, chatId, 'ONIMV2JOINCHAT', (viewer) => joinPayload(ctx, chatId, joined, viewer));
+}
+
+/** ONIMV2REACTIONCHANGE: any message of the chat, to its subscribed people. */
+export async function recordUserReaction(ctx: DomainCtx, scene: MessageScene, reaction: string, action: string, userId: number): Promise<void> {
+  await recordFor(ctx, scene.chatId, 'ONIMV2REACTIONCHANGE', (viewer) => reactionPayload(ctx, scene, reaction, action, userId, viewer));
+}

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { DomainCtx } from '../../context.js';
+import type { BotRow } from '../../bots/lifecycle.js';
+import { oauthEventAuth, type BindingRow } from '../emit.js';
+import type { Data } from './payload.js';
+
+/*
+ * Webhook mode (imbot-v2.md §5.3, `BotWebhookPayloadBuilder`): one outbox row per bot per binding,
+ * so one POST carries one bot; the worker sends it as a PHP form like every other event, with the
+ * same retries, delivery log and crash guarantees. `data.bot` is `{id, code, auth}`; the top-level
+ * `auth` is always there and carries the binding's application_token.
+ */
+
+const isOAuthBot = (bot: BotRow) => !bot.app_id.startsWith('custom');
+
+/**
+ * The bot's automatic ONIMBOTV2* subscriptions for `event` (the contract of
+ * src/bots/v2-subscriptions.ts): an OAuth bot's are its application's rows (app id > 0, token =
+ * client_id), shared by all the app's bots as on a portal; a webhook-token bot's are bound with
+ * app 0 and its own event secret, which no other bot shares.
+ */
+function bindingsOf(ctx: DomainCtx, bot: BotRow, event: string): Promise<BindingRow[]> {
+  let q = ctx.db.selectFrom('event_bindings').selectAll().where('event_name', '=', event).where('event_type', '=', 'online');
+  if (isOAuthBot(bot)) {
+    q = q.where('app_id', '>', 0).where('application_token', '=', bot.app_id);
+  } else {
+    if (!bot.event_secret) return Promise.resolve([]);
+    q = q.where('app_id', '=', 0).where('application_token', '=', bot.event_secret);
+  }
+  return q.orderBy('id').execute();
+}
+
+/** Events whose top-level auth carries refresh_token, as for their v1 counterparts. */
+const WITHOUT_REFRESH = new Set(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2DELETE']);
+
+/** The no-user-context block (webhook-token bots, or no user behind the event). */
+function bareAuth(ctx: DomainCtx, binding: BindingRow): Record<string, string> {
+  const rest = `${ctx.portal.baseUrl}/rest/`;
+  return { domain: ctx.portal.domain, client_endpoint: rest, server_endpoint: rest, member_id: ctx.portal.memberId, application_token: binding.application_token };
+}
+
+async function topAuth(ctx: DomainCtx, binding: BindingRow, event: string, userId: number | null): Promise<Record<string, string>> {
+  const oauth = binding.app_id > 0 ? oauthEventAuth() : null;
+  if (oauth && userId) {
+    const full = await oauth.userAuth(ctx, binding, userId, !WITHOUT_REFRESH.has(event));
+    if (full) return full;
+  }
+  return (oauth?.appAuth ? await oauth.appAuth(ctx, binding) : null) ?? bareAuth(ctx, binding);
+}
+
+/** §4: every scalar a string — true "1", false "0", null "" (the form encoder keeps "" keys). */
+export function stringifyScalars(v: unknown): unknown {
+  if (v === null || v === undefined) return '';
+  if (v === true) return '1';
+  if (v === false) return '0';
+  if (Array.isArray(v)) return v.map(stringifyScalars);
+  if (typeof v === 'object') return Object.fromEntries(Object.entries(v as Data).map(([k, x]) => [k, stringifyScalars(x)]));
+  return String(v);
+}
+
+/**
+ * Writes the outbox rows of one event for one webhook-mode bot, in the lane of its owner (one
+ * application's events go out in order); returns how many (0: the bot has no subscription).
+ */
+export async function enqueueWebhook(ctx: DomainCtx, bot: BotRow, event: string, data: Data, userId: number | null): Promise<number> {
+  const bindings = await bindingsOf(ctx, bot, event);
+  const now = ctx.clock.now();
+  const lane = bot.app_id;
+  for (const binding of bindings) {
+    const oauth = binding.app_id > 0 ? oauthEventAuth() : null;
+    const botAuth = (oauth ? await oauth.botTokens(ctx, binding, bot.bot_id) : null) ?? bareAuth(ctx, binding);
+    const body = {
+      event,
+      data: stringifyScalars({ bot: { id: bot.bot_id, code: bot.code, auth: botAuth }, ...data }),
+      ts: Math.floor(now / 1000),
+      auth: await topAuth(ctx, binding, event, userId),
+    };
+    await ctx.db
+      .insertInto('event_outbox')
+      .values({
+        uid: randomUUID(),
+        event_name: event,
+        binding_id: binding.id,
+        lane,
+        handler_url: binding.handler_url,
+        payload: JSON.stringify(body),
+        created_at: now,
+        next_attempt_at: now,
+      })
+      .execute();
+  }
+  return bindings.length;
+}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/**
+ * Where uploaded file bytes live. Behind this interface so an object store can replace the data
+ * dir later; metadata (name, size, chat) stays in the database (`files` table, migration 010).
+ * Keys are opaque to callers: `<folder>/<random>`.
+ */
+export interface FileStore {
+  /** Stores `bytes` in `folder` (a chat's folder) under a new key; throws FileStoreError. */
+  put(folder: string, bytes: Buffer): Promise<string>;
+  /** The bytes of `key` as a stream with their length, or null when they are gone. */
+  open(key: string): Promise<{ stream: Readable; size: number } | null>;
+  /** Removes `key`; a missing key is not an error. */
+  remove(key: string): Promise<void>;
+  /** Every stored key (orphan sweep), unfinished writes included. */
+  keys(): Promise<string[]>;
+}
+
+/** `folder`: the chat folder cannot be made; `write`: the bytes cannot be written. */
+export class FileStoreError extends Error {
+  constructor(
+    readonly kind: 'folder' | 'write',
+    cause: unknown,
+  ) {
+    super(`file store ${kind} failure: ${(cause as Error)?.message ?? cause}`);
+  }
+}
+
+const KEY = /^[A-Za-z0-9_-]+\/[A-Za-z0-9_.-]+$/;
+const validKey = (key: string): boolean => KEY.test(key) && !key.includes('..');
+const PARTIAL = '.part';
+
+/**
+ * Files under `<root>/<folder>/<random>`. A write goes to `<key>.part` first and is renamed into
+ * place, so a crash never leaves a half-written file under a real key (the sweep removes the
+ * `.part` leftovers, which no row references).
+ */
+export class DirFileStore implements FileStore {
+  constructor(readonly root: string) {}
+
+  private path(key: string): string {
+    if (!validKey(key)) throw new Error(`bad file key ${key}`);
+    return join(this.root, key);
+  }
+
+  async put(folder: string, bytes: Buffer): Promise<string> {
+    const dir = join(this.root, folder);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new FileStoreError('folder', err);
+    }
+    const key = `${folder}/${randomBytes(16).toString('hex')}`;
+    const path = this.path(key);
+    try {
+      await writeFile(path + PARTIAL, bytes, { flag: 'wx' });
+      await rename(path + PARTIAL, path);
+    } catch (err) {
+      await rm(path + PARTIAL, { force: true }).catch(() => {});
+      throw new FileStoreError('write', err);
+    }
+    return key;
+  }
+
+  async open(key: string): Promise<{ stream: Readable; size: number } | null> {
+    const path = this.path(key);
+    try {
+      const s = await stat(path);
+      if (!s.isFile()) return null;
+      return { stream: createReadStream(path), size: s.size };
+    } catch {
+      return null;
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async keys(): Promise<string[]> {
+    const out: string[] = [];
+    let folders: string[];
+    try {
+      folders = await readdir(this.root);
+    } catch {
+      return out; // nothing stored yet
+    }
+    for (const folder of folders) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.root, folder));
+      } catch {
+        continue; // a stray file at folder level
+      }
+      // Only names this store makes: anything else in the folder is not ours to remove.
+      for (const name of names) if (validKey(`${folder}/${name}`)) out.push(`${folder}/${name}`);
+    }
+    return out;
+  }
+}
+
+/** Largest decoded upload (imbot-v2.md §1.5: 100 MB). */
+export const MAX_FILE_SIZE = 100 * 1024 * 1024;
+
+/** What the domain gets to keep chat files: the store and the size limit (lowered in tests). */
+export interface FileSpace {
+  store: FileStore;
+  /** bytes; default MAX_FILE_SIZE */
+  maxSize: number;
+}

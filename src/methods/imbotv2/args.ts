@@ -1,0 +1,73 @@
+import { MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
+import { intval } from '../../rest/php.js';
+
+/*
+ * Reading v2 parameters (imbot-v2.md §1.1, §1.5). Names are case-preserving: each parameter is
+ * looked up under its camelCase name and then its UPPER_CASE alias, never case-insensitively.
+ */
+
+/** The value under `camel`, else under `upper` (e.g. `botId` / `BOT_ID`); undefined when neither. */
+export function pick(P: Record<string, unknown>, camel: string, upper = toUpperSnake(camel)): unknown {
+  return P[camel] !== undefined ? P[camel] : P[upper];
+}
+
+/** `botId` → `BOT_ID`, `isReactionsEnabled` → `IS_REACTIONS_ENABLED`. */
+export function toUpperSnake(camel: string): string {
+  return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** `lightBlue` → `LIGHT_BLUE` (colour codes, §4.7). */
+export const camelToUpperSnake = toUpperSnake;
+
+/** `LIGHT_BLUE` → `lightBlue`. */
+export function upperSnakeToCamel(s: string): string {
+  return s.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/**
+ * `normalizeBooleanVariable`: a real boolean as is; anything else is true only when, upper-cased,
+ * it is `Y`, `1` or `TRUE`. A missing value gives `dflt`.
+ */
+export function v2Bool(value: unknown, dflt: boolean): boolean {
+  if (value === undefined || value === null) return dflt;
+  if (typeof value === 'boolean') return value;
+  const s = String(value).trim().toUpperCase();
+  return s === 'Y' || s === '1' || s === 'TRUE';
+}
+
+export function v2Int(value: unknown): number {
+  return intval(value);
+}
+
+/** A nested object parameter (`fields`, `properties`, `filter`): a plain object, or {}. */
+export function objectParam(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** `fields` / `FIELDS` of the call, or {}. */
+export function fieldsOf(P: Record<string, unknown>): Record<string, unknown> {
+  return objectParam(pick(P, 'fields', 'FIELDS'));
+}
+
+/** A string parameter: strings as is, numbers stringified, anything else ''. */
+export function v2String(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return '';
+}
+
+/** An int list (`userIds`): an array (or PHP-array object) of ids, each intval-ed, zeros dropped. */
+export function idList(value: unknown): number[] {
+  const items = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined || value === null || value === '' ? [] : [value];
+  return items.map((v) => intval(v)).filter((n) => n > 0);
+}
+
+/**
+ * Message text of every v2 method (§1.5, §9.20): the messenger's normalisation, then anything
+ * over 20 000 characters cut with ` (...)` appended. (v1 keeps up to 20 006 characters uncut,
+ * the portal's own slack; v2 documents the hard 20 000.)
+ */
+export function v2Text(raw: unknown): string {
+  const text = normalizeText(v2String(raw).trim());
+  return text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)} (...)` : text;
+}

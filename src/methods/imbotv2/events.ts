@@ -1,0 +1,59 @@
+import { clampLimit, deletedBotOwner, isSubscribed, readQueues } from '../../events/v2/log.js';
+import type { MethodCall, MethodSpec } from '../../rest/registry.js';
+import { pick, v2Bool, v2Int } from './args.js';
+import { v2Error, V2Errors } from './errors.js';
+import { loadBot, requireV2Owner } from './gate.js';
+
+/* imbot.v2.Event.get (imbot-v2.md §2.10, §5.5). */
+
+const EventErrors = {
+  scope: () => v2Error('SCOPE_ERROR', "Scope 'im' is required to fetch user events"),
+  auth: () => v2Error('AUTH_ERROR', 'Authorization required for user events'),
+  notSubscribed: () => v2Error('USER_NOT_SUBSCRIBED', 'User is not subscribed. Call im.v2.Event.subscribe first'),
+} as const;
+
+/**
+ * The bot gate (§1.4) with one addition (§9.9): a fetch bot deleted less than an hour ago still
+ * answers its old owner here, so the ONIMBOTV2DELETE it was told last can be read. To anyone
+ * else it is not found.
+ */
+async function eventQueueBot(call: MethodCall): Promise<number> {
+  const owner = requireV2Owner(call, call.params);
+  const botId = v2Int(pick(call.params, 'botId', 'BOT_ID'));
+  if (botId <= 0) throw V2Errors.botIdRequired();
+  const bot = await loadBot(call, botId);
+  if (!bot) {
+    if ((await deletedBotOwner(call.ctx, botId)) === owner.key) return botId;
+    throw V2Errors.botNotFound();
+  }
+  if (bot.app_id !== owner.key) throw V2Errors.ownership();
+  return botId;
+}
+
+/** `withUserEvents`: the calling user, who needs scope im and a subscription (`resolveSubscribedUserId`). */
+async function subscribedCaller(call: MethodCall): Promise<number> {
+  if (!call.caller.scopes.includes('im')) throw EventErrors.scope();
+  const userId = call.caller.userId;
+  if (userId <= 0) throw EventErrors.auth();
+  if (!(await isSubscribed(call.ctx, userId))) throw EventErrors.notSubscribed();
+  return userId;
+}
+
+/** `offset` and `limit` (aliases OFFSET, LIMIT), read as the action's int arguments. */
+export function pageArgs(P: Record<string, unknown>): { offset: number; limit: number } {
+  const limit = pick(P, 'limit');
+  return { offset: v2Int(pick(P, 'offset')), limit: clampLimit(limit === undefined || limit === null || limit === '' ? null : v2Int(limit)) };
+}
+
+async function eventGet(call: MethodCall): Promise<unknown> {
+  const botId = await eventQueueBot(call);
+  const queues = [botId];
+  if (v2Bool(pick(call.params, 'withUserEvents'), false)) queues.push(await subscribedCaller(call));
+  const { offset, limit } = pageArgs(call.params);
+  return readQueues(call.ctx, queues, offset, limit);
+}
+
+export const v2EventsMethods: MethodSpec[] = [
+  // write: the offset acknowledges (deletes) what was read before, in one transaction
+  { name: 'imbot.v2.Event.get', scope: 'imbot', write: true, handler: eventGet },
+];

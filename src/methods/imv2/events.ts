@@ -1,0 +1,31 @@
+import { readQueues, subscribeUser, unsubscribeUser } from '../../events/v2/log.js';
+import type { MethodCall, MethodSpec } from '../../rest/registry.js';
+import { pageArgs } from '../imbotv2/events.js';
+
+/*
+ * im.v2.Event.* (imbot-v2.md §2.13, §5.5): the calling user's own ONIMV2* queue. Subscribing
+ * starts recording, unsubscribing stops it (recorded events stay until acknowledged or expired,
+ * §9.10); `get` reads and acknowledges like imbot.v2.Event.get, and without a subscription simply
+ * finds nothing.
+ */
+
+async function subscribe(call: MethodCall): Promise<true> {
+  await subscribeUser(call.ctx, call.caller.userId);
+  return true;
+}
+
+async function unsubscribe(call: MethodCall): Promise<true> {
+  await unsubscribeUser(call.ctx, call.caller.userId);
+  return true;
+}
+
+async function get(call: MethodCall): Promise<unknown> {
+  const { offset, limit } = pageArgs(call.params);
+  return readQueues(call.ctx, [call.caller.userId], offset, limit);
+}
+
+export const imV2EventsMethods: MethodSpec[] = [
+  { name: 'im.v2.Event.subscribe', scope: 'im', write: true, handler: subscribe },
+  { name: 'im.v2.Event.unsubscribe', scope: 'im', write: true, handler: unsubscribe },
+  { name: 'im.v2.Event.get', scope: 'im', write: true, handler: get },
+];

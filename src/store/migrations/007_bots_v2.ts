@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../db.js';
+
+/**
+ * Chatbots 2.0 settings on the shared bots row (imbot-v2.md §2.1, §5.3): the chat background,
+ * the one webhook URL of a webhook-mode bot, and the per-bot secret its ONIMBOTV2* deliveries
+ * carry as `application_token` (§9.17).
+ */
+export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
+  await db.schema.alterTable('bots').addColumn('background_id', 'varchar(32)').execute();
+  await db.schema.alterTable('bots').addColumn('webhook_url', 'varchar(2000)', (c) => c.notNull().defaultTo('')).execute();
+  await db.schema.alterTable('bots').addColumn('event_secret', 'varchar(64)', (c) => c.notNull().defaultTo('')).execute();
+}
