@@ -52,6 +52,39 @@ describe('control API: scripted faults, clock, token', () => {
     assert.equal(typeof second.body.result, 'number');
   });
 
+  it('a store_failure with "after" lets the call write, then fails it; the call\'s transaction undoes those writes too', async () => {
+    const db = p.server.core.store.db;
+    const users = () => db.selectFrom('users').select(['id', 'name']).orderBy('id').execute();
+    const before = await users();
+    // imbot.register writes the bot's user row first, then the bots row: after 1 fails the second.
+    assert.equal((await control('faults', 'POST', { method: 'imbot.register', kind: 'store_failure', after: 1 })).status, 200);
+    const reg = { CODE: 'half', EVENT_HANDLER: 'http://127.0.0.1:9/h', CLIENT_ID: 'c', PROPERTIES: { NAME: 'Half' } };
+    assert.deepEqual(errorOf(await callJson(p.adminHook, 'imbot.register', reg)), { status: 400, error: 'WRONG_REQUEST', error_description: "Bot can't be created" });
+    assert.deepEqual(await users(), before);
+    const nextId = before.at(-1)!.id + 1;
+    assert.deepEqual(errorOf(await callJson(p.adminHook, 'im.user.get', { ID: nextId })), { status: 400, error: 'USER_NOT_EXISTS', error_description: 'User is not exists' });
+    assert.equal(Object.values((await callJson(p.adminHook, 'imbot.bot.list')).body.result).some((b: any) => b.CODE === 'half'), false);
+    // more allowed writes than the call makes: nothing fails, and the fault is used up
+    await control('faults', 'POST', { method: 'imbot.register', kind: 'store_failure', after: 100 });
+    const id = (await callJson(p.adminHook, 'imbot.register', reg)).body.result;
+    assert.equal(typeof id, 'number');
+    assert.equal((await callJson(p.adminHook, 'im.user.get', { ID: id })).body.result.name, 'Half');
+    assert.deepEqual((await control('faults', 'GET')).body, { faults: [] });
+  });
+
+  it('rejects an "after" that is not a whole number >= 0, or given for internal_error', async () => {
+    const expected = {
+      error: 'INVALID_FAULT',
+      error_description: 'Expected {"method": "<existing method>", "kind": "store_failure" | "internal_error", "times": N>=1, "after": N>=0 (store_failure only)}',
+    };
+    for (const bad of [{ kind: 'store_failure', after: -1 }, { kind: 'store_failure', after: 1.5 }, { kind: 'store_failure', after: '1' }, { kind: 'internal_error', after: 1 }]) {
+      const a = await control('faults', 'POST', { method: 'imbot.register', ...bad });
+      assert.equal(a.status, 400, JSON.stringify(bad));
+      assert.deepEqual(a.body, expected);
+    }
+    assert.deepEqual((await control('faults', 'GET')).body, { faults: [] });
+  });
+
   it('moves the portal clock that server.time reports', async () => {
     const before = Date.parse((await callJson(p.adminHook, 'server.time')).body.result);
     const moved = await control('clock', 'POST', { advance_ms: 3 * 86_400_000 });

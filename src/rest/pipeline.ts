@@ -71,7 +71,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
     if (spec.write) {
       const fail = core.faults.take(spec.name, 'store_failure');
       const run = async (trx: Transaction<Schema>): Promise<unknown> => {
-        const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name)) : trx;
+        const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name, fail.after)) : trx;
         return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry, subcall });
       };
       if (group) value = await group.inSavepoint(run);

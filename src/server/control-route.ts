@@ -36,13 +36,16 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
   app.post('/__control/faults', async (req, reply) => {
     const b = json(req.body);
     const times = Number(b.times ?? 1);
-    if (typeof b.method !== 'string' || !core.registry.get(b.method) || !FAULT_KINDS.includes(b.kind) || !(times >= 1)) {
+    // `after` only means something for store_failure (an internal_error crashes before any write).
+    const after = b.after ?? 0;
+    const validAfter = Number.isInteger(after) && after >= 0 && (after === 0 || b.kind === 'store_failure');
+    if (typeof b.method !== 'string' || !core.registry.get(b.method) || !FAULT_KINDS.includes(b.kind) || !(times >= 1) || !validAfter) {
       return send(reply, 400, {
         error: 'INVALID_FAULT',
-        error_description: `Expected {"method": "<existing method>", "kind": "${FAULT_KINDS.join('" | "')}", "times": N>=1}`,
+        error_description: `Expected {"method": "<existing method>", "kind": "${FAULT_KINDS.join('" | "')}", "times": N>=1, "after": N>=0 (store_failure only)}`,
       });
     }
-    core.faults.arm({ method: b.method, kind: b.kind, remaining: Math.floor(times) });
+    core.faults.arm({ method: b.method, kind: b.kind, remaining: Math.floor(times), after });
     return send(reply, 200, { faults: core.faults.list() });
   });
 
