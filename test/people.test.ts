@@ -360,6 +360,10 @@ describe('the people\'s side', () => {
       assert.deepEqual([first.ids, first.next, first.total], [everyone.slice(0, 50), 50, everyone.length]);
       const second = await get({ start: 50 });
       assert.deepEqual([second.ids, second.next, second.total], [everyone.slice(50), undefined, everyone.length]);
+      const rounded = await get({ start: 73 });
+      assert.deepEqual([rounded.ids, rounded.next, rounded.total], [second.ids, undefined, everyone.length], 'start inside a page reads that page');
+      const inFirst = await get({ start: 49 });
+      assert.deepEqual([inFirst.ids, inFirst.next], [first.ids, 50]);
       const fast = await get({ start: -1 });
       assert.deepEqual([fast.ids, fast.next, fast.total], [everyone.slice(0, 50), undefined, 0]);
       const u = first.result.find((x: any) => Number(x.ID) === alice.id);

@@ -251,7 +251,9 @@ async function userGet(call: MethodCall): Promise<Paged> {
   const desc = typeof P.ORDER === 'string' && P.ORDER.toUpperCase() === 'DESC';
   const users = sortUsers(filterUsers(await listPeople(call.ctx.db), parseUserFilter({ ...raw })), sort, desc);
   if (users.length === 0) return new Paged([], null, null);
-  const offset = Math.max(call.start, 0);
+  // user.get is a legacy CDBResult list on a portal: `start` picks the page it falls in
+  // (iNumPage = floor(start / 50) + 1), so 55 reads the same page as 50 (rest-core.md (e)).
+  const offset = Math.floor(Math.max(call.start, 0) / 50) * 50;
   const page = users.slice(offset, offset + 50).map(formatUserCurrent);
   return Paged.of(page, offset, call.start < 0 ? null : users.length);
 }
