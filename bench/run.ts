@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: throughput and p99 latency of imbot.bot.list, imbot.message.add and the
- * register→unregister cycle, each as a ratio against a bare node:http server measured in the same
+ * `npm run bench`: throughput and p99 latency of imbot.bot.list, imbot.message.add, the
+ * register→unregister cycle, imbot.v2.Event.get (a queue of 1,000 events) and
+ * imbot.v2.Chat.Message.send, each as a ratio against a bare node:http server measured in the same
  * run. Prints a Markdown table and rewrites the generated section of BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
@@ -9,9 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { callJson, startPortal } from '../test/helpers/server.js';
+import { addPerson, callJson, startPortal, type TestPortal } from '../test/helpers/server.js';
 import type { Job, Measurement } from './load.js';
-import { maxMessageId, messageCount, seedMessagesUpTo, seedPortal, trimMessagesAfter } from './seed.js';
+import { fillV2Queue, maxMessageId, messageCount, registerV2FetchBot, seedMessagesUpTo, seedPortal, trimMessagesAfter } from './seed.js';
 
 const CONNECTIONS = 10;
 const SECONDS = 5;
@@ -21,6 +22,8 @@ const CYCLE_SECONDS = 4;
 const CYCLE_WARMUP = 300;
 const SMALL = 1_000;
 const LARGE = 100_000;
+/** events in the v2 fetch bot's queue while Event.get is measured (issue 7) */
+const QUEUED = 1_000;
 /** Targets from the issue. */
 const MIN_RATIO = 0.5;
 /** cycles/s at LARGE over cycles/s at SMALL; "≈ 1" with this machine's noise */
@@ -162,6 +165,34 @@ async function registerBenchBot(hook: string): Promise<void> {
   if (typeof reg.body?.result !== 'number') throw new Error(`cannot register the bench bot: ${reg.text}`);
 }
 
+/** An autocannon row without its baseline yet (the bare runs before and after are added later). */
+type Measured = Pick<Row, 'scenario' | 'stored' | 'm'>;
+
+/**
+ * Issue 7's rows: a fetch-mode v2 bot (`imbot.v2.Bot.register`, botToken) whose queue a person
+ * fills with QUEUED messages through REST; `Event.get` read again and again without advancing
+ * `offset`, so every call sees the same QUEUED events (the default limit of 100, then 1000); then
+ * `Chat.Message.send` from the bot to that person.
+ */
+async function measureV2(portal: TestPortal): Promise<Measured[]> {
+  const db = portal.server.core.store.db;
+  const hook = portal.adminHook;
+  const bot = await registerV2FetchBot(hook, 'bench_v2');
+  const person = await addPerson(portal, 'Bench Person');
+  const queued = await fillV2Queue(db, hook, person.hook, bot, QUEUED);
+  const gate = { botId: bot.botId, botToken: bot.botToken };
+  const storedGet = fmt(await messageCount(db));
+  const get100 = await cannon(`${hook}/imbot.v2.Event.get`, gate);
+  const get1000 = await cannon(`${hook}/imbot.v2.Event.get`, { ...gate, limit: 1000 });
+  const storedSend = fmt(await messageCount(db));
+  const send = await cannon(`${hook}/imbot.v2.Chat.Message.send`, { ...gate, dialogId: String(person.id), fields: { message: 'Hello from the benchmark' } });
+  return [
+    { scenario: `imbot.v2.Event.get, ${fmt(queued)} queued events, default limit (100 per answer)`, stored: storedGet, m: get100 },
+    { scenario: `imbot.v2.Event.get, ${fmt(queued)} queued events, limit=1000`, stored: storedGet, m: get1000 },
+    { scenario: 'imbot.v2.Chat.Message.send (bot → person)', stored: `${storedSend}, growing`, m: send },
+  ];
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const bare = await startBare();
@@ -181,6 +212,8 @@ async function main(): Promise<void> {
     const list = await cannon(`${hook}/imbot.bot.list`);
     const add = await cannon(`${hook}/imbot.message.add`, { CLIENT_ID: 'bench', DIALOG_ID: '1', MESSAGE: 'Hello from the benchmark' });
     log(`bot.list and message.add done (${await messageCount(db)} messages now)`);
+    const v2 = await measureV2(portal);
+    log(`imbot.v2 rows done (${await messageCount(db)} messages now)`);
     // A B B A over the store size, so that drift and warm-up cancel out in the scaling ratio.
     const chainPair = async () => [await cycles('portal', hook, 2), await cycles('portal', hook, 3)];
     const smallA = await trimMessagesAfter(db, smallLastId).then(chainPair);
@@ -193,7 +226,7 @@ async function main(): Promise<void> {
     const bareAfter = [await cannon(bare.url), await cycles('bare', bare.url, 2), await cycles('bare', bare.url, 3)];
     log('bare server (after) done');
 
-    const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add];
+    const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add, ...v2.map((r) => r.m)];
     const failures = all.reduce((n, m) => n + m.failures, 0);
     const bareOf = (i: number): [Measurement, Measurement] => [bareBefore[i], bareAfter[i]];
     const chains = ['register→unregister', 'register→message.add→unregister'];
@@ -203,6 +236,7 @@ async function main(): Promise<void> {
       { scenario: 'portal HTTP floor: GET / (fastify, no REST call)', stored: '—', m: floor, unit: 'req/s', bare: bareOf(0) },
       { scenario: 'imbot.bot.list (51 bots)', stored: fmt(small), m: list, unit: 'req/s', bare: bareOf(0), target: MIN_RATIO },
       { scenario: 'imbot.message.add', stored: `${fmt(small)}, growing`, m: add, unit: 'req/s', bare: bareOf(0), target: MIN_RATIO },
+      ...v2.map((r): Row => ({ ...r, unit: 'req/s', bare: bareOf(0) })),
       ...chains.flatMap((name, i): Row[] => [
         { scenario: `${name} (1st)`, stored: fmt(small), m: smallA[i], unit: 'cycles/s', bare: bareOf(i + 1) },
         { scenario: `${name} (1st)`, stored: fmt(large), m: largeA[i], unit: 'cycles/s', bare: bareOf(i + 1) },

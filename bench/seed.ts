@@ -132,3 +132,48 @@ export async function trimMessagesAfter(db: Db, lastId: number): Promise<number>
   });
   return messageCount(db);
 }
+
+// ---- Chatbots 2.0 (through the REST API, so the event log holds what a real portal would write) ----
+
+export interface V2Bot {
+  botId: number;
+  botToken: string;
+}
+
+async function postJson(url: string, params: Record<string, unknown>): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+  const body = (await res.json()) as any;
+  if (res.status !== 200 || body?.result === undefined) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body.result;
+}
+
+/** A fetch-mode v2 bot registered with `imbot.v2.Bot.register` on the admin webhook. */
+export async function registerV2FetchBot(hook: string, code: string): Promise<V2Bot> {
+  const botToken = `bench_${code}`;
+  const result = await postJson(`${hook}/imbot.v2.Bot.register`, { botToken, fields: { code, eventMode: 'fetch', properties: { name: `Bench ${code}` } } });
+  return { botId: result.bot.id, botToken };
+}
+
+/**
+ * Fills `bot`'s fetch queue with exactly `n` ONIMBOTV2MESSAGEADD events: the person (base URL
+ * `personHook`, their own webhook) opens the dialog with one message, that first page (the
+ * ONIMBOTV2JOINCHAT and the message) is acknowledged, then the person writes `n` messages with
+ * `im.message.add`, one call each, as people do. Throws unless the queue then holds exactly those
+ * `n` events; returns `n`.
+ */
+export async function fillV2Queue(db: Db, hook: string, personHook: string, bot: V2Bot, n: number): Promise<number> {
+  const say = (text: string) => postJson(`${personHook}/im.message.add`, { DIALOG_ID: String(bot.botId), MESSAGE: text });
+  const eventGet = (offset: number) => postJson(`${hook}/imbot.v2.Event.get`, { botId: bot.botId, botToken: bot.botToken, offset, limit: 1000 });
+  await say('Hello, bot');
+  await eventGet((await eventGet(0)).nextOffset);
+  for (let i = 0; i < n; i++) await say(`Question ${i + 1}: when does the [B]release[/B] ship?`);
+  const rows = await db
+    .selectFrom('v2_event_log')
+    .select(['event_type', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('owner_id', '=', bot.botId)
+    .groupBy('event_type')
+    .execute();
+  const counts = Object.fromEntries(rows.map((r) => [r.event_type, Number(r.n)]));
+  if (rows.length !== 1 || counts.ONIMBOTV2MESSAGEADD !== n) throw new Error(`the bot's queue is not ${n} ONIMBOTV2MESSAGEADD events: ${JSON.stringify(counts)}`);
+  return n;
+}

@@ -30,9 +30,13 @@ export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: stri
  */
 export async function sweepExpired(ctx: DomainCtx): Promise<void> {
   const cutoff = ctx.clock.now() - RETENTION_MS;
+  // Oldest first in the order of the age index: `order by id` made SQLite walk the whole table
+  // in rowid order (about 13 ms at 100 000 rows) on every event written and every Event.get.
   await ctx.db
     .deleteFrom('v2_event_log')
-    .where('id', 'in', (eb) => eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('id').limit(SWEEP_BATCH))
+    .where('id', 'in', (eb) =>
+      eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('created_at').orderBy('id').limit(SWEEP_BATCH),
+    )
     .execute();
 }
 
