@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startReceiver, type Hit, type Receiver } from './helpers/events.js';
+import { startReceiver, until, type Hit, type Receiver } from './helpers/events.js';
 import { installScriptApp, type InstallAuth } from './helpers/oauth.js';
 import { addPerson, assertResult, callJson, startPortal, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
@@ -119,8 +119,13 @@ describe('a v1 bot and a v2 bot in one group chat', () => {
   });
 
   it('the delivery log keeps the v2 deliveries like any other', async () => {
-    const res = await fetch(`${p.http}/__control/events?event=ONIMBOTV2MESSAGEADD`, { headers: { 'x-imbot-control-token': p.server.controlToken } });
-    const rows = ((await res.json()) as any).events;
+    const logged = async () => {
+      const res = await fetch(`${p.http}/__control/events?event=ONIMBOTV2MESSAGEADD`, { headers: { 'x-imbot-control-token': p.server.controlToken } });
+      return ((await res.json()) as any).events;
+    };
+    // Attempts are recorded in batches shortly after the handler answered: wait for the record.
+    await until(async () => (await logged())[0]?.status !== 'pending', 'the delivery is recorded');
+    const rows = await logged();
     assert.equal(rows.length, 1);
     assert.equal(rows[0].status, 'delivered');
     assert.equal(rows[0].handler_url, `${rx.base}/v2`);

@@ -1,6 +1,6 @@
 import type { DomainCtx } from '../context.js';
 import type { ChatRow } from '../im/chats.js';
-import type { MessageRow } from '../im/messages.js';
+import { parseParams, type MessageRow } from '../im/messages.js';
 import type { UserRow } from '../im/users.js';
 import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
@@ -399,6 +399,25 @@ export interface ButtonPress {
 }
 
 /**
+ * Whether a press came from the message's context MENU rather than its KEYBOARD: im.message.command
+ * does not say which, so the message's own params decide. A keyboard button of this bot with
+ * this command (and these params) wins; else a menu item with them; else a menu item with the
+ * command alone; anything else counts as the keyboard, as v1 always did.
+ */
+function pressedInMenu(message: MessageRow, botId: number, command: string, commandParams: string): boolean {
+  const params = parseParams(message);
+  const items = (key: string) => (Array.isArray(params[key]) ? (params[key] as Record<string, unknown>[]) : []);
+  const same = (item: Record<string, unknown>, withParams: boolean) =>
+    Number(item.BOT_ID) === botId &&
+    typeof item.COMMAND === 'string' &&
+    stripSlash(item.COMMAND).toLowerCase() === command.toLowerCase() &&
+    (!withParams || String(item.COMMAND_PARAMS ?? '') === commandParams);
+  if (items('KEYBOARD').some((b) => same(b, true))) return false;
+  if (items('MENU').some((m) => same(m, true))) return true;
+  return !items('KEYBOARD').some((b) => same(b, false)) && items('MENU').some((m) => same(m, false));
+}
+
+/**
  * A person presses a keyboard button or menu item with COMMAND (`im.message.command`,
  * `CIMMessenger::ExecCommand`): one ONIMCOMMANDADD with COMMAND_CONTEXT=KEYBOARD and synthetic
  * PARAMS; nothing is posted. Grants the bot its answer window. Null when the press cannot be
@@ -435,5 +454,6 @@ export async function commandButtonIntents(ctx: DomainCtx, press: ButtonPress): 
     COMMAND_CONTEXT: 'KEYBOARD',
     MESSAGE_ID: s.message.id,
   };
+  if (pressedInMenu(s.message, row.bot_id, row.command, press.commandParams)) hit.menu = true;
   return [commandIntent([hit], presser.id, params, eventUserCard(presser, false))];
 }

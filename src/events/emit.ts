@@ -29,6 +29,12 @@ export interface CommandHit {
   COMMAND_PARAMS: string;
   /** TEXTAREA = typed, KEYBOARD = keyboard button or menu item */
   COMMAND_CONTEXT: 'TEXTAREA' | 'KEYBOARD';
+  /**
+   * A press's source when it was a context-menu item: v1 keeps COMMAND_CONTEXT=KEYBOARD (the
+   * portal's ExecCommand never says MENU, imbot-v1.md §7 row 17), ONIMBOTV2COMMANDADD says `menu`
+   * (imbot-v2.md §5.2). Never part of the v1 body.
+   */
+  menu?: true;
   /** the message to answer (for button presses: the message carrying the keyboard) */
   MESSAGE_ID: number;
 }

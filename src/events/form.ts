@@ -11,11 +11,16 @@ export function encodePhpForm(body: Record<string, unknown>): string {
   return pairs.join('&');
 }
 
+const OPEN = '%5B';
+const CLOSE = '%5D';
+/** what PHP's urlencode leaves as it is */
+const PLAIN = /^[A-Za-z0-9_.-]*$/;
+
 function walk(name: string, value: unknown, out: string[]): void {
   if (value === null || value === undefined) return;
   if (typeof value === 'object') {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-    for (const [k, v] of entries) walk(`${name}${urlencode('[')}${urlencode(k)}${urlencode(']')}`, v, out);
+    if (Array.isArray(value)) value.forEach((v, i) => walk(`${name}${OPEN}${i}${CLOSE}`, v, out));
+    else for (const k in value) walk(`${name}${OPEN}${urlencode(k)}${CLOSE}`, (value as Record<string, unknown>)[k], out);
     return;
   }
   out.push(`${name}=${urlencode(scalar(value))}`);
@@ -29,6 +34,7 @@ function scalar(v: unknown): string {
 
 /** PHP `urlencode`: everything but `A-Za-z0-9-_.` percent-encoded (upper-case hex), space as `+`. */
 export function urlencode(s: string): string {
+  if (PLAIN.test(s)) return s; // most keys and many values: nothing to encode
   return encodeURIComponent(s)
     .replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
     .replace(/%20/g, '+');

@@ -5,15 +5,18 @@ import { encodePhpForm } from './form.js';
 
 export type OutboxRow = Selectable<EventOutboxTable>;
 
+/** A lane's oldest pending row: what the worker needs to know to start the lane. */
+export type LaneHead = Pick<OutboxRow, 'id' | 'lane' | 'next_attempt_at'>;
+
 /**
  * The oldest pending row of every lane: the only one of its lane that may be sent now. One index
  * probe per lane on (status, lane, id) — a GROUP BY would read every pending row, and a dead
  * handler's backlog would then slow down every call that writes an event.
  */
-export async function laneHeads(db: Db): Promise<OutboxRow[]> {
-  const heads: OutboxRow[] = [];
+export async function laneHeads(db: Db): Promise<LaneHead[]> {
+  const heads: LaneHead[] = [];
   for (let after: string | null = null; ; ) {
-    let q = db.selectFrom('event_outbox').selectAll().where('status', '=', 'pending');
+    let q = db.selectFrom('event_outbox').select(['id', 'lane', 'next_attempt_at']).where('status', '=', 'pending');
     if (after !== null) q = q.where('lane', '>', after);
     const head = await q.orderBy('lane').orderBy('id').limit(1).executeTakeFirst();
     if (!head) return heads.sort((a, b) => a.id - b.id);
@@ -22,9 +25,17 @@ export async function laneHeads(db: Db): Promise<OutboxRow[]> {
   }
 }
 
-/** The next pending rows of one lane, oldest first. */
-export function laneBatch(db: Db, lane: string, limit: number): Promise<OutboxRow[]> {
-  return db.selectFrom('event_outbox').selectAll().where('status', '=', 'pending').where('lane', '=', lane).orderBy('id').limit(limit).execute();
+/** The next pending rows of one lane after outbox id `afterId`, oldest first. */
+export function laneBatch(db: Db, lane: string, afterId: number, limit: number): Promise<OutboxRow[]> {
+  return db
+    .selectFrom('event_outbox')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('lane', '=', lane)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export interface AttemptResult {
@@ -44,11 +55,19 @@ export interface Attempted {
   outcome: Outcome;
 }
 
-/** Records finished attempts (one transaction for a lane's batch) and moves their rows on. */
+/**
+ * Records finished attempts in one transaction and moves their rows on. Rows delivered with the
+ * same HTTP status (nearly all of them) share one UPDATE; the others get one each.
+ */
 export async function recordAttempts(db: Db, done: Attempted[], now: number): Promise<void> {
   if (done.length === 0) return;
+  const deliveredBy = new Map<number, number[]>(); // HTTP status → outbox ids
   await db.transaction().execute(async (trx) => {
     for (const { row, result: r, outcome } of done) {
+      if (outcome.status === 'delivered' && r.error === '' && r.httpStatus !== null && row.attempts === 0) {
+        deliveredBy.set(r.httpStatus, [...(deliveredBy.get(r.httpStatus) ?? []), row.id]);
+        continue;
+      }
       await trx
         .updateTable('event_outbox')
         .set({
@@ -60,6 +79,13 @@ export async function recordAttempts(db: Db, done: Attempted[], now: number): Pr
           next_attempt_at: outcome.status === 'pending' ? outcome.retryAt : row.next_attempt_at,
         })
         .where('id', '=', row.id)
+        .execute();
+    }
+    for (const [httpStatus, ids] of deliveredBy) {
+      await trx
+        .updateTable('event_outbox')
+        .set({ status: 'delivered', attempts: 1, last_status: httpStatus, last_error: '', delivered_at: now })
+        .where('id', 'in', ids)
         .execute();
     }
     await trx

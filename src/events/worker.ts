@@ -1,11 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { handlerUrlProblem } from '../bots/handlers.js';
 import type { Clock } from '../clock.js';
 import type { Profile } from '../context.js';
 import type { Db } from '../store/db.js';
 import { encodePhpForm } from './form.js';
-import { laneBatch, laneHeads, recordAttempts, type Attempted, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
+import { laneBatch, laneHeads, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
+import { AttemptRecorder } from './recorder.js';
 import { outboxSignal } from './signal.js';
 
 /**
@@ -44,6 +46,9 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 
 const BATCH = 64;
 const RESPONSE_KEEP = 1024;
+/** how long a finished attempt may wait to be recorded together with others (see AttemptRecorder) */
+const RECORD_DELAY_MS = 20;
+const TARGETS_KEPT = 1000;
 
 /**
  * Sends the outbox. Each application is a lane: its events go out strictly one after another in
@@ -52,21 +57,58 @@ const RESPONSE_KEEP = 1024;
  * concurrently. Every attempt is recorded; a row is marked only after its attempt, so a crash
  * between sending and marking sends it again (at least once; `X-Imbot-Event-Id` is the id to
  * de-duplicate on).
+ *
+ * What it costs per event matters (it shares the core with the REST calls): a commit that wrote
+ * rows names their lanes, and an idle lane named there starts at once with one read of its rows;
+ * the whole outbox is scanned for due lane heads only on start, on the poll timer (retries that
+ * came due, rows written by another process) and when a signal could not be served at once.
+ * Attempts are recorded in batches across lanes (`AttemptRecorder`).
  */
 export class DeliveryWorker {
   private readonly lanes = new Map<string, Promise<void>>();
+  /** running lanes written to since they last read their rows: they read again before stopping */
+  private readonly written = new Set<string>();
+  /** lanes whose head waits for a retry, until when: commits to them need not start them */
+  private readonly waiting = new Map<string, number>();
+  /** lanes named by commits, started together on the next turn */
+  private readonly toStart = new Set<string>();
+  /** a signal could not be served by starting lanes: scan when a lane ends */
+  private rescan = false;
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly recorder: AttemptRecorder;
+  private readonly targets = new Map<string, ReturnType<typeof urlToHttpOptions> | null>();
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
   private stopped = true;
   /**
-   * A commit wrote rows for `lanes`. A running lane reads its next rows after that commit anyway
-   * (its query waits for the writing transaction), so only idle lanes need a look.
+   * A commit wrote rows for `lanes` (none named: anything may have changed, scan). The signal
+   * comes while the writing transaction is still open; a lane's read waits for it, so it sees
+   * committed rows only.
    */
   private readonly nudge = (lanes?: string[]) => {
-    if (this.stopped || (lanes && lanes.every((l) => this.lanes.has(l)))) return;
-    setImmediate(() => void this.tick());
+    if (this.stopped) return;
+    if (!lanes) {
+      this.rescan = true;
+      setImmediate(() => void this.tick());
+      return;
+    }
+    const idle = this.toStart.size === 0;
+    for (const lane of lanes) {
+      if (this.lanes.has(lane)) this.written.add(lane);
+      else if ((this.waiting.get(lane) ?? 0) <= this.clock.now()) this.toStart.add(lane);
+    }
+    if (idle && this.toStart.size > 0) setImmediate(this.startNamed);
+  };
+
+  private readonly startNamed = () => {
+    for (const lane of this.toStart) {
+      if (this.stopped) break;
+      if (this.lanes.has(lane)) continue;
+      if (this.lanes.size >= this.options.concurrency) this.rescan = true;
+      else this.startLane(lane);
+    }
+    this.toStart.clear();
   };
 
   constructor(
@@ -74,7 +116,9 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     readonly options: DeliveryOptions,
     private readonly logError: (err: unknown, where: string) => void,
-  ) {}
+  ) {
+    this.recorder = new AttemptRecorder(db, clock, logError, BATCH, RECORD_DELAY_MS);
+  }
 
   start(): void {
     this.stopped = false;
@@ -92,9 +136,10 @@ export class DeliveryWorker {
     this.agents.http.destroy();
     this.agents.https.destroy();
     await Promise.allSettled([...this.lanes.values()]);
+    await this.recorder.flush();
   }
 
-  /** Looks for lanes whose head is due and starts them, up to the concurrency. */
+  /** Scans the outbox for lanes whose head is due and starts them, up to the concurrency. */
   async tick(): Promise<void> {
     if (this.stopped) return;
     if (this.ticking) {
@@ -105,17 +150,15 @@ export class DeliveryWorker {
     try {
       do {
         this.again = false;
+        this.rescan = false;
         const now = this.clock.now();
         for (const head of await laneHeads(this.db)) {
-          if (this.stopped || this.lanes.size >= this.options.concurrency) break;
-          if (this.lanes.has(head.lane) || head.next_attempt_at > now) continue;
-          const run = this.runLane(head.lane)
-            .catch((err) => this.logError(err, `event delivery (${head.lane})`))
-            .finally(() => {
-              this.lanes.delete(head.lane);
-              this.nudge();
-            });
-          this.lanes.set(head.lane, run);
+          if (this.stopped) break;
+          if (this.lanes.size >= this.options.concurrency) {
+            this.rescan = true;
+            break;
+          }
+          if (!this.lanes.has(head.lane) && head.next_attempt_at <= now) this.startLane(head.lane);
         }
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -125,44 +168,73 @@ export class DeliveryWorker {
     }
   }
 
-  /** Sends a lane's due rows in order; attempts are recorded per batch (a crash re-sends them). */
+  private startLane(lane: string): void {
+    this.waiting.delete(lane);
+    const run = this.runLane(lane)
+      .catch((err) => this.logError(err, `event delivery (${lane})`))
+      .finally(() => {
+        this.lanes.delete(lane);
+        // written to between its last read and now (the signal found it still running)
+        if (this.written.delete(lane)) this.nudge([lane]);
+        if (this.rescan && !this.stopped) void this.tick();
+      });
+    this.lanes.set(lane, run);
+  }
+
+  /**
+   * Sends a lane's due rows in order. Rows sent but not yet recorded are skipped (`sentUpTo`);
+   * a lane that stops at a retry waits until its attempts are written, so the next scan sees
+   * the head's new due time.
+   */
   private async runLane(lane: string): Promise<void> {
+    let after = this.recorder.sentUpTo(lane);
     while (!this.stopped) {
-      const rows = await laneBatch(this.db, lane, BATCH);
-      if (rows.length === 0) return;
-      const done: Attempted[] = [];
-      let blocked = false;
+      this.written.delete(lane);
+      const rows = await laneBatch(this.db, lane, after, BATCH);
+      if (rows.length === 0) {
+        if (this.written.has(lane)) continue; // a commit for this lane landed during the read
+        return;
+      }
+      const held = await this.heldBack(rows[0]!); // same app for the whole batch
       for (const row of rows) {
-        if (this.stopped || row.next_attempt_at > this.clock.now()) {
-          blocked = true;
-          break;
+        const now = this.clock.now();
+        if (this.stopped) return;
+        if (row.next_attempt_at > now) {
+          this.waiting.set(lane, row.next_attempt_at);
+          return;
         }
-        const held = await this.heldBack(row);
-        const result = held === null ? await this.send(row) : this.notSent(held);
-        if (this.stopped) break; // cut off by shutdown: stays pending, sent again after restart
-        const outcome: Outcome = held === null ? this.outcomeOf(row, result) : { status: 'failed' };
-        done.push({ row, result, outcome });
+        const urlProblem = this.urlProblem(row);
+        const reason = urlProblem ?? (row.event_name === 'ONAPPUNINSTALL' ? null : held);
+        const result = reason === null ? await this.send(row) : this.notSent(reason);
+        if (this.stopped) return; // cut off by shutdown: stays pending, sent again after restart
+        const outcome: Outcome = reason === null ? this.outcomeOf(row, result) : { status: 'failed' };
+        this.recorder.add({ row, result, outcome });
+        after = row.id;
         if (outcome.status === 'pending') {
-          blocked = true; // the head waits for its retry
-          break;
+          this.waiting.set(lane, outcome.retryAt);
+          await this.recorder.flush(); // the head waits for its retry
+          return;
         }
       }
-      await recordAttempts(this.db, done, this.clock.now());
-      if (blocked) return;
     }
   }
 
   /**
-   * Why a row must not go out, or null. An OAuth application whose installation is not finished
-   * gets no events (rest-core.md c.4, h.3); such an event is dropped, as on a portal, and the
-   * delivery log says why. ONAPPUNINSTALL is exempt: it is sent when the app is already gone.
    * Under `cloud` the handler URL is checked again as it is sent: a binding stored while the
    * portal ran as `dev` (e.g. to localhost) is refused, like any URL the portal would not call.
    */
+  private urlProblem(row: OutboxRow): string | null {
+    const problem = this.options.profile === 'cloud' ? handlerUrlProblem(row.handler_url, 'cloud') : null;
+    return problem ? `not sent: the cloud profile refuses the handler URL (${problem}): ${row.handler_url}` : null;
+  }
+
+  /**
+   * Why the lane's app gets no events now, or null. An OAuth application whose installation is
+   * not finished gets no events (rest-core.md c.4, h.3); such an event is dropped, as on a
+   * portal, and the delivery log says why (ONAPPUNINSTALL is exempt: it is sent when the app is
+   * already gone). Read once per batch of a lane's rows.
+   */
   private async heldBack(row: OutboxRow): Promise<string | null> {
-    const urlProblem = this.options.profile === 'cloud' ? handlerUrlProblem(row.handler_url, 'cloud') : null;
-    if (urlProblem) return `not sent: the cloud profile refuses the handler URL (${urlProblem}): ${row.handler_url}`;
-    if (row.event_name === 'ONAPPUNINSTALL') return null;
     const app = await this.db.selectFrom('apps').select(['active', 'installed']).where('client_id', '=', row.lane).executeTakeFirst();
     return app && app.active && !app.installed ? 'not sent: the application installation is not finished (installFinish)' : null;
   }
@@ -179,6 +251,21 @@ export class DeliveryWorker {
     return retryAt > row.created_at + o.horizonMs ? { status: 'failed' } : { status: 'pending', retryAt };
   }
 
+  /** The request options of a handler URL (parsed once per URL), null if it is not a URL. */
+  private targetOf(handlerUrl: string): ReturnType<typeof urlToHttpOptions> | null {
+    let target = this.targets.get(handlerUrl);
+    if (target === undefined) {
+      try {
+        target = urlToHttpOptions(new URL(handlerUrl));
+      } catch {
+        target = null;
+      }
+      if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
+      this.targets.set(handlerUrl, target);
+    }
+    return target;
+  }
+
   /** One POST of the row's body; never throws. */
   private send(row: OutboxRow): Promise<AttemptResult> {
     const startedAt = this.clock.now();
@@ -191,15 +278,12 @@ export class DeliveryWorker {
       response,
     });
     return new Promise((resolve) => {
-      let url: URL;
-      try {
-        url = new URL(row.handler_url);
-      } catch {
-        return resolve(done(null, `invalid handler URL: ${row.handler_url}`));
-      }
+      const target = this.targetOf(row.handler_url);
+      if (!target) return resolve(done(null, `invalid handler URL: ${row.handler_url}`));
       const body = Buffer.from(encodePhpForm(JSON.parse(row.payload)));
-      const secure = url.protocol === 'https:';
-      const req = (secure ? https : http).request(url, {
+      const secure = target.protocol === 'https:';
+      const req = (secure ? https : http).request({
+        ...target,
         method: 'POST',
         agent: secure ? this.agents.https : this.agents.http,
         headers: {

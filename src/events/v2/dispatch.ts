@@ -49,9 +49,9 @@ async function v2Bots(ctx: DomainCtx, ids: number[]): Promise<BotRow[]> {
   return ids.flatMap((id) => rows.filter((r) => r.bot_id === id)).filter((r, i, all) => all.indexOf(r) === i);
 }
 
-/** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased. */
+/** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased (`menu` for a menu item). */
 function commandData(h: CommandHit): Data {
-  return { id: h.COMMAND_ID, command: `/${h.COMMAND}`, params: h.COMMAND_PARAMS, context: h.COMMAND_CONTEXT.toLowerCase() };
+  return { id: h.COMMAND_ID, command: `/${h.COMMAND}`, params: h.COMMAND_PARAMS, context: h.menu ? 'menu' : h.COMMAND_CONTEXT.toLowerCase() };
 }
 
 /** For every intent, the v2 bots concerned and what each is told. */

@@ -30,7 +30,7 @@ function bindingsOf(ctx: DomainCtx, bot: BotRow, event: string): Promise<Binding
   return q.orderBy('id').execute();
 }
 
-/** Events whose top-level auth carries refresh_token, as for their v1 counterparts. */
+/** Events whose top-level auth carries no refresh_token, as for their v1 counterparts (imbot-v1.md §3: JOINCHAT, DELETE). */
 const WITHOUT_REFRESH = new Set(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2DELETE']);
 
 /** The no-user-context block (webhook-token bots, or no user behind the event). */

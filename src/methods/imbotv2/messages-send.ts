@@ -1,5 +1,5 @@
 import type { BotRow } from '../../bots/lifecycle.js';
-import { chatPermissions, isMember, openPrivateChat, type ChatRole, type ChatRow } from '../../im/chats.js';
+import { isMember, openPrivateChat, roleAllows } from '../../im/chats.js';
 import { getMessage, isDeleted, parseParams, postMessage, type ForwardInfo, type MessageRow, type ParamsPatch } from '../../im/messages.js';
 import { getUser } from '../../im/users.js';
 import { phpEmpty } from '../../rest/php.js';
@@ -22,14 +22,6 @@ import { MessageV2Errors, isUuid } from './messages-common.js';
  */
 
 const MAX_FORWARDS = 100;
-const ROLE_RANK: Record<ChatRole, number> = { guest: 0, member: 1, manager: 2, owner: 3 };
-
-/** The chat's `canPost` rule (§4.3 permissions): `none` lets nobody post. */
-function canPost(chat: ChatRow, role: ChatRole | null): boolean {
-  const needed = chatPermissions(chat).can_post as ChatRole | 'none';
-  if (role === null || role === 'guest' || needed === 'none') return false;
-  return ROLE_RANK[role] >= (ROLE_RANK[needed as ChatRole] ?? ROLE_RANK.member);
-}
 
 /**
  * The chat the bot posts into. A personal dialog with an active user opens the private chat on
@@ -46,7 +38,8 @@ async function postableChat(call: MethodCall, bot: BotRow): Promise<number> {
     if (!user || !user.active || user.id === bot.bot_id) throw V2Errors.accessDenied();
     return (await openPrivateChat(call.ctx, bot.bot_id, user.id)).chatId;
   }
-  if (dialog.kind === 'group' && canPost(dialog.chat, dialog.role)) return dialog.chat.id;
+  // the chat's `canPost` rule (§4.3 permissions), as File.upload checks it; `none` lets nobody post
+  if (dialog.kind === 'group' && roleAllows(dialog.chat, dialog.role, 'can_post')) return dialog.chat.id;
   throw V2Errors.accessDenied();
 }
 
