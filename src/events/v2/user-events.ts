@@ -23,12 +23,29 @@ export async function recordUserMessageEvent(ctx: DomainCtx, scene: MessageScene
   await recordFor(ctx, scene.chatId, event, (viewer) => (change === 'delete' ? deletePayload(ctx, scene, viewer) : messagePayload(ctx, scene, viewer)));
 }
 
-/** ONIMV2JOINCHAT: one event per member who joined (`user`), to the chat's subscribed people. */
+/*
+ * "Reaction and join user-events skip bot users" (imbot-v2.md §5.1, `EventLogger`): we read it as
+ * the actor — a bot joining a chat or reacting records no ONIMV2* event (recipients are people
+ * anyway). A bot's messages still do: people see the answers of the bots they talk to.
+ */
+
+/** ONIMV2JOINCHAT: one event per person who joined (`user`), to the chat's subscribed people. */
 export async function recordUserJoins(ctx: DomainCtx, chatId: number, joinedIds: number[]): Promise<void> {
-  for (const joined of joinedIds) await recordFor(ctx, chatId, 'ONIMV2JOINCHAT', (viewer) => joinPayload(ctx, chatId, joined, viewer));
+  if ((await allSubscribers(ctx)).size === 0) return;
+  for (const joined of await peopleAmong(ctx, joinedIds)) {
+    await recordFor(ctx, chatId, 'ONIMV2JOINCHAT', (viewer) => joinPayload(ctx, chatId, joined, viewer));
+  }
 }
 
-/** ONIMV2REACTIONCHANGE: any message of the chat, to its subscribed people. */
+/** ONIMV2REACTIONCHANGE: a person's reaction on any message of the chat, to its subscribed people. */
 export async function recordUserReaction(ctx: DomainCtx, scene: MessageScene, reaction: string, action: string, userId: number): Promise<void> {
+  if ((await allSubscribers(ctx)).size === 0 || (await peopleAmong(ctx, [userId])).length === 0) return;
   await recordFor(ctx, scene.chatId, 'ONIMV2REACTIONCHANGE', (viewer) => reactionPayload(ctx, scene, reaction, action, userId, viewer));
+}
+
+async function peopleAmong(ctx: DomainCtx, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.db.selectFrom('users').select('id').where('id', 'in', ids).where('external_auth_id', '!=', 'bot').execute();
+  const people = new Set(rows.map((r) => r.id));
+  return ids.filter((id) => people.has(id));
 }
