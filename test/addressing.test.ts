@@ -6,6 +6,7 @@ import { commandButtonIntents, commandLines, deletedStub, messageEventIntents, s
 import type { BotEventIntent } from '../src/events/emit.js';
 import type { DomainCtx } from '../src/context.js';
 import { createUser } from '../src/im/users.js';
+import { personMessageFlags } from './helpers/events.js';
 import { callJson, startPortal, type Answer, type TestPortal } from './helpers/server.js';
 
 // Who hears what (imbot-v1.md §3.3-§3.5, §3.8, §4.3, §7 rows 17, 21, 27, 28): the domain function
@@ -20,20 +21,7 @@ function ok(a: Answer, label = ''): any {
 }
 
 /** The flags every person's message carries, in the order the portal sends them. */
-const FLAGS = {
-  PUSH: 'Y',
-  PUSH_IMPORTANT: 'N',
-  RECENT_SKIP_AUTHOR: 'N',
-  CONVERT: 'N',
-  SKIP_COMMAND: 'N',
-  SKIP_COUNTER_INCREMENTS: 'N',
-  SILENT_CONNECTOR: 'N',
-  SKIP_CONNECTOR: 'N',
-  IMPORTANT_CONNECTOR: 'N',
-  NO_SESSION_OL: 'N',
-  FAKE_RELATION: 0,
-  SKIP_URL_INDEX: 'N',
-};
+const FLAGS = personMessageFlags(false);
 
 /** deepEqual plus the key order (the form-encoded body lists keys in this order). */
 function assertParams(actual: Params, expected: Params, label = ''): void {

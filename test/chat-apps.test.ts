@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SERVED_SCOPES } from '../src/auth/scopes.js';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { createUser } from '../src/im/users.js';
-import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
+import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
 // imbot.app.register / unregister / update (imbot-v1.md §2.6, §7 row 18, §8; chats/outdated/**),
 // keyboard/menu buttons opening a chat app (§5.1), chat apps on imbot.unregister (§2.2.2 step 6),
@@ -59,14 +59,7 @@ describe('chat apps (imbot.app.*)', () => {
     return a.body;
   };
   const failNextWrite = (method: string) => control('faults', { method, kind: 'store_failure', times: 1 });
-  async function sessionCall(method: string, params: Params): Promise<Answer> {
-    const s = await control('sessions', { user_id: 1 });
-    return request(`${p.http}/rest/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `PHPSESSID=${s.PHPSESSID}` },
-      body: JSON.stringify({ ...params, sessid: s.sessid }),
-    });
-  }
+  const asSession = (method: string, params: Params) => sessionCall(p, method, params);
   const newPerson = (name: string) => addPerson(p, name);
   const registerBot = async (code: string, clientId: string) =>
     assertResult(
@@ -98,7 +91,7 @@ describe('chat apps (imbot.app.*)', () => {
 
   describe('imbot.app.register', () => {
     it('refuses browser sessions first', async () => {
-      assertError(await sessionCall('imbot.app.register', jsApp('s', { CODE: undefined })), E.session);
+      assertError(await asSession('imbot.app.register', jsApp('s', { CODE: undefined })), E.session);
     });
 
     const cases: [string, () => Params, Expected][] = [
@@ -324,7 +317,7 @@ describe('chat apps (imbot.app.*)', () => {
     });
 
     it('refuses browser sessions', async () => {
-      assertError(await sessionCall('imbot.app.unregister', { APP_ID: foreignApp }), E.session);
+      assertError(await asSession('imbot.app.unregister', { APP_ID: foreignApp }), E.session);
     });
 
     const cases: [string, Params, Expected][] = [
@@ -372,7 +365,7 @@ describe('chat apps (imbot.app.*)', () => {
     };
 
     it('refuses browser sessions', async () => {
-      assertError(await sessionCall('imbot.app.update', { APP_ID: foreignApp, FIELDS: { IFRAME: 'http://x' } }), E.session);
+      assertError(await asSession('imbot.app.update', { APP_ID: foreignApp, FIELDS: { IFRAME: 'http://x' } }), E.session);
     });
 
     it('checks in the order ACCESS_DENIED, CHAT_APP_ID_ERROR, APP_ID_ERROR, IFRAME_HTTPS', async () => {

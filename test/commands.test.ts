@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson } from './helpers/server.js';
+import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
 // imbot.command.register / unregister / update / answer and im.message.command
 // (imbot-v1.md §2.5, §4.3, §5.1, §7 rows 13-15, 17; chats/messages/im-message-command.md).
@@ -61,14 +61,7 @@ describe('imbot.command.*', () => {
   };
   const advance = (ms: number) => control('clock', { advance_ms: ms });
   const failNextWrite = (method: string) => control('faults', { method, kind: 'store_failure', times: 1 });
-  async function sessionCall(method: string, params: Params): Promise<Answer> {
-    const s = await control('sessions', { user_id: 1 });
-    return request(`${p.http}/rest/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: `PHPSESSID=${s.PHPSESSID}` },
-      body: JSON.stringify({ ...params, sessid: s.sessid }),
-    });
-  }
+  const asSession = (method: string, params: Params) => sessionCall(p, method, params);
   const newPerson = (name: string) => addPerson(p, name);
   const registerBot = async (code: string, clientId: string) =>
     assertResult(
@@ -134,8 +127,8 @@ describe('imbot.command.*', () => {
     }
 
     it('rejects browser sessions first', async () => {
-      assertError(await sessionCall('imbot.command.register', commandParams('sess')), E.session);
-      assertError(await sessionCall('imbot.command.register', {}), E.session);
+      assertError(await asSession('imbot.command.register', commandParams('sess')), E.session);
+      assertError(await asSession('imbot.command.register', {}), E.session);
     });
 
     it('registers: int id, "/" stripped, flags and LANG normalised, app binding with CLIENT_ID', async () => {
@@ -184,7 +177,7 @@ describe('imbot.command.*', () => {
   describe('imbot.command.unregister', () => {
     it('walks the error rows in order', async () => {
       const foreign = await registerCommand('theirs', { BOT_ID: foreignBot, CLIENT_ID: 'foreign-app' });
-      assertError(await sessionCall('imbot.command.unregister', { COMMAND_ID: foreign }), E.session);
+      assertError(await asSession('imbot.command.unregister', { COMMAND_ID: foreign }), E.session);
       assertError(await call('imbot.command.unregister', { COMMAND_ID: foreign }), E.noClient);
       assertError(await call('imbot.command.unregister', { CLIENT_ID: APP }), E.notFound);
       assertError(await call('imbot.command.unregister', { CLIENT_ID: APP, COMMAND_ID: 999_999 }), E.notFound);
@@ -214,7 +207,7 @@ describe('imbot.command.*', () => {
       const id = await registerCommand('upd-errors');
       const foreign = await registerCommand('upd-theirs', { BOT_ID: foreignBot, CLIENT_ID: 'foreign-app' });
       const upd = (params: Params) => call('imbot.command.update', params);
-      assertError(await sessionCall('imbot.command.update', { COMMAND_ID: id, FIELDS: { HIDDEN: 'Y' } }), E.session);
+      assertError(await asSession('imbot.command.update', { COMMAND_ID: id, FIELDS: { HIDDEN: 'Y' } }), E.session);
       assertError(await upd({ COMMAND_ID: id, FIELDS: { HIDDEN: 'Y' } }), E.noClient);
       assertError(await upd({ CLIENT_ID: APP, FIELDS: { HIDDEN: 'Y' } }), E.notFound);
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: foreign, FIELDS: { HIDDEN: 'Y' } }), E.otherApp);
@@ -267,7 +260,7 @@ describe('imbot.command.*', () => {
     it('answer: walks the error rows in order', async () => {
       const foreign = await registerCommand('answer-theirs', { BOT_ID: foreignBot, CLIENT_ID: 'foreign-app' });
       const ok = { COMMAND_ID: echo, MESSAGE_ID: keyboardMessage, MESSAGE: 'hi' };
-      assertError(await sessionCall('imbot.command.answer', { ...ok, CLIENT_ID: APP }), E.session);
+      assertError(await asSession('imbot.command.answer', { ...ok, CLIENT_ID: APP }), E.session);
       assertError(await call('imbot.command.answer', ok), E.noClient);
       assertError(await answer({ ...ok, COMMAND_ID: 999_999 }), E.notFound);
       assertError(await answer({ ...ok, COMMAND_ID: foreign }), E.otherApp);

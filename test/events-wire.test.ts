@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { SERVED_SCOPES } from '../src/auth/scopes.js';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { createUser } from '../src/im/users.js';
-import { control, startReceiver, type Hit, type Receiver } from './helpers/events.js';
+import { control, personMessageFlags, startReceiver, type Hit, type Receiver } from './helpers/events.js';
 import { callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
 
 // People's messages, typed and pressed commands and group joins, as bot handlers receive them
@@ -24,25 +24,6 @@ interface Person {
 function wire(v: unknown): any {
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)]));
   return String(v);
-}
-
-/** The flags every person's message carries (§3.4; `RECENT_ADD` only in command PARAMS, §3.8). */
-function flags(command: boolean): Obj {
-  return {
-    PUSH: 'Y',
-    PUSH_IMPORTANT: 'N',
-    ...(command ? { RECENT_ADD: 'Y' } : {}),
-    RECENT_SKIP_AUTHOR: 'N',
-    CONVERT: 'N',
-    SKIP_COMMAND: 'N',
-    SKIP_COUNTER_INCREMENTS: 'N',
-    SILENT_CONNECTOR: 'N',
-    SKIP_CONNECTOR: 'N',
-    IMPORTANT_CONNECTOR: 'N',
-    NO_SESSION_OL: 'N',
-    FAKE_RELATION: 0,
-    SKIP_URL_INDEX: 'N',
-  };
 }
 
 /** "Message from 03/04/2027 09:27:30 has been deleted" in the portal's local time. */
@@ -201,7 +182,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
         AUTHOR_ID: sveta.id,
         SYSTEM: 'N',
         TO_USER_ID: a1,
-        ...flags(false),
+        ...personMessageFlags(false),
         COMMAND_CONTEXT: 'TEXTAREA',
         CHAT_USER_COUNT: 2,
         PLATFORM_CONTEXT: 'web',
@@ -300,7 +281,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
         CHAT_CAN_POST: 'MEMBER',
         RID: sveta.id,
         IS_MANAGER: 'N',
-        ...flags(false),
+        ...personMessageFlags(false),
         COMMAND_CONTEXT: 'TEXTAREA',
         CHAT_USER_COUNT: 5,
         MENTIONED_LIST: { [a1]: a1 },
@@ -385,7 +366,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
         SYSTEM: 'N',
         TO_USER_ID: a1,
         SKIP_USER_CHECK: 'Y',
-        ...flags(true),
+        ...personMessageFlags(true),
         MESSAGE_ID: id,
         CHAT_TYPE: 'P',
         LANGUAGE: 'en',

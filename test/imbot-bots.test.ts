@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson, httpsJson } from './helpers/server.js';
+import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson, httpsJson, sessionCall } from './helpers/server.js';
 
 // imbot.register / unregister / update / bot.list (imbot-v1.md §1, §2.2, §4.1, §7 rows 1-4, 16, 20, 22).
 
@@ -68,16 +68,6 @@ async function control(p: TestPortal, path: string, body: Params): Promise<any> 
 }
 
 const failNextWrite = (p: TestPortal, method: string) => control(p, 'faults', { method, kind: 'store_failure', times: 1 });
-
-/** Calls a method with browser-session auth (cookie PHPSESSID + sessid parameter) as user 1. */
-async function sessionCall(p: TestPortal, method: string, params: Params): Promise<Answer> {
-  const s = await control(p, 'sessions', { user_id: 1 });
-  return request(`${p.http}/rest/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: `PHPSESSID=${s.PHPSESSID}` },
-    body: JSON.stringify({ ...params, sessid: s.sessid }),
-  });
-}
 
 /** White-box: the app's event binding rows (one per event per app). */
 function bindingsOf(p: TestPortal, applicationToken: string) {

@@ -179,27 +179,8 @@ export async function oauthServerAppInfo(ctx: DomainCtx, appId: number, userId: 
   };
 }
 
-/** Auth fields for the event body of the user's freshly issued pair (rest-core.md h.3 order). */
-export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefresh: boolean): Record<string, string> {
-  const out: Record<string, string> = {
-    access_token: t.access_token,
-    expires: String(t.expires),
-    expires_in: String(t.expires_in),
-    scope: t.scope,
-    domain: ctx.portal.domain,
-    server_endpoint: t.server_endpoint,
-    status: t.status,
-    client_endpoint: t.client_endpoint,
-    member_id: t.member_id,
-    user_id: String(t.user_id),
-  };
-  if (withRefresh) out.refresh_token = t.refresh_token;
-  out.application_token = app.application_token;
-  return out;
-}
-
-/** The per-bot block of data[BOT][id] (imbot-v1.md §3.1), always with refresh_token and client_id. */
-export function botEventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx): Record<string, string> {
+/** The token fields every event auth block starts with, in the wire order (rest-core.md h.3). */
+function tokenHead(t: TokenAnswer, ctx: DomainCtx): Record<string, string> {
   return {
     access_token: t.access_token,
     expires: String(t.expires),
@@ -210,6 +191,23 @@ export function botEventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx): Recor
     status: t.status,
     client_endpoint: t.client_endpoint,
     member_id: t.member_id,
+  };
+}
+
+/** Auth fields for the event body of the user's freshly issued pair (rest-core.md h.3 order). */
+export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefresh: boolean): Record<string, string> {
+  return {
+    ...tokenHead(t, ctx),
+    user_id: String(t.user_id),
+    ...(withRefresh ? { refresh_token: t.refresh_token } : {}),
+    application_token: app.application_token,
+  };
+}
+
+/** The per-bot block of data[BOT][id] (imbot-v1.md §3.1), always with refresh_token and client_id. */
+export function botEventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx): Record<string, string> {
+  return {
+    ...tokenHead(t, ctx),
     refresh_token: t.refresh_token,
     user_id: String(t.user_id),
     client_id: app.client_id,

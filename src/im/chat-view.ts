@@ -1,6 +1,7 @@
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
+import { unreadSummary } from './messages.js';
 import { fullName } from './users.js';
 
 /** Colour names as hex (imbot-v2.md colour table, `Bitrix\Im\Color`); COPILOT has no published value. */
@@ -48,16 +49,7 @@ export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promi
     .execute();
   const me = members.find((m) => m.user_id === viewerId);
   const lastRead = me?.last_read_message_id ?? 0;
-  const unread = me
-    ? await db
-        .selectFrom('messages')
-        .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('id').as('first')])
-        .where('chat_id', '=', chat.id)
-        .where('deleted', '=', 0)
-        .where('id', '>', lastRead)
-        .where('author_id', '!=', viewerId)
-        .executeTakeFirst()
-    : undefined;
+  const unread = me ? await unreadSummary(db, chat.id, viewerId, lastRead) : { count: 0, firstId: 0 };
   const entityLink = { type: chat.entity_type, url: '', id: chat.entity_id };
   return {
     id: chat.id,
@@ -70,10 +62,10 @@ export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promi
     avatar: chat.avatar,
     color: CHAT_COLOR_HEX[chat.color] ?? '',
     type: chatKind(chat),
-    counter: Number(unread?.n ?? 0),
+    counter: unread.count,
     user_counter: members.length,
     message_count: chat.message_count,
-    unread_id: Number(unread?.first ?? 0),
+    unread_id: unread.firstId,
     restrictions: { ...chatRestrictions(chat), path: '', path_title: '' },
     last_message_id: chat.last_message_id,
     last_id: lastRead,

@@ -254,6 +254,22 @@ export async function unreadCount(db: Db, chatId: number, userId: number): Promi
   return Number(row?.n ?? 0);
 }
 
+/**
+ * What a member has not read yet in a chat: others' live messages above `lastReadId` — how many,
+ * and the first one's id (0 when none).
+ */
+export async function unreadSummary(db: Db, chatId: number, userId: number, lastReadId: number): Promise<{ count: number; firstId: number }> {
+  const row = await db
+    .selectFrom('messages')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('id').as('first')])
+    .where('chat_id', '=', chatId)
+    .where('deleted', '=', 0)
+    .where('id', '>', lastReadId)
+    .where('author_id', '!=', userId)
+    .executeTakeFirst();
+  return { count: Number(row?.n ?? 0), firstId: Number(row?.first ?? 0) };
+}
+
 /** Unread counts of every chat `userId` belongs to that has any (chat id → count). */
 export async function unreadByChat(db: Db, userId: number): Promise<Map<number, number>> {
   const rows = await db

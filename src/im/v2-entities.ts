@@ -2,7 +2,7 @@ import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { CHAT_COLOR_HEX, chatKind } from './chat-view.js';
 import { chatPermissions, type ChatRow } from './chats.js';
-import { parseParams, type MessageRow } from './messages.js';
+import { parseParams, unreadSummary, type MessageRow } from './messages.js';
 import { departmentsOf, fullName, PALETTE, type UserRow } from './users.js';
 
 /*
@@ -105,16 +105,7 @@ export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Whe
   if (where === 'event') return base;
   const me = members.find((m) => m.user_id === viewerId);
   const lastRead = me?.last_read_message_id ?? 0;
-  const unread = me
-    ? await db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.min<number>('id').as('first'))
-        .where('chat_id', '=', chat.id)
-        .where('deleted', '=', 0)
-        .where('id', '>', lastRead)
-        .where('author_id', '!=', viewerId)
-        .executeTakeFirst()
-    : undefined;
+  const unread = me ? await unreadSummary(db, chat.id, viewerId, lastRead) : { count: 0, firstId: 0 };
   return {
     ...base,
     role: me ? me.role : chat.type === 'O' ? 'guest' : 'none',
@@ -127,7 +118,7 @@ export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Whe
     managerList: members.filter((m) => m.role === 'owner' || m.role === 'manager').map((m) => m.user_id),
     messageCount: chat.message_count,
     userCounter: members.length,
-    unreadId: Number(unread?.first ?? 0),
+    unreadId: unread.firstId,
     lastMessageViews: { messageId: chat.last_message_id, firstViewers: [], countOfViewers: 0 },
     markedId: 0,
     public: '',

@@ -113,3 +113,22 @@ export async function until(cond: () => Promise<boolean> | boolean, what = 'cond
   }
   throw new Error(`${what} did not hold within 15 s`);
 }
+
+/** The flags every person's message carries (§3.4; `RECENT_ADD` only in command PARAMS, §3.8). */
+export function personMessageFlags(command: boolean): Record<string, unknown> {
+  return {
+    PUSH: 'Y',
+    PUSH_IMPORTANT: 'N',
+    ...(command ? { RECENT_ADD: 'Y' } : {}),
+    RECENT_SKIP_AUTHOR: 'N',
+    CONVERT: 'N',
+    SKIP_COMMAND: 'N',
+    SKIP_COUNTER_INCREMENTS: 'N',
+    SILENT_CONNECTOR: 'N',
+    SKIP_CONNECTOR: 'N',
+    IMPORTANT_CONNECTOR: 'N',
+    NO_SESSION_OL: 'N',
+    FAKE_RELATION: 0,
+    SKIP_URL_INDEX: 'N',
+  };
+}

@@ -130,3 +130,18 @@ export function httpsJson(url: string, params: Record<string, unknown>, ca: Buff
     req.end(body);
   });
 }
+
+/** Calls a method with browser-session auth (cookie PHPSESSID + `sessid` parameter) as `userId`. */
+export async function sessionCall(p: TestPortal, method: string, params: Record<string, unknown>, userId = 1): Promise<Answer> {
+  const s = await request(`${p.http}/__control/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-imbot-control-token': p.server.controlToken },
+    body: JSON.stringify({ user_id: userId }),
+  });
+  assert.equal(s.status, 200, s.text);
+  return request(`${p.http}/rest/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: `PHPSESSID=${s.body.PHPSESSID}` },
+    body: JSON.stringify({ ...params, sessid: s.body.sessid }),
+  });
+}
