@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
+import type { BotRow } from '../bots/lifecycle.js';
 import type { DomainCtx } from '../context.js';
 import { fullName, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
@@ -106,16 +107,11 @@ export function oauthEventAuth(): OAuthEventAuth | null {
 const WITH_REFRESH = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMCOMMANDADD', 'ONIMBOTCONTEXTGET']);
 const FULL_USER_CARD = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE']);
 
-interface BotInfo {
-  bot_id: number;
-  code: string;
-  app_id: string;
-}
 
 /** One recipient entry under data.BOT / data.COMMAND, keyed by bot or command id. */
 interface Entry {
   key: number;
-  bot: BotInfo;
+  bot: BotRow;
   extra: Record<string, unknown>;
 }
 
@@ -125,11 +121,13 @@ interface Entry {
  * for this transaction, so it sees the rows only once they are committed.
  */
 export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): Promise<number> {
+  const known = await botsOf(ctx, intents);
+  if (known.size === 0) return 0;
   // Each bot hears its own API's format: v2 bots (api_version 2) get ONIMBOTV2* instead.
-  let written = await emitV2BotEvents(ctx, intents);
+  let written = await emitV2BotEvents(ctx, intents, known);
   const lanes = new Set<string>();
   for (const intent of intents) {
-    const entries = await entriesOf(ctx, intent);
+    const entries = entriesOf(intent, known);
     if (entries.length === 0) continue;
     const byApp = new Map<string, Entry[]>();
     for (const e of entries) byApp.set(e.bot.app_id, [...(byApp.get(e.bot.app_id) ?? []), e]);
@@ -154,31 +152,35 @@ export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): 
   return written;
 }
 
-async function entriesOf(ctx: DomainCtx, intent: BotEventIntent): Promise<Entry[]> {
+/** Every bot the intents name (commands' bots included), read once for both API branches. */
+async function botsOf(ctx: DomainCtx, intents: BotEventIntent[]): Promise<Map<number, BotRow>> {
+  const ids = new Set<number>();
+  for (const intent of intents) {
+    if (intent.event === 'ONIMCOMMANDADD') for (const h of intent.commands ?? []) ids.add(h.BOT_ID);
+    else for (const id of intent.botIds) ids.add(id);
+  }
+  if (ids.size === 0) return new Map();
+  const rows = await ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.bot_id, r]));
+}
+
+/** The intent's v1 recipients: bots in webhook mode of API version 1, in the intent's order. */
+function entriesOf(intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): Entry[] {
+  const v1 = (id: number) => {
+    const r = known.get(id);
+    return r && r.event_mode !== 'FETCH' && r.api_version !== 2 ? r : null;
+  };
   if (intent.event === 'ONIMCOMMANDADD') {
-    const hits = intent.commands ?? [];
-    if (hits.length === 0) return [];
-    const rows = await ctx.db
-      .selectFrom('bots')
-      .select(['bot_id', 'code', 'app_id', 'event_mode', 'api_version'])
-      .where('bot_id', 'in', hits.map((h) => h.BOT_ID))
-      .execute();
-    return hits.flatMap((h) => {
-      const r = rows.find((x) => x.bot_id === h.BOT_ID);
-      if (!r || r.event_mode === 'FETCH' || r.api_version === 2) return [];
+    return (intent.commands ?? []).flatMap((h) => {
+      const r = v1(h.BOT_ID);
+      if (!r) return [];
       const { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } = h;
       return [{ key: COMMAND_ID, bot: r, extra: { COMMAND, COMMAND_ID, COMMAND_PARAMS, COMMAND_CONTEXT, MESSAGE_ID } }];
     });
   }
-  if (intent.botIds.length === 0) return [];
-  const rows = await ctx.db
-    .selectFrom('bots')
-    .select(['bot_id', 'code', 'app_id', 'event_mode', 'api_version'])
-    .where('bot_id', 'in', intent.botIds)
-    .execute();
   return intent.botIds.flatMap((id) => {
-    const r = rows.find((x) => x.bot_id === id);
-    return r && r.event_mode !== 'FETCH' && r.api_version !== 2 ? [{ key: r.bot_id, bot: r, extra: {} }] : [];
+    const r = v1(id);
+    return r ? [{ key: r.bot_id, bot: r, extra: {} }] : [];
   });
 }
 

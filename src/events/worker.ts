@@ -1,13 +1,11 @@
-import http from 'node:http';
-import https from 'node:https';
-import { urlToHttpOptions } from 'node:url';
 import { handlerUrlProblem } from '../bots/handlers.js';
+import { isTokenOwned } from '../bots/v2-subscriptions.js';
 import type { Clock } from '../clock.js';
 import type { Profile } from '../context.js';
 import type { Db } from '../store/db.js';
-import { encodePhpForm } from './form.js';
 import { laneBatch, laneHeads, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
 import { AttemptRecorder } from './recorder.js';
+import { SenderThread } from './sender.js';
 import { outboxSignal } from './signal.js';
 
 /**
@@ -45,10 +43,8 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 };
 
 const BATCH = 64;
-const RESPONSE_KEEP = 1024;
 /** how long a finished attempt may wait to be recorded together with others (see AttemptRecorder) */
 const RECORD_DELAY_MS = 20;
-const TARGETS_KEPT = 1000;
 
 /**
  * Sends the outbox. Each application is a lane: its events go out strictly one after another in
@@ -74,9 +70,8 @@ export class DeliveryWorker {
   private readonly toStart = new Set<string>();
   /** a signal could not be served by starting lanes: scan when a lane ends */
   private rescan = false;
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   private readonly recorder: AttemptRecorder;
-  private readonly targets = new Map<string, ReturnType<typeof urlToHttpOptions> | null>();
+  private readonly sender: SenderThread;
   private timer: NodeJS.Timeout | null = null;
   private ticking = false;
   private again = false;
@@ -118,6 +113,7 @@ export class DeliveryWorker {
     private readonly logError: (err: unknown, where: string) => void,
   ) {
     this.recorder = new AttemptRecorder(db, clock, logError, BATCH, RECORD_DELAY_MS);
+    this.sender = new SenderThread(options.timeoutMs);
   }
 
   start(): void {
@@ -133,8 +129,7 @@ export class DeliveryWorker {
     this.stopped = true;
     outboxSignal.off('written', this.nudge);
     if (this.timer) clearInterval(this.timer);
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    await this.sender.close('cut off: delivery stopped');
     await Promise.allSettled([...this.lanes.values()]);
     await this.recorder.flush();
   }
@@ -216,6 +211,9 @@ export class DeliveryWorker {
           return;
         }
       }
+      // A short batch was the lane's whole backlog; only a commit since the read (it names the
+      // lane) can have added rows. Rows written by another process wait for the poll timer.
+      if (rows.length < BATCH && !this.written.has(lane)) return;
     }
   }
 
@@ -235,6 +233,7 @@ export class DeliveryWorker {
    * already gone). Read once per batch of a lane's rows.
    */
   private async heldBack(row: OutboxRow): Promise<string | null> {
+    if (isTokenOwned(row.lane)) return null; // a webhook's bots: no installation
     const app = await this.db.selectFrom('apps').select(['active', 'installed']).where('client_id', '=', row.lane).executeTakeFirst();
     return app && app.active && !app.installed ? 'not sent: the application installation is not finished (installFinish)' : null;
   }
@@ -251,66 +250,11 @@ export class DeliveryWorker {
     return retryAt > row.created_at + o.horizonMs ? { status: 'failed' } : { status: 'pending', retryAt };
   }
 
-  /** The request options of a handler URL (parsed once per URL), null if it is not a URL. */
-  private targetOf(handlerUrl: string): ReturnType<typeof urlToHttpOptions> | null {
-    let target = this.targets.get(handlerUrl);
-    if (target === undefined) {
-      try {
-        target = urlToHttpOptions(new URL(handlerUrl));
-      } catch {
-        target = null;
-      }
-      if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
-      this.targets.set(handlerUrl, target);
-    }
-    return target;
-  }
-
-  /** One POST of the row's body; never throws. */
-  private send(row: OutboxRow): Promise<AttemptResult> {
+  /** One POST of the row's body, made by the sender thread; never throws. */
+  private async send(row: OutboxRow): Promise<AttemptResult> {
     const startedAt = this.clock.now();
     const t0 = performance.now();
-    const done = (httpStatus: number | null, error: string, response = ''): AttemptResult => ({
-      startedAt,
-      durationMs: Math.round(performance.now() - t0),
-      httpStatus,
-      error,
-      response,
-    });
-    return new Promise((resolve) => {
-      const target = this.targetOf(row.handler_url);
-      if (!target) return resolve(done(null, `invalid handler URL: ${row.handler_url}`));
-      const body = Buffer.from(encodePhpForm(JSON.parse(row.payload)));
-      const secure = target.protocol === 'https:';
-      const req = (secure ? https : http).request({
-        ...target,
-        method: 'POST',
-        agent: secure ? this.agents.https : this.agents.http,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'content-length': body.length,
-          'user-agent': 'imbot-server event sender',
-          'x-imbot-event-id': row.uid,
-          'x-imbot-delivery-attempt': String(row.attempts + 1),
-        },
-      });
-      req.setTimeout(this.options.timeoutMs, () => req.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-      req.on('error', (err) => resolve(done(null, err.message || String(err))));
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (c: Buffer) => {
-          if (kept < RESPONSE_KEEP) chunks.push(c);
-          kept += c.length;
-        });
-        res.on('error', (err) => resolve(done(res.statusCode ?? null, err.message)));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_KEEP);
-          resolve(done(status, status >= 200 && status < 300 ? '' : `HTTP ${status}`, text));
-        });
-      });
-      req.end(body);
-    });
+    const o = await this.sender.post({ handlerUrl: row.handler_url, payload: row.payload, uid: row.uid, attempt: row.attempts + 1 });
+    return { startedAt, durationMs: Math.round(performance.now() - t0), httpStatus: o.httpStatus, error: o.error, response: o.response };
   }
 }

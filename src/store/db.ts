@@ -15,6 +15,7 @@ import * as m008 from './migrations/008_v2_event_log.js';
 import * as m009 from './migrations/009_v2_messages.js';
 import * as m010 from './migrations/010_files.js';
 import * as m011 from './migrations/011_chat_input_actions.js';
+import * as m012 from './migrations/012_outbox_due_index.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -42,6 +43,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '009_v2_messages': m009,
   '010_files': m010,
   '011_chat_input_actions': m011,
+  '012_outbox_due_index': m012,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

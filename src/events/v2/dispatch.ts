@@ -43,10 +43,12 @@ export async function deliverToBot(ctx: DomainCtx, bot: BotRow, event: V2BotEven
   return rows;
 }
 
-async function v2Bots(ctx: DomainCtx, ids: number[]): Promise<BotRow[]> {
-  if (ids.length === 0) return [];
-  const rows = await ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', [...new Set(ids)]).where('api_version', '=', 2).execute();
-  return ids.flatMap((id) => rows.filter((r) => r.bot_id === id)).filter((r, i, all) => all.indexOf(r) === i);
+/** The v2 bots among `ids` (in order, once each), from the rows emitBotEvents read for all intents. */
+function v2Bots(known: ReadonlyMap<number, BotRow>, ids: number[]): BotRow[] {
+  return [...new Set(ids)].flatMap((id) => {
+    const bot = known.get(id);
+    return bot && bot.api_version === 2 ? [bot] : [];
+  });
 }
 
 /** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased (`menu` for a menu item). */
@@ -55,12 +57,12 @@ function commandData(h: CommandHit): Data {
 }
 
 /** For every intent, the v2 bots concerned and what each is told. */
-async function planOf(ctx: DomainCtx, intent: BotEventIntent): Promise<{ bot: BotRow; event: V2BotEvent; payload: PayloadOf }[]> {
+async function planOf(ctx: DomainCtx, intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): Promise<{ bot: BotRow; event: V2BotEvent; payload: PayloadOf }[]> {
   switch (intent.event) {
     case 'ONIMBOTMESSAGEADD':
     case 'ONIMBOTMESSAGEUPDATE':
     case 'ONIMBOTMESSAGEDELETE': {
-      const bots = await v2Bots(ctx, intent.botIds);
+      const bots = v2Bots(known, intent.botIds);
       const scene = bots.length ? await messageScene(ctx, intent.messageId) : null;
       if (!scene) return [];
       const event = intent.event === 'ONIMBOTMESSAGEADD' ? 'ONIMBOTV2MESSAGEADD' : intent.event === 'ONIMBOTMESSAGEUPDATE' ? 'ONIMBOTV2MESSAGEUPDATE' : 'ONIMBOTV2MESSAGEDELETE';
@@ -68,18 +70,18 @@ async function planOf(ctx: DomainCtx, intent: BotEventIntent): Promise<{ bot: Bo
       return bots.map((bot) => ({ bot, event, payload: (b) => build(ctx, scene, b.bot_id) }));
     }
     case 'ONIMBOTJOINCHAT': {
-      const bots = await v2Bots(ctx, intent.botIds);
+      const bots = v2Bots(known, intent.botIds);
       return bots.map((bot) => ({ bot, event: 'ONIMBOTV2JOINCHAT' as const, payload: (b) => joinPayload(ctx, intent.chatId ?? 0, intent.userId, b.bot_id) }));
     }
     case 'ONIMBOTDELETE': {
-      const bots = await v2Bots(ctx, intent.botIds);
+      const bots = v2Bots(known, intent.botIds);
       for (const bot of bots) if (bot.event_mode === 'FETCH') await rememberDeletedBot(ctx, bot.bot_id, bot.app_id);
       return bots.map((bot) => ({ bot, event: 'ONIMBOTV2DELETE' as const, payload: async () => ({}) }));
     }
     case 'ONIMCOMMANDADD': {
       // one event per executed command (§5.1), even when one message holds several
       const hits = intent.commands ?? [];
-      const bots = await v2Bots(ctx, hits.map((h) => h.BOT_ID));
+      const bots = v2Bots(known, hits.map((h) => h.BOT_ID));
       const plan: { bot: BotRow; event: V2BotEvent; payload: PayloadOf }[] = [];
       for (const hit of hits) {
         const bot = bots.find((b) => b.bot_id === hit.BOT_ID);
@@ -100,7 +102,7 @@ async function planOf(ctx: DomainCtx, intent: BotEventIntent): Promise<{ bot: Bo
       return plan;
     }
     case 'ONIMBOTCONTEXTGET': {
-      const bots = await v2Bots(ctx, intent.botIds);
+      const bots = v2Bots(known, intent.botIds);
       return bots.map((bot) => ({
         bot,
         event: 'ONIMBOTV2CONTEXTGET' as const,
@@ -120,12 +122,12 @@ async function planOf(ctx: DomainCtx, intent: BotEventIntent): Promise<{ bot: Bo
   }
 }
 
-/** The v2 branch of emitBotEvents; returns the outbox rows written (fetch-log rows not counted). */
-export async function emitV2BotEvents(ctx: DomainCtx, intents: BotEventIntent[]): Promise<number> {
+/** The v2 branch of emitBotEvents (`known`: the intents' bots, by id); returns the outbox rows written (fetch-log rows not counted). */
+export async function emitV2BotEvents(ctx: DomainCtx, intents: BotEventIntent[], known: ReadonlyMap<number, BotRow>): Promise<number> {
   let written = 0;
   const lanes = new Set<string>();
   for (const intent of intents) {
-    for (const step of await planOf(ctx, intent)) written += await deliverToBot(ctx, step.bot, step.event, step.payload, intent.userId, lanes);
+    for (const step of await planOf(ctx, intent, known)) written += await deliverToBot(ctx, step.bot, step.event, step.payload, intent.userId, lanes);
   }
   if (lanes.size) outboxSignal.emit('written', [...lanes]);
   return written;

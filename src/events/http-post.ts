@@ -1,0 +1,103 @@
+import http from 'node:http';
+import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
+import { encodePhpForm } from './form.js';
+
+/** One event POST as the delivery worker asks for it (all plain data: it crosses a thread). */
+export interface PostRequest {
+  id: number;
+  handlerUrl: string;
+  /** the outbox row's JSON body; encoded to the PHP form here */
+  payload: string;
+  /** `X-Imbot-Event-Id` */
+  uid: string;
+  /** `X-Imbot-Delivery-Attempt` */
+  attempt: number;
+}
+
+/** How the POST went; never an exception. */
+export interface PostOutcome {
+  id: number;
+  httpStatus: number | null;
+  error: string;
+  /** the first RESPONSE_KEEP characters of the handler's answer */
+  response: string;
+}
+
+const RESPONSE_KEEP = 1024;
+const TARGETS_KEPT = 1000;
+
+/**
+ * Sends event bodies to handlers over keep-alive connections. Pure HTTP, no store: it runs in
+ * the sender thread (src/events/send-thread.ts), away from the REST calls' event loop.
+ */
+export class EventPoster {
+  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly targets = new Map<string, ReturnType<typeof urlToHttpOptions> | null>();
+
+  constructor(private readonly timeoutMs: number) {}
+
+  post(r: PostRequest): Promise<PostOutcome> {
+    const done = (httpStatus: number | null, error: string, response = ''): PostOutcome => ({ id: r.id, httpStatus, error, response });
+    return new Promise((resolve) => {
+      const target = this.targetOf(r.handlerUrl);
+      if (!target) return resolve(done(null, `invalid handler URL: ${r.handlerUrl}`));
+      let body: Buffer;
+      try {
+        body = Buffer.from(encodePhpForm(JSON.parse(r.payload)));
+      } catch (err) {
+        return resolve(done(null, `unreadable outbox body: ${(err as Error).message}`));
+      }
+      const secure = target.protocol === 'https:';
+      const req = (secure ? https : http).request({
+        ...target,
+        method: 'POST',
+        agent: secure ? this.agents.https : this.agents.http,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': body.length,
+          'user-agent': 'imbot-server event sender',
+          'x-imbot-event-id': r.uid,
+          'x-imbot-delivery-attempt': String(r.attempt),
+        },
+      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      req.on('error', (err) => resolve(done(null, err.message || String(err))));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (c: Buffer) => {
+          if (kept < RESPONSE_KEEP) chunks.push(c);
+          kept += c.length;
+        });
+        res.on('error', (err) => resolve(done(res.statusCode ?? null, err.message)));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_KEEP);
+          resolve(done(status, status >= 200 && status < 300 ? '' : `HTTP ${status}`, text));
+        });
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  /** The request options of a handler URL (parsed once per URL), null if it is not a URL. */
+  private targetOf(handlerUrl: string): ReturnType<typeof urlToHttpOptions> | null {
+    let target = this.targets.get(handlerUrl);
+    if (target === undefined) {
+      try {
+        target = urlToHttpOptions(new URL(handlerUrl));
+      } catch {
+        target = null;
+      }
+      if (this.targets.size >= TARGETS_KEPT) this.targets.clear();
+      this.targets.set(handlerUrl, target);
+    }
+    return target;
+  }
+}

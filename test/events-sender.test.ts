@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Worker } from 'node:worker_threads';
+import { SenderThread } from '../src/events/sender.js';
+import { startReceiver, type Receiver } from './helpers/events.js';
+
+/*
+ * The sender thread on its own (src/events/sender.ts): what crosses the thread, and what happens
+ * to open requests when the thread is closed or dies. Delivery through a running portal is
+ * covered by the events-* tests.
+ */
+describe('event sender thread', () => {
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver();
+  });
+  after(() => receiver.close());
+
+  it('POSTs the form body with the event headers and reports the answer', async () => {
+    const sender = new SenderThread(5000);
+    try {
+      const payload = JSON.stringify({ event: 'ONIMBOTMESSAGEADD', event_handler_id: 3, data: { PARAMS: { MESSAGE: 'a b', EMPTY: null, YES: true } }, ts: 5 });
+      const o = await sender.post({ handlerUrl: `${receiver.base}/h?x=1`, payload, uid: 'uid-1', attempt: 2 });
+      assert.equal(o.httpStatus, 200);
+      assert.equal(o.error, '');
+      const hit = receiver.hits.at(-1)!;
+      assert.equal(hit.url, '/h?x=1');
+      assert.equal(hit.raw, 'event=ONIMBOTMESSAGEADD&event_handler_id=3&data%5BPARAMS%5D%5BMESSAGE%5D=a+b&data%5BPARAMS%5D%5BYES%5D=1&ts=5');
+      assert.equal(hit.headers['x-imbot-event-id'], 'uid-1');
+      assert.equal(hit.headers['x-imbot-delivery-attempt'], '2');
+      assert.equal(hit.headers['content-type'], 'application/x-www-form-urlencoded');
+      receiver.script.push(503);
+      const failed = await sender.post({ handlerUrl: `${receiver.base}/h`, payload, uid: 'uid-2', attempt: 1 });
+      assert.deepEqual([failed.httpStatus, failed.error], [503, 'HTTP 503']);
+    } finally {
+      await sender.close('test over');
+    }
+  });
+
+  it('reports a bad URL, an unreadable body and a refused connection as errors', async () => {
+    const sender = new SenderThread(5000);
+    try {
+      const bad = await sender.post({ handlerUrl: 'not a url', payload: '{}', uid: 'u', attempt: 1 });
+      assert.deepEqual([bad.httpStatus, bad.error], [null, 'invalid handler URL: not a url']);
+      const unreadable = await sender.post({ handlerUrl: `${receiver.base}/h`, payload: '{', uid: 'u', attempt: 1 });
+      assert.equal(unreadable.httpStatus, null);
+      assert.match(unreadable.error, /^unreadable outbox body: /);
+      const refused = await sender.post({ handlerUrl: 'http://127.0.0.1:1/h', payload: '{}', uid: 'u', attempt: 1 });
+      assert.equal(refused.httpStatus, null);
+      assert.match(refused.error, /ECONNREFUSED/);
+    } finally {
+      await sender.close('test over');
+    }
+  });
+
+  it('times out a handler that does not answer', async () => {
+    const silent = createServer(() => {}); // never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const sender = new SenderThread(100);
+    try {
+      const o = await sender.post({ handlerUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, payload: '{}', uid: 'u', attempt: 1 });
+      assert.deepEqual([o.httpStatus, o.error], [null, 'no answer within 100 ms']);
+    } finally {
+      await sender.close('test over');
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('fails open requests when closed or when the thread dies, and starts a new thread after', async () => {
+    let arrived = 0;
+    const silent = createServer(() => void arrived++); // takes requests, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
+    const sender = new SenderThread(10_000);
+    try {
+      const cut = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
+      await until(() => arrived === 1);
+      await sender.close('cut off');
+      assert.deepEqual(await cut, { id: 1, httpStatus: null, error: 'cut off', response: '' });
+
+      const lost = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
+      // the thread dies under an open request (as if it crashed)
+      await (sender as unknown as { worker: Worker }).worker.terminate();
+      const o = await lost;
+      assert.equal(o.httpStatus, null);
+      assert.match(o.error, /^event sender thread exited/);
+
+      const again = await sender.post({ handlerUrl: `${receiver.base}/after`, payload: '{}', uid: 'u', attempt: 1 });
+      assert.equal(again.httpStatus, 200);
+    } finally {
+      await sender.close('test over');
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+});
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(ok(), 'condition not met in time');
+}
