@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const port = await ask<number>(receiver, {}, 'port');
   const p = await startPortal();
   const db = p.server.core.store.db;
-  const ctx: DomainCtx = { db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' };
+  const ctx: DomainCtx = { db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev', cache: p.server.core.store.cache };
   const handler = `http://127.0.0.1:${port}/h`;
   const bots: number[] = [];
   for (let i = 0; i < APPS; i++) {

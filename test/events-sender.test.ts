@@ -39,6 +39,23 @@ describe('event sender thread', () => {
     }
   });
 
+  it('sends a run in order and, when asked, skips what follows a failure', async () => {
+    const sender = new SenderThread(5000);
+    try {
+      const req = (n: number) => ({ handlerUrl: `${receiver.base}/run${n}`, payload: JSON.stringify({ n }), uid: `r${n}`, attempt: 1 });
+      const from = receiver.hits.length;
+      receiver.script.push(200, 500);
+      const stopped = await Promise.all(sender.postRun([req(1), req(2), req(3)], true));
+      assert.deepEqual(stopped.map((o) => [o.httpStatus, o.skipped ?? false]), [[200, false], [500, false], [null, true]]);
+      receiver.script.push(200, 500);
+      const all = await Promise.all(sender.postRun([req(4), req(5), req(6)], false));
+      assert.deepEqual(all.map((o) => o.httpStatus), [200, 500, 200]);
+      assert.deepEqual(receiver.hits.slice(from).map((h) => h.url), ['/run1', '/run2', '/run4', '/run5', '/run6']);
+    } finally {
+      await sender.close('test over');
+    }
+  });
+
   it('reports a bad URL, an unreadable body and a refused connection as errors', async () => {
     const sender = new SenderThread(5000);
     try {
@@ -79,7 +96,7 @@ describe('event sender thread', () => {
       const cut = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
       await until(() => arrived === 1);
       await sender.close('cut off');
-      assert.deepEqual(await cut, { id: 1, httpStatus: null, error: 'cut off', response: '' });
+      assert.deepEqual(await cut, { id: 1, httpStatus: null, error: 'cut off', response: '', durationMs: 0 });
 
       const lost = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
       // the thread dies under an open request (as if it crashed)

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { BotRow } from '../bots/lifecycle.js';
-import type { DomainCtx } from '../context.js';
-import { fullName, type UserRow } from '../im/users.js';
+import { cachedRead, type DomainCtx } from '../context.js';
+import { fullName, getUser, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
 import { toOfflineQueue } from './app-events.js';
 import { outboxSignal } from './signal.js';
@@ -131,7 +131,8 @@ export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): 
     if (entries.length === 0) continue;
     const byApp = new Map<string, Entry[]>();
     for (const e of entries) byApp.set(e.bot.app_id, [...(byApp.get(e.bot.app_id) ?? []), e]);
-    const user = intent.user === undefined && intent.userId ? await ctx.db.selectFrom('users').selectAll().where('id', '=', intent.userId).executeTakeFirst() : undefined;
+    const userId = intent.user === undefined ? intent.userId : null;
+    const user = userId ? await cachedRead(ctx, `user:${userId}`, ['users'], () => getUser(ctx.db, userId)) : undefined;
     for (const [appId, appEntries] of byApp) {
       for (const binding of await bindingsOf(ctx, intent.event, appId)) {
         const groups = intent.event === 'ONIMBOTDELETE' ? appEntries.map((e) => [e]) : [appEntries];
@@ -160,7 +161,8 @@ async function botsOf(ctx: DomainCtx, intents: BotEventIntent[]): Promise<Map<nu
     else for (const id of intent.botIds) ids.add(id);
   }
   if (ids.size === 0) return new Map();
-  const rows = await ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', [...ids]).execute();
+  const list = [...ids];
+  const rows = await cachedRead(ctx, `event-bots:${list.join(',')}`, ['bots'], () => ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', list).execute());
   return new Map(rows.map((r) => [r.bot_id, r]));
 }
 
@@ -184,20 +186,25 @@ function entriesOf(intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): 
   });
 }
 
-/** The app's bindings for the event (online and offline). Webhook apps are `custom<CLIENT_ID>`, bound with app 0. */
+/**
+ * The app's bindings for the event (online and offline). Webhook apps are `custom<CLIENT_ID>`,
+ * bound with app 0. Cached per event and app: every event a REST call raises asks this.
+ */
 function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
   const raw = appId.startsWith('custom') ? appId.slice('custom'.length) : null;
-  return ctx.db
-    .selectFrom('event_bindings')
-    .selectAll()
-    .where('event_name', '=', event)
-    .where((eb) =>
-      raw === null
-        ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
-        : eb.and([eb('app_id', '=', 0), eb('application_token', '=', raw)]),
-    )
-    .orderBy('id')
-    .execute();
+  return cachedRead(ctx, `event-bindings:${event}:${appId}`, ['event_bindings'], () =>
+    ctx.db
+      .selectFrom('event_bindings')
+      .selectAll()
+      .where('event_name', '=', event)
+      .where((eb) =>
+        raw === null
+          ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
+          : eb.and([eb('app_id', '=', 0), eb('application_token', '=', raw)]),
+      )
+      .orderBy('id')
+      .execute(),
+  );
 }
 
 async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow, group: Entry[], user: UserRow | undefined) {

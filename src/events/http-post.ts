@@ -15,6 +15,15 @@ export interface PostRequest {
   attempt: number;
 }
 
+/**
+ * Requests to send one after another, in order (one lane's due rows). With `stopOnFailure`, the
+ * requests after one that did not get a 2xx are not sent: their outcome says `skipped`.
+ */
+export interface PostRun {
+  requests: PostRequest[];
+  stopOnFailure: boolean;
+}
+
 /** How the POST went; never an exception. */
 export interface PostOutcome {
   id: number;
@@ -22,7 +31,12 @@ export interface PostOutcome {
   error: string;
   /** the first RESPONSE_KEEP characters of the handler's answer */
   response: string;
+  durationMs: number;
+  /** not sent: an earlier request of its run failed */
+  skipped?: true;
 }
+
+export const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
 
 const RESPONSE_KEEP = 1024;
 const TARGETS_KEPT = 1000;
@@ -37,8 +51,29 @@ export class EventPoster {
 
   constructor(private readonly timeoutMs: number) {}
 
+  /** Sends a run's requests in order; `report` hears each outcome as it comes. */
+  async run(run: PostRun, report: (o: PostOutcome) => void): Promise<void> {
+    let failed = false;
+    for (const r of run.requests) {
+      if (failed) {
+        report({ id: r.id, httpStatus: null, error: '', response: '', durationMs: 0, skipped: true });
+        continue;
+      }
+      const o = await this.post(r);
+      report(o);
+      if (run.stopOnFailure && !isSuccess(o.httpStatus)) failed = true;
+    }
+  }
+
   post(r: PostRequest): Promise<PostOutcome> {
-    const done = (httpStatus: number | null, error: string, response = ''): PostOutcome => ({ id: r.id, httpStatus, error, response });
+    const t0 = performance.now();
+    const done = (httpStatus: number | null, error: string, response = ''): PostOutcome => ({
+      id: r.id,
+      httpStatus,
+      error,
+      response,
+      durationMs: Math.round(performance.now() - t0),
+    });
     return new Promise((resolve) => {
       const target = this.targetOf(r.handlerUrl);
       if (!target) return resolve(done(null, `invalid handler URL: ${r.handlerUrl}`));
@@ -74,7 +109,7 @@ export class EventPoster {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8').slice(0, RESPONSE_KEEP);
-          resolve(done(status, status >= 200 && status < 300 ? '' : `HTTP ${status}`, text));
+          resolve(done(status, isSuccess(status) ? '' : `HTTP ${status}`, text));
         });
       });
       req.end(body);

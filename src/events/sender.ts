@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { PostOutcome, PostRequest } from './http-post.js';
+import type { PostOutcome, PostRequest, PostRun } from './http-post.js';
 
 /**
  * The delivery worker's HTTP side, in a thread of its own (src/events/send-thread.ts). The
@@ -20,12 +20,21 @@ export class SenderThread {
   constructor(private readonly timeoutMs: number) {}
 
   post(r: Omit<PostRequest, 'id'>): Promise<PostOutcome> {
+    return this.postRun([r], false)[0]!;
+  }
+
+  /**
+   * Hands over requests to be sent one after another, and returns each one's outcome. A lane's
+   * due rows go as one run, so the thread sends them back to back without waiting for the main
+   * thread between them. With `stopOnFailure` the requests after a failed one are not sent
+   * (`skipped`).
+   */
+  postRun(requests: Omit<PostRequest, 'id'>[], stopOnFailure: boolean): Promise<PostOutcome>[] {
     const worker = this.worker ?? this.spawn();
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.open.set(id, resolve);
-      worker.postMessage({ ...r, id } satisfies PostRequest);
-    });
+    const run: PostRun = { requests: requests.map((r) => ({ ...r, id: this.next++ })), stopOnFailure };
+    const outcomes = run.requests.map((r) => new Promise<PostOutcome>((resolve) => this.open.set(r.id, resolve)));
+    worker.postMessage(run);
+    return outcomes;
   }
 
   /** Stops the thread; requests still open end as failed with `reason` (never as delivered). */
@@ -57,6 +66,6 @@ export class SenderThread {
   private failOpen(error: string): void {
     const open = [...this.open];
     this.open.clear();
-    for (const [id, resolve] of open) resolve({ id, httpStatus: null, error, response: '' });
+    for (const [id, resolve] of open) resolve({ id, httpStatus: null, error, response: '', durationMs: 0 });
   }
 }

@@ -5,6 +5,7 @@ import type { Profile } from '../context.js';
 import type { Db } from '../store/db.js';
 import { laneBatch, laneHeads, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
 import { AttemptRecorder } from './recorder.js';
+import { isSuccess } from './http-post.js';
 import { SenderThread } from './sender.js';
 import { outboxSignal } from './signal.js';
 
@@ -177,9 +178,11 @@ export class DeliveryWorker {
   }
 
   /**
-   * Sends a lane's due rows in order. Rows sent but not yet recorded are skipped (`sentUpTo`);
-   * a lane that stops at a retry waits until its attempts are written, so the next scan sees
-   * the head's new due time.
+   * Sends a lane's due rows in order. Consecutive rows that can be sent go to the sender thread as
+   * one run, sent back to back; under `retry` the thread stops a run at its first failure, and
+   * the lane stops there to wait for the retry. Rows sent but not yet recorded are skipped
+   * (`sentUpTo`); a lane that stops at a retry waits until its attempts are written, so the next
+   * scan sees the head's new due time.
    */
   private async runLane(lane: string): Promise<void> {
     let after = this.recorder.sentUpTo(lane);
@@ -191,30 +194,59 @@ export class DeliveryWorker {
         return;
       }
       const held = await this.heldBack(rows[0]!); // same app for the whole batch
-      for (const row of rows) {
-        const now = this.clock.now();
+      let reread = false;
+      for (let i = 0; i < rows.length && !reread; ) {
         if (this.stopped) return;
-        if (row.next_attempt_at > now) {
-          this.waiting.set(lane, row.next_attempt_at);
+        const now = this.clock.now();
+        const due = (r: OutboxRow) => r.next_attempt_at <= now;
+        if (!due(rows[i]!)) {
+          this.waiting.set(lane, rows[i]!.next_attempt_at);
           return;
         }
-        const urlProblem = this.urlProblem(row);
-        const reason = urlProblem ?? (row.event_name === 'ONAPPUNINSTALL' ? null : held);
-        const result = reason === null ? await this.send(row) : this.notSent(reason);
-        if (this.stopped) return; // cut off by shutdown: stays pending, sent again after restart
-        const outcome: Outcome = reason === null ? this.outcomeOf(row, result) : { status: 'failed' };
-        this.recorder.add({ row, result, outcome });
-        after = row.id;
-        if (outcome.status === 'pending') {
-          this.waiting.set(lane, outcome.retryAt);
-          await this.recorder.flush(); // the head waits for its retry
-          return;
+        const reason = this.reasonNotToSend(rows[i]!, held);
+        if (reason !== null) {
+          this.recorder.add({ row: rows[i]!, result: this.notSent(reason), outcome: { status: 'failed' } });
+          after = rows[i]!.id;
+          i++;
+          continue;
         }
+        let end = i + 1;
+        while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held) === null) end++;
+        const run = rows.slice(i, end);
+        const outcomes = this.sender.postRun(
+          run.map((row) => ({ handlerUrl: row.handler_url, payload: row.payload, uid: row.uid, attempt: row.attempts + 1 })),
+          this.options.policy === 'retry',
+        );
+        let startedAt = now;
+        for (const [k, row] of run.entries()) {
+          const o = await outcomes[k]!;
+          if (this.stopped) return; // cut off by shutdown: stays pending, sent again after restart
+          if (o.skipped) {
+            reread = true; // an earlier row failed for good: go on from the row after it
+            break;
+          }
+          const result: AttemptResult = { startedAt, durationMs: o.durationMs, httpStatus: o.httpStatus, error: o.error, response: o.response };
+          startedAt = this.clock.now(); // the next row of the run went out as this one ended
+          const outcome = this.outcomeOf(row, result);
+          this.recorder.add({ row, result, outcome });
+          after = row.id;
+          if (outcome.status === 'pending') {
+            this.waiting.set(lane, outcome.retryAt);
+            await this.recorder.flush(); // the head waits for its retry
+            return;
+          }
+        }
+        i = end;
       }
       // A short batch was the lane's whole backlog; only a commit since the read (it names the
       // lane) can have added rows. Rows written by another process wait for the poll timer.
-      if (rows.length < BATCH && !this.written.has(lane)) return;
+      if (!reread && rows.length < BATCH && !this.written.has(lane)) return;
     }
+  }
+
+  /** Why a row is recorded as failed without being sent, or null to send it. */
+  private reasonNotToSend(row: OutboxRow, held: string | null): string | null {
+    return this.urlProblem(row) ?? (row.event_name === 'ONAPPUNINSTALL' ? null : held);
   }
 
   /**
@@ -243,18 +275,10 @@ export class DeliveryWorker {
   }
 
   private outcomeOf(row: OutboxRow, r: AttemptResult): Outcome {
-    if (r.httpStatus !== null && r.httpStatus >= 200 && r.httpStatus < 300) return { status: 'delivered' };
+    if (isSuccess(r.httpStatus)) return { status: 'delivered' };
     const o = this.options;
     if (o.policy === 'once') return { status: 'failed' };
     const retryAt = this.clock.now() + Math.min(o.firstDelayMs * 2 ** row.attempts, o.maxDelayMs);
     return retryAt > row.created_at + o.horizonMs ? { status: 'failed' } : { status: 'pending', retryAt };
-  }
-
-  /** One POST of the row's body, made by the sender thread; never throws. */
-  private async send(row: OutboxRow): Promise<AttemptResult> {
-    const startedAt = this.clock.now();
-    const t0 = performance.now();
-    const o = await this.sender.post({ handlerUrl: row.handler_url, payload: row.payload, uid: row.uid, attempt: row.attempts + 1 });
-    return { startedAt, durationMs: Math.round(performance.now() - t0), httpStatus: o.httpStatus, error: o.error, response: o.response };
   }
 }
