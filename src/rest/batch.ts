@@ -74,7 +74,11 @@ async function runCommand(call: MethodCall, command: unknown, acc: Accumulators)
     const out = await call.subcall(method, params);
     return { ok: true, ...out };
   } catch (err) {
-    return failed(err instanceof RestError ? err : SystemErrors.internal());
+    if (!(err instanceof RestError)) return failed(SystemErrors.internal());
+    // A command's scope is checked by the batch item itself, which throws a bare
+    // `insufficient_scope` without a text (rest-core.md d; the batch docs show `""`).
+    if (err.code === 'insufficient_scope') return failed(new RestError(err.code, '', err.status));
+    return failed(err);
   }
 }
 

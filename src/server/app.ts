@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Duplex } from 'node:stream';
 import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
@@ -11,6 +12,12 @@ import { restHandler, type ErrorLog } from './rest-route.js';
 const BODY_LIMIT = 160 * 1024 * 1024;
 /** Every other route (control, OAuth) only ever takes small bodies. */
 const SMALL_BODY_LIMIT = 1024 * 1024;
+/**
+ * Request line + headers. CRest sends every webhook call as GET with the parameters in the query
+ * (rest-core.md j.4, "long URLs"): a 20,000-character message is up to ~240 KB once
+ * percent-encoded, far over Node's 16 KiB default. Used by the HTTP and the HTTPS server.
+ */
+export const MAX_HEADER_SIZE = 1024 * 1024;
 
 /** Headers every portal response carries (rest-core.md a.4); `authorization` added for browser clients. */
 const CORS_HEADERS = {
@@ -19,11 +26,31 @@ const CORS_HEADERS = {
   'x-content-type-options': 'nosniff',
 };
 
+/**
+ * A request Node's parser refused before any route saw it (headers over MAX_HEADER_SIZE,
+ * garbage): still a JSON error in the portal's shape, with the CORS headers, then the socket closes.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, body] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', { error: 'REQUEST_TOO_LARGE', error_description: 'Request line and headers are too large' }]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', { error: 'INVALID_REQUEST', error_description: 'Request timeout' }]
+        : [400, 'Bad Request', { error: 'INVALID_REQUEST', error_description: 'Malformed request' }];
+  const payload = phpJson(body);
+  const headers = Object.entries(CORS_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n${headers}content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`);
+  }
+  socket.destroy();
+}
+
 export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog): FastifyInstance {
   const rest = restHandler(core, logError);
   const app = Fastify({
     logger: false,
     bodyLimit: SMALL_BODY_LIMIT,
+    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    clientErrorHandler: answerClientError,
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
     // A path with a broken %-escape never reaches the router or the hooks: answer it ourselves
     // (a REST path gets the REST route's own verdict) instead of Fastify's default body.

@@ -27,13 +27,15 @@ export function render(body: unknown, transport: Transport): { type: string; pay
   return { type: 'application/json; charset=utf-8', payload: phpJson(body) };
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** `CDataXML::xmlspecialchars`. */
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
 /** `.xml` transport: `<response>` root, arrays recursively, integer keys as `<item>`. */
 function toXml(body: unknown): string {
   const node = (value: unknown): string => {
     if (value === null || value === undefined) return '';
-    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    // PHP writes scalars as strings: true is "1", false (like null) is empty.
+    if (typeof value === 'boolean') return value ? '1' : '';
     if (typeof value !== 'object') return escapeXml(String(value));
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
     return entries.map(([k, v]) => {

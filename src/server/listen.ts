@@ -10,7 +10,7 @@ import { ensurePortal } from '../portal/bootstrap.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
-import { buildApp } from './app.js';
+import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
 import { registerEventRoutes } from './events-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
@@ -89,7 +89,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
-  const https: HttpsServer = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => app.routing(req, res));
+  const https: HttpsServer = createHttpsServer({ key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => app.routing(req, res));
+  https.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     https.once('error', reject);
     https.listen(opts.port, opts.host, () => resolve());
