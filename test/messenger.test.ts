@@ -132,6 +132,14 @@ describe('messenger', () => {
       assert.deepEqual(await texts(carol, bot, { LIMIT: 1 }), ['b'.repeat(20_000) + ' (...)']);
     });
 
+    it('counts characters as PHP does: an emoji is one, and a cut never splits one', async () => {
+      const emoji = '😀'.repeat(20_006); // 40 012 UTF-16 units, 20 006 characters: kept whole
+      await botSays(carol.id, emoji);
+      assert.deepEqual(await texts(carol, bot, { LIMIT: 1 }), [emoji]);
+      await botSays(carol.id, 'x' + '😀'.repeat(20_006));
+      assert.deepEqual(await texts(carol, bot, { LIMIT: 1 }), ['x' + '😀'.repeat(19_999) + ' (...)']);
+    });
+
     it('SYSTEM=Y prefixes "<bot name>:" in group chats only', async () => {
       const chat = await newChat(alice, [bot]);
       await botSays(`chat${chat}`, 'system note', { SYSTEM: 'Y' });

@@ -220,6 +220,8 @@ describe('imbot.v2.Chat.Message.*', () => {
     const m = await get(id);
     assert.equal(m.text, `${'a'.repeat(20_000)} (...)`);
     assert.equal((await v1Message(alice, `chat${group}`, id))?.text, m.text);
+    const emoji = await get(await send(bot, `chat${group}`, { message: '😀'.repeat(20_001) }));
+    assert.equal(emoji.text, `${'😀'.repeat(20_000)} (...)`, 'characters, not UTF-16 units, and no emoji cut in half');
   });
 
   it('reads urlPreview, system and the connector flags as booleans', async () => {

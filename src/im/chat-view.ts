@@ -3,27 +3,9 @@ import type { Db } from '../store/db.js';
 import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
 import { unreadSummary } from './messages.js';
 import { fullName } from './users.js';
+import { CHAT_COLOR_HEX } from './colors.js';
 
-/** Colour names as hex (imbot-v2.md colour table, `Bitrix\Im\Color`); COPILOT has no published value. */
-export const CHAT_COLOR_HEX: Readonly<Record<string, string>> = {
-  RED: '#df532d',
-  GREEN: '#64a513',
-  MINT: '#4ba984',
-  LIGHT_BLUE: '#4ba5c3',
-  DARK_BLUE: '#3e99ce',
-  PURPLE: '#8474c8',
-  AQUA: '#1eb4aa',
-  PINK: '#f76187',
-  LIME: '#58cc47',
-  BROWN: '#ab7761',
-  AZURE: '#29619b',
-  KHAKI: '#728f7a',
-  SAND: '#ba9c7b',
-  ORANGE: '#e8a441',
-  MARENGO: '#556574',
-  GRAY: '#909090',
-  GRAPHITE: '#5e5f5e',
-};
+export { CHAT_COLOR_HEX };
 
 /** `type` of a chat as the messenger names it: by entity binding first, then by chat type. */
 const ENTITY_KIND: Record<string, string> = { CRM: 'crm', CALL: 'call', SONET_GROUP: 'sonetGroup', TASKS: 'tasks', CALENDAR: 'calendar', VIDEOCONF: 'videoconf' };

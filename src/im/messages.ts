@@ -12,9 +12,18 @@ export const MESSAGE_LIMIT = 20_000;
 
 /** Message text as the messenger stores it: `[BR]`/`#BR#` become newlines, over-long text is cut. */
 export function normalizeText(text: string): string {
-  let t = text.replace(/\[br\]|#BR#/gi, '\n');
-  if (t.length > MESSAGE_LIMIT + 6) t = t.slice(0, MESSAGE_LIMIT) + ' (...)';
-  return t;
+  return cutText(text.replace(/\[br\]|#BR#/gi, '\n'), MESSAGE_LIMIT + 6);
+}
+
+/**
+ * Cuts a text longer than `over` characters to MESSAGE_LIMIT and appends ` (...)`. Characters are
+ * counted as PHP's mb_ functions count them (code points), not in UTF-16 units: an emoji is one
+ * character, and a cut never splits one in half.
+ */
+export function cutText(text: string, over: number): string {
+  if (text.length <= over) return text; // UTF-16 units ≥ code points: surely short enough
+  const chars = Array.from(text);
+  return chars.length > over ? chars.slice(0, MESSAGE_LIMIT).join('') + ' (...)' : text;
 }
 
 export interface NewMessage {

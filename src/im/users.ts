@@ -3,6 +3,7 @@ import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
 import type { UsersTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
+import { CHAT_COLOR_HEX } from './colors.js';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -118,6 +119,11 @@ export function formatProfile(u: UserRow): Record<string, unknown> {
 /** The colour a user's card shows when none was chosen: a stable pick by id. */
 export const PALETTE = ['#df532d', '#4ba984', '#4ba5c3', '#3e99ce', '#8474c8', '#1eb4aa', '#f76187', '#58cc47', '#ab7761', '#29619b', '#728f7a', '#ba9c7b'];
 
+/** A user's card colour: the status colour they chose (a bot's PROPERTIES.COLOR), else the palette pick. */
+export function userColor(u: UserRow): string {
+  return Object.hasOwn(CHAT_COLOR_HEX, u.color) ? CHAT_COLOR_HEX[u.color]! : PALETTE[u.id % PALETTE.length];
+}
+
 /** The messenger's user card (im.dialog.messages.get `users`, im.user.get). */
 export function formatImUser(u: UserRow): Record<string, unknown> {
   const isBot = u.external_auth_id === 'bot';
@@ -128,7 +134,7 @@ export function formatImUser(u: UserRow): Record<string, unknown> {
     first_name: u.name,
     last_name: u.last_name,
     work_position: u.work_position,
-    color: PALETTE[u.id % PALETTE.length],
+    color: userColor(u),
     avatar: '',
     avatar_hr: '',
     gender: u.personal_gender === 'F' ? 'F' : 'M',

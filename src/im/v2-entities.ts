@@ -3,7 +3,7 @@ import type { Db } from '../store/db.js';
 import { CHAT_COLOR_HEX, chatKind } from './chat-view.js';
 import { chatPermissions, type ChatRow } from './chats.js';
 import { parseParams, unreadSummary, type MessageRow } from './messages.js';
-import { departmentsOf, fullName, PALETTE, type UserRow } from './users.js';
+import { departmentsOf, fullName, userColor, type UserRow } from './users.js';
 
 /*
  * The entities of the v2 API (imbot-v2.md §4) in camelCase, as method responses and fetch-mode
@@ -25,7 +25,7 @@ export function userV2(u: UserRow, where: Where = 'response'): Record<string, un
     firstName: u.name,
     lastName: u.last_name,
     workPosition: u.work_position,
-    color: CHAT_COLOR_HEX[u.color] ?? PALETTE[u.id % PALETTE.length],
+    color: userColor(u),
     avatar: '',
     gender: u.personal_gender === 'F' ? 'F' : 'M',
     birthday: birthday ? `${birthday[2]}-${birthday[1]}` : '',
@@ -83,7 +83,7 @@ export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Whe
     type: chatKind(chat),
     messageType: chat.type,
     owner: chat.owner_id,
-    color: CHAT_COLOR_HEX[chat.color] ?? null,
+    color: Object.hasOwn(CHAT_COLOR_HEX, chat.color) ? CHAT_COLOR_HEX[chat.color] : null,
     avatar: chat.avatar,
     description: chat.description,
     extranet: !!chat.extranet,

@@ -114,6 +114,18 @@ export function intval(v: unknown): number {
   return 0;
 }
 
+/**
+ * The integer key `$array[$v]` looks up in PHP, or null when `$v` names no integer key: numbers
+ * are truncated, booleans are 0/1, and only canonical decimal strings ("39", not "039", " 39" or
+ * "39abc") become integers. Handlers that read `$bots[$arParams['BOT_ID']]` match ids this way.
+ */
+export function phpIntKey(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'string' && /^(0|-?[1-9]\d*)$/.test(v)) return Number(v);
+  return null;
+}
+
 /** PHP `(bool)` cast: "" "0" 0 null false [] are false; note "false" and "N" are true. */
 export function phpBool(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '' || v === '0') return false;

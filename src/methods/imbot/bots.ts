@@ -11,11 +11,12 @@ import {
 } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
 import { cachedRead, type Profile } from '../../context.js';
+import { checkAvatar } from '../../im/avatar.js';
 import { RestError } from '../../rest/errors.js';
-import { assocOrEmpty, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { assocOrEmpty, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ImbotErrors } from './errors.js';
-import { ownedBot, rejectSession, requireOwner } from './owner.js';
+import { botByIdKey, rejectSession, requireOwner } from './owner.js';
 
 /** Handler fields in the order the real server validates them, with the "required" texts. */
 const HANDLER_CHECKS: { field: BotEventField; missing?: string }[] = [
@@ -62,6 +63,10 @@ function readProperties(raw: unknown): BotProperties {
     const v = (raw as Record<string, unknown>)[key];
     if (v !== undefined && v !== null) out[key] = phpString(v);
   }
+  // A photo that is not an image, or is over 5000×5000, is ignored without an error (§2.2.1).
+  const photo = (raw as Record<string, unknown>).PERSONAL_PHOTO;
+  const avatar = photo !== undefined && photo !== null ? checkAvatar(photo) : null;
+  if (avatar?.ok) out.PERSONAL_PHOTO = avatar.dataUrl;
   return out;
 }
 
@@ -97,7 +102,7 @@ async function unregister(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   rejectSession(call);
   const owner = requireOwner(call, P);
-  const bot = await ownedBot(call, owner, P.BOT_ID);
+  const bot = await botByIdKey(call, owner, P.BOT_ID);
   await unregisterBot(call.ctx, bot.bot_id);
   return true;
 }
@@ -106,11 +111,12 @@ async function update(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   rejectSession(call);
   const owner = requireOwner(call, P);
-  const bot = await ownedBot(call, owner, P.BOT_ID);
+  const bot = await botByIdKey(call, owner, P.BOT_ID);
   const fields = isPhpArray(P.FIELDS) && !Array.isArray(P.FIELDS) ? (P.FIELDS as Record<string, unknown>) : {};
   const handlers = readHandlers(fields, owner, call.ctx.profile, false);
   const props = isPhpArray(fields.PROPERTIES) && !Array.isArray(fields.PROPERTIES) ? (fields.PROPERTIES as Record<string, unknown>) : null;
-  if (props && hasKey(props, 'NAME') && hasKey(props, 'LAST_NAME') && phpString(props.NAME).trim() === '' && phpString(props.LAST_NAME).trim() === '') {
+  // Both present and PHP-empty ("" or "0"); a blank-but-not-empty NAME is only dropped later.
+  if (props && hasKey(props, 'NAME') && hasKey(props, 'LAST_NAME') && phpEmpty(props.NAME) && phpEmpty(props.LAST_NAME)) {
     throw ImbotErrors.nameEmpty();
   }
   const code = phpString(fields.CODE);

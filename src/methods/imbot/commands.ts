@@ -15,7 +15,7 @@ import { getBot } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
 import { normalizeAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import { intval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { imCommandMethods } from '../im/command.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
@@ -49,16 +49,9 @@ function handlerUrl(raw: unknown, owner: BotOwner, call: MethodCall): string {
   return owner.webhookClientId !== null ? withClientId(url, owner.webhookClientId) : url;
 }
 
-/** `$commands[$COMMAND_ID]`: PHP array-key semantics (integers and canonical integer strings). */
-function commandKey(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'string' && /^(0|-?[1-9]\d*)$/.test(v)) return Number(v);
-  return null;
-}
-
 /** The caller's command by COMMAND_ID: COMMAND_ID_ERROR, then APP_ID_ERROR. */
 async function ownedCommand(call: MethodCall, owner: BotOwner, idParam: unknown): Promise<CommandRow> {
-  const id = commandKey(idParam);
+  const id = phpIntKey(idParam); // `$commands[$arParams['COMMAND_ID']]`
   const command = id !== null ? await getCommand(call.ctx.db, id) : undefined;
   if (!command) throw CommandErrors.notFound();
   if (command.app_id !== owner.appId) throw CommandErrors.otherApp();

@@ -1,4 +1,4 @@
-import { MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
+import { cutText, MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
 import { intval } from '../../rest/php.js';
 
 /*
@@ -69,5 +69,5 @@ export function idList(value: unknown): number[] {
  */
 export function v2Text(raw: unknown): string {
   const text = normalizeText(v2String(raw).trim());
-  return text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)} (...)` : text;
+  return cutText(text, MESSAGE_LIMIT);
 }
