@@ -7,7 +7,7 @@ import { bindAppEvent } from '../src/bots/bindings.js';
 import { emitBotEvents, type BotEventIntent } from '../src/events/emit.js';
 import { createUser } from '../src/im/users.js';
 import { control, runCli, startReceiver, until, type Hit, type Receiver } from './helpers/events.js';
-import { callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
+import { addPerson, assertResult, callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
 
 // Bot events on the wire (imbot-v1.md §3.1, §3.6, §3.7; rest-core.md h.3): exact form bodies,
 // one POST per application, the outbox's transaction, the delivery log and re-sending.
@@ -272,5 +272,39 @@ describe('bot events: delivery of ONIMBOTJOINCHAT and ONIMBOTDELETE', () => {
     assert.equal(lines.length, 1);
     const [id, , event, status, attempts, http, url, uid] = lines[0]!;
     assert.deepEqual([id, event, status, attempts, http, url, uid], [String(entry.id), 'ONIMBOTDELETE', 'delivered', '2', '200', `${ra.base}/a?CLIENT_ID=appA`, entry.event_id]);
+  });
+});
+
+// emitBotEvents reads bots, bindings and users through the read cache (src/events/emit.ts): a
+// change made through the API must reach the very next event.
+describe('bot events follow changes to the bot, its bindings and the sender', () => {
+  let p: TestPortal;
+  let ra: Receiver;
+  let rb: Receiver;
+  before(async () => {
+    p = await startPortal();
+    [ra, rb] = await Promise.all([startReceiver(), startReceiver()]);
+  });
+  after(async () => {
+    await p.stop();
+    await Promise.all([ra.close(), rb.close()]);
+  });
+
+  it('the next message after imbot.update goes to the new handler, with the new code and the new user name', async () => {
+    const bot = assertResult(await callJson(p.adminHook, 'imbot.register', { CODE: 'before', CLIENT_ID: 'appCache', EVENT_MESSAGE_ADD: `${ra.base}/a`, EVENT_WELCOME_MESSAGE: `${ra.base}/a`, EVENT_BOT_DELETE: `${ra.base}/a`, PROPERTIES: { NAME: 'Cache' } }));
+    const person = await addPerson(p, 'Olga');
+    const say = (MESSAGE: string) => callJson(person.hook, 'im.message.add', { DIALOG_ID: String(bot), MESSAGE });
+    const added = (h: Hit) => h.form.event === 'ONIMBOTMESSAGEADD';
+    assertResult(await say('one'));
+    const [first] = await ra.waitFor(1, added);
+    assert.deepEqual([(first!.form.data as any).BOT[bot].BOT_CODE, (first!.form.data as any).USER.NAME], ['before', 'Olga']);
+
+    assert.equal(assertResult(await callJson(p.adminHook, 'imbot.update', { BOT_ID: bot, CLIENT_ID: 'appCache', FIELDS: { CODE: 'after', EVENT_MESSAGE_ADD: `${rb.base}/b` } })), true);
+    await p.server.core.store.db.updateTable('users').set({ name: 'Olya' }).where('id', '=', person.id).execute(); // as the CLI would
+    assertResult(await say('two'));
+    const [second] = await rb.waitFor(1, added);
+    assert.equal((second!.form.data as any).PARAMS.MESSAGE, 'two');
+    assert.deepEqual([(second!.form.data as any).BOT[bot].BOT_CODE, (second!.form.data as any).USER.NAME], ['after', 'Olya']);
+    assert.equal(ra.hits.filter(added).length, 1, 'the old handler heard nothing more');
   });
 });

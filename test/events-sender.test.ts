@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from 'node:worker_threads';
+import type { PostRequest } from '../src/events/http-post.js';
 import { SenderThread } from '../src/events/sender.js';
 import { startReceiver, type Receiver } from './helpers/events.js';
 
@@ -22,7 +23,7 @@ describe('event sender thread', () => {
     const sender = new SenderThread(5000);
     try {
       const payload = JSON.stringify({ event: 'ONIMBOTMESSAGEADD', event_handler_id: 3, data: { PARAMS: { MESSAGE: 'a b', EMPTY: null, YES: true } }, ts: 5 });
-      const o = await sender.post({ handlerUrl: `${receiver.base}/h?x=1`, payload, uid: 'uid-1', attempt: 2 });
+      const o = await postOne(sender, { handlerUrl: `${receiver.base}/h?x=1`, payload, uid: 'uid-1', attempt: 2 });
       assert.equal(o.httpStatus, 200);
       assert.equal(o.error, '');
       const hit = receiver.hits.at(-1)!;
@@ -32,7 +33,7 @@ describe('event sender thread', () => {
       assert.equal(hit.headers['x-imbot-delivery-attempt'], '2');
       assert.equal(hit.headers['content-type'], 'application/x-www-form-urlencoded');
       receiver.script.push(503);
-      const failed = await sender.post({ handlerUrl: `${receiver.base}/h`, payload, uid: 'uid-2', attempt: 1 });
+      const failed = await postOne(sender, { handlerUrl: `${receiver.base}/h`, payload, uid: 'uid-2', attempt: 1 });
       assert.deepEqual([failed.httpStatus, failed.error], [503, 'HTTP 503']);
     } finally {
       await sender.close('test over');
@@ -59,12 +60,12 @@ describe('event sender thread', () => {
   it('reports a bad URL, an unreadable body and a refused connection as errors', async () => {
     const sender = new SenderThread(5000);
     try {
-      const bad = await sender.post({ handlerUrl: 'not a url', payload: '{}', uid: 'u', attempt: 1 });
+      const bad = await postOne(sender, { handlerUrl: 'not a url', payload: '{}', uid: 'u', attempt: 1 });
       assert.deepEqual([bad.httpStatus, bad.error], [null, 'invalid handler URL: not a url']);
-      const unreadable = await sender.post({ handlerUrl: `${receiver.base}/h`, payload: '{', uid: 'u', attempt: 1 });
+      const unreadable = await postOne(sender, { handlerUrl: `${receiver.base}/h`, payload: '{', uid: 'u', attempt: 1 });
       assert.equal(unreadable.httpStatus, null);
       assert.match(unreadable.error, /^unreadable outbox body: /);
-      const refused = await sender.post({ handlerUrl: 'http://127.0.0.1:1/h', payload: '{}', uid: 'u', attempt: 1 });
+      const refused = await postOne(sender, { handlerUrl: 'http://127.0.0.1:1/h', payload: '{}', uid: 'u', attempt: 1 });
       assert.equal(refused.httpStatus, null);
       assert.match(refused.error, /ECONNREFUSED/);
     } finally {
@@ -77,7 +78,7 @@ describe('event sender thread', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     const sender = new SenderThread(100);
     try {
-      const o = await sender.post({ handlerUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, payload: '{}', uid: 'u', attempt: 1 });
+      const o = await postOne(sender, { handlerUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, payload: '{}', uid: 'u', attempt: 1 });
       assert.deepEqual([o.httpStatus, o.error], [null, 'no answer within 100 ms']);
     } finally {
       await sender.close('test over');
@@ -93,19 +94,19 @@ describe('event sender thread', () => {
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`;
     const sender = new SenderThread(10_000);
     try {
-      const cut = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
+      const cut = postOne(sender, { handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
       await until(() => arrived === 1);
       await sender.close('cut off');
       assert.deepEqual(await cut, { id: 1, httpStatus: null, error: 'cut off', response: '', durationMs: 0 });
 
-      const lost = sender.post({ handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
+      const lost = postOne(sender, { handlerUrl: url, payload: '{}', uid: 'u', attempt: 1 });
       // the thread dies under an open request (as if it crashed)
       await (sender as unknown as { worker: Worker }).worker.terminate();
       const o = await lost;
       assert.equal(o.httpStatus, null);
       assert.match(o.error, /^event sender thread exited/);
 
-      const again = await sender.post({ handlerUrl: `${receiver.base}/after`, payload: '{}', uid: 'u', attempt: 1 });
+      const again = await postOne(sender, { handlerUrl: `${receiver.base}/after`, payload: '{}', uid: 'u', attempt: 1 });
       assert.equal(again.httpStatus, 200);
     } finally {
       await sender.close('test over');
@@ -114,6 +115,9 @@ describe('event sender thread', () => {
     }
   });
 });
+
+/** One request as a run of its own. */
+const postOne = (sender: SenderThread, r: Omit<PostRequest, 'id'>) => sender.postRun([r], false)[0]!;
 
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { BotRow } from '../bots/lifecycle.js';
+import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
 import { cachedRead, type DomainCtx } from '../context.js';
 import { fullName, getUser, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
@@ -107,7 +108,6 @@ export function oauthEventAuth(): OAuthEventAuth | null {
 const WITH_REFRESH = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMCOMMANDADD', 'ONIMBOTCONTEXTGET']);
 const FULL_USER_CARD = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE']);
 
-
 /** One recipient entry under data.BOT / data.COMMAND, keyed by bot or command id. */
 interface Entry {
   key: number;
@@ -191,7 +191,7 @@ function entriesOf(intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): 
  * bound with app 0. Cached per event and app: every event a REST call raises asks this.
  */
 function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
-  const raw = appId.startsWith('custom') ? appId.slice('custom'.length) : null;
+  const raw = isTokenOwned(appId) ? appId.slice(WEBHOOK_OWNER_PREFIX.length) : null;
   return cachedRead(ctx, `event-bindings:${event}:${appId}`, ['event_bindings'], () =>
     ctx.db
       .selectFrom('event_bindings')

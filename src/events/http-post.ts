@@ -116,11 +116,6 @@ export class EventPoster {
     });
   }
 
-  close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
-  }
-
   /** The request options of a handler URL (parsed once per URL), null if it is not a URL. */
   private targetOf(handlerUrl: string): ReturnType<typeof urlToHttpOptions> | null {
     let target = this.targets.get(handlerUrl);

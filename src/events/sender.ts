@@ -8,8 +8,8 @@ import type { PostOutcome, PostRequest, PostRun } from './http-post.js';
  * REST calls keep one core busy, delivery then uses another instead of taking turns with them
  * (BENCHMARKS.md, "Bot events").
  *
- * The thread starts with the first request (a portal that never sends events never starts one).
- * If it dies, its open requests fail (the retry policy sends them again) and the next request
+ * The thread starts with the first run (a portal that never sends events never starts one).
+ * If it dies, its open requests fail (the retry policy sends them again) and the next run
  * starts a new thread.
  */
 export class SenderThread {
@@ -18,10 +18,6 @@ export class SenderThread {
   private next = 1;
 
   constructor(private readonly timeoutMs: number) {}
-
-  post(r: Omit<PostRequest, 'id'>): Promise<PostOutcome> {
-    return this.postRun([r], false)[0]!;
-  }
 
   /**
    * Hands over requests to be sent one after another, and returns each one's outcome. A lane's

@@ -3,9 +3,8 @@ import type { Db } from '../store/db.js';
 import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
 import { unreadSummary } from './messages.js';
 import { fullName } from './users.js';
-import { CHAT_COLOR_HEX } from './colors.js';
+import { colorHex } from './colors.js';
 
-export { CHAT_COLOR_HEX };
 
 /** `type` of a chat as the messenger names it: by entity binding first, then by chat type. */
 const ENTITY_KIND: Record<string, string> = { CRM: 'crm', CALL: 'call', SONET_GROUP: 'sonetGroup', TASKS: 'tasks', CALENDAR: 'calendar', VIDEOCONF: 'videoconf' };
@@ -42,7 +41,7 @@ export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promi
     owner: chat.owner_id,
     extranet: !!chat.extranet,
     avatar: chat.avatar,
-    color: CHAT_COLOR_HEX[chat.color] ?? '',
+    color: colorHex(chat.color) ?? '',
     type: chatKind(chat),
     counter: unread.count,
     user_counter: members.length,

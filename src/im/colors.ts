@@ -20,3 +20,8 @@ export const CHAT_COLOR_HEX: Readonly<Record<string, string>> = {
   GRAY: '#909090',
   GRAPHITE: '#5e5f5e',
 };
+
+/** The hex of a stored colour name, or undefined for '' and unknown names (never an Object.prototype key). */
+export function colorHex(name: string): string | undefined {
+  return Object.hasOwn(CHAT_COLOR_HEX, name) ? CHAT_COLOR_HEX[name] : undefined;
+}

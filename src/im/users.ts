@@ -3,7 +3,7 @@ import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
 import type { UsersTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
-import { CHAT_COLOR_HEX } from './colors.js';
+import { colorHex } from './colors.js';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -121,7 +121,7 @@ export const PALETTE = ['#df532d', '#4ba984', '#4ba5c3', '#3e99ce', '#8474c8', '
 
 /** A user's card colour: the status colour they chose (a bot's PROPERTIES.COLOR), else the palette pick. */
 export function userColor(u: UserRow): string {
-  return Object.hasOwn(CHAT_COLOR_HEX, u.color) ? CHAT_COLOR_HEX[u.color]! : PALETTE[u.id % PALETTE.length];
+  return colorHex(u.color) ?? PALETTE[u.id % PALETTE.length]!;
 }
 
 /** The messenger's user card (im.dialog.messages.get `users`, im.user.get). */

@@ -1,6 +1,7 @@
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
-import { CHAT_COLOR_HEX, chatKind } from './chat-view.js';
+import { chatKind } from './chat-view.js';
+import { colorHex } from './colors.js';
 import { chatPermissions, type ChatRow } from './chats.js';
 import { parseParams, unreadSummary, type MessageRow } from './messages.js';
 import { departmentsOf, fullName, userColor, type UserRow } from './users.js';
@@ -83,7 +84,7 @@ export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Whe
     type: chatKind(chat),
     messageType: chat.type,
     owner: chat.owner_id,
-    color: Object.hasOwn(CHAT_COLOR_HEX, chat.color) ? CHAT_COLOR_HEX[chat.color] : null,
+    color: colorHex(chat.color) ?? null,
     avatar: chat.avatar,
     description: chat.description,
     extranet: !!chat.extranet,

@@ -2,7 +2,7 @@
  * The people's overview methods: im.recent.get, im.recent.list, im.counters.get, im.user.get,
  * im.user.list.get and user.get (chats API reference; rest-core.md (e), (i)).
  */
-import { CHAT_COLOR_HEX } from '../../im/chat-view.js';
+import { CHAT_COLOR_HEX, colorHex } from '../../im/colors.js';
 import { isoDate } from '../../clock.js';
 import { parseParams } from '../../im/messages.js';
 import { recentEntries, type RecentEntry } from '../../im/recent.js';
@@ -61,7 +61,7 @@ function groupChatCard(e: RecentEntry): Record<string, unknown> {
     extranet: !!c.extranet,
     contains_collaber: false,
     avatar: '',
-    color: CHAT_COLOR_HEX[c.color] ?? CHAT_COLOR_HEX.GRAY,
+    color: colorHex(c.color) ?? CHAT_COLOR_HEX.GRAY,
     type: c.type === 'O' ? 'open' : 'chat',
     entity_type: c.entity_type,
     entity_id: c.entity_id,
@@ -91,7 +91,7 @@ function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivate
     id: isUser ? e.partnerId : `chat${e.chat.id}`,
     chat_id: e.chat.id,
     type: isUser ? 'user' : 'chat',
-    avatar: { url: '', color: isUser ? (userCard as Record<string, unknown>).color ?? '' : CHAT_COLOR_HEX[e.chat.color] ?? CHAT_COLOR_HEX.GRAY },
+    avatar: { url: '', color: isUser ? (userCard as Record<string, unknown>).color ?? '' : colorHex(e.chat.color) ?? CHAT_COLOR_HEX.GRAY },
     title: isUser ? (partner ? fullName(partner) : '') : e.chat.title,
     message: recentMessage(e),
     counter: e.counter,

@@ -2,7 +2,7 @@ import { handlerUrlProblem } from '../../bots/handlers.js';
 import type { BotProperties } from '../../bots/lifecycle.js';
 import type { Profile } from '../../context.js';
 import { checkAvatar } from '../../im/avatar.js';
-import { CHAT_COLOR_HEX } from '../../im/chat-view.js';
+import { CHAT_COLOR_HEX } from '../../im/colors.js';
 import { objectParam, pick, toUpperSnake, v2String } from './args.js';
 import { v2Error } from './errors.js';
 
