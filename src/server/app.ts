@@ -4,7 +4,7 @@ import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { SystemErrors } from '../rest/errors.js';
-import { registerControlRoutes } from './control-route.js';
+import { refuseUngatedControlRoutes, registerControlApi, type ControlGate } from './control-api.js';
 import { registerOAuthRoutes } from './oauth-route.js';
 import { restHandler, type ErrorLog } from './rest-route.js';
 
@@ -44,7 +44,8 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
-export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog): FastifyInstance {
+/** `control` null: `serve --control off`, no /__control route at all. */
+export function buildApp(core: RestCore, clock: MovableClock, control: ControlGate | null, logError: ErrorLog): FastifyInstance {
   const rest = restHandler(core, logError);
   const app = Fastify({
     logger: false,
@@ -63,6 +64,8 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
     },
   });
 
+  refuseUngatedControlRoutes(app);
+
   // Bodies are parsed the PHP way inside the REST route; here every body is just bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -75,7 +78,7 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', bodyLimit: BODY_LIMIT, handler: rest });
   app.route({ method: ['GET', 'POST'], url: '/rest', bodyLimit: BODY_LIMIT, handler: rest });
 
-  registerControlRoutes(app, core, clock, controlToken);
+  if (control) registerControlApi(app, { core, clock }, control);
   registerOAuthRoutes(app, core, logError);
 
   app.get('/', async (_req, reply) =>

@@ -11,14 +11,13 @@ import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
 import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
-import { registerEventRoutes } from './events-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
-import { registerLimitsRoutes } from './limits-route.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +37,14 @@ export interface ServerOptions {
   accessTokenTtl?: number;
   /** largest File.upload in bytes (default 100 MB; tests lower it) */
   maxFileSize?: number;
+  /** `serve --control off`: no control API at all (default on) */
+  control?: boolean;
+  /** client ranges the control API answers besides this machine (`serve --control-from`) */
+  controlFrom?: readonly Cidr[];
+  /** non-public ranges `cloud` handler URLs may point to (`serve --allow-private`) */
+  allowPrivate?: readonly Cidr[];
+  /** host name → addresses for handler URLs (default: the system resolver; tests inject one) */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 export interface RunningServer {
@@ -74,18 +81,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tls = ensureTls(opts.dataDir, [opts.host]);
   const token = controlToken(opts.dataDir);
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
-  const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
+  const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
+  const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
   core.limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
   // Chat files live in <data>/files; bytes left by uploads that rolled back are swept first.
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
   const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
-  const app = buildApp(core, clock, token, logError);
-  registerEventRoutes(app, core);
-  registerLimitsRoutes(app, core.limits);
+  const app = buildApp(core, clock, opts.control === false ? null : { token, from: opts.controlFrom ?? [] }, logError);
   registerDownloadRoute(app, core);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();

@@ -69,7 +69,7 @@ async function register(call: MethodCall): Promise<unknown> {
   if (eventMode === 'WEBHOOK') {
     webhookUrl = v2String(pick(fields, 'webhookUrl'));
     if (webhookUrl === '') throw BotV2Errors.webhookUrlRequired();
-    checkWebhookUrl(webhookUrl, call.ctx.profile);
+    await checkWebhookUrl(webhookUrl, call.ctx);
   }
   const existing = await botByCode(call.ctx.db, code);
   if (existing) {
@@ -106,10 +106,10 @@ async function register(call: MethodCall): Promise<unknown> {
  * Where the bot's events go after the update (§2.2): set only when `eventMode` or `webhookUrl` is
  * sent. A given URL is always checked; WEBHOOK mode without one (given or stored) is refused.
  */
-function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string, unknown>): V2BotUpdate['delivery'] {
+async function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string, unknown>): Promise<V2BotUpdate['delivery']> {
   const mode = readEventMode(fields);
   const url = v2String(pick(fields, 'webhookUrl'));
-  if (url !== '') checkWebhookUrl(url, call.ctx.profile);
+  if (url !== '') await checkWebhookUrl(url, call.ctx);
   if (mode === undefined && url === '') return undefined;
   const eventMode = mode ?? (bot.event_mode === 'FETCH' ? 'FETCH' : 'WEBHOOK');
   if (eventMode === 'FETCH') return { eventMode, webhookUrl: '' };
@@ -130,7 +130,7 @@ function readRotation(owner: V2Owner, fields: Record<string, unknown>): string |
 async function update(call: MethodCall): Promise<unknown> {
   const { owner, bot } = await gate(call);
   const fields = fieldsOf(call.params);
-  const delivery = readDelivery(call, bot, fields);
+  const delivery = await readDelivery(call, bot, fields);
   const properties = readProperties(pick(fields, 'properties'));
   const botToken = readRotation(owner, fields);
   const flag = (camel: string) => {
