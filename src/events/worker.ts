@@ -173,7 +173,7 @@ export class DeliveryWorker {
   private startLane(lane: string): void {
     this.waiting.delete(lane);
     const run = this.runLane(lane)
-      .catch((err) => this.logError(err, `event delivery (${lane})`))
+      .catch((err) => this.logError(err, `event delivery (${isTokenOwned(lane) ? 'a webhook bot' : lane})`)) // the lane names a CLIENT_ID
       .finally(() => {
         this.lanes.delete(lane);
         // written to between its last read and now (the signal found it still running)

@@ -36,9 +36,9 @@ export interface ControlGate {
   /** the token from `<data>/control-token` */
   token: string;
   /**
-   * Client ranges allowed besides this machine (`serve --control-from`). Loopback clients, and a
-   * client connecting from the very address it connected to (this machine over a LAN address),
-   * are always allowed; with the default `--host 127.0.0.1` nobody else can connect anyway.
+   * Client ranges allowed besides loopback (`serve --control-from`). Loopback clients are always
+   * allowed; with the default `--host 127.0.0.1` nobody else can connect anyway. A client on this
+   * machine that connects through a LAN address comes from that address: name it here.
    */
   from: readonly Cidr[];
 }
@@ -59,9 +59,7 @@ function givenToken(req: FastifyRequest): string | undefined {
 
 function clientAllowed(req: FastifyRequest, gate: ControlGate): boolean {
   const remote = req.raw.socket.remoteAddress ?? '';
-  if (inRanges(remote, LOOPBACK) || inRanges(remote, gate.from)) return true;
-  const local = req.raw.socket.localAddress;
-  return local !== undefined && remote === local;
+  return inRanges(remote, LOOPBACK) || inRanges(remote, gate.from);
 }
 
 /** Registers the gated control API (`serve --control off` does not call this: no surface at all). */
@@ -70,7 +68,7 @@ export function registerControlApi(app: FastifyInstance, deps: ControlDeps, gate
     scope.decorate(GATED, true);
     scope.addHook('onRequest', async (req, reply) => {
       if (!clientAllowed(req, gate)) {
-        return send(reply, 403, { error: 'CONTROL_FORBIDDEN', error_description: 'The control API answers this machine only; widen it with serve --control-from CIDR' });
+        return send(reply, 403, { error: 'CONTROL_FORBIDDEN', error_description: 'The control API answers loopback clients only; widen it with serve --control-from CIDR' });
       }
       if (!sameSecret(givenToken(req), gate.token)) {
         return send(reply, 401, { error: 'CONTROL_TOKEN_REQUIRED', error_description: 'Send the token from <data>/control-token as X-Imbot-Control-Token' });

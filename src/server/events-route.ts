@@ -3,7 +3,8 @@ import { deliveryLog, resendDelivery, type LogEntry } from '../events/outbox.js'
 import { outboxSignal } from '../events/signal.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
-import { maskForm, maskText, maskUrl } from '../util/secrets.js';
+import { MASK, maskForm, maskText, maskUrl } from '../util/secrets.js';
+import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
 
 /**
  * The delivery log under the control API (registered inside the control gate, control-api.ts):
@@ -17,6 +18,7 @@ function masked(e: LogEntry): LogEntry {
   return {
     ...e,
     handler_url: maskUrl(e.handler_url),
+    app: isTokenOwned(e.app) ? `${WEBHOOK_OWNER_PREFIX}${MASK}` : e.app, // `custom<CLIENT_ID or botToken>`
     last_error: maskText(e.last_error),
     body: maskForm(e.body),
     tries: e.tries.map((t) => ({ ...t, error: maskText(t.error), response: maskText(t.response) })),

@@ -17,6 +17,7 @@ import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { redactingLog } from '../util/secrets.js';
 import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 
 export interface ServerOptions {
@@ -51,6 +52,8 @@ export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
   adminWebhookUrl: string;
+  /** this start made the portal (fresh data dir) */
+  firstStart: boolean;
   caPath: string;
   controlToken: string;
   core: RestCore;
@@ -88,7 +91,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
-  const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
+  // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
+  const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err)));
   const app = buildApp(core, clock, opts.control === false ? null : { token, from: opts.controlFrom ?? [] }, logError);
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
@@ -114,6 +118,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
     adminWebhookUrl: `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`,
+    firstStart: state.created,
     caPath: tls.caPath,
     controlToken: token,
     core,

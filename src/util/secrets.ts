@@ -76,3 +76,29 @@ export function maskText(text: string): string {
     .replace(/((?:^|[?&\s])([A-Za-z_]+(?:\[[^\]=&\s]*\])*)=)([^&\s"]*)/g, (all, head: string, name: string, value: string) =>
       isSecretName(leafName(name)) ? `${head}${mask(value)}` : all);
 }
+
+/**
+ * Text bound for the error log: secret `name=value` / `"name": "value"` pairs (maskText), the code
+ * of a webhook path (`/rest/1/<code>/`) and `Bearer` tokens are masked.
+ */
+export function redactForLog(text: string): string {
+  return maskText(text)
+    .replace(/(\/rest\/\d+\/)[^/\s?#'"]+/g, `$1${MASK}`)
+    .replace(/(Bearer\s+)\S+/gi, `$1${MASK}`);
+}
+
+/** The same error with its message and stack redacted (name and code kept); other values as redacted text. */
+function redactError(err: unknown): unknown {
+  if (!(err instanceof Error)) return redactForLog(typeof err === 'string' ? err : JSON.stringify(err) ?? String(err));
+  const copy = new Error(redactForLog(err.message));
+  copy.name = err.name;
+  copy.stack = redactForLog(err.stack ?? '');
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== undefined) (copy as NodeJS.ErrnoException).code = code;
+  return copy;
+}
+
+/** Wraps an error log so nothing it is handed reaches it unredacted (listen.ts wraps every logger). */
+export function redactingLog(log: (err: unknown, where: string) => void): (err: unknown, where: string) => void {
+  return (err, where) => log(redactError(err), redactForLog(where));
+}

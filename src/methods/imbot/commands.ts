@@ -19,6 +19,7 @@ import { intval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '.
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { imCommandMethods } from '../im/command.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
+import { sameSecret } from '../../util/secrets.js';
 
 // imbot.command.register / unregister / update / answer (imbot-v1.md §2.5, §4.3).
 
@@ -54,7 +55,7 @@ async function ownedCommand(call: MethodCall, owner: BotOwner, idParam: unknown)
   const id = phpIntKey(idParam); // `$commands[$arParams['COMMAND_ID']]`
   const command = id !== null ? await getCommand(call.ctx.db, id) : undefined;
   if (!command) throw CommandErrors.notFound();
-  if (command.app_id !== owner.appId) throw CommandErrors.otherApp();
+  if (!sameSecret(owner.appId, command.app_id)) throw CommandErrors.otherApp();
   return command;
 }
 

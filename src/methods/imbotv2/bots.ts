@@ -16,6 +16,7 @@ import {
 } from './bots-fields.js';
 import { V2Errors } from './errors.js';
 import { gate, loadBot, requireV2Owner, v2Owner, type V2Owner } from './gate.js';
+import { sameSecret } from '../../util/secrets.js';
 
 /* imbot.v2.Bot.* and imbot.v2.Revision.get (imbot-v2.md §2.1–§2.5, §2.12). */
 
@@ -73,7 +74,7 @@ async function register(call: MethodCall): Promise<unknown> {
   }
   const existing = await botByCode(call.ctx.db, code);
   if (existing) {
-    if (existing.app_id !== owner.key) throw BotV2Errors.codeTaken();
+    if (!sameSecret(owner.key, existing.app_id)) throw BotV2Errors.codeTaken();
     return botAnswer(call, existing, 'owner');
   }
   // Bitrix enforces the limit on its cloud only (§1.5); the dev profile stays lenient for local work.
