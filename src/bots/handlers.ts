@@ -47,6 +47,7 @@ export async function handlerTarget(url: string, profile: Profile, net: HandlerN
   const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
   let addresses: string[];
   if (isIP(host)) addresses = [host];
+  else if (/(^|\.)localhost\.?$/i.test(host)) addresses = ['127.0.0.1']; // RFC 6761: loopback whatever the resolver says
   else {
     try {
       addresses = await net.resolve(host);
