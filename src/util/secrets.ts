@@ -73,8 +73,8 @@ export function maskText(text: string): string {
   return text
     .replace(/("([A-Za-z_]+)"\s*:\s*")((?:[^"\\]|\\.)*)"/g, (all, head: string, name: string, value: string) =>
       isSecretName(name) ? `${head}${mask(value)}"` : all)
-    .replace(/((?:^|[?&\s])([A-Za-z_]+(?:\[[^\]=&\s]*\])*)=)([^&\s"]*)/g, (all, head: string, name: string, value: string) =>
-      isSecretName(leafName(name)) ? `${head}${mask(value)}` : all);
+    .replace(/((?:^|[?&\s])([A-Za-z_]\w*(?:(?:\[|%5B)[^=&\s\]]*?(?:\]|%5D))*)=)([^&\s"]*)/gi, (all, head: string, name: string, value: string) =>
+      isSecretName(leafName(decode(name))) ? `${head}${mask(value)}` : all);
 }
 
 /**
