@@ -145,6 +145,16 @@ describe('cloud: the check is made again at each delivery, and the connection go
     await sendAs(p, botId, ca);
   }
 
+  /** The delivery log once the two events (join + message) have both failed. */
+  async function bothFailed(p: TestPortal): Promise<any[]> {
+    let events: any[] = [];
+    await until(async () => {
+      events = (await control(p.http, p.server.controlToken, 'events')).body.events;
+      return events.length >= 2 && events.every((e) => e.status === 'failed');
+    }, 'both events failed');
+    return events;
+  }
+
   async function sendAs(p: TestPortal, botId: number, ca: Buffer): Promise<void> {
     const person = await addPerson(p, 'Eve');
     const hook = person.hook.replace(p.http, p.https);
@@ -160,11 +170,7 @@ describe('cloud: the check is made again at each delivery, and the connection go
       const botId = assertResult(await httpsJson(`${p.https}/rest/1/${p.adminCode}/imbot.register`, { CODE: 'rb', CLIENT_ID: 'secret-client', EVENT_HANDLER: url, PROPERTIES: { NAME: 'R' } }, ca));
       dns.table.set('rebind.example.test', ['127.0.0.1']);
       await sendAs(p, botId, ca);
-      let events: any[] = [];
-      await until(async () => {
-        events = (await control(p.http, p.server.controlToken, 'events')).body.events;
-        return events.length >= 2 && events.every((e) => e.status === 'failed');
-      }, 'both events refused');
+      const events = await bothFailed(p);
       for (const e of events) {
         assert.equal(e.last_error, `not sent: the cloud profile refuses the handler URL (rebind.example.test is 127.0.0.1, not a public address): ${url}?CLIENT_ID=***`);
         assert.deepEqual(e.tries.map((t: any) => t.http_status), [null]);
@@ -196,11 +202,7 @@ describe('cloud: the check is made again at each delivery, and the connection go
       const botId = assertResult(await httpsJson(`${p.https}/rest/1/${p.adminCode}/imbot.register`, { CODE: 'g', CLIENT_ID: 'c', EVENT_HANDLER: `http://gone.example.test:${new URL(r.base).port}/gone`, PROPERTIES: { NAME: 'G' } }, ca));
       dns.table.delete('gone.example.test');
       await sendAs(p, botId, ca);
-      let events: any[] = [];
-      await until(async () => {
-        events = (await control(p.http, p.server.controlToken, 'events')).body.events;
-        return events.length >= 2 && events.every((e) => e.status === 'failed');
-      }, 'both events failed');
+      const events = await bothFailed(p);
       assert.ok(events.every((e) => e.last_error === 'not sent: cannot resolve gone.example.test: ENOTFOUND'), JSON.stringify(events.map((e) => e.last_error)));
       assert.equal(r.hits.filter((h) => h.url.startsWith('/gone')).length, 0);
     } finally {
