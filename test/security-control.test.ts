@@ -4,7 +4,10 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
+import { refuseUngatedControlRoutes } from '../src/server/control-api.js';
 import { parseCidrList } from '../src/util/addresses.js';
+import { runCli } from './helpers/events.js';
 import { startPortal, type TestPortal } from './helpers/server.js';
 
 /*
@@ -159,5 +162,24 @@ describe('control API: who may call it when the server listens beyond loopback',
   it('--control-from lets the named range in (still with the token only)', async () => {
     assert.equal((await raw(at(widened, lan), '/__control/clock', { headers: { 'x-imbot-control-token': widened.server.controlToken } })).status, 200);
     assert.equal((await raw(at(widened, lan), '/__control/clock')).status, 401);
+  });
+});
+
+describe('control API: the gate is the only way in', () => {
+  it('a /__control route registered outside the gated plugin stops the app from starting', async () => {
+    const app = Fastify({ routerOptions: { ignoreDuplicateSlashes: true } });
+    refuseUngatedControlRoutes(app);
+    assert.throws(() => app.get('/__control/request-log', async () => 'open'), /registered outside the control gate/);
+    assert.throws(() => app.get('//__CONTROL/x', async () => 'open'), /registered outside the control gate/);
+    app.get('/rest/x', async () => 'fine');
+    await app.close();
+  });
+
+  it('serve refuses a --control-from or --allow-private that is not a range, and --control other than on/off', async () => {
+    for (const args of [['--control-from', '10.0.0.0/33'], ['--allow-private', 'intranet'], ['--control', 'maybe']]) {
+      const run = await runCli('serve', '--data', '/nonexistent/never-created', ...args);
+      assert.equal(run.code, 1, args.join(' '));
+      assert.match(run.stderr, /error: option '--[a-z-]+ <[^>]+>' argument '[^']*' is invalid/, args.join(' '));
+    }
   });
 });
