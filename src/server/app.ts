@@ -1,10 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
-import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { SystemErrors } from '../rest/errors.js';
-import { refuseUngatedControlRoutes, registerControlApi, type ControlGate } from './control-api.js';
+import { refuseUngatedControlRoutes } from './control-api.js';
 import { registerOAuthRoutes } from './oauth-route.js';
 import { restHandler, type ErrorLog } from './rest-route.js';
 
@@ -44,8 +43,8 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
-/** `control` null: `serve --control off`, no /__control route at all. */
-export function buildApp(core: RestCore, clock: MovableClock, control: ControlGate | null, logError: ErrorLog): FastifyInstance {
+/** The portal's routes; the control API is added by listen.ts through control-api.ts's gate. */
+export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
   const rest = restHandler(core, logError);
   const app = Fastify({
     logger: false,
@@ -78,7 +77,6 @@ export function buildApp(core: RestCore, clock: MovableClock, control: ControlGa
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', bodyLimit: BODY_LIMIT, handler: rest });
   app.route({ method: ['GET', 'POST'], url: '/rest', bodyLimit: BODY_LIMIT, handler: rest });
 
-  if (control) registerControlApi(app, { core, clock }, control);
   registerOAuthRoutes(app, core, logError);
 
   app.get('/', async (_req, reply) =>

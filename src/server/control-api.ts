@@ -1,12 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MovableClock } from '../clock.js';
-import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { inRanges, LOOPBACK, type Cidr } from '../util/addresses.js';
 import { sameSecret } from '../util/secrets.js';
-import { registerControlRoutes } from './control-route.js';
-import { registerEventRoutes } from './events-route.js';
-import { registerLimitsRoutes } from './limits-route.js';
 
 /**
  * The control API (`/__control/*`): the emulator's own surface — faults, clock, sessions, the
@@ -15,23 +10,10 @@ import { registerLimitsRoutes } from './limits-route.js';
  * inside it, after the router matched the route. `//__control/…`, `/%5F%5Fcontrol/…` or any other
  * spelling the router accepts reaches the same route, and so the same hook.
  *
- * To add a control route: write `register…Routes(scope, deps)` in a file of its own and add it to
- * CONTROL_ROUTES below. Nothing else is needed — and a `/__control` route registered anywhere
- * else makes the server refuse to start (see `refuseUngatedControlRoutes`).
+ * To add a control route: register it on the `scope` handed to `routes` (listen.ts does this for
+ * every control route file). Nothing else is needed — and a `/__control` route registered on the
+ * app itself makes the server refuse to start (see `refuseUngatedControlRoutes`).
  */
-export interface ControlDeps {
-  core: RestCore;
-  clock: MovableClock;
-}
-
-export type ControlRoutes = (scope: FastifyInstance, deps: ControlDeps) => void;
-
-const CONTROL_ROUTES: ControlRoutes[] = [
-  (scope, { core, clock }) => registerControlRoutes(scope, core, clock),
-  (scope, { core }) => registerEventRoutes(scope, core),
-  (scope, { core }) => core.limits && registerLimitsRoutes(scope, core.limits),
-];
-
 export interface ControlGate {
   /** the token from `<data>/control-token` */
   token: string;
@@ -62,8 +44,12 @@ function clientAllowed(req: FastifyRequest, gate: ControlGate): boolean {
   return inRanges(remote, LOOPBACK) || inRanges(remote, gate.from);
 }
 
-/** Registers the gated control API (`serve --control off` does not call this: no surface at all). */
-export function registerControlApi(app: FastifyInstance, deps: ControlDeps, gate: ControlGate): void {
+/**
+ * Registers the gated control API: `routes` registers every control route on the gated scope
+ * (it runs when the app starts, so it may use what is built after this call). `serve --control
+ * off` does not call this: no surface at all.
+ */
+export function registerControlApi(app: FastifyInstance, gate: ControlGate, routes: (scope: FastifyInstance) => void): void {
   app.register(async (scope) => {
     scope.decorate(GATED, true);
     scope.addHook('onRequest', async (req, reply) => {
@@ -74,7 +60,7 @@ export function registerControlApi(app: FastifyInstance, deps: ControlDeps, gate
         return send(reply, 401, { error: 'CONTROL_TOKEN_REQUIRED', error_description: 'Send the token from <data>/control-token as X-Imbot-Control-Token' });
       }
     });
-    for (const routes of CONTROL_ROUTES) routes(scope, deps);
+    routes(scope);
   });
 }
 

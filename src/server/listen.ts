@@ -11,6 +11,10 @@ import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
 import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
+import { registerControlApi } from './control-api.js';
+import { registerControlRoutes } from './control-route.js';
+import { registerEventRoutes } from './events-route.js';
+import { registerLimitsRoutes } from './limits-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
@@ -86,16 +90,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
-  core.limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  core.limits = limits;
   // Chat files live in <data>/files; bytes left by uploads that rolled back are swept first.
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
   // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
   const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err)));
-  const app = buildApp(core, clock, opts.control === false ? null : { token, from: opts.controlFrom ?? [] }, logError);
+  const app = buildApp(core, logError);
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
+  // Every /__control route is registered here, on the gated scope (control-api.ts): client and
+  // token are checked before any of them runs. `--control off`: none at all.
+  if (opts.control !== false) {
+    registerControlApi(app, { token, from: opts.controlFrom ?? [] }, (scope) => {
+      registerControlRoutes(scope, core, clock);
+      registerEventRoutes(scope, core);
+      registerLimitsRoutes(scope, limits);
+    });
+  }
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
