@@ -47,11 +47,11 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 };
 
 const BATCH = 64;
+/** how long a finished attempt may wait to be recorded together with others (see AttemptRecorder) */
+const RECORD_DELAY_MS = 20;
 
 /** The checked address a `cloud` request must connect to (undefined: the sender resolves, `dev`). */
 const pinnedAddress = (t: HandlerTarget | undefined) => (t?.kind === 'ok' && t.address !== null ? t.address : undefined);
-/** how long a finished attempt may wait to be recorded together with others (see AttemptRecorder) */
-const RECORD_DELAY_MS = 20;
 
 /**
  * Sends the outbox. Each application is a lane: its events go out strictly one after another in
