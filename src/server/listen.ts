@@ -15,6 +15,7 @@ import { registerControlApi } from './control-api.js';
 import { registerControlRoutes } from './control-route.js';
 import { registerEventRoutes } from './events-route.js';
 import { registerLimitsRoutes } from './limits-route.js';
+import { registerNotificationRoutes } from './notifications-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
@@ -108,6 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerControlRoutes(scope, core, clock);
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
+      registerNotificationRoutes(scope, core);
     });
   }
 

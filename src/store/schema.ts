@@ -380,6 +380,48 @@ export interface ChatInputActionsTable {
   expires_at: number;
 }
 
+/** (040) A notification in its recipient's notification chat (api-reference/chats/notifications). */
+export interface NotificationsTable {
+  id: Id;
+  user_id: number;
+  chat_id: number;
+  author_id: Def<number>;
+  /** 1 confirm, 2 from a person, 4 system */
+  notify_type: number;
+  module: Def<string>;
+  event: Def<string>;
+  tag: Def<string>;
+  sub_tag: Def<string>;
+  title: Def<string>;
+  message: Def<string>;
+  message_out: Def<string>;
+  params: Def<string>;
+  buttons: Def<string>;
+  answerable: Def<number>;
+  replies: Def<string>;
+  is_read: Def<number>;
+  created_at: number;
+}
+
+/** (040) A person's notification chat (a chats row of type S). */
+export interface NotifyChatsTable {
+  user_id: number;
+  chat_id: number;
+}
+
+/** (040) An answer or a pressed button, as the notification's module received it. */
+export interface NotificationRepliesTable {
+  id: Id;
+  notify_id: number;
+  user_id: number;
+  module: Def<string>;
+  event: Def<string>;
+  tag: Def<string>;
+  kind: string;
+  value: Def<string>;
+  created_at: number;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -409,4 +451,7 @@ export interface Schema {
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
   file_download_tokens: FileDownloadTokensTable;
+  notifications: NotificationsTable;
+  notify_chats: NotifyChatsTable;
+  notification_replies: NotificationRepliesTable;
 }

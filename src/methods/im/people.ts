@@ -5,6 +5,7 @@
 import { CHAT_COLOR_HEX, colorHex } from '../../im/colors.js';
 import { isoDate } from '../../clock.js';
 import { parseParams } from '../../im/messages.js';
+import { unreadCount } from '../../im/notifications.js';
 import { recentEntries, type RecentEntry } from '../../im/recent.js';
 import {
   filterUsers,
@@ -177,7 +178,7 @@ async function recentList(call: MethodCall): Promise<Paged> {
   return new Paged(result, -1, hasMore ? offset + items.length : null);
 }
 
-/** im.counters.get: unread messages per group chat (muted apart) and per private dialog. */
+/** im.counters.get: unread messages per group chat (muted apart) and per private dialog; unread notifications. */
 async function countersGet(call: MethodCall): Promise<unknown> {
   const entries = (await recentEntries(call.ctx.db, call.caller.userId)).filter((e) => e.counter > 0);
   const dialogs = entries.filter((e) => e.chat.type === 'P');
@@ -186,8 +187,9 @@ async function countersGet(call: MethodCall): Promise<unknown> {
   const sum = (list: RecentEntry[]) => list.reduce((n, e) => n + e.counter, 0);
   const chat = sum(chats);
   const dialog = sum(dialogs);
+  const notify = await unreadCount(call.ctx, call.caller.userId);
   return {
-    TYPE: { ALL: chat + dialog, NOTIFY: 0, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
+    TYPE: { ALL: chat + dialog + notify, NOTIFY: notify, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
     CHAT: assocOrEmpty(chats.map((e) => [e.chat.id, e.counter])),
     CHAT_MUTED: assocOrEmpty(muted.map((e) => [e.chat.id, e.counter])),
     CHAT_UNREAD: [],
