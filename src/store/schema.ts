@@ -422,6 +422,21 @@ export interface NotificationRepliesTable {
   created_at: number;
 }
 
+/** (041) A key an application stored with app.option.set (`value`: JSON). */
+export interface AppOptionsTable {
+  app_id: number;
+  name: string;
+  value: string;
+}
+
+/** (041) A key an application stored for one user with user.option.set (`value`: JSON). */
+export interface UserOptionsTable {
+  app_id: number;
+  user_id: number;
+  name: string;
+  value: string;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -454,4 +469,6 @@ export interface Schema {
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
   notification_replies: NotificationRepliesTable;
+  app_options: AppOptionsTable;
+  user_options: UserOptionsTable;
 }
