@@ -63,6 +63,7 @@ describe('application options and features', () => {
   it('app.option.set: options required, administrators only, nothing changes on refusal', async () => {
     for (const options of [undefined, {}, [], 'text']) {
       const a = await call('app.option.set', options === undefined ? {} : { options });
+      // (no params at all: the params themselves are the options, and they are empty)
       assert.deepEqual({ status: a.status, body: a.body }, NO_OPTIONS, JSON.stringify(options));
     }
     assertError(await call('app.option.set', { options: { data: 'by Ann' } }, ann.id), [403, 'ACCESS_DENIED', 'Access denied! Administrator authorization required']);
@@ -79,6 +80,8 @@ describe('application options and features', () => {
     assert.deepEqual(assertResult(await call('user.option.get', {}, ann.id, other)), []);
     const a = await call('user.option.set', { options: {} }, ann.id);
     assert.deepEqual({ status: a.status, body: a.body }, NO_OPTIONS);
+    assert.equal(assertResult(await call('user.option.set', { lang: 'de' }, ann.id)), true, 'without `options` the params are the options');
+    assert.equal(assertResult(await call('user.option.get', { option: 'lang' }, ann.id)), 'de');
   });
 
   it('the option methods need an application: webhooks and sessions are refused', async () => {

@@ -18,6 +18,7 @@ import * as m011 from './migrations/011_chat_input_actions.js';
 import * as m012 from './migrations/012_outbox_due_index.js';
 import * as m040 from './migrations/040_notifications.js';
 import * as m041 from './migrations/041_app_options.js';
+import * as m042 from './migrations/042_user_status.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -48,6 +49,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '012_outbox_due_index': m012,
   '040_notifications': m040,
   '041_app_options': m041,
+  '042_user_status': m042,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

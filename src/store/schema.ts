@@ -437,6 +437,13 @@ export interface UserOptionsTable {
   value: string;
 }
 
+/** (042) A person's chosen messenger status and idle start. */
+export interface UserStatusTable {
+  user_id: number;
+  status: Def<string>;
+  idle_since: number | null;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -471,4 +478,5 @@ export interface Schema {
   notification_replies: NotificationRepliesTable;
   app_options: AppOptionsTable;
   user_options: UserOptionsTable;
+  user_status: UserStatusTable;
 }

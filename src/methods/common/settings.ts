@@ -22,9 +22,13 @@ async function optionGet(call: MethodCall, owner: OptionOwner): Promise<unknown>
   return assocOrEmpty(await allOptions(call.ctx, owner));
 }
 
-/** `options`: a non-empty array of key → value, else ERROR_ARGUMENT (ArgumentNullException). */
+/**
+ * `options`: a non-empty array of key → value, else ERROR_ARGUMENT (ArgumentNullException).
+ * Without an `options` key the params themselves are the options (rest-core.md (i)).
+ */
 function optionsParam(call: MethodCall): Record<string, unknown> {
-  const options = lowerKeys(call.params).options;
+  const given = lowerKeys(call.params).options;
+  const options = given === undefined ? call.params : given;
   if (!isPhpArray(options) || Object.keys(options).length === 0) throw argumentNull('options');
   return options as Record<string, unknown>;
 }

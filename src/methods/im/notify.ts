@@ -21,6 +21,7 @@ import {
   type NotificationRow,
 } from '../../im/notifications.js';
 import { htmlEscape } from '../../im/rich/common.js';
+import { presenceOf } from '../../im/user-status.js';
 import { formatImUser, getUser, getUsers } from '../../im/users.js';
 import { RestError, accessDenied } from '../../rest/errors.js';
 import { intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
@@ -159,9 +160,10 @@ function pageLimit(v: unknown): number {
 async function notificationsAndUsers(call: MethodCall, rows: NotificationRow[], convert: boolean): Promise<Record<string, unknown>> {
   const authorIds = [...new Set(rows.map((r) => r.author_id).filter((id) => id > 0))];
   const users = await getUsers(call.ctx.db, authorIds);
+  const presence = await presenceOf(call.ctx.db, authorIds);
   return {
     notifications: rows.map((r) => formatNotification(r, convert ? convertText(r.message) : r.message)),
-    users: users.map(formatImUser),
+    users: users.map((u) => formatImUser(u, presence.get(u.id))),
   };
 }
 
