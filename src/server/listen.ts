@@ -10,7 +10,7 @@ import { ensurePortal } from '../portal/bootstrap.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
-import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
+import { answerClientError, buildApp, CORS_HEADERS, MAX_HEADER_SIZE } from './app.js';
 import { registerEventRoutes } from './events-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
@@ -19,6 +19,7 @@ import { registerLimitsRoutes } from './limits-route.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +39,8 @@ export interface ServerOptions {
   accessTokenTtl?: number;
   /** largest File.upload in bytes (default 100 MB; tests lower it) */
   maxFileSize?: number;
+  /** timeouts and the per-address connection cap (src/server/connections.ts) */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -87,15 +90,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
 
+  const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
+  const perAddress = new Map<string, number>();
+  limitConnections(app.server, connections, perAddress, CORS_HEADERS, false);
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
-  const https: HttpsServer = createHttpsServer({ key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => app.routing(req, res));
+  const https: HttpsServer = createHttpsServer(
+    { key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE, handshakeTimeout: connections.headersTimeoutMs },
+    (req, res) => app.routing(req, res),
+  );
   https.on('clientError', answerClientError);
+  limitConnections(https, connections, perAddress, CORS_HEADERS, true);
   await new Promise<void>((resolve, reject) => {
     https.once('error', reject);
     https.listen(opts.port, opts.host, () => resolve());
   });
-  https.keepAliveTimeout = 65_000;
 
   const host = urlHost(opts.host);
   const httpPort = (app.server.address() as AddressInfo).port;
