@@ -1,3 +1,4 @@
+import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { MovableClock } from '../clock.js';
@@ -7,7 +8,8 @@ import { SERVED_SCOPES } from '../auth/scopes.js';
 import { createUser, fullName, listUsers } from '../im/users.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer } from '../server/listen.js';
-import { openSqliteStore, type Store } from '../store/db.js';
+import type { Store } from '../store/db.js';
+import { openStore } from '../store/open.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
@@ -31,9 +33,12 @@ function profile(value: string): Profile {
   return value;
 }
 
-/** Opens the data dir's store directly; a running server sees the change on its next call. */
-async function withStore<T>(dataDir: string, fn: (store: Store, clock: MovableClock) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(resolve(dataDir));
+/**
+ * Opens the store directly (SQLite in the data dir, or `--store`); a running server sees the
+ * change on its next call (PostgreSQL: once the change notification has reached it).
+ */
+async function withStore<T>(o: StoreOpts, fn: (store: Store, clock: MovableClock) => Promise<T>): Promise<T> {
+  const store = await openStore({ dataDir: resolve(o.data), url: o.store });
   const clock = new MovableClock();
   try {
     await ensurePortal(store.db, clock);
@@ -41,6 +46,11 @@ async function withStore<T>(dataDir: string, fn: (store: Store, clock: MovableCl
   } finally {
     await store.close();
   }
+}
+
+/** A store URL as it may be printed: without its password. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /** The base URL printed for webhooks: the one a server on this data dir prints, by default. */
@@ -57,6 +67,7 @@ export function buildCli(): Command {
     .command('serve')
     .description('serve the portal: HTTPS with a local CA and plain HTTP')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
@@ -65,11 +76,12 @@ export function buildCli(): Command {
     .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
     .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
     .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
-    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
+    .action(async (o: { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl });
+      const server = await startServer({ dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl });
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
+        `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
         `  admin webhook:  ${server.adminWebhookUrl}`,
@@ -91,6 +103,7 @@ export function buildCli(): Command {
     .command('add')
     .description('create an incoming webhook and print its URL')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .requiredOption('--user <id>', 'user the webhook acts as', positiveInt)
     .option('--scope <list>', 'comma-separated scopes', SERVED_SCOPES.join(','))
     .option('--code <code>', 'the secret code (default: 16 random lower-case alphanumerics)')
@@ -98,7 +111,7 @@ export function buildCli(): Command {
     .option('--host <host>', 'host of the printed URL', '127.0.0.1')
     .option('--port <port>', 'HTTPS port of the printed URL', port, 24443)
     .action(async (o) => {
-      await withStore(o.data, async (store, clock) => {
+      await withStore(o, async (store, clock) => {
         const hook = await addWebhook(store.db, clock, { userId: o.user, scope: o.scope, code: o.code, title: o.title });
         console.log(`${portalBase(o.host, o.port)}/rest/${hook.userId}/${hook.code}/`);
       });
@@ -107,8 +120,9 @@ export function buildCli(): Command {
     .command('list')
     .description('list incoming webhooks')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .action(async (o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         for (const h of await listWebhooks(store.db)) {
           console.log(`${h.id}\tuser ${h.userId}\t${h.code}\t${h.scope.join(',')}\t${h.title}`);
         }
@@ -118,9 +132,10 @@ export function buildCli(): Command {
     .command('remove')
     .description('remove an incoming webhook by code or id')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .argument('<code-or-id>')
     .action(async (codeOrId: string, o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         if (!(await removeWebhook(store.db, codeOrId))) throw new WebhookError(`no webhook ${codeOrId}`);
         console.log(`removed ${codeOrId}`);
       });
@@ -131,12 +146,13 @@ export function buildCli(): Command {
     .command('add')
     .description('create a user and print its id')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .requiredOption('--name <name>', 'first name')
     .option('--last-name <name>', 'last name', '')
     .option('--email <email>', 'e-mail', '')
     .option('--admin', 'make the user an administrator', false)
     .action(async (o) => {
-      await withStore(o.data, async (store, clock) => {
+      await withStore(o, async (store, clock) => {
         const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin });
         console.log(String(id));
       });
@@ -145,8 +161,9 @@ export function buildCli(): Command {
     .command('list')
     .description('list users (bots included, marked)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .action(async (o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         for (const u of await listUsers(store.db)) {
           const kind = u.external_auth_id === 'bot' ? 'bot' : u.is_admin ? 'admin' : 'user';
           console.log(`${u.id}\t${kind}\t${fullName(u)}`);

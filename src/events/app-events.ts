@@ -6,7 +6,7 @@ import type { Schema } from '../store/schema.js';
 import { SENDS_REFRESH_TOKEN } from './catalogue.js';
 import type { BindingRow } from './emit.js';
 import { queueOffline } from './offline-queue.js';
-import { outboxSignal } from './signal.js';
+import { signalOutbox } from './signal.js';
 
 /**
  * Application events (ONAPPTEST, ONAPPUNINSTALL, ONOFFLINEEVENT, …) and the offline side of every
@@ -41,7 +41,7 @@ export async function writeOutbox(ctx: DomainCtx, e: OutboxEntry): Promise<void>
       next_attempt_at: e.dueNow ? 0 : now,
     })
     .execute();
-  outboxSignal.emit('written', [e.lane]);
+  signalOutbox(ctx, [e.lane]);
 }
 
 /**

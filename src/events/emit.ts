@@ -6,7 +6,7 @@ import { cachedRead, type DomainCtx } from '../context.js';
 import { fullName, getUser, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
 import { toOfflineQueue } from './app-events.js';
-import { outboxSignal } from './signal.js';
+import { signalOutbox } from './signal.js';
 import { emitV2BotEvents } from './v2/dispatch.js';
 
 export type BotEventName =
@@ -149,7 +149,7 @@ export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): 
       }
     }
   }
-  if (lanes.size) outboxSignal.emit('written', [...lanes]);
+  if (lanes.size) signalOutbox(ctx, [...lanes]);
   return written;
 }
 

@@ -9,7 +9,8 @@ import { buildRegistry } from '../methods/index.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
-import { openSqliteStore } from '../store/db.js';
+import { openStore } from '../store/open.js';
+import { outboxSignal } from '../events/signal.js';
 import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
 import { registerEventRoutes } from './events-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
@@ -21,7 +22,10 @@ import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
 
 export interface ServerOptions {
+  /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
   dataDir: string;
+  /** `postgres://…` (`serve --store`, `IMBOT_STORE`); absent = SQLite in `dataDir` */
+  store?: string;
   host: string;
   /** HTTPS port; 0 picks a free one */
   port: number;
@@ -69,7 +73,7 @@ function urlHost(host: string): string {
 /** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const clock = new MovableClock();
-  const store = await openSqliteStore(opts.dataDir);
+  const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
   const state = await ensurePortal(store.db, clock);
   const tls = ensureTls(opts.dataDir, [opts.host]);
   const token = controlToken(opts.dataDir);
@@ -86,6 +90,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerLimitsRoutes(app, core.limits);
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
+  // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
+  // worker at once where the store tells of them (PostgreSQL); '' = the listener reconnected.
+  const stopForeign = store.onForeignChange((table) => {
+    if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
+  });
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
@@ -114,6 +123,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock,
     events,
     async close() {
+      stopForeign();
       await events.stop();
       const closed = new Promise<void>((resolve) => https.close(() => resolve()));
       https.closeAllConnections();
