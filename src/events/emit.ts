@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { orderOutboxWriters } from './outbox.js';
 import type { Selectable } from 'kysely';
 import type { BotRow } from '../bots/lifecycle.js';
 import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
@@ -270,6 +271,7 @@ async function enqueue(ctx: DomainCtx, intent: BotEventIntent, binding: BindingR
     ts: Math.floor(now / 1000),
     auth: await authOf(ctx, intent, binding),
   };
+  await orderOutboxWriters(ctx.db);
   await ctx.db
     .insertInto('event_outbox')
     .values({

@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresAdapter, type Migration, type MigrationProvider, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
 import type { ReadCache } from './read-cache.js';
 import type { OpenUnit, Unit } from './unit.js';
@@ -79,4 +79,14 @@ export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: str
 /** Is this database (or transaction) PostgreSQL? For the few statements that differ. */
 export function isPostgres(db: Db): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/**
+ * Orders the transactions that write one key, from here to their end: PostgreSQL takes a
+ * transaction-scoped advisory lock on the key (per schema); SQLite needs nothing, its writers
+ * already run one at a time. For check-then-insert rules no unique index states (an event
+ * binding's duplicate check, a bot's set of subscriptions): take the lock, then check.
+ */
+export async function lockKey(db: Db, key: string): Promise<void> {
+  if (isPostgres(db)) await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ${key}, 0))`.execute(db);
 }

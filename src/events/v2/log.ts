@@ -101,8 +101,11 @@ export async function isSubscribed(ctx: DomainCtx, userId: number): Promise<bool
 
 /** Idempotent. */
 export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
-  if (await isSubscribed(ctx, userId)) return;
-  await ctx.db.insertInto('v2_event_subscribers').values({ user_id: userId, created_at: ctx.clock.now() }).execute();
+  await ctx.db
+    .insertInto('v2_event_subscribers')
+    .values({ user_id: userId, created_at: ctx.clock.now() })
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .execute();
 }
 
 /**
@@ -146,8 +149,12 @@ export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
 export const DELETED_BOT_GRACE_MS = 3600_000;
 
 export async function rememberDeletedBot(ctx: DomainCtx, botId: number, appId: string): Promise<void> {
-  await ctx.db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
-  await ctx.db.insertInto('v2_deleted_bots').values({ bot_id: botId, app_id: appId, deleted_at: ctx.clock.now() }).execute();
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('v2_deleted_bots')
+    .values({ bot_id: botId, app_id: appId, deleted_at: now })
+    .onConflict((oc) => oc.column('bot_id').doUpdateSet({ app_id: appId, deleted_at: now }))
+    .execute();
 }
 
 /** The owner key of a fetch bot deleted less than the grace window ago, else null. */
