@@ -79,12 +79,12 @@ export interface TestPortal {
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
 export async function startPortal(
-  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string } = {},
+  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string; store?: string } = {},
 ): Promise<TestPortal> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
     dataDir,
-    store: testStoreUrl(dataDir),
+    store: opts.store ?? testStoreUrl(dataDir),
     host: '127.0.0.1',
     port: 0,
     httpPort: 0,
