@@ -33,8 +33,21 @@ export class TableVersions {
   private epoch = 0;
   private lastExternal = -1;
 
-  /** `externalVersion`: a number another process's commit changes (SQLite's data_version). */
-  constructor(private readonly externalVersion: () => number = () => 0) {}
+  /**
+   * On a store whose transactions take turns on one connection (SQLite), the tables of the one
+   * unit of work running now: every write statement belongs to it. (A per-transaction plugin
+   * would do the same at a measurable cost per statement; a pool needs it, see unit.ts.)
+   */
+  active: Set<string> | null = null;
+
+  /**
+   * `externalVersion`: a number another process's commit changes (SQLite's data_version).
+   * `serialized`: transactions run one at a time (see `active`).
+   */
+  constructor(
+    private readonly externalVersion: () => number = () => 0,
+    readonly serialized = false,
+  ) {}
 
   /** A table written (null: cannot be told, or everything may have changed). */
   wrote(table: string | null): void {
@@ -90,6 +103,8 @@ function writtenTable(node: RootOperationNode): string | null | undefined {
  */
 export class VersioningPlugin implements KyselyPlugin {
   private readonly pending = new WeakMap<QueryId, string | null>();
+  /** writes between transformQuery and transformResult: reads skip the lookup when there are none */
+  private inFlight = 0;
 
   constructor(
     private readonly versions: TableVersions,
@@ -104,22 +119,25 @@ export class VersioningPlugin implements KyselyPlugin {
         if (table !== null) this.unitTables.add(table);
         else this.versions.wrote(null);
       } else {
+        if (table !== null) this.versions.active?.add(table);
         this.versions.wrote(table);
         this.pending.set(args.queryId, table);
+        this.inFlight++;
       }
     }
     return args.node;
   }
 
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    if (!this.unitTables) {
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (this.inFlight > 0) {
       const table = this.pending.get(args.queryId);
       if (table !== undefined) {
         this.pending.delete(args.queryId);
+        this.inFlight--;
         this.versions.wrote(table);
       }
     }
-    return args.result;
+    return Promise.resolve(args.result);
   }
 }
 

@@ -48,7 +48,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   // Prepared once: `sqlite.pragma()` prepares its statement on every call, and this runs on
   // every cache lookup. It moves when another process (the CLI) commits to the file.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-  const versions = new TableVersions(() => dataVersion.get() as number);
+  const versions = new TableVersions(() => dataVersion.get() as number, true);
   const db = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
     plugins: [new VersioningPlugin(versions)],

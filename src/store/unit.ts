@@ -18,13 +18,19 @@ export class Unit {
     this.hooks.push(fn);
   }
 
-  /** The transaction as the unit's work sees it: its writes are tracked. */
+  /**
+   * The transaction as the unit's work sees it: its writes are tracked. Call once the transaction
+   * holds its connection.
+   */
   track(trx: Transaction<Schema>): Transaction<Schema> {
-    return trx.withPlugin(new VersioningPlugin(this.versions, this.tables));
+    if (!this.versions.serialized) return trx.withPlugin(new VersioningPlugin(this.versions, this.tables));
+    this.versions.active = this.tables;
+    return trx;
   }
 
   /** The unit ended; `committed` runs the after-commit hooks. */
   end(committed: boolean): void {
+    if (this.versions.active === this.tables) this.versions.active = null;
     this.versions.ended(this.tables);
     this.tables.clear();
     const hooks = this.hooks;
