@@ -8,6 +8,8 @@ import { addWebhook } from '../auth/webhooks.js';
 export interface PortalState {
   memberId: string;
   adminWebhookCode: string;
+  /** this call made the portal (a fresh data dir): the one start whose banner shows the admin webhook */
+  created: boolean;
 }
 
 async function setting(db: Db, key: string): Promise<string | undefined> {
@@ -16,7 +18,7 @@ async function setting(db: Db, key: string): Promise<string | undefined> {
 
 async function existingPortal(db: Db): Promise<PortalState | null> {
   const memberId = await setting(db, 'member_id');
-  return memberId ? { memberId, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '' } : null;
+  return memberId ? { memberId, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '', created: false } : null;
 }
 
 /**
@@ -61,6 +63,6 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
         { key: 'admin_webhook_code', value: hook.code },
       ])
       .execute();
-    return { memberId, adminWebhookCode: hook.code };
+    return { memberId, adminWebhookCode: hook.code, created: true };
   });
 }

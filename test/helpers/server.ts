@@ -80,19 +80,18 @@ export interface TestPortal {
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
 export async function startPortal(
-  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string; store?: string } = {},
+  opts: { profile?: Profile; dataDir?: string } & Partial<Omit<ServerOptions, 'dataDir' | 'profile' | 'port' | 'httpPort'>> = {},
 ): Promise<TestPortal> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
+    host: '127.0.0.1',
+    logError: () => {},
+    ...opts,
     dataDir,
     store: opts.store ?? testStoreUrl(dataDir),
-    host: '127.0.0.1',
     port: 0,
     httpPort: 0,
     profile: opts.profile ?? 'dev',
-    logError: () => {},
-    delivery: opts.delivery,
-    maxFileSize: opts.maxFileSize,
   });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
   return {
