@@ -61,6 +61,23 @@ async function currentSchema(db: Kysely<Schema>): Promise<string> {
 }
 
 /**
+ * Kysely's migrator looks for its tables through the catalogue of every schema of the database;
+ * another schema dropped at that moment (a database shared by several portals, e.g. the test
+ * suite's) fails the lookup with "schema … does not exist". Migrations run in one transaction,
+ * so trying again is safe.
+ */
+async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(db, 'postgres', schema);
+    } catch (err) {
+      const other = /schema "([^"]+)" does not exist/.exec((err as Error).message)?.[1];
+      if (attempt >= 5 || !other || other === schema) throw err;
+    }
+  }
+}
+
+/**
  * Opens a PostgreSQL store (`serve --store postgres://user@host/db`). The tables live in the
  * connection's current schema (`public` unless the URL sets `options=-c search_path=…`).
  * Migrations run under a session advisory lock per schema, so nodes that start together migrate
@@ -90,7 +107,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     try {
       await lock.query('select pg_advisory_lock(hashtext($1))', [`${schema}:imbot-migrate`]);
       try {
-        await migrate(db, 'postgres', schema);
+        await migrateRetrying(db, schema);
         await ensureChangeTriggers(db);
       } finally {
         await lock.query('select pg_advisory_unlock(hashtext($1))', [`${schema}:imbot-migrate`]);
