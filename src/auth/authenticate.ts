@@ -4,6 +4,7 @@ import type { Caller, MethodSpec } from '../rest/registry.js';
 import { userMayUse } from './oauth.js';
 import { parseScopes, scopeAllows } from './scopes.js';
 import { sameSecret } from '../util/secrets.js';
+import { WEBHOOK_CODE } from './webhooks.js';
 
 /** The credentials a request carries, as the transport found them. */
 export interface Credentials {
@@ -36,6 +37,8 @@ async function webhookCaller(
   spec: MethodSpec,
 ): Promise<Caller> {
   if (!secure && ctx.profile === 'cloud') throw SystemErrors.httpsRequired();
+  // a code no webhook can have is refused before it reaches the store or the cache's keys
+  if (!WEBHOOK_CODE.test(hook.code)) throw SystemErrors.invalidCredentials();
   const userId = /^\d+$/.test(hook.login) ? Number(hook.login) : await userIdByLogin(ctx, hook.login);
   // Served from the versioned cache: a webhook or user changed by the CLI is seen on the next call.
   const { row, user } = await cachedRead(ctx, `webhook:${hook.code}`, ['webhooks', 'users'], async () => {

@@ -14,6 +14,9 @@ export interface Webhook {
 
 export class WebhookError extends Error {}
 
+/** What a webhook code can look like; anything else names no webhook. */
+export const WEBHOOK_CODE = /^[A-Za-z0-9_-]{1,64}$/;
+
 /** Creates an incoming webhook for a user; the code is 16 random lower-case alphanumerics unless given. */
 export async function addWebhook(
   db: Db,
@@ -24,7 +27,7 @@ export async function addWebhook(
   if (!user) throw new WebhookError(`user ${input.userId} does not exist`);
   if (user.external_auth_id === 'bot') throw new WebhookError(`user ${input.userId} is a bot; webhooks belong to people`);
   const code = input.code ?? randomCode(16);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(code)) throw new WebhookError('a webhook code is 1-64 letters, digits, "_" or "-"');
+  if (!WEBHOOK_CODE.test(code)) throw new WebhookError('a webhook code is 1-64 letters, digits, "_" or "-"');
   const taken = await db.selectFrom('webhooks').select('id').where('code', '=', code).executeTakeFirst();
   if (taken) throw new WebhookError(`webhook code ${code} is already in use`);
   const scope = parseScopes(input.scope);

@@ -204,7 +204,8 @@ export function parseUserFilter(filter: Record<string, unknown>): UserCondition[
   return out;
 }
 
-const lower = (v: unknown) => String(v ?? '').toLowerCase();
+/** PHP's string of a filter value: an array is "Array" (NAME[0][x]=1 matches nobody, no error). */
+const lower = (v: unknown) => (v !== null && typeof v === 'object' ? 'array' : String(v ?? '').toLowerCase());
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : [v]);
 
 function equalValues(a: unknown, b: unknown): boolean {

@@ -68,9 +68,10 @@ async function runCommand(call: MethodCall, command: unknown, acc: Accumulators)
   const q = url.indexOf('?');
   const method = q < 0 ? url : url.slice(0, q);
   if (NOT_IN_BATCH.has(method.toLowerCase()) || call.registry.get(method)?.batch === false) return failed(BatchErrors.methodNotAllowed());
-  const params = substitute(parseStr(q < 0 ? '' : url.slice(q + 1)), acc) as Record<string, unknown>;
   if (!call.subcall) throw new Error('batch needs the pipeline to provide subcall');
   try {
+    // a command over the input caps fails on its own, like any other command error
+    const params = substitute(parseStr(q < 0 ? '' : url.slice(q + 1)), acc) as Record<string, unknown>;
     const out = await call.subcall(method, params);
     return { ok: true, ...out };
   } catch (err) {

@@ -3,32 +3,82 @@
  * clients see exactly what a portal would do with their input.
  */
 
+import { INPUT_CAPS, InputErrors, type InputCaps } from './input-limits.js';
+
 export type PhpValue = string | number | boolean | null | PhpValue[] | { [key: string]: PhpValue };
 export type PhpArray = { [key: string]: PhpValue };
 
 /**
  * PHP `parse_str`: `a[b][c]=v`, `a[]=v` (append), top-level `.`/space in names become `_`,
  * every scalar stays a string, later keys overwrite earlier ones. Hand-written because `qs`
- * compacts sparse indices (`a[5]=x` → `["x"]`) and keeps dots, both unlike PHP.
+ * compacts sparse indices (`a[5]=x` → `["x"]`) and keeps dots, both unlike PHP. Every container
+ * is prototype-less, so `__proto__` or `constructor` are ordinary keys as in PHP; over a cap
+ * (src/rest/input-limits.ts) the whole input is refused with a 400.
  */
-export function parseStr(input: string): PhpArray {
-  const root = new Map<string, unknown>();
-  if (!input) return {};
-  for (const pair of input.split('&')) {
+export function parseStr(input: string, caps: InputCaps = INPUT_CAPS): PhpArray {
+  const params = new PhpParams(caps);
+  if (input) for (const pair of input.split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    const rawKey = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
-    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
-    const path = splitKey(rawKey);
-    // Deeper than max_input_nesting_level (64): PHP drops the whole variable, silently.
-    if (path && path.length > MAX_INPUT_NESTING + 1) root.delete(path[0]!);
-    else if (path) assignPath(root, path, value);
+    params.add(decodeComponent(eq < 0 ? pair : pair.slice(0, eq)), eq < 0 ? '' : decodeComponent(pair.slice(eq + 1)));
   }
-  return fromMap(root) as PhpArray;
+  return params.result();
 }
 
-/** php.ini `max_input_nesting_level` default. */
-const MAX_INPUT_NESTING = 64;
+/** One PHP array under construction: its entries and the index `[]` appends at next. */
+class PhpNode {
+  readonly entries = new Map<string, unknown>();
+  /** one past the largest integer key so far (PHP's nNextFreeElement), kept as keys are set */
+  next = 0;
+
+  set(key: string, value: unknown): void {
+    this.entries.set(key, value);
+    if (INT_KEY.test(key)) this.next = Math.max(this.next, Number(key) + 1);
+  }
+}
+
+const INT_KEY = /^(0|-?[1-9][0-9]*)$/;
+
+/**
+ * The parameter array built one `name=value` at a time (query and form pairs, multipart fields
+ * and files), counted against the caps as it goes; appends cost O(1).
+ */
+export class PhpParams {
+  private readonly root = new PhpNode();
+  private count = 0;
+
+  constructor(private readonly caps: InputCaps = INPUT_CAPS) {}
+
+  /** `name` as PHP reads a request variable name; `value` is a string, or a file's `[name, base64]`. */
+  add(name: string, value: unknown): void {
+    if (++this.count > this.caps.maxVars) throw InputErrors.tooManyParams();
+    const path = splitKey(name, this.caps.maxDepth);
+    // Deeper than max_input_nesting_level: PHP drops the whole variable, silently.
+    if (path === 'too deep') this.root.entries.delete(baseName(name));
+    if (!path || path === 'too deep') return;
+    if (name.length > this.caps.maxKeyLength) throw InputErrors.nameTooLong();
+    let node = this.root;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      const key = seg === null ? String(node.next) : seg;
+      if (i === path.length - 1) {
+        node.set(key, value);
+        return;
+      }
+      let child = node.entries.get(key);
+      if (!(child instanceof PhpNode)) {
+        child = new PhpNode();
+        node.set(key, child);
+      }
+      node = child as PhpNode;
+    }
+  }
+
+  result(): PhpArray {
+    const out = fromNode(this.root);
+    return Array.isArray(out) ? (Object.assign(Object.create(null), out) as PhpArray) : (out as PhpArray);
+  }
+}
 
 function decodeComponent(s: string): string {
   const plus = s.replace(/\+/g, ' ');
@@ -46,68 +96,60 @@ function decodeComponent(s: string): string {
   }
 }
 
-/** Splits `a[b][]` into ['a', 'b', null]; null means "append". Returns null for an empty base. */
-function splitKey(key: string): (string | null)[] | null {
+/** Splits `a[b][]` into ['a', 'b', null]; null means "append". Null for an empty base. */
+function splitKey(key: string, maxSegments: number): (string | null)[] | null | 'too deep' {
   const open = key.indexOf('[');
   let base = open < 0 ? key : key.slice(0, open);
   const segments: (string | null)[] = [];
   if (open >= 0) {
-    let rest = key.slice(open);
-    while (rest.startsWith('[')) {
-      const close = rest.indexOf(']');
+    let at = open;
+    while (key[at] === '[') {
+      const close = key.indexOf(']', at);
       if (close < 0) break;
-      const seg = rest.slice(1, close);
+      if (segments.length === maxSegments) return base ? 'too deep' : null;
+      const seg = key.slice(at + 1, close);
       segments.push(seg === '' ? null : seg);
-      rest = rest.slice(close + 1);
+      at = close + 1;
     }
     if (segments.length === 0) base = key; // a lone '[' is part of the name
   }
-  base = base.replace(/^ +/, '').replace(/[ .[]/g, '_');
+  base = normalBase(base);
   if (base === '') return null;
   return [base, ...segments];
 }
 
-function assignPath(root: Map<string, unknown>, path: (string | null)[], value: string): void {
-  let node = root;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i];
-    const key = seg === null ? String(nextIndex(node)) : seg;
-    if (i === path.length - 1) {
-      node.set(key, value);
-      return;
-    }
-    let child = node.get(key);
-    if (!(child instanceof Map)) {
-      child = new Map<string, unknown>();
-      node.set(key, child);
-    }
-    node = child as Map<string, unknown>;
-  }
+/** PHP's top-level name: leading spaces dropped, ` `, `.` and `[` turned into `_`. */
+function normalBase(base: string): string {
+  return base.replace(/^ +/, '').replace(/[ .[]/g, '_');
 }
 
-function nextIndex(node: Map<string, unknown>): number {
-  let max = -1;
-  for (const k of node.keys()) if (/^(0|-?[1-9][0-9]*)$/.test(k)) max = Math.max(max, Number(k));
-  return max + 1;
+function baseName(key: string): string {
+  const open = key.indexOf('[');
+  return normalBase(open < 0 ? key : key.slice(0, open));
 }
 
-function fromMap(node: unknown): PhpValue {
-  if (!(node instanceof Map)) return node as PhpValue;
-  const keys = [...node.keys()];
-  if (keys.every((k, i) => k === String(i))) return keys.map((k) => fromMap(node.get(k)));
+function fromNode(node: unknown): PhpValue {
+  if (!(node instanceof PhpNode)) return node as PhpValue;
+  const keys = [...node.entries.keys()];
+  if (keys.every((k, i) => k === String(i))) return keys.map((k) => fromNode(node.entries.get(k)));
   // A prototype-less object, so a field named `__proto__` stays an ordinary key as in PHP.
   const out: PhpArray = Object.create(null);
-  for (const k of keys) out[k] = fromMap(node.get(k));
+  for (const k of keys) out[k] = fromNode(node.entries.get(k));
   return out;
 }
 
 /** PHP `intval`. */
 export function intval(v: unknown): number {
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : 0;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return 0;
+    // 64-bit PHP wraps a float outside the integer range ((int)1e20 = 7766279631452241920)
+    return Math.abs(v) < 2 ** 63 ? Math.trunc(v) : Number(BigInt.asIntN(64, BigInt(Math.trunc(v))));
+  }
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'string') {
     const m = /^\s*([+-]?\d+)/.exec(v);
-    return m ? Number.parseInt(m[1], 10) : 0;
+    // ... and saturates a numeric string (intval("1e30" digits) = PHP_INT_MAX)
+    return m ? Math.max(-(2 ** 63), Math.min(2 ** 63 - 1, Number.parseInt(m[1]!, 10))) : 0;
   }
   if (Array.isArray(v)) return v.length ? 1 : 0;
   if (v && typeof v === 'object') return Object.keys(v).length ? 1 : 0;
@@ -153,7 +195,7 @@ export function isPhpArray(v: unknown): v is PhpArray | PhpValue[] {
 
 /** `array_change_key_case($params, CASE_UPPER)`: top level only, later duplicates win. */
 export function upperKeys(params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   for (const [k, v] of Object.entries(params)) out[k.toUpperCase()] = v;
   return out;
 }

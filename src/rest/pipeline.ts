@@ -11,7 +11,7 @@ import type { OpenUnit, Unit } from '../store/unit.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
 import { intval } from './php.js';
-import { Paged, type MethodRegistry, type SubcallResult } from './registry.js';
+import { Paged, type Caller, type MethodRegistry, type MethodSpec, type SubcallResult } from './registry.js';
 import { idleOperating, type Limits, type OperatingInfo } from '../limits/index.js';
 import { timeBlock } from './time.js';
 
@@ -35,6 +35,8 @@ export interface CallInput {
   method: string;
   params: Record<string, unknown>;
   credentials: Credentials;
+  /** the caller, when the transport already authenticated credentials no parameter can change */
+  caller?: Caller;
 }
 
 export interface CallOutput {
@@ -57,8 +59,8 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
 export async function callMethod(core: RestCore, input: CallInput, group?: CommandGroup): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
-  const caller = await authenticate(base, input.credentials, spec);
+  const base = domainCtx(core, group?.db ?? core.store.db);
+  const caller = input.caller ?? (await authenticate(base, input.credentials, spec));
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
   // The commands this call makes (a batch's) share one transaction, committed before it answers.
   const commands = group ? null : new CommandGroup(core.store);
@@ -95,6 +97,15 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   const operating = gate ? await core.limits!.leave(gate, processing) : undefined;
   if (value instanceof Paged) return { result: value.items, next: value.next, total: value.total, processing, operating };
   return { result: value, next: null, total: null, processing, operating };
+}
+
+function domainCtx(core: RestCore, db: DomainCtx['db']): DomainCtx {
+  return { db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
+}
+
+/** Authenticates credentials for a method outside a call (the transport's check before a body). */
+export function authenticateFor(core: RestCore, spec: MethodSpec, credentials: Credentials): Promise<Caller> {
+  return authenticate(domainCtx(core, core.store.db), credentials, spec);
 }
 
 /** A call made by a method (a `batch` command): the whole pipeline with the same credentials, timed. */

@@ -55,6 +55,8 @@ export interface MethodSpec {
   batch?: boolean;
   /** what the method answers when the store fails under it (default: 500 INTERNAL_SERVER_ERROR) */
   onStoreFailure?: () => RestError;
+  /** takes bodies up to the upload limit (File.upload's Base64), for callers authenticated before the body */
+  largeBody?: boolean;
   handler: MethodHandler;
 }
 

@@ -4,11 +4,10 @@ import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { SystemErrors } from '../rest/errors.js';
 import { refuseUngatedControlRoutes } from './control-api.js';
+import { answerRaw } from './connections.js';
 import { registerOAuthRoutes } from './oauth-route.js';
-import { restHandler, type ErrorLog } from './rest-route.js';
+import { REST_BODY_LIMITS, restRoute, type ErrorLog } from './rest-route.js';
 
-/** Largest body /rest/ accepts: v2 File.upload takes up to 100 MB as Base64 (~133 MB of JSON). */
-const BODY_LIMIT = 160 * 1024 * 1024;
 /** Every other route (control, OAuth) only ever takes small bodies. */
 const SMALL_BODY_LIMIT = 1024 * 1024;
 /**
@@ -19,7 +18,7 @@ const SMALL_BODY_LIMIT = 1024 * 1024;
 export const MAX_HEADER_SIZE = 1024 * 1024;
 
 /** Headers every portal response carries (rest-core.md a.4); `authorization` added for browser clients. */
-const CORS_HEADERS = {
+export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'origin, content-type, accept, authorization',
   'x-content-type-options': 'nosniff',
@@ -31,21 +30,16 @@ const CORS_HEADERS = {
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, body] =
-    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', { error: 'REQUEST_TOO_LARGE', error_description: 'Request line and headers are too large' }]
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', { error: 'INVALID_REQUEST', error_description: 'Request timeout' }]
-        : [400, 'Bad Request', { error: 'INVALID_REQUEST', error_description: 'Malformed request' }];
-  const payload = phpJson(body);
-  const headers = Object.entries(CORS_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\n${headers}content-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`);
-  }
-  socket.destroy();
+  if (err.code === 'HPE_HEADER_OVERFLOW') answerRaw(socket, 431, 'Request Header Fields Too Large', { error: 'REQUEST_TOO_LARGE', error_description: 'Request line and headers are too large' }, CORS_HEADERS);
+  else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') answerRaw(socket, 408, 'Request Timeout', { error: 'INVALID_REQUEST', error_description: 'Request timeout' }, CORS_HEADERS);
+  else answerRaw(socket, 400, 'Bad Request', MALFORMED, CORS_HEADERS);
 }
+
+const MALFORMED = { error: 'INVALID_REQUEST', error_description: 'Malformed request' };
 
 /** The portal's routes; the control API is added by listen.ts through control-api.ts's gate. */
 export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
-  const rest = restHandler(core, logError);
+  const rest = restRoute(core, logError);
   const app = Fastify({
     logger: false,
     bodyLimit: SMALL_BODY_LIMIT,
@@ -57,9 +51,8 @@ export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
     frameworkErrors: (_err, req, reply) => {
       const res = reply as FastifyReply;
       res.headers(CORS_HEADERS);
-      if ((req.raw.url ?? '').split('/').filter(Boolean)[0] === 'rest') return rest(req as FastifyRequest, res);
-      return res.code(400).header('content-type', 'application/json; charset=utf-8')
-        .send(phpJson({ error: 'INVALID_REQUEST', error_description: 'Malformed request' }));
+      if ((req.raw.url ?? '').split('/').filter(Boolean)[0] === 'rest') return rest.handler(req as FastifyRequest, res);
+      return res.code(400).header('content-type', 'application/json; charset=utf-8').send(phpJson(MALFORMED));
     },
   });
 
@@ -71,11 +64,17 @@ export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(CORS_HEADERS);
+    // HTTP/1.1 requires Host (the server's own check would answer an empty 400; connections.ts)
+    if (req.raw.httpVersion === '1.1' && !req.headers.host) {
+      return reply.code(400).header('content-type', 'application/json; charset=utf-8').header('connection', 'close').send(phpJson(MALFORMED));
+    }
     if (req.method === 'OPTIONS') return reply.code(200).send('');
   });
 
-  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', bodyLimit: BODY_LIMIT, handler: rest });
-  app.route({ method: ['GET', 'POST'], url: '/rest', bodyLimit: BODY_LIMIT, handler: rest });
+  // the REST route sets each request's own limit before reading (rest-route.ts, REST_BODY_LIMITS)
+  const restOptions = { bodyLimit: REST_BODY_LIMITS.upload, preParsing: rest.preParsing, handler: rest.handler };
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', ...restOptions });
+  app.route({ method: ['GET', 'POST'], url: '/rest', ...restOptions });
 
   registerOAuthRoutes(app, core, logError);
 
@@ -93,13 +92,13 @@ export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
   app.setErrorHandler((err: any, _req, reply) => {
     const status = typeof err?.statusCode === 'number' ? err.statusCode : 500;
     if (status === 413) {
-      return reply.code(413).header('content-type', 'application/json; charset=utf-8')
+      return reply.code(413).header('content-type', 'application/json; charset=utf-8').header('connection', 'close')
         .send(phpJson({ error: 'REQUEST_TOO_LARGE', error_description: 'Request body is too large' }));
     }
     if (status >= 500) logError(err, 'http');
     const e = SystemErrors.internal();
     return reply.code(status >= 400 && status < 500 ? status : 500).header('content-type', 'application/json; charset=utf-8')
-      .send(phpJson(status >= 400 && status < 500 ? { error: 'INVALID_REQUEST', error_description: 'Malformed request' } : e.body()));
+      .send(phpJson(status >= 400 && status < 500 ? MALFORMED : e.body()));
   });
 
   return app;

@@ -11,7 +11,7 @@ import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openStore } from '../store/open.js';
 import { outboxSignal } from '../events/signal.js';
-import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
+import { answerClientError, buildApp, CORS_HEADERS, MAX_HEADER_SIZE } from './app.js';
 import { registerControlApi } from './control-api.js';
 import { registerControlRoutes } from './control-route.js';
 import { registerEventRoutes } from './events-route.js';
@@ -24,6 +24,7 @@ import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
 import { redactingLog } from '../util/secrets.js';
 import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
 
 export interface ServerOptions {
   /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
@@ -54,6 +55,8 @@ export interface ServerOptions {
   allowPrivate?: readonly Cidr[];
   /** host name → addresses for handler URLs (default: the system resolver; tests inject one) */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** timeouts and the per-address connection cap (src/server/connections.ts) */
+  connections?: Partial<ConnectionLimits>;
 }
 
 export interface RunningServer {
@@ -120,15 +123,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
   });
 
+  const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
+  const perAddress = new Map<string, number>();
+  limitConnections(app.server, connections, perAddress, CORS_HEADERS, false);
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
-  const https: HttpsServer = createHttpsServer({ key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => app.routing(req, res));
+  const https: HttpsServer = createHttpsServer(
+    { key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE, handshakeTimeout: connections.headersTimeoutMs },
+    (req, res) => app.routing(req, res),
+  );
   https.on('clientError', answerClientError);
+  limitConnections(https, connections, perAddress, CORS_HEADERS, true);
   await new Promise<void>((resolve, reject) => {
     https.once('error', reject);
     https.listen(opts.port, opts.host, () => resolve());
   });
-  https.keepAliveTimeout = 65_000;
 
   const host = urlHost(opts.host);
   const httpPort = (app.server.address() as AddressInfo).port;

@@ -4,7 +4,8 @@ import { appByClientId, grantTokens, issueCode, OAuthError, userMayUse, type End
 import type { DomainCtx } from '../context.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
-import { requestParams } from './params.js';
+import { queryParams, requestParams } from './params.js';
+import { RestError } from '../rest/errors.js';
 import type { ErrorLog } from './rest-route.js';
 
 /**
@@ -68,7 +69,13 @@ export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logErr
 async function paramsOf(req: FastifyRequest): Promise<Record<string, unknown>> {
   const url = req.raw.url ?? '/';
   const q = url.indexOf('?');
-  return requestParams(q < 0 ? '' : url.slice(q + 1), req.headers['content-type'], req.body as Buffer | undefined);
+  try {
+    return await requestParams(queryParams(q < 0 ? '' : url.slice(q + 1)), req.headers['content-type'], req.body as Buffer | undefined);
+  } catch (err) {
+    // over an input cap (src/rest/input-limits.ts): the same 400, in the token server's shape
+    if (err instanceof RestError) throw new OAuthError(err.code, err.description, err.status);
+    throw err;
+  }
 }
 
 function endpointsOf(req: FastifyRequest): Endpoints {

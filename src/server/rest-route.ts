@@ -3,10 +3,13 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
-import { callMethod, type RestCore } from '../rest/pipeline.js';
+import { authenticateFor, callMethod, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
-import { requestParams } from './params.js';
+import { queryParams, requestParams } from './params.js';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import type { PhpArray } from '../rest/php.js';
+import type { Caller, MethodSpec } from '../rest/registry.js';
 
 interface Target {
   method: string;
@@ -49,6 +52,8 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
 }
 
+const BEARER = /^Bearer\s+(\S+)/i;
+
 function cookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
@@ -61,7 +66,7 @@ function cookie(header: string | undefined, name: string): string | null {
 function credentialsOf(req: FastifyRequest, params: Record<string, unknown>): Credentials {
   const login = str(params.aplogin);
   const code = str(params.ap);
-  const bearer = /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? null;
+  const bearer = BEARER.exec(req.headers.authorization ?? '')?.[1] ?? null;
   const token = bearer ?? str(params.auth) ?? str(params.access_token);
   const sessionId = cookie(req.headers.cookie, 'PHPSESSID');
   const sessid = str(params.sessid);
@@ -76,36 +81,129 @@ function credentialsOf(req: FastifyRequest, params: Record<string, unknown>): Cr
 /** Logs what the client must never see; the client gets a plain INTERNAL_SERVER_ERROR. */
 export type ErrorLog = (err: unknown, method: string) => void;
 
-export function restHandler(core: RestCore, logError: ErrorLog) {
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+/**
+ * Body limits of /rest/ (docs/SECURITY.md): nothing at all for an unknown method or for
+ * credentials in the path or the Authorization header that fail (both answered before the body
+ * is read); 4 MiB for every method; the upload limit only for upload methods (v2 File.upload
+ * takes 100 MB as Base64, ~133 MB of JSON) called with credentials that pass before the body.
+ */
+export const REST_BODY_LIMITS = { small: 4 * 1024 * 1024, upload: 160 * 1024 * 1024 };
+
+/** What the route knows before it reads a body: the method, the query, maybe the caller. */
+interface Admission {
+  target: Target;
+  spec: MethodSpec;
+  query: PhpArray;
+  /** set when credentials no body parameter can change (path webhook, Bearer) were checked */
+  caller?: Caller;
+  bodyLimit: number;
+}
+
+function splitUrl(req: FastifyRequest): { path: string; rawQuery: string } {
+  const url = req.raw.url ?? '/';
+  const q = url.indexOf('?');
+  return { path: q < 0 ? url : url.slice(0, q), rawQuery: q < 0 ? '' : url.slice(q + 1) };
+}
+
+/** The path webhook's segments are the `aplogin`/`ap` parameters, injected as a portal does. */
+function withPathWebhook(target: Target, params: PhpArray): PhpArray {
+  if (!target.webhook) return params;
+  return Object.assign(Object.create(null) as PhpArray, params, { aplogin: target.webhook.login, ap: target.webhook.code });
+}
+
+/**
+ * Everything decided from the URL and headers, in the portal's order: the rate limit, the method
+ * (unknown → 404), the query's caps, then credentials that are final before the body.
+ */
+async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
+  // The cloud edge counts every request per client address before the portal sees it.
+  if (core.limits?.rate) await core.limits.admit(req.ip);
+  const { path, rawQuery } = splitUrl(req);
+  const target = parseRestPath(path);
+  const spec = target ? core.registry.get(target.method) : undefined;
+  if (!target || !spec) throw SystemErrors.methodNotFound();
+  const query = queryParams(rawQuery);
+  const credentials = credentialsOf(req, withPathWebhook(target, query));
+  const final = target.webhook !== null || BEARER.test(req.headers.authorization ?? '');
+  let caller: Caller | undefined;
+  if (final) caller = await authenticateFor(core, spec, credentials);
+  else if (spec.largeBody && (credentials.webhook || credentials.token || credentials.session)) {
+    // query credentials may still be replaced by the body's; they only open the upload limit
+    caller = await authenticateFor(core, spec, credentials).catch(() => undefined);
+  }
+  return { target, spec, query, caller: final ? caller : undefined, bodyLimit: spec.largeBody && caller ? REST_BODY_LIMITS.upload : REST_BODY_LIMITS.small };
+}
+
+/** An error answered before the body is read: the connection closes, so the body never is. */
+function refuse(reply: FastifyReply, err: RestError, transport: Transport): FastifyReply {
+  const { type, payload } = render(err.body(), transport);
+  return reply.code(err.status).header('content-type', type).header('connection', 'close').send(payload);
+}
+
+/** A request body that passes its limit only while it stays under it (chunked bodies have no length). */
+class BodyLimit extends Transform {
+  private seen = 0;
+
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.limit) done(Object.assign(new Error('Request body is too large'), { statusCode: 413 }));
+    else done(null, chunk);
+  }
+}
+
+/**
+ * The REST route in two steps: `preParsing` admits the request from its URL and headers and sets
+ * the body limit (or answers at once, the body unread); the handler parses the body and calls.
+ */
+export function restRoute(core: RestCore, logError: ErrorLog) {
+  const admitted = new WeakMap<FastifyRequest, Admission>();
+
+  const preParsing = async (req: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | FastifyReply> => {
+    const transport = parseRestPath(splitUrl(req).path)?.transport ?? 'json';
+    let admission: Admission;
+    try {
+      admission = await admit(core, req);
+    } catch (err) {
+      if (!(err instanceof RestError)) throw err;
+      return refuse(reply, err, transport);
+    }
+    const length = Number(req.headers['content-length'] ?? 0);
+    if (length > admission.bodyLimit) return refuse(reply, TOO_LARGE(), transport);
+    admitted.set(req, admission);
+    return req.headers['content-length'] === undefined ? payload.pipe(new BodyLimit(admission.bodyLimit)) : payload;
+  };
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const startMs = core.clock.now();
     const t0 = performance.now();
-    const url = req.raw.url ?? '/';
-    const q = url.indexOf('?');
-    const target = parseRestPath(q < 0 ? url : url.slice(0, q));
+    const { path } = splitUrl(req);
+    const target = parseRestPath(path);
     let status = 200;
     let body: unknown;
-    let transport: Transport = target?.transport ?? 'json';
+    const transport: Transport = target?.transport ?? 'json';
     try {
-      // The cloud edge counts every request per client address before the portal sees it.
-      if (core.limits?.rate) await core.limits.admit(req.ip);
-      if (!target) throw SystemErrors.methodNotFound();
-      const params = await requestParams(q < 0 ? '' : url.slice(q + 1), req.headers['content-type'], req.body as Buffer | undefined);
-      if (target.webhook) {
-        // The path segments are the `aplogin`/`ap` parameters, injected as a portal does.
-        params.aplogin = target.webhook.login;
-        params.ap = target.webhook.code;
-      }
-      const out = await callMethod(core, { method: target.method, params, credentials: credentialsOf(req, params) });
+      // a request that skipped preParsing (a broken %-escape in the path) is admitted here
+      const admission = admitted.get(req) ?? (await admit(core, req));
+      const fromBody = await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | undefined);
+      const params = withPathWebhook(admission.target, fromBody);
+      const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller });
       const finishMs = startMs + (performance.now() - t0);
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
       const restErr = err instanceof RestError ? err : SystemErrors.internal();
-      if (!(err instanceof RestError)) logError(err, target?.method ?? url);
+      if (!(err instanceof RestError)) logError(err, target?.method ?? path);
       status = restErr.status;
       body = restErr.body();
     }
     const { type, payload } = render(body, transport);
     reply.code(status).header('content-type', type).send(payload);
   };
+
+  return { preParsing, handler };
 }
+
+const TOO_LARGE = () => new RestError('REQUEST_TOO_LARGE', 'Request body is too large', 413);

@@ -182,8 +182,10 @@ async function list(call: MethodCall): Promise<unknown> {
   const owner = requireV2Owner(call, P);
   const letters = typeLetters(pick(objectParam(pick(P, 'filter')), 'type'));
   const limitParam = v2Int(pick(P, 'limit'));
-  const limit = limitParam > 0 ? limitParam : LIST_LIMIT;
-  const offset = Math.max(0, v2Int(pick(P, 'offset')));
+  // PHP integers are 64-bit ({"offset":1e20} is 7766279631452241920): past every row, not an
+  // error; clamped to what the store binds as an integer
+  const limit = limitParam > 0 ? Math.min(limitParam, Number.MAX_SAFE_INTEGER) : LIST_LIMIT;
+  const offset = Math.min(Math.max(0, v2Int(pick(P, 'offset'))), Number.MAX_SAFE_INTEGER);
   let rows: BotRow[] = [];
   if (letters === null || letters.length) {
     let q = call.ctx.db.selectFrom('bots').selectAll().where('app_id', '=', owner.key);

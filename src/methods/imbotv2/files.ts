@@ -38,6 +38,6 @@ async function download(call: MethodCall): Promise<{ downloadUrl: string }> {
 }
 
 export const v2FilesMethods: MethodSpec[] = [
-  { name: 'imbot.v2.File.upload', scope: 'imbot', write: true, handler: upload, onStoreFailure: ImbotFileErrors.upload },
+  { name: 'imbot.v2.File.upload', scope: 'imbot', write: true, largeBody: true, handler: upload, onStoreFailure: ImbotFileErrors.upload },
   { name: 'imbot.v2.File.download', scope: 'imbot', write: true, handler: download },
 ];

@@ -35,6 +35,6 @@ async function download(call: MethodCall): Promise<{ downloadUrl: string }> {
 }
 
 export const imV2FilesMethods: MethodSpec[] = [
-  { name: 'im.v2.File.upload', scope: 'im', write: true, handler: upload, onStoreFailure: ImFileErrors.upload },
+  { name: 'im.v2.File.upload', scope: 'im', write: true, largeBody: true, handler: upload, onStoreFailure: ImFileErrors.upload },
   { name: 'im.v2.File.download', scope: 'im', write: true, handler: download },
 ];
