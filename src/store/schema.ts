@@ -324,6 +324,12 @@ export interface V2EventLogTable {
   created_at: Def<number>;
 }
 
+/** The v2 fetch log's id counter (migration 013): one row, named `v2_event_log`. */
+export interface V2EventCounterTable {
+  name: string;
+  last_id: number;
+}
+
 /** (008) Users whose ONIMV2* events are recorded (im.v2.Event.subscribe). */
 export interface V2EventSubscribersTable {
   user_id: number;
@@ -469,6 +475,7 @@ export interface Schema {
   ui_sessions: UiSessionsTable;
   chat_input_actions: ChatInputActionsTable;
   v2_event_log: V2EventLogTable;
+  v2_event_counter: V2EventCounterTable;
   v2_event_subscribers: V2EventSubscribersTable;
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
