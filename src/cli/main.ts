@@ -11,6 +11,8 @@ import { openSqliteStore, type Store } from '../store/db.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
+import { requestsCommand } from './requests.js';
+import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
 
@@ -64,10 +66,11 @@ export function buildCli(): Command {
     .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
     .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
     .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
-    .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
-    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
+    .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600);
+  serveHarnessOptions(program.commands.at(-1)!)
+    .action(async (o: HarnessCliOptions & { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl });
+      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl, ...harnessServerOptions(o) });
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
@@ -157,6 +160,7 @@ export function buildCli(): Command {
   program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
+  program.addCommand(requestsCommand(DEFAULT_DATA));
 
   return program;
 }

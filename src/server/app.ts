@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
@@ -44,10 +44,11 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
-export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog): FastifyInstance {
+export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog, logger?: FastifyBaseLogger): FastifyInstance {
   const rest = restHandler(core, logError);
   const app = Fastify({
-    logger: false,
+    // the server's pino logger (server/logger.ts); REST calls are logged from the request log
+    ...(logger ? { loggerInstance: logger, disableRequestLogging: true } : { logger: false }),
     bodyLimit: SMALL_BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     clientErrorHandler: answerClientError,

@@ -19,6 +19,10 @@ import { registerLimitsRoutes } from './limits-route.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { hostname } from 'node:os';
+import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
+import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
+import { registerHarnessRoutes } from './control/index.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -38,6 +42,14 @@ export interface ServerOptions {
   accessTokenTtl?: number;
   /** largest File.upload in bytes (default 100 MB; tests lower it) */
   maxFileSize?: number;
+  /** structured log level (default `silent`; the CLI's default is `info`) */
+  logLevel?: LogLevel;
+  /** `pretty` (default in a terminal) or `json` lines */
+  logFormat?: LogFormat;
+  /** request log bounds (default 1000 entries, 1 h) */
+  requestLog?: { maxEntries?: number; maxAgeMs?: number };
+  /** this process's name in the request log (default host:pid) */
+  nodeId?: string;
 }
 
 export interface RunningServer {
@@ -80,8 +92,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
-  const logError = opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err));
-  const app = buildApp(core, clock, token, logError);
+  const logger = createLogger(opts.logLevel ?? 'silent', opts.logFormat);
+  const logError = opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error'));
+  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
+  logRequests(logger, core.requests);
+  const app = buildApp(core, clock, token, logError, logger);
+  registerHarnessRoutes(app, { requests: core.requests });
   registerEventRoutes(app, core);
   registerLimitsRoutes(app, core.limits);
   registerDownloadRoute(app, core);

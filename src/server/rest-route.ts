@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
-import { callMethod, type RestCore } from '../rest/pipeline.js';
+import { callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
 import { requestParams } from './params.js';
@@ -86,17 +86,21 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
     let status = 200;
     let body: unknown;
     let transport: Transport = target?.transport ?? 'json';
+    const trace: CallTrace | undefined = core.requests ? { commands: [] } : undefined;
+    let params: Record<string, unknown> = {};
+    let result: unknown;
     try {
       // The cloud edge counts every request per client address before the portal sees it.
       if (core.limits?.rate) await core.limits.admit(req.ip);
       if (!target) throw SystemErrors.methodNotFound();
-      const params = await requestParams(q < 0 ? '' : url.slice(q + 1), req.headers['content-type'], req.body as Buffer | undefined);
+      params = await requestParams(q < 0 ? '' : url.slice(q + 1), req.headers['content-type'], req.body as Buffer | undefined);
       if (target.webhook) {
         // The path segments are the `aplogin`/`ap` parameters, injected as a portal does.
         params.aplogin = target.webhook.login;
         params.ap = target.webhook.code;
       }
-      const out = await callMethod(core, { method: target.method, params, credentials: credentialsOf(req, params) });
+      const out = await callMethod(core, { method: target.method, params, credentials: credentialsOf(req, params), trace });
+      result = out.result;
       const finishMs = startMs + (performance.now() - t0);
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
@@ -104,6 +108,14 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
       if (!(err instanceof RestError)) logError(err, target?.method ?? url);
       status = restErr.status;
       body = restErr.body();
+    }
+    if (core.requests && trace) {
+      const error = status === 200 ? undefined : (body as { error: string; error_description: string });
+      core.requests.add({
+        transport: (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
+        method: target?.method ?? (q < 0 ? url : url.slice(0, q)),
+        caller: trace.caller, params, status, error, result, commands: trace.commands, durationMs: performance.now() - t0,
+      });
     }
     const { type, payload } = render(body, transport);
     reply.code(status).header('content-type', type).send(payload);

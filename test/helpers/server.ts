@@ -25,7 +25,7 @@ export interface TestPortal {
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
 export async function startPortal(
-  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string } = {},
+  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string; more?: Partial<ServerOptions> } = {},
 ): Promise<TestPortal> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
@@ -37,6 +37,7 @@ export async function startPortal(
     logError: () => {},
     delivery: opts.delivery,
     maxFileSize: opts.maxFileSize,
+    ...opts.more,
   });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
   return {

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { RequestLog } from '../../rest/request-log.js';
+import { registerRequestRoutes } from './requests-route.js';
+
+export interface HarnessParts {
+  requests: RequestLog;
+}
+
+/**
+ * The developer's harness under /__control (request log, reset, snapshots): registered in one
+ * place, behind the control token checked for every /__control URL.
+ */
+export function registerHarnessRoutes(app: FastifyInstance, parts: HarnessParts): void {
+  registerRequestRoutes(app, parts.requests);
+}
