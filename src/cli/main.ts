@@ -12,6 +12,7 @@ import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
+import { snapshotCommands } from './snapshots.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -161,6 +162,7 @@ export function buildCli(): Command {
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
+  for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
 
   return program;
 }

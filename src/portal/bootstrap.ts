@@ -16,15 +16,16 @@ async function setting(db: Db, key: string): Promise<string | undefined> {
 /**
  * A fresh data dir becomes a portal: a member id, user 1 (the administrator) and an admin webhook
  * for the scopes this server implements. Idempotent: later starts only read what is there.
+ * `keep` (a reset) makes the new portal keep the old one's member id and admin webhook code.
  */
-export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
+export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Promise<PortalState> {
   const existing = await setting(db, 'member_id');
   if (existing) {
     return { memberId: existing, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '' };
   }
-  return db.transaction().execute(async (trx) => {
+  const create = async (trx: Db) => {
     const now = clock.now();
-    const memberId = randomBytes(16).toString('hex');
+    const memberId = keep?.memberId ?? randomBytes(16).toString('hex');
     await trx
       .insertInto('users')
       .values({
@@ -39,7 +40,7 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
         date_register: now,
       })
       .execute();
-    const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator' });
+    const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
     await trx
       .insertInto('portal')
       .values([
@@ -48,5 +49,6 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
       ])
       .execute();
     return { memberId, adminWebhookCode: hook.code };
-  });
+  };
+  return db.isTransaction ? create(db) : db.transaction().execute(create);
 }

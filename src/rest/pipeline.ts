@@ -14,6 +14,7 @@ import { idleOperating, type Limits, type OperatingInfo } from '../limits/index.
 import { timeBlock } from './time.js';
 import type { CallRecord, RequestLog } from './request-log.js';
 import type { Caller } from './registry.js';
+import type { CallGate } from './quiesce.js';
 
 /** Everything a call needs, independent of HTTP. */
 export interface RestCore {
@@ -29,6 +30,8 @@ export interface RestCore {
   files?: FileSpace;
   /** the request log (every call and batch command); absent = nothing recorded */
   requests?: RequestLog;
+  /** holds requests while the harness resets or restores the portal */
+  gate?: CallGate;
 }
 
 /** What a call leaves for the request log: who called, and the commands it ran (a batch). */

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
@@ -48,7 +48,7 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
   const rest = restHandler(core, logError);
   const app = Fastify({
     // the server's pino logger (server/logger.ts); REST calls are logged from the request log
-    ...(logger ? { loggerInstance: logger, disableRequestLogging: true } : { logger: false }),
+    ...(logger ? { loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     bodyLimit: SMALL_BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     clientErrorHandler: answerClientError,

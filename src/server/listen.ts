@@ -23,6 +23,8 @@ import { hostname } from 'node:os';
 import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
 import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
 import { registerHarnessRoutes } from './control/index.js';
+import { CallGate } from '../rest/quiesce.js';
+import { PortalStateControl } from '../harness/portal-state.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -62,6 +64,8 @@ export interface RunningServer {
   clock: MovableClock;
   /** the outbox sender */
   events: DeliveryWorker;
+  /** reset, snapshots, restore */
+  state: PortalStateControl;
   close(): Promise<void>;
 }
 
@@ -96,12 +100,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logError = opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error'));
   core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
   logRequests(logger, core.requests);
+  core.gate = new CallGate();
   const app = buildApp(core, clock, token, logError, logger);
-  registerHarnessRoutes(app, { requests: core.requests });
   registerEventRoutes(app, core);
   registerLimitsRoutes(app, core.limits);
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
+  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
+  const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
+  registerHarnessRoutes(app, { requests: core.requests, state: portalState, adminWebhookUrl });
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
@@ -123,7 +130,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
-    adminWebhookUrl: `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`,
+    adminWebhookUrl: adminWebhookUrl(),
+    state: portalState,
     caPath: tls.caPath,
     controlToken: token,
     core,

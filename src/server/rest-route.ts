@@ -87,6 +87,7 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
     let body: unknown;
     let transport: Transport = target?.transport ?? 'json';
     const trace: CallTrace | undefined = core.requests ? { commands: [] } : undefined;
+    await core.gate?.enter();
     let params: Record<string, unknown> = {};
     let result: unknown;
     try {
@@ -109,6 +110,7 @@ export function restHandler(core: RestCore, logError: ErrorLog) {
       status = restErr.status;
       body = restErr.body();
     }
+    core.gate?.leave();
     if (core.requests && trace) {
       const error = status === 200 ? undefined : (body as { error: string; error_description: string });
       core.requests.add({

@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { RequestLog } from '../../rest/request-log.js';
+import type { PortalStateControl } from '../../harness/portal-state.js';
 import { registerRequestRoutes } from './requests-route.js';
+import { registerSnapshotRoutes } from './snapshots-route.js';
 
 export interface HarnessParts {
   requests: RequestLog;
+  state: PortalStateControl;
+  adminWebhookUrl: () => string;
 }
 
 /**
@@ -12,4 +16,5 @@ export interface HarnessParts {
  */
 export function registerHarnessRoutes(app: FastifyInstance, parts: HarnessParts): void {
   registerRequestRoutes(app, parts.requests);
+  registerSnapshotRoutes(app, parts.state, parts.adminWebhookUrl);
 }
