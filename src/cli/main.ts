@@ -13,6 +13,7 @@ import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
+import { exportCommand } from './export.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -163,6 +164,7 @@ export function buildCli(): Command {
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
+  program.addCommand(exportCommand(withStore, DEFAULT_DATA));
 
   return program;
 }

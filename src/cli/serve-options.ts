@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../server/logger.js';
 import type { ServerOptions } from '../server/listen.js';
 import { parseDuration } from './duration.js';
+import { loadSeedFile } from '../harness/seed/load.js';
 
 export interface HarnessCliOptions {
   logLevel: LogLevel;
@@ -9,6 +10,7 @@ export interface HarnessCliOptions {
   requestLogSize: number;
   requestLogAge: number;
   nodeId?: string;
+  seed?: string;
 }
 
 function logLevel(v: string): LogLevel {
@@ -34,7 +36,8 @@ export function serveHarnessOptions(cmd: Command): Command {
     .option('--log-format <format>', 'pretty (default in a terminal) or json (one object per line)', logFormat)
     .option('--request-log-size <n>', 'REST calls kept in the request log', count, 1000)
     .option('--request-log-age <duration>', 'how long the request log keeps a call (e.g. 30m, 24h)', parseDuration, 3_600_000)
-    .option('--node-id <name>', "this server's name in the request log (default host:pid)");
+    .option('--node-id <name>', "this server's name in the request log (default host:pid)")
+    .option('--seed <file>', 'apply a seed file (YAML or JSON, docs/SEED.md) at start; applying it again changes nothing');
 }
 
 export function harnessServerOptions(o: HarnessCliOptions): Partial<ServerOptions> {
@@ -43,5 +46,6 @@ export function harnessServerOptions(o: HarnessCliOptions): Partial<ServerOption
     logFormat: o.logFormat,
     requestLog: { maxEntries: o.requestLogSize, maxAgeMs: o.requestLogAge },
     nodeId: o.nodeId,
+    seed: o.seed ? loadSeedFile(o.seed) : undefined,
   };
 }

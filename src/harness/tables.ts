@@ -72,12 +72,19 @@ export async function replaceTables(db: Kysely<Schema>, dialect: Dialect, dump: 
       }
     }
     if (then) await then(trx);
-    if (dialect === 'postgres') {
-      for (const t of tables.filter((x) => x.serialId)) {
-        await sql`select setval(pg_get_serial_sequence(${t.name}, 'id'), coalesce((select max(id) from ${sql.table(t.name)}), 0) + 1, false)`.execute(trx);
-      }
-    }
+    await continueIdSequences(trx, dialect, tables.filter((x) => x.serialId).map((x) => x.name));
   });
+}
+
+/**
+ * After rows were written with explicit ids: PostgreSQL's identity sequences continue after the
+ * largest id (SQLite does that by itself).
+ */
+export async function continueIdSequences(db: AnyDb, dialect: Dialect, tables: string[]): Promise<void> {
+  if (dialect !== 'postgres') return;
+  for (const t of tables) {
+    await sql`select setval(pg_get_serial_sequence(${t}, 'id'), coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(db);
+  }
 }
 
 export class IncompatibleDump extends Error {

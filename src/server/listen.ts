@@ -25,6 +25,8 @@ import { createLogger, logRequests, type LogFormat, type LogLevel } from './logg
 import { registerHarnessRoutes } from './control/index.js';
 import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
+import { applySeed } from '../harness/seed/apply.js';
+import type { Seed } from '../harness/seed/schema.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -52,6 +54,8 @@ export interface ServerOptions {
   requestLog?: { maxEntries?: number; maxAgeMs?: number };
   /** this process's name in the request log (default host:pid) */
   nodeId?: string;
+  /** applied once the portal knows its URLs, before any request is served (harness/seed) */
+  seed?: Seed;
 }
 
 export interface RunningServer {
@@ -108,7 +112,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
-  registerHarnessRoutes(app, { requests: core.requests, state: portalState, adminWebhookUrl });
+  registerHarnessRoutes(app, { requests: core.requests, state: portalState, adminWebhookUrl, core, gate: core.gate });
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
@@ -125,6 +129,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const httpsPort = (https.address() as AddressInfo).port;
   portal.domain = `${host}:${httpsPort}`;
   portal.baseUrl = `https://${portal.domain}`;
+  if (opts.seed) {
+    const seed = opts.seed;
+    await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
+      await Promise.allSettled([app.close(), new Promise((r) => https.close(r))]);
+      await store.close();
+      throw err;
+    });
+  }
   events.start();
 
   return {

@@ -3,11 +3,16 @@ import type { RequestLog } from '../../rest/request-log.js';
 import type { PortalStateControl } from '../../harness/portal-state.js';
 import { registerRequestRoutes } from './requests-route.js';
 import { registerSnapshotRoutes } from './snapshots-route.js';
+import { registerSeedRoutes } from './seed-route.js';
+import type { RestCore } from '../../rest/pipeline.js';
+import type { CallGate } from '../../rest/quiesce.js';
 
 export interface HarnessParts {
   requests: RequestLog;
   state: PortalStateControl;
   adminWebhookUrl: () => string;
+  core: RestCore;
+  gate: CallGate;
 }
 
 /**
@@ -17,4 +22,5 @@ export interface HarnessParts {
 export function registerHarnessRoutes(app: FastifyInstance, parts: HarnessParts): void {
   registerRequestRoutes(app, parts.requests);
   registerSnapshotRoutes(app, parts.state, parts.adminWebhookUrl);
+  registerSeedRoutes(app, parts.core, parts.gate);
 }
