@@ -14,6 +14,7 @@ import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
 import { exportCommand } from './export.js';
+import { execCommand } from './exec.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -165,6 +166,7 @@ export function buildCli(): Command {
   program.addCommand(requestsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(exportCommand(withStore, DEFAULT_DATA));
+  program.enablePositionalOptions().addCommand(execCommand());
 
   return program;
 }
