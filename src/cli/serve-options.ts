@@ -37,7 +37,7 @@ export function serveHarnessOptions(cmd: Command): Command {
     .option('--request-log-size <n>', 'REST calls kept in the request log', count, 1000)
     .option('--request-log-age <duration>', 'how long the request log keeps a call (e.g. 30m, 24h)', parseDuration, 3_600_000)
     .option('--node-id <name>', "this server's name in the request log (default host:pid)")
-    .option('--seed <file>', 'apply a seed file (YAML or JSON, docs/SEED.md) at start; applying it again changes nothing');
+    .option('--seed <file>', 'seed the portal from a file (YAML or JSON, see docs/SEED.md); applying it again changes nothing');
 }
 
 export function harnessServerOptions(o: HarnessCliOptions): Partial<ServerOptions> {
