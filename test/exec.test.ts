@@ -1,11 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from './helpers/events.js';
 
 // `imbot-server exec … -- <command>` (issue 15 §4): a portal for the length of one command.
+
+describe('imbot-server --version', () => {
+  it('prints the package version', async () => {
+    const r = await runCli('--version');
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    assert.deepEqual([r.code, r.stdout], [0, `${version}\n`]);
+  });
+});
 
 describe('imbot-server exec', () => {
   let dir: string;

@@ -15,6 +15,7 @@ import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
+import { packageVersion } from './version.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -56,6 +57,7 @@ function portalBase(host: string, httpsPort: number): string {
 export function buildCli(): Command {
   const program = new Command('imbot-server')
     .description('A self-hosted, Bitrix24-compatible chat-bot platform')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
   program
