@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import type { FileSpace } from './files/store.js';
 import type { Db } from './store/db.js';
 import type { ReadCache } from './store/read-cache.js';
+import type { HandlerNet } from './util/addresses.js';
 
 /** `dev` is lenient where a laptop needs it; `cloud` reproduces the cloud's strictness. */
 export type Profile = 'dev' | 'cloud';
@@ -29,6 +30,8 @@ export interface DomainCtx {
   cache?: ReadCache;
   /** where uploaded chat files go (src/files); absent in contexts built outside a server */
   files?: FileSpace;
+  /** how `cloud` resolves and judges handler hosts (default: the system resolver, no allow-list) */
+  handlerNet?: HandlerNet;
 }
 
 /** Reads through the context's cache when there is one (see src/store/read-cache.ts). */

@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { issueTokens, portalEndpoints } from '../src/auth/oauth.js';
 import type { Profile } from '../src/context.js';
 import { startServer } from '../src/server/listen.js';
-import { uninstallApp } from '../src/apps/apps.js';
+import { addApp, uninstallApp } from '../src/apps/apps.js';
+import { parseCidrList } from '../src/util/addresses.js';
 import { control, startReceiver, until, type Hit, type Receiver } from './helpers/events.js';
 import { installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, type Answer, type Expected, type TestPortal } from './helpers/server.js';
@@ -24,8 +25,8 @@ const IMBOT_EVENTS = [
 ];
 
 /** A portal on a given data dir (so a test can restart it under another profile). */
-async function serveAt(dataDir: string, profile: Profile): Promise<TestPortal> {
-  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile, logError: () => {} });
+async function serveAt(dataDir: string, profile: Profile, allowPrivate = ''): Promise<TestPortal> {
+  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile, logError: () => {}, allowPrivate: parseCidrList(allowPrivate) });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1]!;
   return { server, dataDir, http: server.httpUrl, https: server.httpsUrl, adminCode, adminHook: `${server.httpUrl}/rest/1/${adminCode}`, stop: () => server.close() };
 }
@@ -34,7 +35,8 @@ async function serveAt(dataDir: string, profile: Profile): Promise<TestPortal> {
 const rest = (p: TestPortal, token: string, method: string, params: Record<string, unknown> = {}): Promise<Answer> =>
   callJson(`${p.http}/rest`, method, { ...params, auth: token });
 
-const deliveries = async (p: TestPortal, event: string) => (await control(p.http, p.server.controlToken, `events?event=${event}`)).body.events as any[];
+/** The delivery log with secrets shown (`reveal=1`): these tests compare exact bodies. */
+const deliveries = async (p: TestPortal, event: string) => (await control(p.http, p.server.controlToken, `events?event=${event}&reveal=1`)).body.events as any[];
 
 describe('event.* methods', () => {
   let p: TestPortal;
@@ -188,6 +190,13 @@ describe('event.* methods', () => {
   });
 });
 
+/** A script-only app without an install URL, and an access token for user 1. */
+async function tokensOf(p: TestPortal): Promise<{ auth: { access_token: string } }> {
+  const ctx = portalCtx(p);
+  const app = await addApp(ctx, { name: 'No install URL', scope: 'imbot,im,user' });
+  return { auth: { access_token: (await issueTokens(ctx, app, 1, app.scope, portalEndpoints(ctx))).access_token } };
+}
+
 describe('handler URL rules: dev and cloud, at bind time and at send time', () => {
   let r: Receiver;
   before(async () => {
@@ -195,19 +204,22 @@ describe('handler URL rules: dev and cloud, at bind time and at send time', () =
   });
   after(() => r.close());
 
-  it('dev binds localhost; cloud refuses localhost (a host needs a dot) and takes 127.0.0.1', async () => {
+  it('dev binds localhost; cloud refuses localhost (a host needs a dot) and 127.0.0.1 (not public) unless --allow-private covers it', async () => {
     const port = new URL(r.base).port;
-    const [dev, cloud] = await Promise.all([serveAt(mkdtempSync(join(tmpdir(), 'imbot-evm-')), 'dev'), serveAt(mkdtempSync(join(tmpdir(), 'imbot-evm-')), 'cloud')]);
+    const dirs = [0, 1, 2].map(() => mkdtempSync(join(tmpdir(), 'imbot-evm-')));
+    const [dev, cloud, allowed] = await Promise.all([serveAt(dirs[0]!, 'dev'), serveAt(dirs[1]!, 'cloud'), serveAt(dirs[2]!, 'cloud', '127.0.0.0/8')]);
     try {
       const devApp = await installScriptApp(dev, r, '/dev-install');
-      const cloudApp = await installScriptApp(cloud, r, '/cloud-install');
+      // under cloud, ONAPPINSTALL could not reach the receiver on 127.0.0.1: the app gets no install URL
+      const cloudApp = await tokensOf(cloud);
+      const allowedApp = await installScriptApp(allowed, r, '/allowed-install');
       assert.equal(assertResult(await rest(dev, devApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://localhost:${port}/a` })), true);
       assertError(await rest(cloud, cloudApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://localhost:${port}/a` }), [400, 'ERROR_WRONG_HANDLER_URL', 'Wrong handler URL']);
-      assert.equal(assertResult(await rest(cloud, cloudApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://127.0.0.1:${port}/a` })), true);
+      assertError(await rest(cloud, cloudApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://127.0.0.1:${port}/a` }), [400, 'ERROR_WRONG_HANDLER_URL', 'Wrong handler URL']);
+      assert.equal(assertResult(await rest(allowed, allowedApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://127.0.0.1:${port}/a` })), true);
     } finally {
-      await Promise.all([dev.stop(), cloud.stop()]);
-      rmSync(dev.dataDir, { recursive: true, force: true });
-      rmSync(cloud.dataDir, { recursive: true, force: true });
+      await Promise.all([dev.stop(), cloud.stop(), allowed.stop()]);
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     }
   });
 

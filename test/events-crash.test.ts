@@ -29,7 +29,8 @@ function serve(dataDir: string): Promise<Served> {
       out += d;
       if (!out.includes('control token:')) return;
       const http = /portal \(HTTP\):\s+(http:\/\/\S+)\/rest\//.exec(out)![1]!;
-      const code = /admin webhook:\s+\S+\/rest\/1\/([a-z0-9]+)\//.exec(out)![1]!;
+      // the admin webhook is printed on the first start only (a restart shows <hidden>)
+      const code = /admin webhook:\s+\S+\/rest\/1\/([a-z0-9]+)\//.exec(out)?.[1] ?? '';
       done({ child, exited, http, adminHook: `${http}/rest/1/${code}` });
     });
     exited.then((code) => fail(new Error(`serve exited (${code}) before its banner:\n${out}`)));

@@ -234,7 +234,7 @@ describe('bot events: delivery of ONIMBOTJOINCHAT and ONIMBOTDELETE', () => {
     const denied = await fetch(`${p.http}/__control/events`);
     assert.equal(denied.status, 401);
     const [h] = ra.hits.filter(isEvent('ONIMBOTDELETE'));
-    const log = await ctl('events?event=onimbotdelete');
+    const log = await ctl('events?event=onimbotdelete&reveal=1'); // exact bodies: secrets shown
     assert.equal(log.status, 200);
     assert.equal(log.body.events.length, 1);
     const entry = log.body.events[0];

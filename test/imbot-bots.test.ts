@@ -287,12 +287,14 @@ describe('imbot.register in the cloud profile', () => {
 
   it('rejects a localhost handler as a wrong URL', async () => {
     assertError(await httpsJson(hook, botParams('cloud-local', 'cloud', { EVENT_MESSAGE_ADD: 'http://localhost/h' }), ca), E.handler('EVENT_MESSAGE_ADD', WRONG_URL));
-    assertError(await httpsJson(hook, botParams('cloud-local', 'cloud', { EVENT_BOT_DELETE: 'https://localhost:8443/h' }), ca), E.handler('EVENT_BOT_DELETE', WRONG_URL));
+    const pub = 'http://93.184.215.14/h'; // the handlers before it must pass: 127.0.0.1 is not public under cloud
+    assertError(await httpsJson(hook, botParams('cloud-local', 'cloud', { EVENT_MESSAGE_ADD: pub, EVENT_WELCOME_MESSAGE: pub, EVENT_BOT_DELETE: 'https://localhost:8443/h' }), ca), E.handler('EVENT_BOT_DELETE', WRONG_URL));
   });
 
-  it('accepts a dotted host such as 127.0.0.1', async () => {
-    const reg = await httpsJson(hook, botParams('cloud-ip', 'cloud', { EVENT_HANDLER: 'http://127.0.0.1/h' }), ca);
+  it('accepts a dotted host with a public address; refuses 127.0.0.1 (not public, see test/security-handler-urls.test.ts)', async () => {
+    const reg = await httpsJson(hook, botParams('cloud-ip', 'cloud', { EVENT_HANDLER: 'http://93.184.215.14/h' }), ca);
     assert.ok(Number.isInteger(assertResult(reg)), reg.text);
+    assertError(await httpsJson(hook, botParams('cloud-lo', 'cloud', { EVENT_HANDLER: 'http://127.0.0.1/h' }), ca), E.handler('EVENT_MESSAGE_ADD', WRONG_URL));
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { issueTokens, portalEndpoints } from '../src/auth/oauth.js';
 import { control, startReceiver, type Hit, type Receiver } from './helpers/events.js';
-import { advance, installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
+import { advance, freeze, installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 
 // Offline events (rest-core.md h.2): offline bindings fill the app's queue in the transaction of the
@@ -93,6 +93,9 @@ describe('offline events', () => {
 
   it('clear=1 (the default) returns and deletes; the queue keeps the latest state per object', async () => {
     assert.equal(await ok('event.bind', { event: 'ONAPPTEST', event_type: 'offline' }), true);
+    // A frozen clock: TIMESTAMP_X has whole seconds, so a second boundary passing between the two
+    // event.test calls would otherwise add one to the measured distance.
+    await freeze(p, true);
     assert.equal(await ok('event.test', { any: 'data' }), 1);
     const first = (await ok('event.offline.list'))[0];
     await advance(p, 60_000);
@@ -101,6 +104,7 @@ describe('offline events', () => {
     const rows = await ok('event.offline.list');
     assert.deepEqual(rows.map((e: any) => [e.ID, e.EVENT_DATA.QUERY.any]), [[first.ID, 'data'], [String(Number(first.ID) + 1), 'other']]);
     assert.equal(Date.parse(rows[0].TIMESTAMP_X) - Date.parse(first.TIMESTAMP_X), 60_000);
+    await freeze(p, false);
     const got = await ok('event.offline.get', { order: { ID: 'DESC' }, limit: 1 });
     assert.deepEqual([got.process_id, got.events.map((e: any) => e.ID)], [null, [rows[1].ID]]);
     assert.deepEqual((await ok('event.offline.list')).map((e: any) => e.ID), [rows[0].ID]);

@@ -46,7 +46,7 @@ describe('request log', () => {
     // the webhook code is never in the log
     assert.ok(!a.text.includes(code), 'webhook code masked');
     assert.ok(!a.text.includes(p.adminCode), 'admin code masked');
-    assert.equal(first.params.ap, `${code.slice(0, 2)}***`);
+    assert.equal(first.params.ap, '***');
   });
 
   it('records failures with their error code and HTTP status', async () => {
@@ -56,7 +56,7 @@ describe('request log', () => {
     assert.equal(badAuth.status, 401);
     const [bad, missing] = (await requests(p, 'limit=2')).body.requests;
     assert.deepEqual([bad.method, bad.status, bad.error, bad.caller], ['user.current', 401, badAuth.body.error, null]);
-    assert.equal(bad.params.ap, 'wr***');
+    assert.equal(bad.params.ap, '***');
     assert.deepEqual([missing.method, missing.status, missing.error], ['no.such.method', 404, 'ERROR_METHOD_NOT_FOUND']);
     assert.equal(missing.error_description, unknown.body.error_description);
   });
@@ -69,14 +69,14 @@ describe('request log', () => {
     const [c3, c2, c1, batch] = list;
     assert.equal(batch.method, 'batch');
     assert.ok(!JSON.stringify(list).includes(token), 'token in a batch cmd masked');
-    assert.equal(batch.params.cmd.x, 'user.current?auth=ab***');
+    assert.equal(batch.params.cmd.x, 'user.current?auth=***');
     for (const c of [c1, c2, c3]) {
       assert.equal(c.transport, 'batch');
       assert.equal(c.parent_id, batch.id);
     }
     assert.deepEqual([c1.method, c1.status], ['user.current', 200]);
     assert.deepEqual([c2.method, c2.status, c2.error], ['no.such.method', 404, 'ERROR_METHOD_NOT_FOUND']);
-    assert.equal(c3.params.auth, 'ab***');
+    assert.equal(c3.params.auth, '***');
   });
 
   it('filters by method (prefix), status, error, caller, since, after and limit', async () => {
@@ -122,7 +122,7 @@ describe('request log', () => {
 
 describe('request log bounds', () => {
   it('keeps at most --request-log-size entries and none older than --request-log-age', async () => {
-    const p = await startPortal({ more: { requestLog: { maxEntries: 3, maxAgeMs: 60_000 } } });
+    const p = await startPortal({ requestLog: { maxEntries: 3, maxAgeMs: 60_000 } });
     try {
       for (let i = 0; i < 5; i++) assertResult(await callJson(p.adminHook, 'user.current'));
       const kept = (await requests(p)).body.requests as any[];

@@ -3,6 +3,7 @@ import { SystemErrors } from '../rest/errors.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
 import { userMayUse } from './oauth.js';
 import { parseScopes, scopeAllows } from './scopes.js';
+import { sameSecret } from '../util/secrets.js';
 
 /** The credentials a request carries, as the transport found them. */
 export interface Credentials {
@@ -111,7 +112,7 @@ async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Pro
 async function sessionCaller(ctx: DomainCtx, session: { id: string; sessid: string }): Promise<Caller> {
   const row = await ctx.db.selectFrom('ui_sessions').selectAll().where('id', '=', session.id).executeTakeFirst();
   // Without a matching sessid the portal does not treat the request as authorised at all.
-  if (!row || row.sessid !== session.sessid || row.expires_at <= ctx.clock.now()) throw SystemErrors.noAuthFound();
+  if (!row || !sameSecret(session.sessid, row.sessid) || row.expires_at <= ctx.clock.now()) throw SystemErrors.noAuthFound();
   const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst();
   if (!user || !user.active) throw SystemErrors.authorizationError();
   // A logged-in user's browser session is not limited by scopes.

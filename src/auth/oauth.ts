@@ -5,6 +5,7 @@ import type { Db } from '../store/db.js';
 import type { AppsTable } from '../store/schema.js';
 import { randomCode } from '../util/random.js';
 import { parseScopes } from './scopes.js';
+import { sameSecret } from '../util/secrets.js';
 
 /**
  * The OAuth 2.0 server of the portal (rest-core.md c.3): authorization codes, access and refresh
@@ -134,7 +135,7 @@ export async function grantTokens(ctx: DomainCtx, p: Record<string, unknown>, ep
   }
   const app = await appByClientId(ctx.db, str('client_id'));
   if (!app) throw OAuthErrors.wrongClient();
-  if (str('client_secret') !== app.client_secret) throw OAuthErrors.invalidClient();
+  if (!sameSecret(str('client_secret'), app.client_secret)) throw OAuthErrors.invalidClient();
   if (!app.active) throw OAuthErrors.notInstalled();
 
   const row = await ctx.db

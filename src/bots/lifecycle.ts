@@ -10,6 +10,7 @@ import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.j
 import { deleteBotChatApps } from './chat-apps.js';
 import type { BotOwner } from './owner.js';
 import { isTokenOwned, newEventSecret, rekeyV2Subscriptions, removeV2Subscriptions, syncV2Subscriptions, WEBHOOK_OWNER_PREFIX } from './v2-subscriptions.js';
+import { sameSecret } from '../util/secrets.js';
 
 export type BotRow = Selectable<BotsTable>;
 
@@ -101,7 +102,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
     .where('code', '=', bot.code)
     .executeTakeFirst();
   if (existing) {
-    if (existing.app_id !== owner.appId) throw new BotError('code_taken');
+    if (!sameSecret(owner.appId, existing.app_id)) throw new BotError('code_taken');
     await bindHandlers(ctx, owner, bot.handlers);
     return { botId: existing.bot_id, existed: true };
   }

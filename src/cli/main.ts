@@ -7,6 +7,7 @@ import { SERVED_SCOPES } from '../auth/scopes.js';
 import { createUser, fullName, listUsers } from '../im/users.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer } from '../server/listen.js';
+import { inRanges, LOOPBACK, parseCidrList, type Cidr } from '../util/addresses.js';
 import { openSqliteStore, type Store } from '../store/db.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
@@ -30,6 +31,34 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function onOff(value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
+  return value === 'on';
+}
+
+function cidrs(value: string): Cidr[] {
+  try {
+    return parseCidrList(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || inRanges(host, LOOPBACK);
+}
+
+/**
+ * The admin webhook line of the banner. Its URL is a full administrator credential, so it is
+ * shown on the first start only (the one that made the portal) and never with --quiet-secrets;
+ * `webhook list` shows it again to whoever can read the data dir.
+ */
+function adminWebhookLine(url: string, firstStart: boolean, quiet: boolean, dataDir: string): string {
+  const again = `imbot-server webhook list --data ${dataDir}`;
+  if (firstStart && !quiet) return `  admin webhook:  ${url}\n                  (shown on this first start only; later: ${again})`;
+  return `  admin webhook:  ${url.replace(/\/rest\/1\/[^/]+\/$/, '/rest/1/<hidden>/')} (${again})`;
 }
 
 function profile(value: string): Profile {
@@ -71,19 +100,29 @@ export function buildCli(): Command {
     .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
     .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
     .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
-    .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600);
+    .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
+    .option('--control <on|off>', 'the control API /__control/* (off: not served at all)', onOff, true)
+    .option('--control-from <cidrs>', 'client ranges the control API also answers, e.g. 172.17.0.0/16 (default: this machine only)', cidrs, [] as Cidr[])
+    .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
+    .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false);
   serveHarnessOptions(program.commands.at(-1)!)
-    .action(async (o: HarnessCliOptions & { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number }) => {
+    .action(async (o: HarnessCliOptions & { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({ dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl, ...harnessServerOptions(o) });
+      const server = await startServer({
+        dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
+        control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
+      });
+      const control = !o.control
+        ? 'off (--control off)'
+        : `${resolve(o.data)}/control-token${isLoopbackHost(o.host) ? '' : ` (answers loopback clients${o.controlFrom.length ? ' and --control-from' : ' only'})`}`;
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
-        `  admin webhook:  ${server.adminWebhookUrl}`,
+        adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
         `  local CA:       ${server.caPath}`,
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
-        `  control token:  ${resolve(o.data)}/control-token`,
+        `  control token:  ${control}`,
       ];
       console.log(lines.join('\n'));
       const stop = async () => {

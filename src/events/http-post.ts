@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupOptions } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
 import { urlToHttpOptions } from 'node:url';
 import { encodePhpForm } from './form.js';
 
@@ -7,6 +9,11 @@ import { encodePhpForm } from './form.js';
 export interface PostRequest {
   id: number;
   handlerUrl: string;
+  /**
+   * The address the handler's host was checked to be (`cloud`); the connection goes there and
+   * nowhere else, whatever DNS answers by now. Absent: the host is resolved as usual (`dev`).
+   */
+  address?: string;
   /** the outbox row's JSON body; encoded to the PHP form here */
   payload: string;
   /** `X-Imbot-Event-Id` */
@@ -40,6 +47,18 @@ export const isSuccess = (status: number | null): boolean => status !== null && 
 
 const RESPONSE_KEEP = 1024;
 const TARGETS_KEPT = 1000;
+
+/**
+ * A `lookup` that answers with the one address already checked (Node asks with `all: true` when it
+ * may try several families; an IP-literal host is never looked up). TLS still verifies the name.
+ */
+function pinnedLookup(address: string): LookupFunction {
+  const family = isIP(address);
+  return ((_host: string, options: LookupOptions, callback: (...args: unknown[]) => void) => {
+    if (options?.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  }) as unknown as LookupFunction;
+}
 
 /**
  * Sends event bodies to handlers over keep-alive connections. Pure HTTP, no store: it runs in
@@ -86,6 +105,7 @@ export class EventPoster {
       const secure = target.protocol === 'https:';
       const req = (secure ? https : http).request({
         ...target,
+        ...(r.address !== undefined ? { lookup: pinnedLookup(r.address) } : {}),
         method: 'POST',
         agent: secure ? this.agents.https : this.agents.http,
         headers: {

@@ -1,8 +1,9 @@
-import { handlerUrlProblem } from '../bots/handlers.js';
+import { handlerTarget, type HandlerTarget } from '../bots/handlers.js';
 import { isTokenOwned } from '../bots/v2-subscriptions.js';
 import type { Clock } from '../clock.js';
 import type { Profile } from '../context.js';
 import type { Db } from '../store/db.js';
+import type { HandlerNet } from '../util/addresses.js';
 import { laneBatch, laneHeads, type AttemptResult, type Outcome, type OutboxRow } from './outbox.js';
 import { AttemptRecorder } from './recorder.js';
 import { isSuccess } from './http-post.js';
@@ -30,6 +31,8 @@ export interface DeliveryOptions {
   pollMs: number;
   /** whose handler URL rules apply when sending (`cloud`: the portal's, `dev`: any host) */
   profile: Profile;
+  /** how `cloud` resolves and judges handler hosts (default: the system resolver, no allow-list) */
+  handlerNet?: HandlerNet;
 }
 
 export const DEFAULT_DELIVERY: DeliveryOptions = {
@@ -46,6 +49,9 @@ export const DEFAULT_DELIVERY: DeliveryOptions = {
 const BATCH = 64;
 /** how long a finished attempt may wait to be recorded together with others (see AttemptRecorder) */
 const RECORD_DELAY_MS = 20;
+
+/** The checked address a `cloud` request must connect to (undefined: the sender resolves, `dev`). */
+const pinnedAddress = (t: HandlerTarget | undefined) => (t?.kind === 'ok' && t.address !== null ? t.address : undefined);
 
 /**
  * Sends the outbox. Each application is a lane: its events go out strictly one after another in
@@ -167,7 +173,7 @@ export class DeliveryWorker {
   private startLane(lane: string): void {
     this.waiting.delete(lane);
     const run = this.runLane(lane)
-      .catch((err) => this.logError(err, `event delivery (${lane})`))
+      .catch((err) => this.logError(err, `event delivery (${isTokenOwned(lane) ? 'a webhook bot' : lane})`)) // the lane names a CLIENT_ID
       .finally(() => {
         this.lanes.delete(lane);
         // written to between its last read and now (the signal found it still running)
@@ -194,6 +200,7 @@ export class DeliveryWorker {
         return;
       }
       const held = await this.heldBack(rows[0]!); // same app for the whole batch
+      const targets = await this.targets(rows);
       let reread = false;
       for (let i = 0; i < rows.length && !reread; ) {
         if (this.stopped) return;
@@ -203,18 +210,33 @@ export class DeliveryWorker {
           this.waiting.set(lane, rows[i]!.next_attempt_at);
           return;
         }
-        const reason = this.reasonNotToSend(rows[i]!, held);
+        const reason = this.reasonNotToSend(rows[i]!, held, targets);
         if (reason !== null) {
-          this.recorder.add({ row: rows[i]!, result: this.notSent(reason), outcome: { status: 'failed' } });
+          // A refused URL or an app not installed is final; a host that does not resolve now is
+          // an attempt that failed (retried under `retry`, as a connection error would be).
+          const result = this.notSent(reason.text);
+          const outcome: Outcome = reason.retry ? this.outcomeOf(rows[i]!, result) : { status: 'failed' };
+          this.recorder.add({ row: rows[i]!, result, outcome });
+          if (outcome.status === 'pending') {
+            this.waiting.set(lane, outcome.retryAt);
+            await this.recorder.flush();
+            return;
+          }
           after = rows[i]!.id;
           i++;
           continue;
         }
         let end = i + 1;
-        while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held) === null) end++;
+        while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held, targets) === null) end++;
         const run = rows.slice(i, end);
         const outcomes = this.sender.postRun(
-          run.map((row) => ({ handlerUrl: row.handler_url, payload: row.payload, uid: row.uid, attempt: row.attempts + 1 })),
+          run.map((row) => ({
+            handlerUrl: row.handler_url,
+            address: pinnedAddress(targets.get(row.handler_url)),
+            payload: row.payload,
+            uid: row.uid,
+            attempt: row.attempts + 1,
+          })),
           this.options.policy === 'retry',
         );
         let startedAt = now;
@@ -244,18 +266,26 @@ export class DeliveryWorker {
     }
   }
 
-  /** Why a row is recorded as failed without being sent, or null to send it. */
-  private reasonNotToSend(row: OutboxRow, held: string | null): string | null {
-    return this.urlProblem(row) ?? (row.event_name === 'ONAPPUNINSTALL' ? null : held);
+  /** Why a row is recorded as not sent (`retry`: as a failed attempt), or null to send it. */
+  private reasonNotToSend(row: OutboxRow, held: string | null, targets: Map<string, HandlerTarget>): { text: string; retry: boolean } | null {
+    const target = targets.get(row.handler_url);
+    if (target?.kind === 'refused') return { text: `not sent: the cloud profile refuses the handler URL (${target.why}): ${row.handler_url}`, retry: false };
+    if (row.event_name !== 'ONAPPUNINSTALL' && held !== null) return { text: held, retry: false };
+    if (target?.kind === 'unresolved') return { text: `not sent: ${target.why}`, retry: true };
+    return null;
   }
 
   /**
-   * Under `cloud` the handler URL is checked again as it is sent: a binding stored while the
-   * portal ran as `dev` (e.g. to localhost) is refused, like any URL the portal would not call.
+   * Under `cloud` each handler URL of a batch is checked again as it is sent (src/bots/handlers.ts):
+   * a binding stored while the portal ran as `dev`, or a name whose DNS answer changed since it
+   * was registered, is refused. The address checked is the one the sender connects to, so a DNS
+   * answer that changes between the check and the connection cannot slip through. `dev`: empty.
    */
-  private urlProblem(row: OutboxRow): string | null {
-    const problem = this.options.profile === 'cloud' ? handlerUrlProblem(row.handler_url, 'cloud') : null;
-    return problem ? `not sent: the cloud profile refuses the handler URL (${problem}): ${row.handler_url}` : null;
+  private async targets(rows: OutboxRow[]): Promise<Map<string, HandlerTarget>> {
+    const out = new Map<string, HandlerTarget>();
+    if (this.options.profile !== 'cloud') return out;
+    for (const url of new Set(rows.map((r) => r.handler_url))) out.set(url, await handlerTarget(url, 'cloud', this.options.handlerNet));
+    return out;
   }
 
   /**

@@ -7,6 +7,8 @@ import { addWebhook } from '../auth/webhooks.js';
 export interface PortalState {
   memberId: string;
   adminWebhookCode: string;
+  /** this call made the portal (a fresh data dir): the one start whose banner shows the admin webhook */
+  created: boolean;
 }
 
 async function setting(db: Db, key: string): Promise<string | undefined> {
@@ -21,7 +23,7 @@ async function setting(db: Db, key: string): Promise<string | undefined> {
 export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Promise<PortalState> {
   const existing = await setting(db, 'member_id');
   if (existing) {
-    return { memberId: existing, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '' };
+    return { memberId: existing, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '', created: false };
   }
   const create = async (trx: Db) => {
     const now = clock.now();
@@ -48,7 +50,7 @@ export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Pr
         { key: 'admin_webhook_code', value: hook.code },
       ])
       .execute();
-    return { memberId, adminWebhookCode: hook.code };
+    return { memberId, adminWebhookCode: hook.code, created: true };
   };
   return db.isTransaction ? create(db) : db.transaction().execute(create);
 }

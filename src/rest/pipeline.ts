@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import type { DomainCtx, PortalInfo, Profile } from '../context.js';
 import type { FileSpace } from '../files/store.js';
 import type { Store } from '../store/db.js';
+import type { HandlerNet } from '../util/addresses.js';
 import type { Schema } from '../store/schema.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
@@ -28,6 +29,8 @@ export interface RestCore {
   limits?: Limits;
   /** chat file storage (src/files); absent = uploads fail with the folder error */
   files?: FileSpace;
+  /** handler-host resolution and `--allow-private` (src/util/addresses.ts) */
+  handlerNet?: HandlerNet;
   /** the request log (every call and batch command); absent = nothing recorded */
   requests?: RequestLog;
   /** holds requests while the harness resets or restores the portal */
@@ -70,7 +73,7 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
 export async function callMethod(core: RestCore, input: CallInput, group?: CommandGroup): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files };
+  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
   const caller = input.caller ?? (await authenticate(base, input.credentials, spec));
   if (input.trace) input.trace.caller = caller;
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;

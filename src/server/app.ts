@@ -1,10 +1,9 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
-import type { MovableClock } from '../clock.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { SystemErrors } from '../rest/errors.js';
-import { registerControlRoutes } from './control-route.js';
+import { refuseUngatedControlRoutes } from './control-api.js';
 import { registerOAuthRoutes } from './oauth-route.js';
 import { restHandler, type ErrorLog } from './rest-route.js';
 
@@ -44,7 +43,8 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   socket.destroy();
 }
 
-export function buildApp(core: RestCore, clock: MovableClock, controlToken: string, logError: ErrorLog, logger?: FastifyBaseLogger): FastifyInstance {
+/** The portal's routes; the control API is added by listen.ts through control-api.ts's gate. */
+export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBaseLogger): FastifyInstance {
   const rest = restHandler(core, logError);
   const app = Fastify({
     // the server's pino logger (server/logger.ts); REST calls are logged from the request log
@@ -64,6 +64,8 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
     },
   });
 
+  refuseUngatedControlRoutes(app);
+
   // Bodies are parsed the PHP way inside the REST route; here every body is just bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -76,7 +78,6 @@ export function buildApp(core: RestCore, clock: MovableClock, controlToken: stri
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', bodyLimit: BODY_LIMIT, handler: rest });
   app.route({ method: ['GET', 'POST'], url: '/rest', bodyLimit: BODY_LIMIT, handler: rest });
 
-  registerControlRoutes(app, core, clock, controlToken);
   registerOAuthRoutes(app, core, logError);
 
   app.get('/', async (_req, reply) =>

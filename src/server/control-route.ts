@@ -7,9 +7,10 @@ import { phpJson } from '../rest/php.js';
 
 /**
  * The emulator's own control surface, never mixed into /rest/: scripted faults, the movable
- * clock, browser sessions. Every call needs the control token from `<data>/control-token`.
+ * clock, browser sessions. Registered inside the control gate (control-api.ts), which checks the
+ * client and the token from `<data>/control-token` before any of these handlers runs.
  */
-export function registerControlRoutes(app: FastifyInstance, core: RestCore, clock: MovableClock, token: string): void {
+export function registerControlRoutes(app: FastifyInstance, core: RestCore, clock: MovableClock): void {
   const send = (reply: any, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
   const json = (raw: unknown): Record<string, any> => {
@@ -21,12 +22,6 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
       return {};
     }
   };
-
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/__control')) return;
-    const given = req.headers['x-imbot-control-token'] ?? /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
-    if (given !== token) return send(reply, 401, { error: 'CONTROL_TOKEN_REQUIRED', error_description: 'Send the token from <data>/control-token as X-Imbot-Control-Token' });
-  });
 
   app.get('/__control/faults', async (_req, reply) => send(reply, 200, { faults: core.faults.list() }));
   app.delete('/__control/faults', async (_req, reply) => {

@@ -1,14 +1,30 @@
 import type { FastifyInstance } from 'fastify';
-import { deliveryLog, resendDelivery } from '../events/outbox.js';
+import { deliveryLog, resendDelivery, type LogEntry } from '../events/outbox.js';
 import { outboxSignal } from '../events/signal.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
+import { MASK, maskForm, maskText, maskUrl } from '../util/secrets.js';
+import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
 
 /**
- * The delivery log under the control API (token-checked by control-route.ts's hook for every
- * /__control URL): `GET /__control/events?failed=1&event=NAME&limit=N` (newest first) and
- * `POST /__control/events/<id>/resend`.
+ * The delivery log under the control API (registered inside the control gate, control-api.ts):
+ * `GET /__control/events?failed=1&event=NAME&limit=N` (newest first) and
+ * `POST /__control/events/<id>/resend`. Event bodies carry access, refresh and application
+ * tokens, handler URLs a webhook bot's CLIENT_ID, handlers' answers anything: their secret values
+ * are masked unless `reveal=1` is asked for (the token is needed either way).
  */
+/** A log entry with the secrets in its URL, body, errors and stored answers masked. */
+function masked(e: LogEntry): LogEntry {
+  return {
+    ...e,
+    handler_url: maskUrl(e.handler_url),
+    app: isTokenOwned(e.app) ? `${WEBHOOK_OWNER_PREFIX}${MASK}` : e.app, // `custom<CLIENT_ID or botToken>`
+    last_error: maskText(e.last_error),
+    body: maskForm(e.body),
+    tries: e.tries.map((t) => ({ ...t, error: maskText(t.error), response: maskText(t.response) })),
+  };
+}
+
 export function registerEventRoutes(app: FastifyInstance, core: RestCore): void {
   const send = (reply: any, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
@@ -21,7 +37,8 @@ export function registerEventRoutes(app: FastifyInstance, core: RestCore): void 
       event: q.event || undefined,
       limit: Number.isInteger(limit) && limit > 0 ? limit : 100,
     });
-    return send(reply, 200, { events });
+    const reveal = q.reveal === '1' || q.reveal === 'true';
+    return send(reply, 200, { events: reveal ? events : events.map(masked) });
   });
 
   app.post('/__control/events/:id/resend', async (req, reply) => {
@@ -31,6 +48,7 @@ export function registerEventRoutes(app: FastifyInstance, core: RestCore): void 
     }
     outboxSignal.emit('written');
     const [entry] = await deliveryLog(core.store.db, { id });
-    return send(reply, 200, { event: entry });
+    const q = req.query as Record<string, string | undefined>;
+    return send(reply, 200, { event: q.reveal === '1' || q.reveal === 'true' ? entry : masked(entry!) });
   });
 }

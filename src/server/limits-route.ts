@@ -3,8 +3,7 @@ import { parseOperatingLimit, parseRate, type Limits } from '../limits/index.js'
 import { phpJson } from '../rest/php.js';
 
 /**
- * The limits under the control API (token-checked by control-route.ts's hook for every /__control
- * URL). `GET` shows the settings; `POST` changes any of them and/or resets the counters:
+ * The limits under the control API (registered inside the control gate, control-api.ts). `GET` shows the settings; `POST` changes any of them and/or resets the counters:
  * `{"rate": "standard"|"enterprise"|"off"|{"burst","drain"}, "operating_limit": SECONDS|"off",
  *   "costs": {"method": SECONDS|null}, "reset": true}`; `DELETE` resets the counters.
  */

@@ -11,11 +11,13 @@ import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openSqliteStore } from '../store/db.js';
 import { answerClientError, buildApp, MAX_HEADER_SIZE } from './app.js';
+import { registerControlApi } from './control-api.js';
+import { registerControlRoutes } from './control-route.js';
 import { registerEventRoutes } from './events-route.js';
+import { registerLimitsRoutes } from './limits-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
-import { registerLimitsRoutes } from './limits-route.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
@@ -27,6 +29,8 @@ import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
 import { applySeed } from '../harness/seed/apply.js';
 import type { Seed } from '../harness/seed/schema.js';
+import { redactingLog } from '../util/secrets.js';
+import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -56,12 +60,22 @@ export interface ServerOptions {
   nodeId?: string;
   /** applied once the portal knows its URLs, before any request is served (harness/seed) */
   seed?: Seed;
+  /** `serve --control off`: no control API at all (default on) */
+  control?: boolean;
+  /** client ranges the control API answers besides this machine (`serve --control-from`) */
+  controlFrom?: readonly Cidr[];
+  /** non-public ranges `cloud` handler URLs may point to (`serve --allow-private`) */
+  allowPrivate?: readonly Cidr[];
+  /** host name → addresses for handler URLs (default: the system resolver; tests inject one) */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
   adminWebhookUrl: string;
+  /** this start made the portal (fresh data dir) */
+  firstStart: boolean;
   caPath: string;
   controlToken: string;
   core: RestCore;
@@ -94,25 +108,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tls = ensureTls(opts.dataDir, [opts.host]);
   const token = controlToken(opts.dataDir);
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
-  const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan() };
-  core.limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
+  const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
+  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  core.limits = limits;
   // Chat files live in <data>/files; bytes left by uploads that rolled back are swept first.
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
   const logger = createLogger(opts.logLevel ?? 'silent', opts.logFormat);
-  const logError = opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error'));
+  // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
+  const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error')));
   core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
   logRequests(logger, core.requests);
   core.gate = new CallGate();
-  const app = buildApp(core, clock, token, logError, logger);
-  registerEventRoutes(app, core);
-  registerLimitsRoutes(app, core.limits);
+  const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
-  registerHarnessRoutes(app, { requests: core.requests, state: portalState, adminWebhookUrl, core, gate: core.gate });
+  // Every /__control route is registered here, on the gated scope (control-api.ts): client and
+  // token are checked before any of them runs. `--control off`: none at all.
+  if (opts.control !== false) {
+    registerControlApi(app, { token, from: opts.controlFrom ?? [] }, (scope) => {
+      registerControlRoutes(scope, core, clock);
+      registerEventRoutes(scope, core);
+      registerLimitsRoutes(scope, limits);
+      registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
+    });
+  }
 
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
@@ -143,6 +167,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
     adminWebhookUrl: adminWebhookUrl(),
+    firstStart: state.created,
     state: portalState,
     caPath: tls.caPath,
     controlToken: token,

@@ -64,12 +64,22 @@ export const TOKEN_KEYS = [
   'refresh_token', 'scope', 'server_endpoint', 'status', 'user_id',
 ];
 
-/** Moves the portal clock (never sleeps). */
-export async function advance(p: TestPortal, ms: number): Promise<void> {
+/** Sends one change to the portal clock (`/__control/clock`). */
+async function clockControl(p: TestPortal, change: Record<string, unknown>): Promise<void> {
   const a = await request(`${p.http}/__control/clock`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-imbot-control-token': p.server.controlToken },
-    body: JSON.stringify({ advance_ms: ms }),
+    body: JSON.stringify(change),
   });
   assert.equal(a.status, 200, a.text);
+}
+
+/** Moves the portal clock (never sleeps). */
+export function advance(p: TestPortal, ms: number): Promise<void> {
+  return clockControl(p, { advance_ms: ms });
+}
+
+/** Stops (or restarts) the portal clock, for assertions on second-resolution timestamps. */
+export function freeze(p: TestPortal, frozen: boolean): Promise<void> {
+  return clockControl(p, { freeze: frozen });
 }

@@ -25,19 +25,17 @@ export interface TestPortal {
 
 /** A fresh portal in its own temp data dir on free ports; safe to run tests in parallel. */
 export async function startPortal(
-  opts: { profile?: Profile; delivery?: ServerOptions['delivery']; maxFileSize?: number; dataDir?: string; more?: Partial<ServerOptions> } = {},
+  opts: { profile?: Profile; dataDir?: string } & Partial<Omit<ServerOptions, 'dataDir' | 'profile' | 'port' | 'httpPort'>> = {},
 ): Promise<TestPortal> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-test-'));
   const server = await startServer({
-    dataDir,
     host: '127.0.0.1',
+    logError: () => {},
+    ...opts,
+    dataDir,
     port: 0,
     httpPort: 0,
     profile: opts.profile ?? 'dev',
-    logError: () => {},
-    delivery: opts.delivery,
-    maxFileSize: opts.maxFileSize,
-    ...opts.more,
   });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1];
   return {

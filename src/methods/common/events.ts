@@ -26,8 +26,8 @@ function eventTypeOf(raw: unknown): 'online' | 'offline' {
 }
 
 /** The handler URL rules of the portal (`cloud`) or the lenient `dev` ones (src/bots/handlers.ts). */
-function checkHandler(call: MethodCall, url: string): void {
-  const problem = handlerUrlProblem(url, call.ctx.profile);
+async function checkHandler(call: MethodCall, url: string): Promise<void> {
+  const problem = await handlerUrlProblem(url, call.ctx);
   if (problem === 'Wrong handler URL') throw new RestError('ERROR_WRONG_HANDLER_URL', problem);
   if (problem) throw new RestError('ERROR_UNSUPPORTED_PROTOCOL', problem);
 }
@@ -64,7 +64,7 @@ async function eventBind(call: MethodCall): Promise<true> {
   } else if (handler === '') {
     throw argumentNull('HANDLER');
   }
-  if (handler !== '') checkHandler(call, handler);
+  if (handler !== '') await checkHandler(call, handler);
   if (!isBindable(event, caller.scopes)) throw new RestError('ERROR_EVENT_NOT_FOUND', 'Event not found');
   if (type === 'offline' && eventTraits(event).disableOffline) throw argumentError('Offline event cannot be registered for this event.');
   try {

@@ -23,6 +23,7 @@ import { intval, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/p
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
 import { dialogVoteMethods } from './vote.js';
+import { sameSecret } from '../../util/secrets.js';
 
 // imbot.app.register / unregister / update: legacy chat applications (imbot-v1.md §2.6, §7 row 18;
 // api-reference/chats/outdated/**).
@@ -77,7 +78,7 @@ async function ownedApp(call: MethodCall, owner: BotOwner, idParam: unknown): Pr
   const id = appKey(idParam);
   const app = id !== null ? await getChatApp(call.ctx.db, id) : undefined;
   if (!app) throw AppErrors.notFound();
-  if (app.app_id !== owner.appId) throw AppErrors.otherApp();
+  if (!sameSecret(owner.appId, app.app_id)) throw AppErrors.otherApp();
   return app;
 }
 

@@ -10,7 +10,7 @@ import {
   type BotProperties,
 } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
-import { cachedRead, type Profile } from '../../context.js';
+import { cachedRead, type DomainCtx } from '../../context.js';
 import { checkAvatar } from '../../im/avatar.js';
 import { RestError } from '../../rest/errors.js';
 import { assocOrEmpty, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
@@ -32,12 +32,12 @@ const HANDLER_CHECKS: { field: BotEventField; missing?: string }[] = [
  * Reads and validates the handler URLs of register (`required`) or update: EVENT_HANDLER fans out
  * to all six fields; each URL is checked before webhook owners get `CLIENT_ID` appended.
  */
-function readHandlers(
+async function readHandlers(
   source: Record<string, unknown>,
   owner: BotOwner,
-  profile: Profile,
+  ctx: DomainCtx,
   required: boolean,
-): Partial<Record<BotEventField, string>> {
+): Promise<Partial<Record<BotEventField, string>>> {
   const all = phpString(source.EVENT_HANDLER);
   const out: Partial<Record<BotEventField, string>> = {};
   for (const { field, missing } of HANDLER_CHECKS) {
@@ -47,7 +47,7 @@ function readHandlers(
       if (required && missing) throw new RestError(code, missing);
       continue;
     }
-    const problem = handlerUrlProblem(url, profile);
+    const problem = await handlerUrlProblem(url, ctx);
     if (problem) throw new RestError(code, problem);
     out[field] = owner.webhookClientId !== null ? withClientId(url, owner.webhookClientId) : url;
   }
@@ -78,7 +78,7 @@ async function register(call: MethodCall): Promise<number> {
   const P = upperKeys(call.params);
   rejectSession(call);
   const owner = requireOwner(call, P);
-  const handlers = readHandlers(P, owner, call.ctx.profile, true);
+  const handlers = await readHandlers(P, owner, call.ctx, true);
   const code = phpString(P.CODE);
   if (code === '') throw ImbotErrors.codeEmpty();
   if (!hasKey(P.PROPERTIES, 'NAME') && !hasKey(P.PROPERTIES, 'LAST_NAME')) throw ImbotErrors.nameEmpty();
@@ -113,7 +113,7 @@ async function update(call: MethodCall): Promise<true> {
   const owner = requireOwner(call, P);
   const bot = await botByIdKey(call, owner, P.BOT_ID);
   const fields = isPhpArray(P.FIELDS) && !Array.isArray(P.FIELDS) ? (P.FIELDS as Record<string, unknown>) : {};
-  const handlers = readHandlers(fields, owner, call.ctx.profile, false);
+  const handlers = await readHandlers(fields, owner, call.ctx, false);
   const props = isPhpArray(fields.PROPERTIES) && !Array.isArray(fields.PROPERTIES) ? (fields.PROPERTIES as Record<string, unknown>) : null;
   // Both present and PHP-empty ("" or "0"); a blank-but-not-empty NAME is only dropped later.
   if (props && hasKey(props, 'NAME') && hasKey(props, 'LAST_NAME') && phpEmpty(props.NAME) && phpEmpty(props.LAST_NAME)) {

@@ -19,6 +19,7 @@ import { intval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '.
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { imCommandMethods } from '../im/command.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
+import { sameSecret } from '../../util/secrets.js';
 
 // imbot.command.register / unregister / update / answer (imbot-v1.md §2.5, §4.3).
 
@@ -42,9 +43,9 @@ const CommandErrors = {
 const richError = (code: RichErrorCode) => new RestError(code, RICH_ERROR_TEXTS[code]);
 
 /** A non-empty EVENT_COMMAND_ADD, checked like the bot handlers; webhook owners get CLIENT_ID appended. */
-function handlerUrl(raw: unknown, owner: BotOwner, call: MethodCall): string {
+async function handlerUrl(raw: unknown, owner: BotOwner, call: MethodCall): Promise<string> {
   const url = phpString(raw);
-  const problem = handlerUrlProblem(url, call.ctx.profile);
+  const problem = await handlerUrlProblem(url, call.ctx);
   if (problem) throw CommandErrors.handler(problem);
   return owner.webhookClientId !== null ? withClientId(url, owner.webhookClientId) : url;
 }
@@ -54,7 +55,7 @@ async function ownedCommand(call: MethodCall, owner: BotOwner, idParam: unknown)
   const id = phpIntKey(idParam); // `$commands[$arParams['COMMAND_ID']]`
   const command = id !== null ? await getCommand(call.ctx.db, id) : undefined;
   if (!command) throw CommandErrors.notFound();
-  if (command.app_id !== owner.appId) throw CommandErrors.otherApp();
+  if (!sameSecret(owner.appId, command.app_id)) throw CommandErrors.otherApp();
   return command;
 }
 
@@ -66,7 +67,7 @@ async function register(call: MethodCall): Promise<number> {
   const owner = requireOwner(call, P);
   const bot = await ownedBot(call, owner, P.BOT_ID);
   if (phpEmpty(P.EVENT_COMMAND_ADD)) throw CommandErrors.handlerMissing();
-  const url = handlerUrl(P.EVENT_COMMAND_ADD, owner, call);
+  const url = await handlerUrl(P.EVENT_COMMAND_ADD, owner, call);
   if (phpEmpty(P.COMMAND) || isPhpArray(P.COMMAND)) throw CommandErrors.commandEmpty();
   if (phpEmpty(P.LANG)) throw CommandErrors.langEmpty();
   try {
@@ -104,7 +105,7 @@ async function update(call: MethodCall): Promise<true> {
   // FIELDS.COMMAND and FIELDS.COMMON are not updatable through REST (imbot-v1.md §7 row 13).
   const F = isPhpArray(P.FIELDS) && !Array.isArray(P.FIELDS) ? (P.FIELDS as Record<string, unknown>) : {};
   const u: CommandUpdate = {};
-  if (!phpEmpty(F.EVENT_COMMAND_ADD)) u.handlerUrl = handlerUrl(F.EVENT_COMMAND_ADD, owner, call);
+  if (!phpEmpty(F.EVENT_COMMAND_ADD)) u.handlerUrl = await handlerUrl(F.EVENT_COMMAND_ADD, owner, call);
   if (!phpEmpty(F.HIDDEN)) u.hidden = flag(F.HIDDEN);
   if (!phpEmpty(F.EXTRANET_SUPPORT)) u.extranetSupport = flag(F.EXTRANET_SUPPORT);
   if (!phpEmpty(F.LANG)) u.langs = readLangs(F.LANG);

@@ -4,6 +4,7 @@ import { resolveOwner, type BotOwner } from '../../bots/owner.js';
 import { intval, phpIntKey } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
 import { ImbotErrors } from './errors.js';
+import { sameSecret } from '../../util/secrets.js';
 
 /** Bot/command/app management methods refuse browser sessions. */
 export function rejectSession(call: MethodCall): void {
@@ -21,7 +22,7 @@ export function requireOwner(call: MethodCall, P: Record<string, unknown>): BotO
 async function controlledBot(call: MethodCall, owner: BotOwner, botId: number | null): Promise<BotRow> {
   const bot = botId !== null && botId > 0 ? await cachedRead(call.ctx, `bot:${botId}`, ['bots'], () => getBot(call.ctx.db, botId)) : undefined;
   if (!bot) throw ImbotErrors.botNotFound();
-  if (bot.app_id !== owner.appId) throw ImbotErrors.botOfOtherApp();
+  if (!sameSecret(owner.appId, bot.app_id)) throw ImbotErrors.botOfOtherApp();
   return bot;
 }
 

@@ -1,6 +1,6 @@
 import { handlerUrlProblem } from '../../bots/handlers.js';
 import type { BotProperties } from '../../bots/lifecycle.js';
-import type { Profile } from '../../context.js';
+import type { DomainCtx } from '../../context.js';
 import { checkAvatar } from '../../im/avatar.js';
 import { CHAT_COLOR_HEX } from '../../im/colors.js';
 import { objectParam, pick, toUpperSnake, v2String } from './args.js';
@@ -63,8 +63,8 @@ export function readEventMode(fields: Record<string, unknown>): 'FETCH' | 'WEBHO
 }
 
 /** A callback URL the portal can call (the v1 handler rules, with the profile). */
-export function checkWebhookUrl(url: string, profile: Profile): string {
-  if (handlerUrlProblem(url, profile)) throw BotV2Errors.invalidCallback();
+export async function checkWebhookUrl(url: string, ctx: DomainCtx): Promise<string> {
+  if (await handlerUrlProblem(url, ctx)) throw BotV2Errors.invalidCallback();
   return url;
 }
 

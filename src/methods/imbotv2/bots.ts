@@ -16,6 +16,7 @@ import {
 } from './bots-fields.js';
 import { V2Errors } from './errors.js';
 import { gate, loadBot, requireV2Owner, v2Owner, type V2Owner } from './gate.js';
+import { sameSecret } from '../../util/secrets.js';
 
 /* imbot.v2.Bot.* and imbot.v2.Revision.get (imbot-v2.md §2.1–§2.5, §2.12). */
 
@@ -69,11 +70,11 @@ async function register(call: MethodCall): Promise<unknown> {
   if (eventMode === 'WEBHOOK') {
     webhookUrl = v2String(pick(fields, 'webhookUrl'));
     if (webhookUrl === '') throw BotV2Errors.webhookUrlRequired();
-    checkWebhookUrl(webhookUrl, call.ctx.profile);
+    await checkWebhookUrl(webhookUrl, call.ctx);
   }
   const existing = await botByCode(call.ctx.db, code);
   if (existing) {
-    if (existing.app_id !== owner.key) throw BotV2Errors.codeTaken();
+    if (!sameSecret(owner.key, existing.app_id)) throw BotV2Errors.codeTaken();
     return botAnswer(call, existing, 'owner');
   }
   // Bitrix enforces the limit on its cloud only (§1.5); the dev profile stays lenient for local work.
@@ -106,10 +107,10 @@ async function register(call: MethodCall): Promise<unknown> {
  * Where the bot's events go after the update (§2.2): set only when `eventMode` or `webhookUrl` is
  * sent. A given URL is always checked; WEBHOOK mode without one (given or stored) is refused.
  */
-function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string, unknown>): V2BotUpdate['delivery'] {
+async function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string, unknown>): Promise<V2BotUpdate['delivery']> {
   const mode = readEventMode(fields);
   const url = v2String(pick(fields, 'webhookUrl'));
-  if (url !== '') checkWebhookUrl(url, call.ctx.profile);
+  if (url !== '') await checkWebhookUrl(url, call.ctx);
   if (mode === undefined && url === '') return undefined;
   const eventMode = mode ?? (bot.event_mode === 'FETCH' ? 'FETCH' : 'WEBHOOK');
   if (eventMode === 'FETCH') return { eventMode, webhookUrl: '' };
@@ -130,7 +131,7 @@ function readRotation(owner: V2Owner, fields: Record<string, unknown>): string |
 async function update(call: MethodCall): Promise<unknown> {
   const { owner, bot } = await gate(call);
   const fields = fieldsOf(call.params);
-  const delivery = readDelivery(call, bot, fields);
+  const delivery = await readDelivery(call, bot, fields);
   const properties = readProperties(pick(fields, 'properties'));
   const botToken = readRotation(owner, fields);
   const flag = (camel: string) => {

@@ -3,6 +3,7 @@ import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { pick, v2Bool, v2Int } from './args.js';
 import { v2Error, V2Errors } from './errors.js';
 import { loadBot, requireV2Owner } from './gate.js';
+import { sameSecret } from '../../util/secrets.js';
 
 /* imbot.v2.Event.get (imbot-v2.md §2.10, §5.5). */
 
@@ -26,7 +27,7 @@ async function eventQueueBot(call: MethodCall): Promise<number> {
     if ((await deletedBotOwner(call.ctx, botId)) === owner.key) return botId;
     throw V2Errors.botNotFound();
   }
-  if (bot.app_id !== owner.key) throw V2Errors.ownership();
+  if (!sameSecret(owner.key, bot.app_id)) throw V2Errors.ownership();
   return botId;
 }
 

@@ -5,6 +5,7 @@ import { parseDialogId } from '../../im/dialogs.js';
 import { getChat, memberRole, privateChatId, type ChatRole, type ChatRow } from '../../im/chats.js';
 import { pick, v2Int, v2String } from './args.js';
 import { V2Errors } from './errors.js';
+import { sameSecret } from '../../util/secrets.js';
 
 /**
  * Who owns the call (imbot-v2.md §1.1, `BotController::resolveClientId`): an OAuth app by its
@@ -55,7 +56,7 @@ export async function gate(call: MethodCall): Promise<Gated> {
   if (botId <= 0) throw V2Errors.botIdRequired();
   const bot = await loadBot(call, botId);
   if (!bot) throw V2Errors.botNotFound();
-  if (bot.app_id !== owner.key) throw V2Errors.ownership();
+  if (!sameSecret(owner.key, bot.app_id)) throw V2Errors.ownership();
   return { owner, bot };
 }
 
