@@ -15,7 +15,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function sh(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { cwd, timeout: 9 * 60_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, timeout: 9 * 60_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_TEST_CONTEXT: undefined, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
       done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout });
     });
   });
