@@ -44,6 +44,8 @@ export interface NewApp {
   access?: string;
   /** the user ONAPPINSTALL's tokens are issued for (default 1, the administrator) */
   installUserId?: number;
+  /** false: added but not installed (default: installed at once) */
+  install?: boolean;
 }
 
 export const isScriptOnly = (app: Pick<AppRow, 'handler_url'>) => app.handler_url === '';
@@ -87,7 +89,7 @@ export async function addApp(ctx: DomainCtx, input: NewApp): Promise<AppRow> {
       created_at: ctx.clock.now(),
     })
     .execute();
-  await installApp(ctx, clientId);
+  if (input.install !== false) await installApp(ctx, clientId);
   return (await appByClientId(ctx.db, clientId))!;
 }
 

@@ -14,6 +14,12 @@ import { openStore } from '../store/open.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
+import { requestsCommand } from './requests.js';
+import { snapshotCommands } from './snapshots.js';
+import { exportCommand } from './export.js';
+import { execCommand } from './exec.js';
+import { packageVersion } from './version.js';
+import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
 
@@ -90,6 +96,7 @@ function portalBase(host: string, httpsPort: number): string {
 export function buildCli(): Command {
   const program = new Command('imbot-server')
     .description('A self-hosted, Bitrix24-compatible chat-bot platform')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError();
 
   program
@@ -108,12 +115,13 @@ export function buildCli(): Command {
     .option('--control <on|off>', 'the control API /__control/* (off: not served at all)', onOff, true)
     .option('--control-from <cidrs>', 'client ranges the control API also answers, e.g. 172.17.0.0/16 (default: this machine only)', cidrs, [] as Cidr[])
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
-    .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
-    .action(async (o: { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
+    .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false);
+  serveHarnessOptions(program.commands.at(-1)!)
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
-        control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate,
+        control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
       });
       const control = !o.control
         ? 'off (--control off)'
@@ -213,6 +221,10 @@ export function buildCli(): Command {
   program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
+  program.addCommand(requestsCommand(DEFAULT_DATA));
+  for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
+  program.addCommand(exportCommand(withStore, DEFAULT_DATA));
+  program.enablePositionalOptions().addCommand(execCommand());
 
   return program;
 }

@@ -25,19 +25,20 @@ async function existingPortal(db: Db): Promise<PortalState | null> {
  * A fresh data dir becomes a portal: a member id, user 1 (the administrator) and an admin webhook
  * for the scopes this server implements. Idempotent: later starts only read what is there. Two
  * processes starting on one fresh PostgreSQL store at once make one portal: the second waits
- * for the first's transaction-scoped lock and then finds its portal.
+ * for the first's transaction-scoped lock and then finds its portal. `keep` (a reset) makes the
+ * new portal keep the old one's member id and admin webhook code.
  */
-export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
+export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Promise<PortalState> {
   const existing = await existingPortal(db);
   if (existing) return existing;
-  return db.transaction().execute(async (trx) => {
+  const create = async (trx: Db): Promise<PortalState> => {
     if (isPostgres(trx)) {
       await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':imbot-bootstrap'))`.execute(trx);
       const made = await existingPortal(trx);
       if (made) return made;
     }
     const now = clock.now();
-    const memberId = randomBytes(16).toString('hex');
+    const memberId = keep?.memberId ?? randomBytes(16).toString('hex');
     // The first user of a fresh store is user 1 (no explicit id: PostgreSQL's identity sequence
     // would not know it was taken).
     const admin = await trx
@@ -55,7 +56,7 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
       .returning('id')
       .executeTakeFirstOrThrow();
     if (admin.id !== 1) throw new Error(`the store is not fresh: its first user would be ${admin.id}, not 1`);
-    const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator' });
+    const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
     await trx
       .insertInto('portal')
       .values([
@@ -64,5 +65,6 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
       ])
       .execute();
     return { memberId, adminWebhookCode: hook.code, created: true };
-  });
+  };
+  return db.isTransaction ? create(db) : db.transaction().execute(create);
 }

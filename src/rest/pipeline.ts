@@ -14,6 +14,8 @@ import { intval } from './php.js';
 import { Paged, type Caller, type MethodRegistry, type MethodSpec, type SubcallResult } from './registry.js';
 import { idleOperating, type Limits, type OperatingInfo } from '../limits/index.js';
 import { timeBlock } from './time.js';
+import type { CallRecord, RequestLog } from './request-log.js';
+import type { CallGate } from './quiesce.js';
 
 /** Everything a call needs, independent of HTTP. */
 export interface RestCore {
@@ -29,13 +31,25 @@ export interface RestCore {
   files?: FileSpace;
   /** handler-host resolution and `--allow-private` (src/util/addresses.ts) */
   handlerNet?: HandlerNet;
+  /** the request log (every call and batch command); absent = nothing recorded */
+  requests?: RequestLog;
+  /** holds requests while the harness resets or restores the portal */
+  gate?: CallGate;
+}
+
+/** What a call leaves for the request log: who called, and the commands it ran (a batch). */
+export interface CallTrace {
+  caller?: Caller;
+  commands: CallRecord[];
 }
 
 export interface CallInput {
   method: string;
   params: Record<string, unknown>;
   credentials: Credentials;
-  /** the caller, when the transport already authenticated credentials no parameter can change */
+  /** filled in as the call runs, when the request log is on */
+  trace?: CallTrace;
+  /** an already known caller: the transport checked credentials no parameter can change, or the harness seeds the portal as someone */
   caller?: Caller;
 }
 
@@ -61,10 +75,11 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   if (!spec) throw SystemErrors.methodNotFound();
   const base = domainCtx(core, group?.db ?? core.store.db);
   const caller = input.caller ?? (await authenticate(base, input.credentials, spec));
+  if (input.trace) input.trace.caller = caller;
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
   // The commands this call makes (a batch's) share one transaction, committed before it answers.
   const commands = group ? null : new CommandGroup(core.store);
-  const subcall = subcallOf(core, input.credentials, group ?? commands!);
+  const subcall = subcallOf(core, input.credentials, group ?? commands!, input.trace);
 
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input.params)) if (!SERVICE_PARAMS.includes(k)) params[k] = v;
@@ -109,11 +124,21 @@ export function authenticateFor(core: RestCore, spec: MethodSpec, credentials: C
 }
 
 /** A call made by a method (a `batch` command): the whole pipeline with the same credentials, timed. */
-function subcallOf(core: RestCore, credentials: Credentials, group: CommandGroup) {
+function subcallOf(core: RestCore, credentials: Credentials, group: CommandGroup, parent?: CallTrace) {
   return async (method: string, params: Record<string, unknown>): Promise<SubcallResult> => {
     const startMs = core.clock.now();
     const t0 = performance.now();
-    const out = await callMethod(core, { method, params, credentials }, group);
+    const trace: CallTrace | undefined = parent ? { commands: [] } : undefined;
+    let out: CallOutput;
+    try {
+      out = await callMethod(core, { method, params, credentials, trace }, group);
+    } catch (err) {
+      const e = err instanceof RestError ? err : SystemErrors.internal();
+      const body = e.body() as { error: string; error_description: string };
+      parent?.commands.push({ transport: 'batch', method, caller: trace?.caller, params, status: e.status, error: body, durationMs: performance.now() - t0 });
+      throw err;
+    }
+    parent?.commands.push({ transport: 'batch', method, caller: trace?.caller, params, status: 200, result: out.result, durationMs: performance.now() - t0 });
     const time = timeBlock(startMs, startMs + (performance.now() - t0), out.processing, out.operating ?? idleOperating(startMs));
     return { result: out.result, next: out.next, total: out.total, time };
   };

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Duplex } from 'node:stream';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
@@ -38,10 +38,11 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
 const MALFORMED = { error: 'INVALID_REQUEST', error_description: 'Malformed request' };
 
 /** The portal's routes; the control API is added by listen.ts through control-api.ts's gate. */
-export function buildApp(core: RestCore, logError: ErrorLog): FastifyInstance {
+export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBaseLogger): FastifyInstance {
   const rest = restRoute(core, logError);
   const app = Fastify({
-    logger: false,
+    // the server's pino logger (server/logger.ts); REST calls are logged from the request log
+    ...(logger ? { loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     bodyLimit: SMALL_BODY_LIMIT,
     http: { maxHeaderSize: MAX_HEADER_SIZE },
     clientErrorHandler: answerClientError,

@@ -23,6 +23,14 @@ import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { hostname } from 'node:os';
+import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
+import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
+import { registerHarnessRoutes } from './control/index.js';
+import { CallGate } from '../rest/quiesce.js';
+import { PortalStateControl } from '../harness/portal-state.js';
+import { applySeed } from '../harness/seed/apply.js';
+import type { Seed } from '../harness/seed/schema.js';
 import { redactingLog } from '../util/secrets.js';
 import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
@@ -48,6 +56,16 @@ export interface ServerOptions {
   accessTokenTtl?: number;
   /** largest File.upload in bytes (default 100 MB; tests lower it) */
   maxFileSize?: number;
+  /** structured log level (default `silent`; the CLI's default is `info`) */
+  logLevel?: LogLevel;
+  /** `pretty` (default in a terminal) or `json` lines */
+  logFormat?: LogFormat;
+  /** request log bounds (default 1000 entries, 1 h) */
+  requestLog?: { maxEntries?: number; maxAgeMs?: number };
+  /** this process's name in the request log (default host:pid) */
+  nodeId?: string;
+  /** applied once the portal knows its URLs, before any request is served (harness/seed) */
+  seed?: Seed;
   /** `serve --control off`: no control API at all (default on) */
   control?: boolean;
   /** client ranges the control API answers besides this machine (`serve --control-from`) */
@@ -72,6 +90,8 @@ export interface RunningServer {
   clock: MovableClock;
   /** the outbox sender */
   events: DeliveryWorker;
+  /** reset, snapshots, restore */
+  state: PortalStateControl;
   close(): Promise<void>;
 }
 
@@ -104,11 +124,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
   await sweepOrphanFiles(store.db, fileStore);
   core.files = { store: fileStore, maxSize: opts.maxFileSize ?? MAX_FILE_SIZE };
+  const logger = createLogger(opts.logLevel ?? 'silent', opts.logFormat);
   // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
-  const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => console.error(`[imbot-server] internal error in ${where}:`, err)));
-  const app = buildApp(core, logError);
+  const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error')));
+  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
+  logRequests(logger, core.requests);
+  core.gate = new CallGate();
+  const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
+  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
+  const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
   // Every /__control route is registered here, on the gated scope (control-api.ts): client and
   // token are checked before any of them runs. `--control off`: none at all.
   if (opts.control !== false) {
@@ -117,6 +143,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);
+      registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
   // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
@@ -146,13 +173,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const httpsPort = (https.address() as AddressInfo).port;
   portal.domain = `${host}:${httpsPort}`;
   portal.baseUrl = `https://${portal.domain}`;
+  if (opts.seed) {
+    const seed = opts.seed;
+    await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
+      await Promise.allSettled([app.close(), new Promise((r) => https.close(r))]);
+      await store.close();
+      throw err;
+    });
+  }
   events.start();
 
   return {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
-    adminWebhookUrl: `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`,
+    adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
+    state: portalState,
     caPath: tls.caPath,
     controlToken: token,
     core,

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
-import { authenticateFor, callMethod, type RestCore } from '../rest/pipeline.js';
+import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
 import { queryParams, requestParams } from './params.js';
@@ -162,17 +162,38 @@ class BodyLimit extends Transform {
 export function restRoute(core: RestCore, logError: ErrorLog) {
   const admitted = new WeakMap<FastifyRequest, Admission>();
 
+  /** The request log's record of one call (when the log is on). */
+  const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; trace: CallTrace; t0: number }): void => {
+    if (!core.requests) return;
+    const error = c.status === 200 ? undefined : (c.body as { error: string; error_description: string });
+    core.requests.add({
+      transport: (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
+      method,
+      caller: c.trace.caller, params: c.params, status: c.status, error, result: c.result, commands: c.trace.commands, durationMs: performance.now() - c.t0,
+    });
+  };
+
+  /** A call refused before its body is read is logged with what the URL told (its query). */
+  const refuseLogged = (req: FastifyRequest, reply: FastifyReply, err: RestError, transport: Transport, t0: number): FastifyReply => {
+    const { path, rawQuery } = splitUrl(req);
+    const target = parseRestPath(path);
+    const params = target ? withPathWebhook(target, queryParams(rawQuery)) : queryParams(rawQuery);
+    logCall(req, target?.method ?? path, { params, status: err.status, body: err.body(), trace: { commands: [] }, t0 });
+    return refuse(reply, err, transport);
+  };
+
   const preParsing = async (req: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | FastifyReply> => {
+    const t0 = performance.now();
     const transport = parseRestPath(splitUrl(req).path)?.transport ?? 'json';
     let admission: Admission;
     try {
       admission = await admit(core, req);
     } catch (err) {
       if (!(err instanceof RestError)) throw err;
-      return refuse(reply, err, transport);
+      return refuseLogged(req, reply, err, transport, t0);
     }
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > admission.bodyLimit) return refuse(reply, TOO_LARGE(), transport);
+    if (length > admission.bodyLimit) return refuseLogged(req, reply, TOO_LARGE(), transport, t0);
     admitted.set(req, admission);
     return req.headers['content-length'] === undefined ? payload.pipe(new BodyLimit(admission.bodyLimit)) : payload;
   };
@@ -185,12 +206,17 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     let status = 200;
     let body: unknown;
     const transport: Transport = target?.transport ?? 'json';
+    const trace: CallTrace | undefined = core.requests ? { commands: [] } : undefined;
+    await core.gate?.enter();
+    let params: Record<string, unknown> = {};
+    let result: unknown;
     try {
       // a request that skipped preParsing (a broken %-escape in the path) is admitted here
       const admission = admitted.get(req) ?? (await admit(core, req));
       const fromBody = await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | undefined);
-      const params = withPathWebhook(admission.target, fromBody);
-      const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller });
+      params = withPathWebhook(admission.target, fromBody);
+      const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, trace });
+      result = out.result;
       const finishMs = startMs + (performance.now() - t0);
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
@@ -199,6 +225,8 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       status = restErr.status;
       body = restErr.body();
     }
+    core.gate?.leave();
+    if (trace) logCall(req, target?.method ?? path, { params, status, body, result, trace, t0 });
     const { type, payload } = render(body, transport);
     reply.code(status).header('content-type', type).send(payload);
   };

@@ -150,6 +150,11 @@ export class ReadCache {
     private readonly max = 2000,
   ) {}
 
+  /** Forgets everything (a reset or restore replaced every table while no call ran). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   async get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
     const token = this.versions.token(tables);
     const hit = this.entries.get(key);

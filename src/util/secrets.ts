@@ -30,7 +30,7 @@ const SECRET_NAMES = new Set([
   'access_token', 'refresh_token', 'application_token', 'client_secret', 'auth', 'sessid', 'phpsessid', 'password', 'bot_token', 'event_secret',
   'accesstoken', 'refreshtoken', 'applicationtoken', 'clientsecret', 'bottoken', 'eventsecret',
 ]);
-const isSecretName = (name: string) => name === 'CLIENT_ID' || SECRET_NAMES.has(name.toLowerCase());
+export const isSecretName = (name: string): boolean => name === 'CLIENT_ID' || SECRET_NAMES.has(name.toLowerCase());
 
 /** The last bracket segment of a PHP form key: `auth[access_token]` → `access_token`. */
 const leafName = (key: string) => /\[([^\][]*)\]$/.exec(key)?.[1] ?? key;

@@ -1,0 +1,51 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../server/logger.js';
+import type { ServerOptions } from '../server/listen.js';
+import { parseDuration } from './duration.js';
+import { loadSeedFile } from '../harness/seed/load.js';
+
+export interface HarnessCliOptions {
+  logLevel: LogLevel;
+  logFormat?: LogFormat;
+  requestLogSize: number;
+  requestLogAge: number;
+  nodeId?: string;
+  seed?: string;
+}
+
+function logLevel(v: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${LOG_LEVELS.join(', ')}`);
+  return v as LogLevel;
+}
+
+function logFormat(v: string): LogFormat {
+  if (v !== 'json' && v !== 'pretty') throw new InvalidArgumentError('json or pretty');
+  return v;
+}
+
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** The harness's flags of `serve` (and `exec`): logs and the request log. */
+export function serveHarnessOptions(cmd: Command): Command {
+  return cmd
+    .option('--log-level <level>', `structured log level: ${LOG_LEVELS.join(', ')}`, logLevel, 'info' as LogLevel)
+    .option('--log-format <format>', 'pretty (default in a terminal) or json (one object per line)', logFormat)
+    .option('--request-log-size <n>', 'REST calls kept in the request log', count, 1000)
+    .option('--request-log-age <duration>', 'how long the request log keeps a call (e.g. 30m, 24h)', parseDuration, 3_600_000)
+    .option('--node-id <name>', "this server's name in the request log (default host:pid)")
+    .option('--seed <file>', 'seed the portal from a file (YAML or JSON, see docs/SEED.md); applying it again changes nothing');
+}
+
+export function harnessServerOptions(o: HarnessCliOptions): Partial<ServerOptions> {
+  return {
+    logLevel: o.logLevel,
+    logFormat: o.logFormat,
+    requestLog: { maxEntries: o.requestLogSize, maxAgeMs: o.requestLogAge },
+    nodeId: o.nodeId,
+    seed: o.seed ? loadSeedFile(o.seed) : undefined,
+  };
+}

@@ -1,0 +1,101 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Dialect } from '../store/db.js';
+import type { Schema } from '../store/schema.js';
+
+/**
+ * A logical copy of every table of the store (through Kysely, so the same code serves SQLite and
+ * PostgreSQL): column names once per table, rows as arrays. `migrations` names the schema it was
+ * taken from; a dump is only loaded into the same schema.
+ */
+export interface TablesDump {
+  migrations: string[];
+  tables: Record<string, { columns: string[]; rows: unknown[][] }>;
+}
+
+type AnyDb = Kysely<any> | Transaction<any>;
+
+/** Every table but Kysely's own, with its columns, sorted by name. */
+async function tablesOf(db: Kysely<Schema>): Promise<{ name: string; columns: string[]; serialId: boolean }[]> {
+  const tables = await db.introspection.getTables();
+  // PostgreSQL's catalogue lists every schema's tables; the portal's are in the current one
+  const schema = tables.some((t) => t.schema) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  return tables
+    .filter((t) => !t.isView && (schema === undefined || t.schema === schema))
+    .map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name), serialId: t.columns.some((c) => c.name === 'id' && c.isAutoIncrementing) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+async function migrationsOf(db: AnyDb): Promise<string[]> {
+  const rows = await db.selectFrom('kysely_migration').select('name').orderBy('name').execute();
+  return rows.map((r: { name: string }) => r.name);
+}
+
+/** Reads every table inside one transaction: a consistent picture of the committed state. */
+export async function dumpTables(db: Kysely<Schema>): Promise<TablesDump> {
+  const tables = await tablesOf(db);
+  return (db as Kysely<any>).transaction().execute(async (trx) => {
+    const out: TablesDump = { migrations: await migrationsOf(trx), tables: {} };
+    for (const t of tables) {
+      const rows = await trx.selectFrom(t.name).selectAll().execute();
+      out.tables[t.name] = { columns: t.columns, rows: rows.map((r: Record<string, unknown>) => t.columns.map((c) => r[c] ?? null)) };
+    }
+    return out;
+  });
+}
+
+/** Bound parameters per INSERT, below SQLite's (32,766) and PostgreSQL's (65,535) limits. */
+const MAX_PARAMS = 30_000;
+
+/**
+ * Empties every table and, given a dump, fills them from it — in one transaction, so a failure
+ * leaves the store as it was. Id sequences continue after the largest id loaded (after none: 1),
+ * so the ids a portal hands out next are the ones it handed out when the dump was taken.
+ * `then` runs inside the same transaction (reset writes the first-start rows there).
+ */
+export async function replaceTables(db: Kysely<Schema>, dialect: Dialect, dump: TablesDump | null, then?: (trx: Transaction<Schema>) => Promise<void>): Promise<void> {
+  const tables = await tablesOf(db);
+  await db.transaction().execute(async (trx) => {
+    const any = trx as Transaction<any>;
+    if (dump) {
+      const current = await migrationsOf(any);
+      if (current.join() !== dump.migrations.join()) throw new IncompatibleDump();
+    }
+    for (const t of tables) await any.deleteFrom(t.name).execute();
+    if (dialect === 'sqlite') await sql`delete from sqlite_sequence`.execute(trx).catch(() => {}); // absent without AUTOINCREMENT tables
+    for (const t of tables) {
+      const data = dump?.tables[t.name];
+      if (!data || data.rows.length === 0) continue;
+      const cols = data.columns.filter((c) => t.columns.includes(c));
+      const idx = cols.map((c) => data.columns.indexOf(c));
+      const chunk = Math.max(1, Math.floor(MAX_PARAMS / cols.length));
+      for (let i = 0; i < data.rows.length; i += chunk) {
+        const values = data.rows.slice(i, i + chunk).map((row) => Object.fromEntries(cols.map((c, k) => [c, row[idx[k]!]])));
+        await any.insertInto(t.name).values(values).execute();
+      }
+    }
+    const serial = tables.filter((x) => x.serialId).map((x) => x.name);
+    // before `then` too: a reset's first-start rows must get the ids a fresh store gives (user 1)
+    await continueIdSequences(trx, dialect, serial);
+    if (then) {
+      await then(trx);
+      await continueIdSequences(trx, dialect, serial);
+    }
+  });
+}
+
+/**
+ * After rows were written with explicit ids: PostgreSQL's identity sequences continue after the
+ * largest id (SQLite does that by itself).
+ */
+export async function continueIdSequences(db: AnyDb, dialect: Dialect, tables: string[]): Promise<void> {
+  if (dialect !== 'postgres') return;
+  for (const t of tables) {
+    await sql`select setval(pg_get_serial_sequence(${t}, 'id'), coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(db);
+  }
+}
+
+export class IncompatibleDump extends Error {
+  constructor() {
+    super('the snapshot was taken with another database schema (another imbot-server version)');
+  }
+}
