@@ -5,6 +5,8 @@
  * run. Prints a Markdown table and rewrites the generated section of BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -193,6 +195,51 @@ async function measureV2(portal: TestPortal): Promise<Measured[]> {
   ];
 }
 
+/** Where the PostgreSQL rows run: IMBOT_BENCH_PG, else the CI machines' local server, if it answers. */
+const BENCH_PG = process.env.IMBOT_BENCH_PG || 'postgres://postgres@127.0.0.1:5432/test';
+
+async function pgAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The same bot.list, message.add and chain rows on a portal whose store is PostgreSQL (a schema of
+ * its own, dropped afterwards), seeded alike. Skipped, with a note, when no PostgreSQL answers.
+ */
+async function measurePostgres(): Promise<{ list: Measurement; add: Measurement; chains: Measurement[] } | null> {
+  if (!(await pgAnswers(BENCH_PG))) {
+    log(`no PostgreSQL at ${BENCH_PG.replace(/\/\/[^@/]*@/, '//…@')} (set IMBOT_BENCH_PG): PostgreSQL rows skipped`);
+    return null;
+  }
+  const schema = `imbot_bench_${randomBytes(4).toString('hex')}`;
+  const url = new URL(BENCH_PG);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  const portal = await startPortal({ profile: 'dev', store: url.toString() });
+  try {
+    const db = portal.server.core.store.db;
+    await registerBenchBot(portal.adminHook);
+    const chats = await seedPortal(db, { people: 200, bots: 50 });
+    await seedMessagesUpTo(db, chats, SMALL);
+    const list = await cannon(`${portal.adminHook}/imbot.bot.list`);
+    const add = await cannon(`${portal.adminHook}/imbot.message.add`, { CLIENT_ID: 'bench', DIALOG_ID: '1', MESSAGE: 'Hello from the benchmark' });
+    const chains = [await cycles('portal', portal.adminHook, 2), await cycles('portal', portal.adminHook, 3)];
+    return { list, add, chains };
+  } finally {
+    await portal.stop();
+    const client = new pg.Client({ connectionString: BENCH_PG });
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end());
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const bare = await startBare();
@@ -223,10 +270,13 @@ async function main(): Promise<void> {
     const smallAgain = await trimMessagesAfter(db, smallLastId);
     const smallB = await chainPair();
     log(`chains at ${small}, ${large}, ${large}, ${smallAgain} messages done`);
+    const onPg = await measurePostgres();
+    if (onPg) log('PostgreSQL rows done');
     const bareAfter = [await cannon(bare.url), await cycles('bare', bare.url, 2), await cycles('bare', bare.url, 3)];
     log('bare server (after) done');
 
-    const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add, ...v2.map((r) => r.m)];
+    const pgMeasured = onPg ? [onPg.list, onPg.add, ...onPg.chains] : [];
+    const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add, ...v2.map((r) => r.m), ...pgMeasured];
     const failures = all.reduce((n, m) => n + m.failures, 0);
     const bareOf = (i: number): [Measurement, Measurement] => [bareBefore[i], bareAfter[i]];
     const chains = ['register→unregister', 'register→message.add→unregister'];
@@ -244,6 +294,13 @@ async function main(): Promise<void> {
         { scenario: `${name} (2nd)`, stored: fmt(smallAgain), m: smallB[i], unit: 'cycles/s', bare: bareOf(i + 1) },
       ]),
     ];
+    if (onPg) {
+      rows.push(
+        { scenario: 'PostgreSQL: imbot.bot.list (51 bots)', stored: fmt(small), m: onPg.list, unit: 'req/s', bare: bareOf(0) },
+        { scenario: 'PostgreSQL: imbot.message.add', stored: `${fmt(small)}, growing`, m: onPg.add, unit: 'req/s', bare: bareOf(0) },
+        ...chains.map((name, i): Row => ({ scenario: `PostgreSQL: ${name}`, stored: fmt(small), m: onPg.chains[i], unit: 'cycles/s', bare: bareOf(i + 1) })),
+      );
+    }
     const scaling = chains.map((name, i) => ({
       name: `unregister scaling: ${name}`,
       value: meanRate([largeA[i], largeB[i]]) / meanRate([smallA[i], smallB[i]]),

@@ -30,6 +30,11 @@ export interface DomainCtx {
   cache?: ReadCache;
   /** where uploaded chat files go (src/files); absent in contexts built outside a server */
   files?: FileSpace;
+  /**
+   * Runs `fn` once the unit of work `db` belongs to has committed (never after a rollback);
+   * absent outside one (`db` autocommits: run at once). See src/store/unit.ts.
+   */
+  afterCommit?: (fn: () => void) => void;
   /** how `cloud` resolves and judges handler hosts (default: the system resolver, no allow-list) */
   handlerNet?: HandlerNet;
 }

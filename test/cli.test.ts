@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { errorOf, request } from './helpers/server.js';
+import { cliEnvOf, errorOf, removeTestData, request } from './helpers/server.js';
 
 /** The `imbot-server` command line, run as a user runs it: `node bin/imbot-server.js …`. */
 
@@ -22,7 +22,7 @@ interface Run {
 /** Runs one CLI command to completion; never rejects on a non-zero exit. */
 function cli(...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, timeout: 30_000, env: cliEnvOf(args) }, (err, stdout, stderr) => {
       done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
@@ -55,8 +55,10 @@ function line(banner: string, label: string): string {
 
 /** Starts `serve` on free ports and waits for its banner. */
 function serve(dataDir: string): Promise<Served> {
-  const child = spawn(process.execPath, [bin, 'serve', '--data', dataDir, '--port', '0', '--http-port', '0'], {
+  const args = ['serve', '--data', dataDir, '--port', '0', '--http-port', '0'];
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: repoRoot,
+    env: cliEnvOf(args),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -118,7 +120,7 @@ function dataDirs() {
       made.push(d);
       return d;
     },
-    cleanup: () => made.forEach((d) => rmSync(d, { recursive: true, force: true })),
+    cleanup: () => Promise.all(made.map((d) => removeTestData(d))),
   };
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { addApp, uninstallApp } from '../src/apps/apps.js';
 import { parseCidrList } from '../src/util/addresses.js';
 import { control, startReceiver, until, type Hit, type Receiver } from './helpers/events.js';
 import { installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
-import { addPerson, assertError, assertResult, callJson, type Answer, type Expected, type TestPortal } from './helpers/server.js';
+import { addPerson, assertError, assertResult, callJson, removeTestData, testStoreUrl, type Answer, type Expected, type TestPortal } from './helpers/server.js';
 
 // event.bind / event.unbind / event.get / events / event.test (rest-core.md h.1) through HTTP with
 // an OAuth app's tokens; the handler URL rules of the dev and cloud profiles at bind and send time;
@@ -26,7 +26,7 @@ const IMBOT_EVENTS = [
 
 /** A portal on a given data dir (so a test can restart it under another profile). */
 async function serveAt(dataDir: string, profile: Profile, allowPrivate = ''): Promise<TestPortal> {
-  const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile, logError: () => {}, allowPrivate: parseCidrList(allowPrivate) });
+  const server = await startServer({ dataDir, store: testStoreUrl(dataDir), host: '127.0.0.1', port: 0, httpPort: 0, profile, logError: () => {}, allowPrivate: parseCidrList(allowPrivate) });
   const adminCode = /\/rest\/1\/([^/]+)\//.exec(server.adminWebhookUrl)![1]!;
   return { server, dataDir, http: server.httpUrl, https: server.httpsUrl, adminCode, adminHook: `${server.httpUrl}/rest/1/${adminCode}`, stop: () => server.close() };
 }
@@ -63,7 +63,7 @@ describe('event.* methods', () => {
   after(async () => {
     await r.close();
     await p.stop();
-    rmSync(p.dataDir, { recursive: true, force: true });
+    await removeTestData(p.dataDir);
   });
 
   it('answers only an OAuth application: a webhook gets WRONG_AUTH_TYPE 403 from every method', async () => {
@@ -219,7 +219,7 @@ describe('handler URL rules: dev and cloud, at bind time and at send time', () =
       assert.equal(assertResult(await rest(allowed, allowedApp.auth.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `http://127.0.0.1:${port}/a` })), true);
     } finally {
       await Promise.all([dev.stop(), cloud.stop(), allowed.stop()]);
-      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      for (const dir of dirs) await removeTestData(dir);
     }
   });
 
@@ -240,7 +240,7 @@ describe('handler URL rules: dev and cloud, at bind time and at send time', () =
       assert.equal(r.hits.filter((h) => h.url === '/local').length, 0);
     } finally {
       await cloud.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeTestData(dataDir);
     }
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { control, spawnCli, startReceiver, until, type Receiver } from './helpers/events.js';
-import { callJson } from './helpers/server.js';
+import { callJson, removeTestData } from './helpers/server.js';
 
 // Durability (issue 4): `kill -9` the real server process while calls commit events, restart it
 // on the same data dir, and every committed event reaches the handler at least once.
@@ -47,7 +47,7 @@ describe('events survive kill -9', () => {
   });
   after(async () => {
     await receiver.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeTestData(dataDir);
   });
 
   it('every event committed before the crash is delivered after the restart', async () => {

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { B24Hook } from '@bitrix24/b24jssdk';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { buildCli } from '../src/cli/main.js';
-import { callJson, errorOf, request, startPortal, type TestPortal } from './helpers/server.js';
+import { callJson, errorOf, request, startPortal, storeArgs, type TestPortal } from './helpers/server.js';
 
 /**
  * The platform's limits (rest-core.md f) driven to their edges on a frozen portal clock: the leaky
@@ -186,7 +186,7 @@ describe('limits', () => {
   });
 
   describe('manual block (imbot-server block / unblock)', () => {
-    const cli = (...args: string[]) => buildCli().exitOverride().parseAsync(['node', 'imbot-server', ...args]);
+    const cli = (...args: string[]) => buildCli().exitOverride().parseAsync(['node', 'imbot-server', ...args, ...storeArgs(p.dataDir)]);
     const logged: string[] = [];
     const realLog = console.log;
     beforeEach(() => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { recordEvent } from '../src/events/v2/log.js';
 import { after, before, describe, it } from 'node:test';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { advance } from './helpers/oauth.js';
@@ -178,10 +179,9 @@ describe('a fetch-mode bot that never opens a port', () => {
     cursor = rest.nextOffset;
 
     // 1001 queued events: limit 5000 is clamped to 1000, the default is 100
-    const db = p.server.core.store.db;
-    const now = p.server.clock.now();
-    const rows = Array.from({ length: 1001 }, (_, i) => ({ owner_id: bots.fetcher!.botId, event_type: 'ONIMBOTV2MESSAGEADD', event_data: JSON.stringify({ n: i }), created_at: now }));
-    for (let i = 0; i < rows.length; i += 200) await db.insertInto('v2_event_log').values(rows.slice(i, i + 200)).execute();
+    const ctx = { db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: p.server.core.profile };
+    let n = 0;
+    await recordEvent(ctx, Array.from({ length: 1001 }, () => bots.fetcher!.botId), 'ONIMBOTV2MESSAGEADD', async () => ({ n: n++ }));
     const big = await eventGet('fetcher', { offset: cursor, limit: 5000 });
     assert.equal(big.events.length, 1000);
     assert.equal(big.hasMore, true);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
+import { deleteAppOptions } from '../store/repos/options.js';
 import { parseScopes } from '../auth/scopes.js';
 import {
   appByClientId,
@@ -140,6 +141,8 @@ export async function uninstallApp(ctx: DomainCtx, clientId: string, clean: bool
   }
   await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).execute();
   await dropQueue(ctx, app.id);
+  // CLEAN: the application's data goes too (settings/app-uninstallation.md)
+  if (clean) await deleteAppOptions(ctx.db, app.id);
   await ctx.db.updateTable('oauth_tokens').set({ revoked: 1 }).where('app_id', '=', app.id).execute();
   await ctx.db.updateTable('apps').set({ active: 0, installed: 0 }).where('id', '=', app.id).execute();
   return { bots };

@@ -159,17 +159,16 @@ async function replaceLangs(db: Db, id: number, langs: ChatAppLang[]): Promise<v
     .execute();
 }
 
+function findChatApp(db: Db, botId: number, code: string) {
+  return db.selectFrom('chat_apps').select('id').where('bot_id', '=', botId).where('code', '=', code).executeTakeFirst();
+}
+
 /**
  * Registers a chat app. A bot registers a CODE once: the same (bot, code) returns the existing id
  * and changes nothing. A value the table cannot hold refuses the registration.
  */
 export async function registerChatApp(ctx: DomainCtx, a: NewChatApp): Promise<number> {
-  const existing = await ctx.db
-    .selectFrom('chat_apps')
-    .select('id')
-    .where('bot_id', '=', a.botId)
-    .where('code', '=', a.code)
-    .executeTakeFirst();
+  const existing = await findChatApp(ctx.db, a.botId, a.code);
   if (existing) return existing.id;
 
   const isIframe = a.iframe !== '';
@@ -191,9 +190,16 @@ export async function registerChatApp(ctx: DomainCtx, a: NewChatApp): Promise<nu
     created_at: ctx.clock.now(),
   };
   if (a.code === '' || tooLong(row)) throw new ChatAppError('invalid_fields');
-  const { id } = await ctx.db.insertInto('chat_apps').values(row).returning('id').executeTakeFirstOrThrow();
-  await replaceLangs(ctx.db, id, a.langs);
-  return id;
+  // unique (bot_id, code): of two concurrent registrations one inserts, the other gets its id
+  const inserted = await ctx.db
+    .insertInto('chat_apps')
+    .values(row)
+    .onConflict((oc) => oc.columns(['bot_id', 'code']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return (await findChatApp(ctx.db, a.botId, a.code))!.id;
+  await replaceLangs(ctx.db, inserted.id, a.langs);
+  return inserted.id;
 }
 
 export interface ChatAppUpdate {

@@ -170,10 +170,14 @@ export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: nu
         sonet_support: c.sonetSupport ? 'Y' : 'N',
         created_at: ctx.clock.now(),
       })
+      // unique (bot_id, command): a concurrent registration of the same command makes one row
+      .onConflict((oc) => oc.columns(['bot_id', 'command']).doNothing())
       .returning('id')
-      .executeTakeFirstOrThrow();
-    commandId = row.id;
-    await replaceLangs(ctx.db, commandId, c.langs);
+      .executeTakeFirst();
+    if (row) {
+      commandId = row.id;
+      await replaceLangs(ctx.db, commandId, c.langs);
+    } else commandId = (await findBotCommand(ctx.db, botId, command))!.id;
   }
   if (c.handlerUrl !== null) await bindAppEvent(ctx, owner, COMMAND_EVENT, c.handlerUrl);
   return commandId;

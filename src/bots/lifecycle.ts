@@ -85,6 +85,13 @@ async function bindHandlers(ctx: DomainCtx, owner: BotOwner, handlers: NewBot['h
   }
 }
 
+/** The CODE is registered already: the same owner gets its bot back (handlers rebound), another is refused. */
+async function reRegistered(ctx: DomainCtx, owner: BotOwner, bot: NewBot, existing: { bot_id: number; app_id: string }): Promise<{ botId: number; existed: boolean }> {
+  if (!sameSecret(owner.appId, existing.app_id)) throw new BotError('code_taken');
+  await bindHandlers(ctx, owner, bot.handlers);
+  return { botId: existing.bot_id, existed: true };
+}
+
 const BIRTHDAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -101,11 +108,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
     .where('module_id', '=', 'rest')
     .where('code', '=', bot.code)
     .executeTakeFirst();
-  if (existing) {
-    if (!sameSecret(owner.appId, existing.app_id)) throw new BotError('code_taken');
-    await bindHandlers(ctx, owner, bot.handlers);
-    return { botId: existing.bot_id, existed: true };
-  }
+  if (existing) return reRegistered(ctx, owner, bot, existing);
   const p = bot.properties;
   if (bot.code.length > 50 || owner.appId.length > 128) throw new BotError('invalid_fields');
   if (p.PERSONAL_BIRTHDAY && !BIRTHDAY.test(p.PERSONAL_BIRTHDAY)) throw new BotError('invalid_fields');
@@ -126,7 +129,10 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
   });
   if (p.PERSONAL_PHOTO) await ctx.db.updateTable('users').set({ personal_photo: p.PERSONAL_PHOTO }).where('id', '=', botId).execute();
   const v2 = bot.v2;
-  await ctx.db
+  // Atomic against a concurrent registration of the same CODE (unique bots_code, migration 013):
+  // the loser's insert does nothing (on PostgreSQL it first waits for the winner to commit), its
+  // user goes again, and it answers as a re-registration of the winner's bot.
+  const inserted = await ctx.db
     .insertInto('bots')
     .values({
       bot_id: botId,
@@ -149,7 +155,14 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
           }
         : {}),
     })
-    .execute();
+    .onConflict((oc) => oc.columns(['module_id', 'code']).doNothing())
+    .returning('bot_id')
+    .executeTakeFirst();
+  if (!inserted) {
+    await ctx.db.deleteFrom('users').where('id', '=', botId).execute();
+    const winner = await ctx.db.selectFrom('bots').select(['bot_id', 'app_id']).where('module_id', '=', 'rest').where('code', '=', bot.code).executeTakeFirstOrThrow();
+    return reRegistered(ctx, owner, bot, winner);
+  }
   await bindHandlers(ctx, owner, bot.handlers);
   if (v2) await syncV2Subscriptions(ctx, (await getBot(ctx.db, botId))!);
   return { botId, existed: false };

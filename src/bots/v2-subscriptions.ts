@@ -1,5 +1,5 @@
 import type { DomainCtx } from '../context.js';
-import type { Db } from '../store/db.js';
+import { lockKey, type Db } from '../store/db.js';
 import { randomCode } from '../util/random.js';
 import type { BotRow } from './lifecycle.js';
 
@@ -82,6 +82,8 @@ export async function syncV2Subscriptions(ctx: DomainCtx, bot: BotRow): Promise<
   const key = await subscriptionKey(ctx.db, bot);
   if (!key) return;
   const url = bot.event_mode === 'WEBHOOK' ? bot.webhook_url : '';
+  // one sync of these rows at a time, so two concurrent ones cannot both add the missing rows
+  await lockKey(ctx.db, `v2-subscriptions:${key.appId}:${key.token}`);
   const existing = await rowsOf(ctx.db, key);
   const keepOthers = !isTokenOwned(bot.app_id) && (await hasSiblings(ctx.db, bot));
   const stale = existing.filter((r) => r.handler_url !== url).map((r) => r.id);

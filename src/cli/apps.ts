@@ -1,3 +1,4 @@
+import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { addApp, appState, installApp, isScriptOnly, listApps, removeApp, uninstallApp } from '../apps/apps.js';
 import { SERVED_SCOPES } from '../auth/scopes.js';
@@ -6,7 +7,7 @@ import type { DomainCtx } from '../context.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import type { Store } from '../store/db.js';
 
-type WithStore = <T>(dataDir: string, fn: (store: Store, clock: MovableClock) => Promise<T>) => Promise<T>;
+type WithStore = <T>(o: StoreOpts, fn: (store: Store, clock: MovableClock) => Promise<T>) => Promise<T>;
 
 function port(value: string): number {
   const n = Number(value);
@@ -14,8 +15,7 @@ function port(value: string): number {
   return n;
 }
 
-interface Where {
-  data: string;
+interface Where extends StoreOpts {
   host: string;
   port: number;
 }
@@ -31,16 +31,17 @@ export function appCommand(withStore: WithStore, defaultData: string): Command {
   const portalOptions = (c: Command) =>
     c
       .option('--data <dir>', 'data directory', defaultData)
+      .addOption(storeOption())
       .option('--host <host>', 'portal host as events describe it', '127.0.0.1')
       .option('--port <port>', 'portal HTTPS port as events describe it', port, 24443);
 
   /** Runs `fn` in one transaction on a context that describes the portal like a server would. */
   const inPortal = <T>(o: Where, fn: (ctx: DomainCtx) => Promise<T>) =>
-    withStore(o.data, async (store, clock) => {
+    withStore(o, async (store, clock) => {
       const state = await ensurePortal(store.db, clock);
       const domain = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
       const portal = { domain, baseUrl: `https://${domain}`, memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
-      return store.db.transaction().execute((db) => fn({ db, clock, portal, profile: 'dev' }));
+      return store.transaction((db, unit) => fn({ db, clock, portal, profile: 'dev', afterCommit: (f) => unit.afterCommit(f) }));
     });
 
   portalOptions(app.command('add'))
@@ -79,8 +80,9 @@ export function appCommand(withStore: WithStore, defaultData: string): Command {
     .command('list')
     .description('list applications')
     .option('--data <dir>', 'data directory', defaultData)
+    .addOption(storeOption())
     .action(async (o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         for (const a of await listApps(store.db)) {
           console.log([a.id, a.client_id, appState(a), a.scope, isScriptOnly(a) ? 'script-only' : 'ui', a.name].join('\t'));
         }

@@ -1,3 +1,4 @@
+import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { deliveryLog } from '../events/outbox.js';
 import type { DeliveryPolicy } from '../events/worker.js';
@@ -8,7 +9,7 @@ export function delivery(value: string): DeliveryPolicy {
   return value;
 }
 
-type WithStore = <T>(dataDir: string, fn: (store: Store) => Promise<T>) => Promise<T>;
+type WithStore = <T>(o: StoreOpts, fn: (store: Store) => Promise<T>) => Promise<T>;
 
 /**
  * `imbot-server events log`: the delivery log, newest first, one line per event —
@@ -21,12 +22,13 @@ export function eventsCommand(withStore: WithStore, defaultData: string): Comman
     .command('log')
     .description('show the event delivery log (newest first)')
     .option('--data <dir>', 'data directory', defaultData)
+    .addOption(storeOption())
     .option('--failed', 'only deliveries whose last attempt failed', false)
     .option('--event <name>', 'only this event, e.g. ONIMBOTMESSAGEADD')
     .option('--limit <n>', 'at most this many', (v) => Number(v), 100)
     .option('--json', 'print JSON entries with bodies and attempts', false)
     .action(async (o: { data: string; failed: boolean; event?: string; limit: number; json: boolean }) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         const entries = await deliveryLog(store.db, { failed: o.failed, event: o.event, limit: o.limit > 0 ? o.limit : 100 });
         if (o.json) return console.log(JSON.stringify(entries, null, 2));
         for (const e of entries) {

@@ -1,3 +1,4 @@
+import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { setAppBlocked, setWebhookBlocked } from '../limits/blocks.js';
 import { parseOperatingLimit, parseRate, type RateSetting } from '../limits/index.js';
@@ -15,7 +16,7 @@ export function operatingLimitOption(value: string): number | null {
   return limit;
 }
 
-type WithStore = <T>(dataDir: string, fn: (store: Store) => Promise<T>) => Promise<T>;
+type WithStore = <T>(o: StoreOpts, fn: (store: Store) => Promise<T>) => Promise<T>;
 
 /**
  * `imbot-server block --webhook CODE | --app CLIENT_ID` and `unblock …`: the platform's manual
@@ -28,11 +29,12 @@ export function limitsCommands(withStore: WithStore, defaultData: string): Comma
     return new Command(name)
       .description(blocked ? 'block a webhook or application (its calls answer OVERLOAD_LIMIT)' : 'lift a manual block')
       .option('--data <dir>', 'data directory', defaultData)
+      .addOption(storeOption())
       .option('--webhook <code>', 'the webhook\'s secret code')
       .option('--app <client_id>', 'the application\'s client_id')
       .action(async (o: { data: string; webhook?: string; app?: string }) => {
         if ((o.webhook === undefined) === (o.app === undefined)) throw new InvalidArgumentError(`${name} needs exactly one of --webhook CODE or --app CLIENT_ID`);
-        await withStore(o.data, async (store) => {
+        await withStore(o, async (store) => {
           const found = o.webhook !== undefined ? await setWebhookBlocked(store.db, o.webhook, blocked) : await setAppBlocked(store.db, o.app!, blocked);
           const what = o.webhook !== undefined ? `webhook ${o.webhook}` : `application ${o.app}`;
           if (!found) throw new Error(`no ${what}`);

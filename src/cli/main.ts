@@ -1,3 +1,4 @@
+import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { MovableClock } from '../clock.js';
@@ -8,7 +9,8 @@ import { createUser, fullName, listUsers } from '../im/users.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer } from '../server/listen.js';
 import { inRanges, LOOPBACK, parseCidrList, type Cidr } from '../util/addresses.js';
-import { openSqliteStore, type Store } from '../store/db.js';
+import type { Store } from '../store/db.js';
+import { openStore } from '../store/open.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
@@ -60,9 +62,12 @@ function profile(value: string): Profile {
   return value;
 }
 
-/** Opens the data dir's store directly; a running server sees the change on its next call. */
-async function withStore<T>(dataDir: string, fn: (store: Store, clock: MovableClock) => Promise<T>): Promise<T> {
-  const store = await openSqliteStore(resolve(dataDir));
+/**
+ * Opens the store directly (SQLite in the data dir, or `--store`); a running server sees the
+ * change on its next call (PostgreSQL: once the change notification has reached it).
+ */
+async function withStore<T>(o: StoreOpts, fn: (store: Store, clock: MovableClock) => Promise<T>): Promise<T> {
+  const store = await openStore({ dataDir: resolve(o.data), url: o.store });
   const clock = new MovableClock();
   try {
     await ensurePortal(store.db, clock);
@@ -70,6 +75,11 @@ async function withStore<T>(dataDir: string, fn: (store: Store, clock: MovableCl
   } finally {
     await store.close();
   }
+}
+
+/** A store URL as it may be printed: without its password. */
+function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
 /** The base URL printed for webhooks: the one a server on this data dir prints, by default. */
@@ -86,6 +96,7 @@ export function buildCli(): Command {
     .command('serve')
     .description('serve the portal: HTTPS with a local CA and plain HTTP')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
@@ -98,10 +109,10 @@ export function buildCli(): Command {
     .option('--control-from <cidrs>', 'client ranges the control API also answers, e.g. 172.17.0.0/16 (default: this machine only)', cidrs, [] as Cidr[])
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
-    .action(async (o: { data: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
+    .action(async (o: { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
-        dataDir: resolve(o.data), host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
+        dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate,
       });
       const control = !o.control
@@ -109,6 +120,7 @@ export function buildCli(): Command {
         : `${resolve(o.data)}/control-token${isLoopbackHost(o.host) ? '' : ` (answers loopback clients${o.controlFrom.length ? ' and --control-from' : ' only'})`}`;
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
+        `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
         adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
@@ -130,6 +142,7 @@ export function buildCli(): Command {
     .command('add')
     .description('create an incoming webhook and print its URL')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .requiredOption('--user <id>', 'user the webhook acts as', positiveInt)
     .option('--scope <list>', 'comma-separated scopes', SERVED_SCOPES.join(','))
     .option('--code <code>', 'the secret code (default: 16 random lower-case alphanumerics)')
@@ -137,7 +150,7 @@ export function buildCli(): Command {
     .option('--host <host>', 'host of the printed URL', '127.0.0.1')
     .option('--port <port>', 'HTTPS port of the printed URL', port, 24443)
     .action(async (o) => {
-      await withStore(o.data, async (store, clock) => {
+      await withStore(o, async (store, clock) => {
         const hook = await addWebhook(store.db, clock, { userId: o.user, scope: o.scope, code: o.code, title: o.title });
         console.log(`${portalBase(o.host, o.port)}/rest/${hook.userId}/${hook.code}/`);
       });
@@ -146,8 +159,9 @@ export function buildCli(): Command {
     .command('list')
     .description('list incoming webhooks')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .action(async (o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         for (const h of await listWebhooks(store.db)) {
           console.log(`${h.id}\tuser ${h.userId}\t${h.code}\t${h.scope.join(',')}\t${h.title}`);
         }
@@ -157,9 +171,10 @@ export function buildCli(): Command {
     .command('remove')
     .description('remove an incoming webhook by code or id')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .argument('<code-or-id>')
     .action(async (codeOrId: string, o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         if (!(await removeWebhook(store.db, codeOrId))) throw new WebhookError(`no webhook ${codeOrId}`);
         console.log(`removed ${codeOrId}`);
       });
@@ -170,12 +185,13 @@ export function buildCli(): Command {
     .command('add')
     .description('create a user and print its id')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .requiredOption('--name <name>', 'first name')
     .option('--last-name <name>', 'last name', '')
     .option('--email <email>', 'e-mail', '')
     .option('--admin', 'make the user an administrator', false)
     .action(async (o) => {
-      await withStore(o.data, async (store, clock) => {
+      await withStore(o, async (store, clock) => {
         const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin });
         console.log(String(id));
       });
@@ -184,8 +200,9 @@ export function buildCli(): Command {
     .command('list')
     .description('list users (bots included, marked)')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
     .action(async (o) => {
-      await withStore(o.data, async (store) => {
+      await withStore(o, async (store) => {
         for (const u of await listUsers(store.db)) {
           const kind = u.external_auth_id === 'bot' ? 'bot' : u.is_admin ? 'admin' : 'user';
           console.log(`${u.id}\t${kind}\t${fullName(u)}`);

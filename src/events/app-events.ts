@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { orderOutboxWriters } from './outbox.js';
 import type { Transaction } from 'kysely';
 import { bareEventAuth, eventAuth, issueTokens, portalEndpoints, userMayUse, type AppRow } from '../auth/oauth.js';
 import type { DomainCtx } from '../context.js';
@@ -6,7 +7,7 @@ import type { Schema } from '../store/schema.js';
 import { SENDS_REFRESH_TOKEN } from './catalogue.js';
 import type { BindingRow } from './emit.js';
 import { queueOffline } from './offline-queue.js';
-import { outboxSignal } from './signal.js';
+import { signalOutbox } from './signal.js';
 
 /**
  * Application events (ONAPPTEST, ONAPPUNINSTALL, ONOFFLINEEVENT, …) and the offline side of every
@@ -28,6 +29,7 @@ export interface OutboxEntry {
 export async function writeOutbox(ctx: DomainCtx, e: OutboxEntry): Promise<void> {
   const now = ctx.clock.now();
   const body = { event: e.binding.event_name, event_handler_id: e.binding.id, data: e.data, ts: Math.floor(now / 1000), auth: e.auth };
+  await orderOutboxWriters(ctx.db);
   await ctx.db
     .insertInto('event_outbox')
     .values({
@@ -41,7 +43,7 @@ export async function writeOutbox(ctx: DomainCtx, e: OutboxEntry): Promise<void>
       next_attempt_at: e.dueNow ? 0 : now,
     })
     .execute();
-  outboxSignal.emit('written', [e.lane]);
+  signalOutbox(ctx, [e.lane]);
 }
 
 /**

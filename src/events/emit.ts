@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { orderOutboxWriters } from './outbox.js';
 import type { Selectable } from 'kysely';
 import type { BotRow } from '../bots/lifecycle.js';
 import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
@@ -6,7 +7,7 @@ import { cachedRead, type DomainCtx } from '../context.js';
 import { fullName, getUser, type UserRow } from '../im/users.js';
 import type { EventBindingsTable } from '../store/schema.js';
 import { toOfflineQueue } from './app-events.js';
-import { outboxSignal } from './signal.js';
+import { signalOutbox } from './signal.js';
 import { emitV2BotEvents } from './v2/dispatch.js';
 
 export type BotEventName =
@@ -149,7 +150,7 @@ export async function emitBotEvents(ctx: DomainCtx, intents: BotEventIntent[]): 
       }
     }
   }
-  if (lanes.size) outboxSignal.emit('written', [...lanes]);
+  if (lanes.size) signalOutbox(ctx, [...lanes]);
   return written;
 }
 
@@ -270,6 +271,7 @@ async function enqueue(ctx: DomainCtx, intent: BotEventIntent, binding: BindingR
     ts: Math.floor(now / 1000),
     auth: await authOf(ctx, intent, binding),
   };
+  await orderOutboxWriters(ctx.db);
   await ctx.db
     .insertInto('event_outbox')
     .values({

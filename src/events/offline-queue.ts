@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
+import { isPostgres } from '../store/db.js';
 import type { EventOfflineTable } from '../store/schema.js';
 
 /**
@@ -23,6 +24,7 @@ export const OFFLINE_COLUMNS = {
 } as const;
 
 export type OfflineField = keyof typeof OFFLINE_COLUMNS;
+const TEXT_FIELDS: ReadonlySet<OfflineField> = new Set(['EVENT_NAME', 'MESSAGE_ID', 'PROCESS_ID']);
 /** '' and '=' equal, '@' in a list, '%' contains */
 export type FilterOp = '' | '=' | '>' | '<' | '>=' | '<=' | '@' | '%';
 
@@ -69,13 +71,15 @@ export async function queueOffline(ctx: DomainCtx, q: QueueOf, event: string, da
 }
 
 /** Applies the caller's filter to a query on event_offline. */
-function narrow<QB extends { where(...args: any[]): any }>(qb: QB, conditions: OfflineCondition[]): QB {
+function narrow<QB extends { where(...args: any[]): any }>(qb: QB, conditions: OfflineCondition[], postgres: boolean): QB {
   let out = qb;
   for (const c of conditions) {
     // column names come from OFFLINE_COLUMNS only; Kysely cannot type a computed column name
     const col = OFFLINE_COLUMNS[c.field];
     if (c.op === '@') out = out.where(col, 'in', Array.isArray(c.value) ? (c.value.length ? c.value : [null]) : [c.value]);
-    else if (c.op === '%') out = out.where(col, 'like', `%${c.value}%`);
+    // LIKE as MySQL's default collation does it: case-insensitive (SQLite's LIKE is, for ASCII;
+    // PostgreSQL needs ILIKE), on numbers too (as text)
+    else if (c.op === '%') out = out.where(sql`cast(${sql.ref(col)} as text)`, postgres ? 'ilike' : 'like', `%${c.value}%`);
     else out = out.where(col, c.op === '' ? '=' : c.op, c.value);
   }
   return out;
@@ -85,8 +89,13 @@ type Conditions = { conditions: OfflineCondition[]; order: OfflineOrder[] };
 
 /** A select of the app's rows narrowed by the caller's filter and sorted by its order (then ID). */
 function selectRows(ctx: DomainCtx, q: QueueOf, { conditions, order }: Conditions) {
-  let sel = narrow(ctx.db.selectFrom('event_offline').selectAll().where('app_id', '=', q.appId).where('connector_id', '=', q.connectorId), conditions);
-  for (const o of order) sel = sel.orderBy(OFFLINE_COLUMNS[o.field], o.dir);
+  let sel = narrow(ctx.db.selectFrom('event_offline').selectAll().where('app_id', '=', q.appId).where('connector_id', '=', q.connectorId), conditions, isPostgres(ctx.db));
+  // text sorts byte-wise on both stores (SQLite's BINARY; PostgreSQL's "C" instead of the
+  // database's collation)
+  for (const o of order) {
+    const col = OFFLINE_COLUMNS[o.field];
+    sel = TEXT_FIELDS.has(o.field) && isPostgres(ctx.db) ? sel.orderBy(sql`${sql.ref(col)} collate "C"`, o.dir) : sel.orderBy(col, o.dir);
+  }
   return sel.orderBy('id', 'asc');
 }
 
@@ -110,7 +119,7 @@ export function processRows(ctx: DomainCtx, q: QueueOf, processId: string, error
 export async function listRows(ctx: DomainCtx, q: QueueOf, c: Conditions, offset: number, limit: number): Promise<{ rows: OfflineRow[]; total: number }> {
   const rows = await selectRows(ctx, q, c).limit(limit).offset(offset).execute();
   const count = ctx.db.selectFrom('event_offline').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', q.appId).where('connector_id', '=', q.connectorId);
-  const { n } = await narrow(count, c.conditions).executeTakeFirstOrThrow();
+  const { n } = await narrow(count, c.conditions, isPostgres(ctx.db)).executeTakeFirstOrThrow();
   return { rows, total: Number(n) };
 }
 

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { Db } from '../store/db.js';
+import { lockKey, type Db } from '../store/db.js';
 import type { EventOutboxTable } from '../store/schema.js';
 import { encodePhpForm } from './form.js';
 
@@ -7,6 +7,17 @@ export type OutboxRow = Selectable<EventOutboxTable>;
 
 /** A lane's oldest pending row: what the worker needs to know to start the lane. */
 export type LaneHead = Pick<OutboxRow, 'id' | 'lane' | 'next_attempt_at'>;
+
+/**
+ * To be called before a transaction writes outbox rows. The worker sends a lane in outbox id
+ * order and reads it past the last id it sent; under concurrent writers (PostgreSQL) an id drawn
+ * earlier could commit later and arrive out of order. This lock (held to the end of the
+ * transaction; nothing on SQLite, whose writers already take turns) makes outbox ids visible in
+ * id order, so delivery order is commit order.
+ */
+export function orderOutboxWriters(db: Db): Promise<void> {
+  return lockKey(db, 'event_outbox');
+}
 
 /**
  * The oldest pending row of every lane: the only one of its lane that may be sent now. One index

@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { lockKey } from '../store/db.js';
 import type { BindingRow } from './emit.js';
 
 /**
@@ -25,6 +26,8 @@ export interface NewSubscription {
 
 /** Adds a binding; the same app, event, handler, user and connector twice is refused. */
 export async function subscribe(ctx: DomainCtx, s: NewSubscription): Promise<void> {
+  // two binds of the same handler at once: the second checks after the first has committed
+  await lockKey(ctx.db, `event-binding:${s.appId}:${s.event}:${s.userId}:${s.connectorId}:${s.handler}`);
   const same = await ctx.db
     .selectFrom('event_bindings')
     .select('id')

@@ -30,7 +30,18 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
     .values({ type: 'P', author_id: a, owner_id: 0, created_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await ctx.db.insertInto('private_dialogs').values({ user_lo: lo, user_hi: hi, chat_id: chat.id }).execute();
+  // The pair is the primary key: of two first contacts at once, one makes the chat; the other's
+  // insert does nothing (after the first commits), its empty chat goes, and it uses the first's.
+  const paired = await ctx.db
+    .insertInto('private_dialogs')
+    .values({ user_lo: lo, user_hi: hi, chat_id: chat.id })
+    .onConflict((oc) => oc.columns(['user_lo', 'user_hi']).doNothing())
+    .returning('chat_id')
+    .executeTakeFirst();
+  if (!paired) {
+    await ctx.db.deleteFrom('chats').where('id', '=', chat.id).execute();
+    return { chatId: (await privateChatId(ctx.db, a, b))!, created: false };
+  }
   const members = a === b ? [a] : [a, b];
   await ctx.db
     .insertInto('chat_members')

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
-import type { Db } from '../store/db.js';
+import { isPostgres, type Db } from '../store/db.js';
 import type { MessagesTable } from '../store/schema.js';
 import { recordUserMessageEvent } from '../events/v2/user-events.js';
 
@@ -47,6 +47,9 @@ export interface ForwardInfo {
 }
 
 export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number> {
+  // PostgreSQL: writers to one chat take turns from here, so a chat's message ids (and the events
+  // they cause) commit in id order; on SQLite they always do.
+  if (isPostgres(ctx.db)) await ctx.db.selectFrom('chats').select('id').where('id', '=', m.chatId).forUpdate().execute();
   const row = await ctx.db
     .insertInto('messages')
     .values({

@@ -4,6 +4,7 @@ import type { Db } from '../store/db.js';
 import type { UsersTable } from '../store/schema.js';
 import type { Selectable } from 'kysely';
 import { colorHex } from './colors.js';
+import { DEFAULT_PRESENCE, type Presence } from './user-status.js';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -124,8 +125,11 @@ export function userColor(u: UserRow): string {
   return colorHex(u.color) ?? PALETTE[u.id % PALETTE.length]!;
 }
 
-/** The messenger's user card (im.dialog.messages.get `users`, im.user.get). */
-export function formatImUser(u: UserRow): Record<string, unknown> {
+/**
+ * The messenger's user card (im.dialog.messages.get `users`, im.user.get); `presence` is the
+ * status the person set and their idle start (im.user.status.*), online and not idle by default.
+ */
+export function formatImUser(u: UserRow, presence: Presence = DEFAULT_PRESENCE): Record<string, unknown> {
   const isBot = u.external_auth_id === 'bot';
   return {
     id: u.id,
@@ -144,8 +148,8 @@ export function formatImUser(u: UserRow): Record<string, unknown> {
     bot: isBot,
     connector: false,
     external_auth_id: isBot ? 'bot' : 'default',
-    status: 'online',
-    idle: false,
+    status: presence.status,
+    idle: presence.idleSince === null ? false : isoDate(presence.idleSince),
     last_activity_date: u.last_activity ? isoDate(u.last_activity) : false,
     mobile_last_date: false,
     desktop_last_date: false,

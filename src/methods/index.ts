@@ -4,6 +4,11 @@ import { commonMethods } from './common/index.js';
 import { imChatMethods } from './im/chats.js';
 import { imMessageMethods } from './im/messages.js';
 import { peopleMethods } from './im/people.js';
+import { notifyMethods } from './im/notify.js';
+import { revisionMethods } from './im/revision.js';
+import { settingsMethods } from './common/settings.js';
+import { userRightsMethods } from './common/users.js';
+import { userStatusMethods } from './im/user-status.js';
 import { botMethods } from './imbot/bots.js';
 import { imbotMessageMethods } from './imbot/messages.js';
 import { imbotChatMethods } from './imbot/chats.js';
@@ -14,6 +19,6 @@ import { v2Methods } from './imbotv2/index.js';
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
   return registry;
 }

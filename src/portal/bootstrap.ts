@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import type { Db } from '../store/db.js';
+import { isPostgres, type Db } from '../store/db.js';
+import { sql } from 'kysely';
 import { SERVED_SCOPES } from '../auth/scopes.js';
 import { addWebhook } from '../auth/webhooks.js';
 
@@ -15,22 +16,33 @@ async function setting(db: Db, key: string): Promise<string | undefined> {
   return (await db.selectFrom('portal').select('value').where('key', '=', key).executeTakeFirst())?.value;
 }
 
+async function existingPortal(db: Db): Promise<PortalState | null> {
+  const memberId = await setting(db, 'member_id');
+  return memberId ? { memberId, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '', created: false } : null;
+}
+
 /**
  * A fresh data dir becomes a portal: a member id, user 1 (the administrator) and an admin webhook
- * for the scopes this server implements. Idempotent: later starts only read what is there.
+ * for the scopes this server implements. Idempotent: later starts only read what is there. Two
+ * processes starting on one fresh PostgreSQL store at once make one portal: the second waits
+ * for the first's transaction-scoped lock and then finds its portal.
  */
 export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
-  const existing = await setting(db, 'member_id');
-  if (existing) {
-    return { memberId: existing, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '', created: false };
-  }
+  const existing = await existingPortal(db);
+  if (existing) return existing;
   return db.transaction().execute(async (trx) => {
+    if (isPostgres(trx)) {
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':imbot-bootstrap'))`.execute(trx);
+      const made = await existingPortal(trx);
+      if (made) return made;
+    }
     const now = clock.now();
     const memberId = randomBytes(16).toString('hex');
-    await trx
+    // The first user of a fresh store is user 1 (no explicit id: PostgreSQL's identity sequence
+    // would not know it was taken).
+    const admin = await trx
       .insertInto('users')
       .values({
-        id: 1,
         login: 'admin',
         name: 'Admin',
         last_name: '',
@@ -40,7 +52,9 @@ export async function ensurePortal(db: Db, clock: Clock): Promise<PortalState> {
         departments: '[1]',
         date_register: now,
       })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (admin.id !== 1) throw new Error(`the store is not fresh: its first user would be ${admin.id}, not 1`);
     const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator' });
     await trx
       .insertInto('portal')

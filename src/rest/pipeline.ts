@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ControlledTransaction, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
 import type { Clock } from '../clock.js';
 import type { DomainCtx, PortalInfo, Profile } from '../context.js';
@@ -7,6 +7,7 @@ import type { FileSpace } from '../files/store.js';
 import type { Store } from '../store/db.js';
 import type { HandlerNet } from '../util/addresses.js';
 import type { Schema } from '../store/schema.js';
+import type { OpenUnit, Unit } from '../store/unit.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
 import { intval } from './php.js';
@@ -75,18 +76,14 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   try {
     if (spec.write) {
       const fail = core.faults.take(spec.name, 'store_failure');
-      const run = async (trx: Transaction<Schema>): Promise<unknown> => {
+      const run = async (trx: Transaction<Schema>, unit: Unit): Promise<unknown> => {
         const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name, fail.after)) : trx;
-        return spec.handler({ method: spec.name, params, start, caller, ctx: { ...base, db }, registry: core.registry, subcall });
+        const ctx: DomainCtx = { ...base, db, afterCommit: (fn) => unit.afterCommit(fn) };
+        return spec.handler({ method: spec.name, params, start, caller, ctx, registry: core.registry, subcall });
       };
-      if (group) value = await group.inSavepoint(run);
-      else {
-        try {
-          value = await core.store.db.transaction().execute(run);
-        } finally {
-          core.store.settle(); // nothing cached from inside the transaction outlives it
-        }
-      }
+      // One unit of work: the read cache lets go of what it wrote when it ends, and the outbox
+      // wake-up rings after the commit (store/unit.ts).
+      value = group ? await group.inSavepoint(run) : await core.store.transaction(run);
     } else {
       value = await spec.handler({ method: spec.name, params, start, caller, ctx: base, registry: core.registry, subcall });
     }
@@ -129,46 +126,33 @@ export { RestError };
  * and it commits when the call ends, before the call is answered — one commit instead of one per
  * command, which is most of what a small write costs. Each write command runs in its own
  * savepoint, so a failing command changes nothing and leaves the others' work in place, as
- * separate calls would. Once the transaction is open, every later command (reads included)
- * runs on it: it holds the store's only connection.
+ * separate calls would. Once the transaction is open, every later command (reads and
+ * authentication included) runs on it, so it sees the batch's own uncommitted writes: with a
+ * pool of connections a read on another connection would not, and on SQLite's single
+ * connection it would wait for the transaction it is part of.
  */
 export class CommandGroup {
-  private trx: ControlledTransaction<Schema> | null = null;
+  private open: OpenUnit | null = null;
   private savepoints = 0;
 
   constructor(private readonly store: Store) {}
 
   /** What the next command reads through: the open transaction, if any. */
   get db(): Store['db'] | Transaction<Schema> {
-    return this.trx ?? this.store.db;
+    return this.open?.trx ?? this.store.db;
   }
 
-  async inSavepoint<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    this.trx ??= await this.store.db.startTransaction().execute();
-    const name = `command${++this.savepoints}`;
-    const trx = await this.trx.savepoint(name).execute();
-    let value: T;
-    try {
-      value = await fn(trx);
-    } catch (err) {
-      await trx.rollbackToSavepoint(name).execute();
-      await trx.releaseSavepoint(name).execute();
-      this.store.settle(); // nothing cached from inside the rolled-back command outlives it
-      throw err;
-    }
-    await trx.releaseSavepoint(name).execute();
-    return value;
+  async inSavepoint<T>(fn: (trx: Transaction<Schema>, unit: Unit) => Promise<T>): Promise<T> {
+    this.open ??= await this.store.begin();
+    const open = this.open;
+    return open.savepoint(`command${++this.savepoints}`, (trx) => fn(trx, open.unit));
   }
 
   /** Commits (or, when the call itself failed, rolls back) the shared transaction. */
   async end(ok: boolean): Promise<void> {
-    const trx = this.trx;
-    if (!trx) return;
-    this.trx = null;
-    try {
-      await (ok ? trx.commit() : trx.rollback()).execute();
-    } finally {
-      this.store.settle();
-    }
+    const open = this.open;
+    if (!open) return;
+    this.open = null;
+    await open.end(ok);
   }
 }

@@ -9,12 +9,14 @@ import { buildRegistry } from '../methods/index.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
-import { openSqliteStore } from '../store/db.js';
+import { openStore } from '../store/open.js';
+import { outboxSignal } from '../events/signal.js';
 import { answerClientError, buildApp, CORS_HEADERS, MAX_HEADER_SIZE } from './app.js';
 import { registerControlApi } from './control-api.js';
 import { registerControlRoutes } from './control-route.js';
 import { registerEventRoutes } from './events-route.js';
 import { registerLimitsRoutes } from './limits-route.js';
+import { registerNotificationRoutes } from './notifications-route.js';
 import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../events/worker.js';
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
@@ -26,7 +28,10 @@ import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresse
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
 
 export interface ServerOptions {
+  /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
   dataDir: string;
+  /** `postgres://…` (`serve --store`, `IMBOT_STORE`); absent = SQLite in `dataDir` */
+  store?: string;
   host: string;
   /** HTTPS port; 0 picks a free one */
   port: number;
@@ -86,7 +91,7 @@ function urlHost(host: string): string {
 /** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const clock = new MovableClock();
-  const store = await openSqliteStore(opts.dataDir);
+  const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
   const state = await ensurePortal(store.db, clock);
   const tls = ensureTls(opts.dataDir, [opts.host]);
   const token = controlToken(opts.dataDir);
@@ -111,8 +116,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerControlRoutes(scope, core, clock);
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
+      registerNotificationRoutes(scope, core);
     });
   }
+  // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
+  // worker at once where the store tells of them (PostgreSQL); '' = the listener reconnected.
+  const stopForeign = store.onForeignChange((table) => {
+    if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
+  });
 
   const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
   const perAddress = new Map<string, number>();
@@ -148,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock,
     events,
     async close() {
+      stopForeign();
       await events.stop();
       const closed = new Promise<void>((resolve) => https.close(() => resolve()));
       https.closeAllConnections();

@@ -1,9 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type Migration, type MigrationProvider, type SqliteDatabase, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, sql, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type { Schema } from './schema.js';
-import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
+import type { ReadCache } from './read-cache.js';
+import type { OpenUnit, Unit } from './unit.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_event_delivery.js';
 import * as m003 from './migrations/003_command_answer_tokens.js';
@@ -16,6 +14,10 @@ import * as m009 from './migrations/009_v2_messages.js';
 import * as m010 from './migrations/010_files.js';
 import * as m011 from './migrations/011_chat_input_actions.js';
 import * as m012 from './migrations/012_outbox_due_index.js';
+import * as m013 from './migrations/013_concurrent_writers.js';
+import * as m040 from './migrations/040_notifications.js';
+import * as m041 from './migrations/041_app_options.js';
+import * as m042 from './migrations/042_user_status.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -26,8 +28,19 @@ export interface Store {
   readonly dialect: Dialect;
   /** memory for hot reads, always as fresh as the tables they came from */
   readonly cache: ReadCache;
-  /** to be called when a write transaction has ended (committed or rolled back) */
-  settle(): void;
+  /**
+   * One unit of work: `fn` runs in a transaction; when it ends the read cache lets go of the
+   * tables it wrote, and after a commit the unit's `afterCommit` hooks run.
+   */
+  transaction<T>(fn: (trx: Transaction<Schema>, unit: Unit) => Promise<T>): Promise<T>;
+  /** A unit of work the caller ends itself (a batch's shared transaction). */
+  begin(): Promise<OpenUnit>;
+  /**
+   * Tables another process (the CLI, another node) changed, as they are told (PostgreSQL only:
+   * SQLite has no notification, the delivery worker's poll timer finds such rows). Returns the
+   * function that stops listening.
+   */
+  onForeignChange(listener: (table: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -44,6 +57,10 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '010_files': m010,
   '011_chat_input_actions': m011,
   '012_outbox_due_index': m012,
+  '013_concurrent_writers': m013,
+  '040_notifications': m040,
+  '041_app_options': m041,
+  '042_user_status': m042,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -56,58 +73,26 @@ function provider(dialect: Dialect): MigrationProvider {
   };
 }
 
-export async function migrate(db: Kysely<Schema>, dialect: Dialect): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: provider(dialect) }).migrateToLatest();
+/** `schema`: where PostgreSQL keeps the migration tables (the connection's current schema). */
+export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: string): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: provider(dialect), migrationTableSchema: schema }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
   }
 }
 
-/** Statements kept prepared; SQL texts beyond this (e.g. `in (?, ?, …)` of many lengths) evict the oldest. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * Kysely's SQLite driver prepares every query anew; preparing costs about as much as running a
- * small query, so statements are reused by SQL text. Safe: better-sqlite3 runs a statement
- * synchronously and Kysely holds its single connection for a whole stream.
- */
-function cachingStatements(sqlite: Database.Database): SqliteDatabase {
-  const cache = new Map<string, Database.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let stmt = cache.get(sql);
-      if (!stmt) {
-        stmt = sqlite.prepare(sql);
-        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-  };
+/** Is this database (or transaction) PostgreSQL? For the few statements that differ. */
+export function isPostgres(db: Db): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 /**
- * Opens (creating if needed) the embedded store at `<dataDir>/imbot.db`. WAL lets the CLI write
- * while a server reads; synchronous=NORMAL in WAL mode survives a killed process (not a power cut).
+ * Orders the transactions that write one key, from here to their end: PostgreSQL takes a
+ * transaction-scoped advisory lock on the key (per schema); SQLite needs nothing, its writers
+ * already run one at a time. For check-then-insert rules no unique index states (an event
+ * binding's duplicate check, a bot's set of subscriptions): take the lock, then check.
  */
-export async function openSqliteStore(dataDir: string): Promise<Store> {
-  mkdirSync(dataDir, { recursive: true });
-  const sqlite = new Database(join(dataDir, 'imbot.db'));
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('cache_size = -65536'); // 64 MiB of page cache
-  sqlite.pragma('mmap_size = 268435456');
-  // Prepared once: `sqlite.pragma()` prepares its statement on every call, and this runs on
-  // every cache lookup.
-  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-  const versions = new TableVersions(() => dataVersion.get() as number);
-  const db = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
-    plugins: [new VersioningPlugin(versions)],
-  });
-  await migrate(db, 'sqlite');
-  return { db, dialect: 'sqlite', cache: new ReadCache(versions), settle: () => versions.settle(), close: () => db.destroy() };
+export async function lockKey(db: Db, key: string): Promise<void> {
+  if (isPostgres(db)) await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ${key}, 0))`.execute(db);
 }

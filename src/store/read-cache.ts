@@ -2,7 +2,11 @@ import {
   type KyselyPlugin,
   type OperationNode,
   type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryId,
+  type QueryResult,
   type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
 import type { Schema } from './schema.js';
 
@@ -10,36 +14,53 @@ export type TableName = keyof Schema & string;
 
 /**
  * Versions of the tables, so hot reads (webhook auth, bot lookups, the bot list) can be served
- * from memory and still never be stale:
- * - every write through this process's store bumps the written table's version (a Kysely plugin
- *   sees the query before it runs);
- * - a commit by another process (the CLI writing the same SQLite file) changes SQLite's
- *   `data_version`, which moves the epoch and so every version;
- * - `settle()` after a write transaction bumps its tables again, so nothing read inside a
- *   transaction that later rolled back survives.
- * With one SQLite connection all transactions run one at a time, which is what makes the last
- * rule sufficient; a multi-connection backend needs per-transaction tracking (or no cache).
+ * from memory and still never be stale. A cached value carries the versions it was read under;
+ * any move of one of them makes it a miss. The versions move:
+ * - when a statement of this process writes a table: before it runs and again once it has run
+ *   (outside a transaction that is after its commit);
+ * - when a unit of work (store.transaction, see unit.ts) ends, committed or rolled back: every
+ *   table it wrote moves again. Each unit tracks its own tables, so with a pool of connections a
+ *   reader that loaded the old row while the unit was open can never keep it past the commit,
+ *   and nothing read inside a unit that rolled back survives;
+ * - when another process commits: SQLite's `data_version` (polled on every lookup) moves the
+ *   epoch and so every version; on PostgreSQL a trigger on every table sends a NOTIFY that is
+ *   delivered at commit (postgres.ts), which moves that table's version. Between another
+ *   process's commit and the arrival of its notification (well under a millisecond on one host,
+ *   a network round trip across hosts) a lookup can still answer the old value.
  */
 export class TableVersions {
   private readonly versions = new Map<string, number>();
-  private dirty = new Set<string>();
   private epoch = 0;
   private lastExternal = -1;
 
-  constructor(private readonly externalVersion: () => number) {}
+  /**
+   * On a store whose transactions take turns on one connection (SQLite), the tables of the one
+   * unit of work running now: every write statement belongs to it. (A per-transaction plugin
+   * would do the same at a measurable cost per statement; a pool needs it, see unit.ts.)
+   */
+  active: Set<string> | null = null;
 
+  /**
+   * `externalVersion`: a number another process's commit changes (SQLite's data_version).
+   * `serialized`: transactions run one at a time (see `active`).
+   */
+  constructor(
+    private readonly externalVersion: () => number = () => 0,
+    readonly serialized = false,
+  ) {}
+
+  /** A table written (null: cannot be told, or everything may have changed). */
   wrote(table: string | null): void {
     if (table === null) {
       this.epoch++;
       return;
     }
     this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
-    this.dirty.add(table);
   }
 
-  settle(): void {
-    for (const t of this.dirty) this.versions.set(t, (this.versions.get(t) ?? 0) + 1);
-    this.dirty = new Set();
+  /** A unit of work ended: its tables move once more. */
+  ended(tables: Iterable<string>): void {
+    for (const t of tables) this.wrote(t);
   }
 
   token(tables: readonly TableName[]): string {
@@ -70,24 +91,53 @@ function writtenTable(node: RootOperationNode): string | null | undefined {
     case 'DeleteQueryNode':
       return name(node.from.froms[0]);
     case 'RawNode':
-      return undefined; // raw SQL here is only ever pragmas and reads
+      return undefined; // raw SQL here is only ever pragmas, locks and reads
     default:
       return null; // schema changes (migrations)
   }
 }
 
+/**
+ * Moves a table's version before and after every write statement through the store. With a
+ * `unit`, it also collects the tables the unit wrote (one instance per transaction).
+ */
 export class VersioningPlugin implements KyselyPlugin {
-  constructor(private readonly versions: TableVersions) {}
+  private readonly pending = new WeakMap<QueryId, string | null>();
+  /** writes between transformQuery and transformResult: reads skip the lookup when there are none */
+  private inFlight = 0;
+
+  constructor(
+    private readonly versions: TableVersions,
+    private readonly unitTables?: Set<string>,
+  ) {}
 
   /** Only looks: the node is returned as it is (nodes are immutable, so no copy is needed). */
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const table = writtenTable(args.node);
-    if (table !== undefined) this.versions.wrote(table);
+    if (table !== undefined) {
+      if (this.unitTables) {
+        if (table !== null) this.unitTables.add(table);
+        else this.versions.wrote(null);
+      } else {
+        if (table !== null) this.versions.active?.add(table);
+        this.versions.wrote(table);
+        this.pending.set(args.queryId, table);
+        this.inFlight++;
+      }
+    }
     return args.node;
   }
 
-  async transformResult(args: { result: any }) {
-    return args.result;
+  transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (this.inFlight > 0) {
+      const table = this.pending.get(args.queryId);
+      if (table !== undefined) {
+        this.pending.delete(args.queryId);
+        this.inFlight--;
+        this.versions.wrote(table);
+      }
+    }
+    return Promise.resolve(args.result);
   }
 }
 

@@ -324,6 +324,12 @@ export interface V2EventLogTable {
   created_at: Def<number>;
 }
 
+/** The v2 fetch log's id counter (migration 013): one row, named `v2_event_log`. */
+export interface V2EventCounterTable {
+  name: string;
+  last_id: number;
+}
+
 /** (008) Users whose ONIMV2* events are recorded (im.v2.Event.subscribe). */
 export interface V2EventSubscribersTable {
   user_id: number;
@@ -380,6 +386,70 @@ export interface ChatInputActionsTable {
   expires_at: number;
 }
 
+/** (040) A notification in its recipient's notification chat (api-reference/chats/notifications). */
+export interface NotificationsTable {
+  id: Id;
+  user_id: number;
+  chat_id: number;
+  author_id: Def<number>;
+  /** 1 confirm, 2 from a person, 4 system */
+  notify_type: number;
+  module: Def<string>;
+  event: Def<string>;
+  tag: Def<string>;
+  sub_tag: Def<string>;
+  title: Def<string>;
+  message: Def<string>;
+  message_out: Def<string>;
+  params: Def<string>;
+  buttons: Def<string>;
+  answerable: Def<number>;
+  replies: Def<string>;
+  is_read: Def<number>;
+  created_at: number;
+}
+
+/** (040) A person's notification chat (a chats row of type S). */
+export interface NotifyChatsTable {
+  user_id: number;
+  chat_id: number;
+}
+
+/** (040) An answer or a pressed button, as the notification's module received it. */
+export interface NotificationRepliesTable {
+  id: Id;
+  notify_id: number;
+  user_id: number;
+  module: Def<string>;
+  event: Def<string>;
+  tag: Def<string>;
+  kind: string;
+  value: Def<string>;
+  created_at: number;
+}
+
+/** (041) A key an application stored with app.option.set (`value`: JSON). */
+export interface AppOptionsTable {
+  app_id: number;
+  name: string;
+  value: string;
+}
+
+/** (041) A key an application stored for one user with user.option.set (`value`: JSON). */
+export interface UserOptionsTable {
+  app_id: number;
+  user_id: number;
+  name: string;
+  value: string;
+}
+
+/** (042) A person's chosen messenger status and idle start. */
+export interface UserStatusTable {
+  user_id: number;
+  status: Def<string>;
+  idle_since: number | null;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -405,8 +475,15 @@ export interface Schema {
   ui_sessions: UiSessionsTable;
   chat_input_actions: ChatInputActionsTable;
   v2_event_log: V2EventLogTable;
+  v2_event_counter: V2EventCounterTable;
   v2_event_subscribers: V2EventSubscribersTable;
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
   file_download_tokens: FileDownloadTokensTable;
+  notifications: NotificationsTable;
+  notify_chats: NotifyChatsTable;
+  notification_replies: NotificationRepliesTable;
+  app_options: AppOptionsTable;
+  user_options: UserOptionsTable;
+  user_status: UserStatusTable;
 }

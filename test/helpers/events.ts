@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseStr, type PhpArray } from '../../src/rest/php.js';
+import { cliEnvOf } from './server.js';
 
 /** One request an event handler received. */
 export interface Hit {
@@ -84,7 +85,7 @@ const cliEntry = fileURLToPath(new URL('./cli-entry.js', import.meta.url));
 /** Runs `imbot-server <args>` from the same compiled tree as the test; never rejects on exit codes. */
 export function runCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [cliEntry, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cliEntry, ...args], { timeout: 30_000, env: cliEnvOf(args) }, (err, stdout, stderr) => {
       done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });
@@ -92,7 +93,7 @@ export function runCli(...args: string[]): Promise<{ code: number | null; stdout
 
 /** Spawns `imbot-server <args>` (e.g. serve) as a child process. */
 export function spawnCli(...args: string[]): ChildProcess {
-  return spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvOf(args) });
 }
 
 /** A control-API call (`/__control/<path>`) with the token; the answer's status and JSON body. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,60 @@ import { SERVED_SCOPES } from '../../src/auth/scopes.js';
 import { addWebhook } from '../../src/auth/webhooks.js';
 import { createUser, type NewUser } from '../../src/im/users.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/listen.js';
+import pg from 'pg';
+
+/**
+ * The engine the suite runs on: SQLite in each portal's data dir, or, when IMBOT_TEST_STORE
+ * names a PostgreSQL database (scripts/test-postgres.mjs sets it), a schema of its own per data
+ * dir in that database, named after the dir (so a portal restarted on the same dir, or a CLI
+ * command given that dir, finds the same store). The store creates a missing schema.
+ */
+const TEST_PG = process.env.IMBOT_TEST_STORE || '';
+const SCHEMA_PREFIX = process.env.IMBOT_TEST_SCHEMA_PREFIX || 'imbot_test_';
+
+function schemaFor(dataDir: string): string {
+  return SCHEMA_PREFIX + createHash('sha1').update(dataDir).digest('hex').slice(0, 16);
+}
+
+/** The `--store` URL for a data dir (undefined on SQLite). */
+export function testStoreUrl(dataDir: string): string | undefined {
+  if (!TEST_PG) return undefined;
+  const url = new URL(TEST_PG);
+  // a test store need not survive a power cut: commits do not wait for the WAL flush
+  url.searchParams.set('options', `-c search_path=${schemaFor(dataDir)} -c synchronous_commit=off`);
+  return url.toString();
+}
+
+/** The environment for a CLI process working on `dataDir` (IMBOT_STORE on PostgreSQL). */
+export function cliEnv(dataDir: string): NodeJS.ProcessEnv {
+  const url = testStoreUrl(dataDir);
+  return url ? { ...process.env, IMBOT_STORE: url } : { ...process.env };
+}
+
+/** `['--store', url]` for a CLI command on `dataDir` run in this process (none on SQLite). */
+export function storeArgs(dataDir: string): string[] {
+  const url = testStoreUrl(dataDir);
+  return url ? ['--store', url] : [];
+}
+
+/** The environment for a CLI process whose arguments name `--data <dir>`. */
+export function cliEnvOf(args: readonly string[]): NodeJS.ProcessEnv {
+  const i = args.indexOf('--data');
+  return i >= 0 && args[i + 1] ? cliEnv(args[i + 1]) : { ...process.env };
+}
+
+/** Removes a data dir and, on PostgreSQL, its schema. */
+export async function removeTestData(dataDir: string): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (!TEST_PG) return;
+  const client = new pg.Client({ connectionString: TEST_PG });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schemaFor(dataDir)}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
 
 export interface TestPortal {
   server: RunningServer;
@@ -33,6 +88,7 @@ export async function startPortal(
     logError: () => {},
     ...opts,
     dataDir,
+    store: opts.store ?? testStoreUrl(dataDir),
     port: 0,
     httpPort: 0,
     profile: opts.profile ?? 'dev',
@@ -47,7 +103,7 @@ export async function startPortal(
     adminHook: `${server.httpUrl}/rest/1/${adminCode}`,
     async stop() {
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await removeTestData(dataDir);
     },
   };
 }

@@ -2,7 +2,7 @@ import type { DomainCtx } from '../../context.js';
 import type { BotRow } from '../../bots/lifecycle.js';
 import { botV2 } from '../../bots/v2-entities.js';
 import type { BotEventIntent, CommandHit } from '../emit.js';
-import { outboxSignal } from '../signal.js';
+import { signalOutbox } from '../signal.js';
 import { recordEvent, rememberDeletedBot, sweepExpired } from './log.js';
 import { chatData, deletePayload, joinPayload, language, messageData, messagePayload, messageScene, userData, type Data } from './payload.js';
 import { enqueueWebhook } from './webhook.js';
@@ -129,6 +129,6 @@ export async function emitV2BotEvents(ctx: DomainCtx, intents: BotEventIntent[],
   for (const intent of intents) {
     for (const step of await planOf(ctx, intent, known)) written += await deliverToBot(ctx, step.bot, step.event, step.payload, intent.userId, lanes);
   }
-  if (lanes.size) outboxSignal.emit('written', [...lanes]);
+  if (lanes.size) signalOutbox(ctx, [...lanes]);
   return written;
 }

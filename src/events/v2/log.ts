@@ -15,11 +15,29 @@ export const RETENTION_MS = 24 * 3600_000;
 const SWEEP_BATCH = 1000;
 
 export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: string, data: Data | ((ownerId: number) => Promise<Data>)): Promise<void> {
+  if (ownerIds.length === 0) return;
+  // the counter's row lock must last until the rows are committed
+  if (!ctx.db.isTransaction) return ctx.db.transaction().execute((db) => recordEvent({ ...ctx, db }, ownerIds, type, data));
   const now = ctx.clock.now();
-  for (const ownerId of ownerIds) {
-    const snapshot = typeof data === 'function' ? await data(ownerId) : data;
-    await ctx.db.insertInto('v2_event_log').values({ owner_id: ownerId, event_type: type, event_data: JSON.stringify(snapshot), created_at: now }).execute();
-  }
+  const snapshots: string[] = [];
+  for (const ownerId of ownerIds) snapshots.push(JSON.stringify(typeof data === 'function' ? await data(ownerId) : data));
+  // Ids come from the counter row, whose lock this transaction now holds until it ends: the next
+  // writer gets its ids only after this commit (or rollback), so ids become visible in id order
+  // and an `offset` past a visible id can never skip an event still being written. (A plain
+  // sequence hands out ids at insert time; under concurrent writers a lower id could commit after
+  // a reader had acknowledged a higher one, and that event would be lost.) On SQLite, which has
+  // one writer at a time, the counter costs one small update.
+  const { last_id: last } = await ctx.db
+    .updateTable('v2_event_counter')
+    .set((eb) => ({ last_id: eb('last_id', '+', snapshots.length) }))
+    .where('name', '=', 'v2_event_log')
+    .returning('last_id')
+    .executeTakeFirstOrThrow();
+  const first = last - snapshots.length + 1;
+  await ctx.db
+    .insertInto('v2_event_log')
+    .values(ownerIds.map((ownerId, i) => ({ id: first + i, owner_id: ownerId, event_type: type, event_data: snapshots[i], created_at: now })))
+    .execute();
 }
 
 /**
@@ -83,8 +101,11 @@ export async function isSubscribed(ctx: DomainCtx, userId: number): Promise<bool
 
 /** Idempotent. */
 export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
-  if (await isSubscribed(ctx, userId)) return;
-  await ctx.db.insertInto('v2_event_subscribers').values({ user_id: userId, created_at: ctx.clock.now() }).execute();
+  await ctx.db
+    .insertInto('v2_event_subscribers')
+    .values({ user_id: userId, created_at: ctx.clock.now() })
+    .onConflict((oc) => oc.column('user_id').doNothing())
+    .execute();
 }
 
 /**
@@ -128,8 +149,12 @@ export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
 export const DELETED_BOT_GRACE_MS = 3600_000;
 
 export async function rememberDeletedBot(ctx: DomainCtx, botId: number, appId: string): Promise<void> {
-  await ctx.db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
-  await ctx.db.insertInto('v2_deleted_bots').values({ bot_id: botId, app_id: appId, deleted_at: ctx.clock.now() }).execute();
+  const now = ctx.clock.now();
+  await ctx.db
+    .insertInto('v2_deleted_bots')
+    .values({ bot_id: botId, app_id: appId, deleted_at: now })
+    .onConflict((oc) => oc.column('bot_id').doUpdateSet({ app_id: appId, deleted_at: now }))
+    .execute();
 }
 
 /** The owner key of a fetch bot deleted less than the grace window ago, else null. */

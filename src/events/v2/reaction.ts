@@ -1,5 +1,5 @@
 import type { DomainCtx } from '../../context.js';
-import { outboxSignal } from '../signal.js';
+import { signalOutbox } from '../signal.js';
 import { deliverToBot } from './dispatch.js';
 import { messageScene, reactionPayload } from './payload.js';
 import { recordUserReaction } from './user-events.js';
@@ -26,7 +26,7 @@ export async function emitReactionEvents(ctx: DomainCtx, r: ReactionEvent): Prom
     if (bot) {
       const lanes = new Set<string>();
       await deliverToBot(ctx, bot, 'ONIMBOTV2REACTIONCHANGE', (b) => reactionPayload(ctx, scene, r.reaction, r.action, r.userId, b.bot_id), r.userId, lanes);
-      if (lanes.size) outboxSignal.emit('written', [...lanes]);
+      if (lanes.size) signalOutbox(ctx, [...lanes]);
     }
   }
   await recordUserReaction(ctx, scene, r.reaction, r.action, r.userId);

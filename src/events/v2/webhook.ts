@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { orderOutboxWriters } from '../outbox.js';
 import type { DomainCtx } from '../../context.js';
 import type { BotRow } from '../../bots/lifecycle.js';
 import { oauthEventAuth, type BindingRow } from '../emit.js';
@@ -75,6 +76,7 @@ export async function enqueueWebhook(ctx: DomainCtx, bot: BotRow, event: string,
       ts: Math.floor(now / 1000),
       auth: await topAuth(ctx, binding, event, userId),
     };
+    await orderOutboxWriters(ctx.db);
     await ctx.db
       .insertInto('event_outbox')
       .values({

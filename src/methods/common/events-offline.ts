@@ -51,7 +51,9 @@ function filterOf(raw: unknown, fields: readonly OfflineField[]): OfflineConditi
     const [, op = '', field = ''] = /^([^a-zA-Z]*)(.*)$/s.exec(key)!;
     if (!FILTER_OPS.includes(op as FilterOp)) throw argumentError(`Filter operation not allowed: ${op}`);
     if (!fields.includes(field as OfflineField)) throw argumentError(`Filter field not allowed: ${field}`);
-    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : phpString(v));
+    // typed as the portal's ORM types them: ID and ERROR are integer fields ("abc" → 0), so the
+    // comparison means the same on every store
+    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : field === 'ID' || field === 'ERROR' ? intval(v) : phpString(v));
     return { op: op as FilterOp, field: field as OfflineField, value: isPhpArray(value) ? listOf(value).map(convert) : convert(value) } as OfflineCondition;
   });
 }

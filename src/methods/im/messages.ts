@@ -291,7 +291,7 @@ async function dialogMessagesGet(call: MethodCall): Promise<unknown> {
   return {
     chat_id: chatId,
     messages: rows.map((r) => formatImMessage(r, r.author_id !== me && r.id > lastRead)),
-    users: users.map(formatImUser),
+    users: users.map((u) => formatImUser(u)),
     files: [],
   };
 }

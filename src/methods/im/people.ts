@@ -5,6 +5,7 @@
 import { CHAT_COLOR_HEX, colorHex } from '../../im/colors.js';
 import { isoDate } from '../../clock.js';
 import { parseParams } from '../../im/messages.js';
+import { unreadCount } from '../../im/notifications.js';
 import { recentEntries, type RecentEntry } from '../../im/recent.js';
 import {
   filterUsers,
@@ -16,10 +17,12 @@ import {
   listPeople,
   parseUserFilter,
   sortUsers,
+  type UserCondition,
   type UserRow,
 } from '../../im/users.js';
+import { presenceOf } from '../../im/user-status.js';
 import { RestError } from '../../rest/errors.js';
-import { assocOrEmpty, intval, isPhpArray, upperKeys } from '../../rest/php.js';
+import { assocOrEmpty, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
 
 const PeopleErrors = {
@@ -177,7 +180,7 @@ async function recentList(call: MethodCall): Promise<Paged> {
   return new Paged(result, -1, hasMore ? offset + items.length : null);
 }
 
-/** im.counters.get: unread messages per group chat (muted apart) and per private dialog. */
+/** im.counters.get: unread messages per group chat (muted apart) and per private dialog; unread notifications. */
 async function countersGet(call: MethodCall): Promise<unknown> {
   const entries = (await recentEntries(call.ctx.db, call.caller.userId)).filter((e) => e.counter > 0);
   const dialogs = entries.filter((e) => e.chat.type === 'P');
@@ -186,8 +189,9 @@ async function countersGet(call: MethodCall): Promise<unknown> {
   const sum = (list: RecentEntry[]) => list.reduce((n, e) => n + e.counter, 0);
   const chat = sum(chats);
   const dialog = sum(dialogs);
+  const notify = await unreadCount(call.ctx, call.caller.userId);
   return {
-    TYPE: { ALL: chat + dialog, NOTIFY: 0, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
+    TYPE: { ALL: chat + dialog + notify, NOTIFY: notify, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
     CHAT: assocOrEmpty(chats.map((e) => [e.chat.id, e.counter])),
     CHAT_MUTED: assocOrEmpty(muted.map((e) => [e.chat.id, e.counter])),
     CHAT_UNREAD: [],
@@ -207,7 +211,7 @@ async function imUserGet(call: MethodCall): Promise<unknown> {
   }
   const user = await getUser(call.ctx.db, id);
   if (!user) throw PeopleErrors.userNotExists();
-  return formatImUser(user);
+  return formatImUser(user, (await presenceOf(call.ctx.db, [id])).get(id));
 }
 
 /** ID as an array, or a JSON string of one; positive ids, de-duplicated, in the given order. */
@@ -229,7 +233,8 @@ async function imUserListGet(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
   const ids = readIdList(P.ID);
   if (ids.length === 0) throw PeopleErrors.invalidIdFormat();
-  const found = new Map((await getUsers(call.ctx.db, ids)).map((u) => [u.id, formatImUser(u)]));
+  const presence = await presenceOf(call.ctx.db, ids);
+  const found = new Map((await getUsers(call.ctx.db, ids)).map((u) => [u.id, formatImUser(u, presence.get(u.id))]));
   const cards = ids.map((id) => found.get(id) ?? null);
   if (typeof P.RESULT_TYPE === 'string' && P.RESULT_TYPE.toLowerCase() === 'array') return cards;
   return assocOrEmpty(ids.map((id, i) => [id, cards[i]]));
@@ -237,25 +242,57 @@ async function imUserListGet(call: MethodCall): Promise<unknown> {
 
 const RESERVED = ['SORT', 'ORDER', 'FILTER', 'ADMIN_MODE', 'SELECT', 'IMAGE_RESIZE'];
 
+/** The filter of user.get and user.search: FILTER alone when present (the portal's "backward compatibility" quirk), else the top-level params. */
+function rawUserFilter(call: MethodCall): Record<string, unknown> {
+  const P = upperKeys(call.params);
+  return P.FILTER !== undefined
+    ? { ...(isPhpArray(P.FILTER) ? P.FILTER as Record<string, unknown> : {}) }
+    : Object.fromEntries(Object.entries(call.params).filter(([k]) => !RESERVED.includes(k.toUpperCase())));
+}
+
 /**
- * user.get: filter from the top-level params, or — when FILTER is present — from FILTER alone (the
- * portal's "backward compatibility" quirk); `sort`/`order`; 50 per page from `start`; never bots.
+ * One page of people matching `conditions`: `sort`/`order`; 50 per page from `start`; never bots.
  * Nothing found: a bare `[]` without `total`.
  */
-async function userGet(call: MethodCall): Promise<Paged> {
+async function userPage(call: MethodCall, conditions: UserCondition[]): Promise<Paged> {
   const P = upperKeys(call.params);
-  const raw = P.FILTER !== undefined
-    ? (isPhpArray(P.FILTER) ? P.FILTER as Record<string, unknown> : {})
-    : Object.fromEntries(Object.entries(call.params).filter(([k]) => !RESERVED.includes(k.toUpperCase())));
   const sort = typeof P.SORT === 'string' && P.SORT !== '' ? P.SORT : 'ID';
   const desc = typeof P.ORDER === 'string' && P.ORDER.toUpperCase() === 'DESC';
-  const users = sortUsers(filterUsers(await listPeople(call.ctx.db), parseUserFilter({ ...raw })), sort, desc);
+  const users = sortUsers(filterUsers(await listPeople(call.ctx.db), conditions), sort, desc);
   if (users.length === 0) return new Paged([], null, null);
   // user.get is a legacy CDBResult list on a portal: `start` picks the page it falls in
   // (iNumPage = floor(start / 50) + 1), so 55 reads the same page as 50 (rest-core.md (e)).
   const offset = Math.floor(Math.max(call.start, 0) / 50) * 50;
   const page = users.slice(offset, offset + 50).map(formatUserCurrent);
   return Paged.of(page, offset, call.start < 0 ? null : users.length);
+}
+
+/** user.get: every user.get filter (prefix operators, NAME_SEARCH, FIND). */
+function userGet(call: MethodCall): Promise<Paged> {
+  return userPage(call, parseUserFilter(rawUserFilter(call)));
+}
+
+/** The fields user.search matches from the start of the value ("right LIKE", api-reference/user/user-search.md). */
+const SEARCH_PREFIX_FIELDS = ['NAME', 'LAST_NAME', 'WORK_POSITION'];
+
+/**
+ * user.search: user.get with search fields. `FIND` searches every name field by words and excludes
+ * every other key; NAME, LAST_NAME and WORK_POSITION match case-insensitively from the start;
+ * UF_DEPARTMENT_NAME matches nobody (this portal has no named departments); the rest as user.get.
+ */
+function userSearch(call: MethodCall): Promise<Paged> {
+  const raw = rawUserFilter(call);
+  const upper = upperKeys(raw);
+  if (upper.FIND !== undefined && upper.FIND !== '') return userPage(call, [{ op: '', field: 'FIND', value: upper.FIND }]);
+  const conditions: UserCondition[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const field = key.toUpperCase();
+    if (SEARCH_PREFIX_FIELDS.includes(field)) conditions.push({ op: '=%', field, value: `${phpString(value)}%` });
+    else if (field === 'UF_DEPARTMENT_NAME') conditions.push({ op: '=', field: 'ID', value: [] });
+    else rest[key] = value;
+  }
+  return userPage(call, [...conditions, ...parseUserFilter(rest)]);
 }
 
 export const peopleMethods: MethodSpec[] = [
@@ -265,4 +302,5 @@ export const peopleMethods: MethodSpec[] = [
   { name: 'im.user.get', scope: 'im', handler: imUserGet },
   { name: 'im.user.list.get', scope: 'im', handler: imUserListGet },
   { name: 'user.get', scope: 'user', altScopes: ['user_brief', 'user_basic'], handler: userGet },
+  { name: 'user.search', scope: 'user', altScopes: ['user_brief', 'user_basic'], handler: userSearch },
 ];

@@ -1,0 +1,171 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import type { Schema } from './schema.js';
+import { migrate, type Store } from './db.js';
+import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
+import { beginUnit, inUnit } from './unit.js';
+
+/**
+ * The code reads every integer as a JS number: bigint (int8) columns hold millisecond times and
+ * sizes, and count(*) is bigint too; node-postgres would hand them over as strings. Values stay
+ * below 2^53. NUMERIC (sums, averages) likewise.
+ */
+const NUMBER_TYPES = new Set([20, 1700]);
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (NUMBER_TYPES.has(oid) && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+/** The change notifications' channel: one per schema, so portals sharing a database stay apart. */
+const channelOf = (schema: string) => `imbot_${schema}`.slice(0, 63);
+const TRIGGER = 'imbot_notify_change';
+/** How long to wait before listening again after the notification connection broke. */
+const RELISTEN_MS = 1000;
+
+/**
+ * Every table of the schema gets a statement-level trigger that NOTIFYs its name (migration 013
+ * defines the function). A notification is delivered when the writing transaction commits, to
+ * every process listening: that is how a server learns of the CLI's and other nodes' commits
+ * (read cache, outbox wake-up). Run at every start under the migration lock, so tables that later
+ * migrations add are covered without each migration remembering it.
+ */
+async function ensureChangeTriggers(db: Kysely<Schema>): Promise<void> {
+  const { rows } = await sql<{ name: string }>`
+    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and c.relkind = 'r' and c.relname not like 'kysely\\_%'
+      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = ${TRIGGER})`.execute(db);
+  for (const { name } of rows) {
+    await sql`create trigger ${sql.id(TRIGGER)} after insert or update or delete or truncate on ${sql.id(name)}
+      for each statement execute function ${sql.id(TRIGGER)}()`.execute(db);
+  }
+}
+
+/**
+ * The schema the tables live in. A URL whose search_path names a schema that does not exist yet
+ * (`?options=-c%20search_path%3Dimbot`, for a database shared with other applications) gets it
+ * created, as a fresh SQLite data directory gets its file.
+ */
+async function currentSchema(db: Kysely<Schema>): Promise<string> {
+  const current = async () => (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema ?? null;
+  const found = await current();
+  if (found) return found;
+  const path = (await sql<{ search_path: string }>`show search_path`.execute(db)).rows[0]?.search_path ?? '';
+  const first = path.split(',')[0]?.trim().replace(/^"(.*)"$/, '$1') ?? '';
+  if (!first || first === '$user') throw new Error('the PostgreSQL connection has no schema to use (search_path names none)');
+  await sql`create schema if not exists ${sql.id(first)}`.execute(db);
+  const created = await current();
+  if (!created) throw new Error(`the PostgreSQL connection cannot use schema ${first}`);
+  return created;
+}
+
+/**
+ * Kysely's migrator looks for its tables through the catalogue of every schema of the database;
+ * another schema dropped at that moment (a database shared by several portals, e.g. the test
+ * suite's) fails the lookup with "schema … does not exist". Migrations run in one transaction,
+ * so trying again is safe.
+ */
+async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(db, 'postgres', schema);
+    } catch (err) {
+      const other = /schema "([^"]+)" does not exist/.exec((err as Error).message)?.[1];
+      if (attempt >= 5 || !other || other === schema) throw err;
+    }
+  }
+}
+
+/**
+ * Opens a PostgreSQL store (`serve --store postgres://user@host/db`). The tables live in the
+ * connection's current schema (`public` unless the URL sets `options=-c search_path=…`).
+ * Migrations run under a session advisory lock per schema, so nodes that start together migrate
+ * once and the others wait for it.
+ */
+export async function openPostgresStore(url: string): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  // A broken idle connection must not take the process down; the next query gets a new one.
+  pool.on('error', () => {});
+  /** our own connections' backend ids: their notifications are already handled in-process */
+  const ownBackends = new Set<number>();
+  pool.on('connect', (client) => {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) ownBackends.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = (client as unknown as { processID?: number }).processID;
+    if (pid) ownBackends.delete(pid);
+  });
+
+  const versions = new TableVersions();
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), plugins: [new VersioningPlugin(versions)] });
+  let schema: string;
+  try {
+    schema = await currentSchema(db);
+    const lock = await pool.connect();
+    try {
+      await lock.query('select pg_advisory_lock(hashtext($1))', [`${schema}:imbot-migrate`]);
+      try {
+        await migrateRetrying(db, schema);
+        await ensureChangeTriggers(db);
+      } finally {
+        await lock.query('select pg_advisory_unlock(hashtext($1))', [`${schema}:imbot-migrate`]);
+      }
+    } finally {
+      lock.release();
+    }
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+
+  const listeners = new Set<(table: string) => void>();
+  let closed = false;
+  let listener: pg.Client | null = null;
+  const listen = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', () => {});
+    client.on('notification', (msg) => {
+      if (ownBackends.has(msg.processId) || !msg.payload) return;
+      versions.wrote(msg.payload);
+      for (const fn of listeners) fn(msg.payload);
+    });
+    client.on('end', () => {
+      if (closed) return;
+      // Whatever was committed while nobody listened: everything may have changed.
+      versions.wrote(null);
+      for (const fn of listeners) fn('');
+      setTimeout(() => void listen().catch(() => {}), RELISTEN_MS).unref();
+    });
+    await client.connect();
+    await client.query(`listen "${channelOf(schema)}"`);
+    listener = client;
+    if (closed) await client.end();
+  };
+  try {
+    await listen();
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+
+  return {
+    db,
+    dialect: 'postgres',
+    cache: new ReadCache(versions),
+    transaction: (fn) => inUnit(db, versions, fn),
+    begin: () => beginUnit(db, versions),
+    onForeignChange(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => {});
+      await db.destroy();
+    },
+  };
+}
+
+

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Store } from '../src/store/db.js';
+import { openStore } from '../src/store/open.js';
+import { removeTestData, testStoreUrl } from './helpers/server.js';
+
+/*
+ * The read cache under more than one connection (src/store/read-cache.ts), on the suite's engine:
+ * a value read on another connection while a unit of work was open never outlives its commit,
+ * nothing read inside a rolled-back unit survives, and another process's commit reaches the
+ * cache (SQLite: data_version; PostgreSQL: the change notification).
+ */
+
+const KEY = 'cache_probe';
+
+describe('store: read cache and units of work', () => {
+  let dataDir: string;
+  let store: Store;
+  let other: Store;
+  const read = () =>
+    store.cache.get('probe', ['portal'], async () => (await store.db.selectFrom('portal').select('value').where('key', '=', KEY).executeTakeFirst())?.value ?? null);
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'imbot-store-'));
+    store = await openStore({ dataDir, url: testStoreUrl(dataDir) });
+    other = await openStore({ dataDir, url: testStoreUrl(dataDir) }); // another process's view
+    await store.db.insertInto('portal').values({ key: KEY, value: 'v0' }).execute();
+  });
+  after(async () => {
+    await other.close();
+    await store.close();
+    await removeTestData(dataDir);
+  });
+
+  it('a value read while a unit was open is not served after its commit', async () => {
+    assert.equal(await read(), 'v0');
+    let outside: Promise<string | null> | undefined;
+    await store.transaction(async (trx) => {
+      await trx.updateTable('portal').set({ value: 'v1' }).where('key', '=', KEY).execute();
+      // On a pool this read runs on another connection and sees 'v0'; on SQLite's one connection
+      // it waits for the transaction.
+      outside = read();
+      await Promise.race([outside, delay(100)]);
+    });
+    await outside;
+    assert.equal(await read(), 'v1');
+  });
+
+  it('nothing read inside a unit that rolled back survives it', async () => {
+    await assert.rejects(
+      store.transaction(async (trx) => {
+        await trx.updateTable('portal').set({ value: 'doomed' }).where('key', '=', KEY).execute();
+        assert.equal(await store.cache.get('probe-in', ['portal'], async () => (await trx.selectFrom('portal').select('value').where('key', '=', KEY).executeTakeFirst())?.value), 'doomed');
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    assert.equal(await store.cache.get('probe-in', ['portal'], async () => (await store.db.selectFrom('portal').select('value').where('key', '=', KEY).executeTakeFirst())?.value), 'v1');
+  });
+
+  it("another process's commit reaches the cache", async () => {
+    assert.equal(await read(), 'v1');
+    await other.transaction((trx) => trx.updateTable('portal').set({ value: 'v2' }).where('key', '=', KEY).execute());
+    // SQLite sees it at once; PostgreSQL once the notification has arrived (asynchronously).
+    let seen = await read();
+    for (let i = 0; seen !== 'v2' && i < 100; i++) {
+      await delay(20);
+      seen = await read();
+    }
+    assert.equal(seen, 'v2');
+  });
+
+  it('after-commit hooks run after a commit, never after a rollback', async () => {
+    const ran: string[] = [];
+    await store.transaction(async (_trx, unit) => {
+      unit.afterCommit(() => ran.push('committed'));
+      assert.deepEqual(ran, [], 'not before the commit');
+    });
+    await assert.rejects(
+      store.transaction(async (_trx, unit) => {
+        unit.afterCommit(() => ran.push('rolled back'));
+        throw new Error('no');
+      }),
+    );
+    assert.deepEqual(ran, ['committed']);
+  });
+});
