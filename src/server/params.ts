@@ -72,6 +72,9 @@ function multipartParams(contentType: string, body: Buffer): Promise<PhpArray> {
     });
     parser.on('file', (name, stream, info) => {
       const chunks: Buffer[] = [];
+      // a form cut short inside a file part errors the part's stream too; the parser's own
+      // 'error' below answers it (without this listener the process would crash)
+      stream.on('error', () => {});
       stream.on('data', (c: Buffer) => {
         if (!failure) chunks.push(c);
       });
