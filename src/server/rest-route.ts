@@ -177,7 +177,13 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
   const refuseLogged = (req: FastifyRequest, reply: FastifyReply, err: RestError, transport: Transport, t0: number): FastifyReply => {
     const { path, rawQuery } = splitUrl(req);
     const target = parseRestPath(path);
-    const params = target ? withPathWebhook(target, queryParams(rawQuery)) : queryParams(rawQuery);
+    let query: PhpArray;
+    try {
+      query = queryParams(rawQuery);
+    } catch {
+      query = Object.create(null) as PhpArray; // the query itself was refused (over a cap)
+    }
+    const params = target ? withPathWebhook(target, query) : query;
     logCall(req, target?.method ?? path, { params, status: err.status, body: err.body(), trace: { commands: [] }, t0 });
     return refuse(reply, err, transport);
   };
