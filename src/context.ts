@@ -1,3 +1,4 @@
+import type { ChangeSink } from './changes.js';
 import type { Clock } from './clock.js';
 import type { FileSpace } from './files/store.js';
 import type { Db } from './store/db.js';
@@ -29,6 +30,8 @@ export interface DomainCtx {
   cache?: ReadCache;
   /** where uploaded chat files go (src/files); absent in contexts built outside a server */
   files?: FileSpace;
+  /** where chat changes are reported for live clients (src/changes.ts); absent outside a server */
+  changes?: ChangeSink;
 }
 
 /** Reads through the context's cache when there is one (see src/store/read-cache.ts). */

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ControlledTransaction, Transaction } from 'kysely';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
+import type { ChangeSink } from '../changes.js';
+import { PendingChanges } from '../changes.js';
 import type { Clock } from '../clock.js';
 import type { DomainCtx, PortalInfo, Profile } from '../context.js';
 import type { FileSpace } from '../files/store.js';
@@ -25,6 +27,8 @@ export interface RestCore {
   limits?: Limits;
   /** chat file storage (src/files); absent = uploads fail with the folder error */
   files?: FileSpace;
+  /** where committed chat changes go (the web push channel); absent = nobody listens */
+  changes?: ChangeSink;
 }
 
 export interface CallInput {
@@ -53,11 +57,12 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
 export async function callMethod(core: RestCore, input: CallInput, group?: CommandGroup): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files };
+  // The commands this call makes (a batch's) share one transaction, committed before it answers.
+  const commands = group ? null : new CommandGroup(core.store, core.changes);
+  const changes = (group ?? commands!).changes;
+  const base: DomainCtx = { db: group?.db ?? core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, changes };
   const caller = await authenticate(base, input.credentials, spec);
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
-  // The commands this call makes (a batch's) share one transaction, committed before it answers.
-  const commands = group ? null : new CommandGroup(core.store);
   const subcall = subcallOf(core, input.credentials, group ?? commands!);
 
   const params: Record<string, unknown> = {};
@@ -121,8 +126,10 @@ export { RestError };
 export class CommandGroup {
   private trx: ControlledTransaction<Schema> | null = null;
   private savepoints = 0;
+  /** chat changes reported by the commands, published once the transaction commits */
+  readonly changes = new PendingChanges();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly publisher?: ChangeSink) {}
 
   /** What the next command reads through: the open transaction, if any. */
   get db(): Store['db'] | Transaction<Schema> {
@@ -133,10 +140,12 @@ export class CommandGroup {
     this.trx ??= await this.store.db.startTransaction().execute();
     const name = `command${++this.savepoints}`;
     const trx = await this.trx.savepoint(name).execute();
+    const mark = this.changes.mark();
     let value: T;
     try {
       value = await fn(trx);
     } catch (err) {
+      this.changes.rollbackTo(mark);
       await trx.rollbackToSavepoint(name).execute();
       await trx.releaseSavepoint(name).execute();
       this.store.settle(); // nothing cached from inside the rolled-back command outlives it
@@ -149,12 +158,18 @@ export class CommandGroup {
   /** Commits (or, when the call itself failed, rolls back) the shared transaction. */
   async end(ok: boolean): Promise<void> {
     const trx = this.trx;
-    if (!trx) return;
     this.trx = null;
-    try {
-      await (ok ? trx.commit() : trx.rollback()).execute();
-    } finally {
-      this.store.settle();
+    if (trx) {
+      try {
+        await (ok ? trx.commit() : trx.rollback()).execute();
+      } catch (err) {
+        this.changes.rollbackTo(0);
+        throw err;
+      } finally {
+        this.store.settle();
+      }
     }
+    if (!ok) this.changes.rollbackTo(0);
+    this.changes.flush(this.publisher);
   }
 }

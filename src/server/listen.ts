@@ -19,6 +19,9 @@ import { registerLimitsRoutes } from './limits-route.js';
 import { registerDownloadRoute } from './download-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
+import { PushHub } from './push.js';
+import { registerWebRoutes } from './web-route.js';
+import { registerConsoleRoutes } from './console-route.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -43,6 +46,8 @@ export interface ServerOptions {
 export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
+  /** the web messenger (plain HTTP, so a browser needs no CA) */
+  webUrl: string;
   adminWebhookUrl: string;
   caPath: string;
   controlToken: string;
@@ -85,6 +90,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerEventRoutes(app, core);
   registerLimitsRoutes(app, core.limits);
   registerDownloadRoute(app, core);
+  // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
+  const push = new PushHub(store.db, logError);
+  core.changes = push;
+  registerWebRoutes(app, core, push, token);
+  registerConsoleRoutes(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile }, logError);
 
   await app.listen({ host: opts.host, port: opts.httpPort });
@@ -107,6 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
+    webUrl: `http://${host}:${httpPort}/`,
     adminWebhookUrl: `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`,
     caPath: tls.caPath,
     controlToken: token,
@@ -114,6 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     clock,
     events,
     async close() {
+      push.end();
       await events.stop();
       const closed = new Promise<void>((resolve) => https.close(() => resolve()));
       https.closeAllConnections();

@@ -16,6 +16,7 @@ import * as m009 from './migrations/009_v2_messages.js';
 import * as m010 from './migrations/010_files.js';
 import * as m011 from './migrations/011_chat_input_actions.js';
 import * as m012 from './migrations/012_outbox_due_index.js';
+import * as m020 from './migrations/020_user_passwords.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -44,6 +45,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '010_files': m010,
   '011_chat_input_actions': m011,
   '012_outbox_due_index': m012,
+  '020_user_passwords': m020,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
