@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The second half of `npm test`: the whole compiled suite again, every portal on PostgreSQL.
-// `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js).
+// `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js and dist/test/store/*.test.js).
 // Which PostgreSQL, in this order:
 //   1. IMBOT_TEST_PG, a postgres:// URL of a database the tests may create schemas in
 //      (IMBOT_TEST_PG=embedded skips 2);
@@ -95,10 +95,12 @@ async function dropSchemas(url, prefix) {
 const args = process.argv.slice(2);
 const files = args.length
   ? args
-  : readdirSync(join(root, 'dist/test'))
-      .filter((f) => f.endsWith('.test.js'))
-      .sort()
-      .map((f) => join('dist/test', f));
+  : ['dist/test', 'dist/test/store'].flatMap((dir) =>
+      readdirSync(join(root, dir))
+        .filter((f) => f.endsWith('.test.js'))
+        .sort()
+        .map((f) => join(dir, f)),
+    );
 const db = await pickDatabase();
 const prefix = `imbot_t${randomBytes(3).toString('hex')}_`;
 console.log(`# the suite on PostgreSQL (${db.what}), schemas ${prefix}*`);
