@@ -450,6 +450,24 @@ export interface UserStatusTable {
   idle_since: number | null;
 }
 
+/** (043) The company structure: one row per department; parent_id 0 = the top-level one. */
+export interface DepartmentsTable {
+  id: Id;
+  name: string;
+  sort: Def<number>;
+  parent_id: Def<number>;
+  /** the head's user id (UF_HEAD), 0 for none */
+  head_id: Def<number>;
+}
+
+/** (044) A person's recent-search list (im.search.last.*). */
+export interface SearchLastTable {
+  user_id: number;
+  /** `"42"` or `"chat7"` */
+  dialog_id: string;
+  added_at: number;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -486,4 +504,6 @@ export interface Schema {
   app_options: AppOptionsTable;
   user_options: UserOptionsTable;
   user_status: UserStatusTable;
+  departments: DepartmentsTable;
+  search_last: SearchLastTable;
 }
