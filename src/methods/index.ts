@@ -12,6 +12,8 @@ import { userStatusMethods } from './im/user-status.js';
 import { departmentMethods } from './common/departments.js';
 import { imDepartmentMethods } from './im/departments.js';
 import { searchMethods } from './im/search.js';
+import { accountMethods } from './common/accounts.js';
+import { userFieldMethods } from './common/user-fields.js';
 import { botMethods } from './imbot/bots.js';
 import { imbotMessageMethods } from './imbot/messages.js';
 import { imbotChatMethods } from './imbot/chats.js';
@@ -22,6 +24,6 @@ import { v2Methods } from './imbotv2/index.js';
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
   return registry;
 }

@@ -20,6 +20,7 @@ import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
 import * as m043 from './migrations/043_departments.js';
 import * as m044 from './migrations/044_search_last.js';
+import * as m045 from './migrations/045_user_fields.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -65,6 +66,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '042_user_status': m042,
   '043_departments': m043,
   '044_search_last': m044,
+  '045_user_fields': m045,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

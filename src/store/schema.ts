@@ -468,6 +468,30 @@ export interface SearchLastTable {
   added_at: number;
 }
 
+/** (045) A custom user field (UF_USR_…). */
+export interface UserFieldsTable {
+  id: Id;
+  field_name: string;
+  user_type_id: string;
+  xml_id: string | null;
+  sort: Def<number>;
+  multiple: Def<string>;
+  mandatory: Def<string>;
+  show_filter: Def<string>;
+  show_in_list: Def<string>;
+  edit_in_list: Def<string>;
+  is_searchable: Def<string>;
+  settings: Def<string>;
+  labels: Def<string>;
+}
+
+/** (045) One person's value of one custom field, JSON. */
+export interface UserFieldValuesTable {
+  user_id: number;
+  field_id: number;
+  value: string;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -506,4 +530,6 @@ export interface Schema {
   user_status: UserStatusTable;
   departments: DepartmentsTable;
   search_last: SearchLastTable;
+  user_fields: UserFieldsTable;
+  user_field_values: UserFieldValuesTable;
 }

@@ -4,6 +4,8 @@
  */
 import { GLOBAL_SCOPE } from '../../auth/scopes.js';
 import { fullName, getUsers } from '../../im/users.js';
+import { fieldLabel } from '../../im/user-fields.js';
+import { allUserFields } from '../../store/repos/user-fields.js';
 import { assocOrEmpty, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
@@ -82,11 +84,14 @@ const USER_BASIC_FIELDS = [
 ];
 
 /** user.fields: every field for `user` (and browser sessions), the scope's list for user_basic / user_brief. */
-function userFields(call: MethodCall): Record<string, string> {
+async function userFields(call: MethodCall): Promise<Record<string, string>> {
   const scopes = call.caller.scopes;
   const full = call.caller.authType === 'session' || scopes.includes('user');
   const allowed = full ? null : new Set(scopes.includes('user_basic') ? USER_BASIC_FIELDS : USER_BRIEF_FIELDS);
-  return Object.fromEntries(Object.entries(USER_FIELD_LABELS).filter(([k]) => !allowed || allowed.has(k)));
+  const standard = Object.entries(USER_FIELD_LABELS).filter(([k]) => !allowed || allowed.has(k));
+  // custom fields (UF_USR_…) follow, labelled as their edit form is
+  const custom = full || scopes.includes('user.userfield') ? (await allUserFields(call.ctx.db)).map((f) => [f.field_name, fieldLabel(f)]) : [];
+  return Object.fromEntries([...standard, ...custom]);
 }
 
 export const userRightsMethods: MethodSpec[] = [
