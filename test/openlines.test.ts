@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { control, startReceiver, type Receiver } from './helpers/events.js';
+import { control, runCli, startReceiver, type Receiver } from './helpers/events.js';
 import { addPerson, assertError, assertResult, callJson, sessionCall, type Person, type TestPortal, startPortal } from './helpers/server.js';
 
 /*
@@ -154,5 +154,35 @@ describe('Open Lines: a visitor, an open-line bot and its session', () => {
   it('`methods` lists the four methods for a credential with the imbot scope', async () => {
     const list = assertResult(await call('methods', {})) as string[];
     for (const m of ['imopenlines.bot.session.message.send', 'imopenlines.bot.session.operator', 'imopenlines.bot.session.transfer', 'imopenlines.bot.session.finish']) assert.ok(list.includes(m), m);
+  });
+});
+
+describe('imbot-server openline', () => {
+  it('add, write as a visitor and list through the CLI; the bot hears the visitor', async () => {
+    const p = await startPortal();
+    const r = await startReceiver();
+    try {
+      const common = ['--url', p.http, '--token', p.server.controlToken];
+      const botId = assertResult(
+        await callJson(p.adminHook, 'imbot.register', { CODE: 'ol', OPENLINE: 'Y', EVENT_HANDLER: `${r.base}/bot`, CLIENT_ID: 'c', PROPERTIES: { NAME: 'OL' } }),
+      );
+      const added = await runCli('openline', 'add', '--name', 'Support', '--bot', String(botId), ...common);
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, new RegExp(`^open line 1: Support, bot ${botId}`));
+      const wrote = await runCli('openline', 'write', '1', 'Hi there', '--name', 'Bob', ...common);
+      assert.equal(wrote.code, 0, wrote.stderr);
+      assert.match(wrote.stdout, /^visitor \d+ wrote message \d+ in chat\d+ \(session 1\)/);
+      const [hit] = await r.waitFor(1, (h) => h.form.event === 'ONIMBOTMESSAGEADD');
+      assert.equal((hit!.form.data as any).PARAMS.MESSAGE, 'Hi there');
+      const listed = await runCli('openline', 'list', ...common);
+      assert.match(listed.stdout, /^1\tSupport\t/);
+      assert.match(listed.stdout, /session 1\tchat\d+\tvisitor \d+\tbot/);
+      const bad = await runCli('openline', 'write', '7', 'x', ...common);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /NOT_FOUND/);
+    } finally {
+      await r.close();
+      await p.stop();
+    }
   });
 });
