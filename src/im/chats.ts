@@ -52,7 +52,8 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
 }
 
 export interface NewGroupChat {
-  type: 'C' | 'O';
+  /** closed (C), open (O), or an open-line dialog (L, made by src/openlines/) */
+  type: 'C' | 'O' | 'L';
   title: string;
   description?: string;
   color?: string;
@@ -223,9 +224,9 @@ export function chatRestrictions(chat: Pick<ChatRow, 'entity_type'>): ChatRestri
   return { ...NO_RESTRICTIONS, ...(ENTITY_RESTRICTIONS[chat.entity_type] ?? {}) };
 }
 
-/** Group chats are the ones these methods manage: closed (C) and open (O). */
+/** Group chats are the ones these methods manage: closed (C), open (O) and open-line dialogs (L). */
 export function isGroupChat(chat: ChatRow | undefined): chat is ChatRow {
-  return !!chat && (chat.type === 'C' || chat.type === 'O');
+  return !!chat && (chat.type === 'C' || chat.type === 'O' || chat.type === 'L');
 }
 
 export async function memberRole(db: Db, chatId: number, userId: number): Promise<ChatRole | null> {

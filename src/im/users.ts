@@ -283,7 +283,10 @@ export function sortUsers(users: UserRow[], field: string, desc: boolean): UserR
   return [...users].sort((a, b) => sign * compare(get(a), get(b)) || a.id - b.id);
 }
 
-/** People as user.get lists them: never bots. */
+/** Users that are not people of the portal: bots and open-line visitors (the connector's users). */
+export const EXTERNAL_USER_TYPES = ['bot', 'imconnector'] as const;
+
+/** People as user.get lists them: never bots or open-line visitors. */
 export async function listPeople(db: Db): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().where('external_auth_id', '!=', 'bot').orderBy('id').execute();
+  return db.selectFrom('users').selectAll().where('external_auth_id', 'not in', [...EXTERNAL_USER_TYPES]).orderBy('id').execute();
 }
