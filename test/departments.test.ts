@@ -220,6 +220,16 @@ describe('departments', () => {
       assertError(await callJson(eve.hook, 'im.department.colleagues.list', {}), ACCESS_ERROR);
     });
 
+    it('user.access knows department codes: D<id> the department, DR<id> it and those below', async () => {
+      const access = async (who: Person, code: string) => assertResult(await callJson(who.hook, 'user.access', { ACCESS: [code] }));
+      assert.equal(await access(mia, `D${east}`), true);
+      assert.equal(await access(mia, `D${sales}`), false);
+      assert.equal(await access(mia, `DR${sales}`), true);
+      assert.equal(await access(mia, 'DR1'), true);
+      assert.equal(await access(max, `DR${east}`), false);
+      assert.equal(await access(max, `D${sales}`), true);
+    });
+
     it('b24jssdk reads the structure', async () => {
       https.globalAgent.options.ca = readFileSync(p.server.caPath);
       const hook = B24Hook.fromWebhookUrl(`${p.https}/rest/1/${p.adminCode}`);

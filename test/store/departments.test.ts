@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql, type Kysely } from 'kysely';
 import { createUser } from '../../src/im/users.js';
+import { migrate } from '../../src/store/db.js';
 import {
   allDepartments,
   countDepartments,
@@ -54,5 +56,14 @@ describe('store contract: departments', () => {
     const rows = await peopleDepartments(db);
     assert.deepEqual(rows.find((r) => r.id === person), { id: person, active: 1, departments: '[1,5]' });
     assert.equal(rows.some((r) => r.id === bot), false);
+  });
+
+  it('a store that ran a later-numbered migration first still runs 043 and gets its top-level department', async () => {
+    const db = t.store.db;
+    await db.schema.dropTable('departments').execute();
+    await (db as Kysely<any>).deleteFrom('kysely_migration').where('name', '=', '043_departments').execute();
+    const schema = t.store.dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s : undefined;
+    await migrate(db, t.store.dialect, schema);
+    assert.deepEqual(await allDepartments(db), [{ id: 1, name: 'My Company', sort: 500, parent_id: 0, head_id: 1 }]);
   });
 });
