@@ -135,6 +135,11 @@ describe('departments', () => {
     await call('department.delete', { ID: c });
   });
 
+  it('`methods` lists the nine methods', async () => {
+    const list = assertResult(await call('methods')) as string[];
+    for (const m of ['department.get', 'department.fields', 'department.add', 'department.update', 'department.delete', 'im.department.get', 'im.department.managers.get', 'im.department.employees.get', 'im.department.colleagues.list']) assert.ok(list.includes(m), m);
+  });
+
   it('department.* need the department scope', async () => {
     const hook = await addWebhook(p.server.core.store.db, p.server.clock, { userId: 1, scope: 'im' });
     assertError(await callJson(`${p.http}/rest/1/${hook.code}`, 'department.get'), [401, 'insufficient_scope', 'The request requires higher privileges than provided by the webhook token']);

@@ -177,6 +177,11 @@ describe('search', () => {
     });
   });
 
+  it('`methods` lists the six methods', async () => {
+    const list = assertResult(await callJson(admin(), 'methods')) as string[];
+    for (const m of ['im.search.user.list', 'im.search.chat.list', 'im.search.department.list', 'im.search.last.add', 'im.search.last.get', 'im.search.last.delete']) assert.ok(list.includes(m), m);
+  });
+
   it('b24jssdk searches people', async () => {
     https.globalAgent.options.ca = readFileSync(p.server.caPath);
     const hook = B24Hook.fromWebhookUrl(`${p.https}/rest/1/${p.adminCode}`);

@@ -157,6 +157,11 @@ describe('user accounts and custom fields', () => {
     });
   });
 
+  it('`methods` lists the six methods', async () => {
+    const list = assertResult(await callJson(admin(), 'methods')) as string[];
+    for (const m of ['user.add', 'user.update', 'user.userfield.add', 'user.userfield.update', 'user.userfield.delete', 'user.userfield.list']) assert.ok(list.includes(m), m);
+  });
+
   it('b24jssdk invites a person and adds a custom field', async () => {
     https.globalAgent.options.ca = readFileSync(p.server.caPath);
     const hook = B24Hook.fromWebhookUrl(`${p.https}/rest/1/${p.adminCode}`);
