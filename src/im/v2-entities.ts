@@ -1,5 +1,7 @@
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
+import { listMembers } from '../store/repos/chats.js';
+import { listReadMarks } from '../store/repos/read-state.js';
 import { chatKind } from './chat-view.js';
 import { colorHex } from './colors.js';
 import { chatPermissions, type ChatRow } from './chats.js';
@@ -70,12 +72,7 @@ function permissionsV2(chat: ChatRow): Record<string, string> {
  * using the doc-new shapes §9.12 recommends (boolean textFieldEnabled, 0 for missing ids).
  */
 export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Where = 'response'): Promise<Record<string, unknown>> {
-  const members = await db
-    .selectFrom('chat_members')
-    .select(['user_id', 'role', 'last_read_message_id', 'muted'])
-    .where('chat_id', '=', chat.id)
-    .orderBy('user_id')
-    .execute();
+  const members = await listMembers(db, chat.id);
   const partner = members.find((m) => m.user_id !== viewerId)?.user_id ?? viewerId;
   const base: Record<string, unknown> = {
     id: chat.id,
@@ -143,7 +140,7 @@ export interface MessageReadState {
 
 /** The read cursors of a chat as `viewerId` sees them (see MessageReadState). */
 export async function chatReadState(db: Db, chatId: number, viewerId: number): Promise<MessageReadState> {
-  const rows = await db.selectFrom('chat_members').select(['user_id', 'last_read_message_id']).where('chat_id', '=', chatId).execute();
+  const rows = await listReadMarks(db, chatId);
   const cursors = rows.map((r) => ({ userId: r.user_id, lastReadId: r.last_read_message_id }));
   return { viewerId, lastReadId: cursors.find((c) => c.userId === viewerId)?.lastReadId ?? 0, cursors };
 }

@@ -4,6 +4,7 @@ import { getMessage, readChat, viewedBetween, type MessageRow } from '../../im/m
 import { getUser, getUsers } from '../../im/users.js';
 import { chatReadState, messageV2, userV2 } from '../../im/v2-entities.js';
 import type { MethodCall } from '../../rest/registry.js';
+import { listNeighbours } from '../../store/repos/messages.js';
 import { pick, v2Int } from './args.js';
 import { V2Errors } from './errors.js';
 import { botDialog, gate } from './gate.js';
@@ -68,14 +69,7 @@ function rangeParam(value: unknown): number {
 
 /** Up to `range` neighbours of `centre` on one side, nearest first, and whether more lie beyond. */
 async function neighbours(call: MethodCall, centre: MessageRow, side: 'before' | 'after', range: number): Promise<{ rows: MessageRow[]; more: boolean }> {
-  const rows = await call.ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('chat_id', '=', centre.chat_id)
-    .where('id', side === 'before' ? '<' : '>', centre.id)
-    .orderBy('id', side === 'before' ? 'desc' : 'asc')
-    .limit(range + 1)
-    .execute();
+  const rows = await listNeighbours(call.ctx.db, centre.chat_id, centre.id, side, range + 1);
   return { rows: rows.slice(0, range), more: rows.length > range };
 }
 

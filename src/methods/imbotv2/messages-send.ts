@@ -4,6 +4,7 @@ import { getMessage, isDeleted, parseParams, postMessage, type ForwardInfo, type
 import { getUser } from '../../im/users.js';
 import { phpEmpty } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
+import { findMessageIdByUuid } from '../../store/repos/messages.js';
 import { attachValue, keyboardValue } from '../im/message-common.js';
 import { fieldsOf, pick, v2Bool, v2Int, v2String, v2Text } from './args.js';
 import { V2Errors } from './errors.js';
@@ -56,9 +57,7 @@ function forwardList(value: unknown): { uuid: string; messageId: number }[] {
 
 /** A message already sent into this chat under this uuid: a retried call posts nothing new. */
 async function sentBefore(call: MethodCall, chatId: number, uuid: string | null): Promise<number | null> {
-  if (!uuid) return null;
-  const row = await call.ctx.db.selectFrom('messages').select('id').where('chat_id', '=', chatId).where('uuid', '=', uuid).executeTakeFirst();
-  return row?.id ?? null;
+  return uuid ? findMessageIdByUuid(call.ctx.db, chatId, uuid) : null;
 }
 
 /** The original a forward points to: a forward of a forward keeps the first original. */
