@@ -42,7 +42,7 @@ export interface NewGroupChat {
   entityType?: string;
   entityId?: string;
   /**
-   * v2 `fields.ownerId` (imbot-v2.md §2.6): the owner when it is not the author. Not checked: an
+   * v2 `fields.ownerId` (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md): the owner when it is not the author. Not checked: an
    * owner who is not (or cannot be) a member leaves the chat without an owning member.
    */
   ownerId?: number;
@@ -74,7 +74,7 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
   return chatId;
 }
 
-/** Sort keys of v2 Chat.User.list (imbot-v2.md §2.6). */
+/** Sort keys of v2 Chat.User.list (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.md). */
 export type MemberOrder = 'id' | 'lastSendMessageId' | 'userId';
 
 /**
@@ -99,7 +99,7 @@ export async function activeMemberRows(db: Db, chatId: number, order: MemberOrde
 }
 
 // ---------------------------------------------------------------------------------------------
-// Group-chat management (imbot-v1.md §2.4; the people's side shares every rule: on a portal the
+// Group-chat management (api-reference/chat-bots/outdated/chats/; the people's side shares every rule: on a portal the
 // im.chat.* and imbot.chat.* methods are the same handlers, acting as the caller or as the bot).
 
 /** Roles in a chat, weakest first; `guest` sees an open chat without being a member. */
@@ -173,7 +173,7 @@ export async function canSeeChat(db: Db, chat: ChatRow, userId: number): Promise
 }
 
 /**
- * A bot that became a member of a group chat: the input of `ONIMBOTJOINCHAT` (imbot-v1.md §3.6).
+ * A bot that became a member of a group chat: the input of `ONIMBOTJOINCHAT` (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md).
  * `userId` is who added it (the creator for a new chat, the bot itself when it creates the chat).
  */
 export interface BotJoin {
@@ -211,7 +211,7 @@ export interface NewChat extends Omit<NewGroupChat, 'title'> {
 /**
  * Creates a group chat: the author is its owner, unknown or inactive users are dropped. Reports
  * every member added, the author included, and the bots among them (a creating bot included:
- * imbot-v1.md §2.4.1 note).
+ * api-reference/chat-bots/outdated/chats/imbot-chat-add.md).
  */
 export async function createChat(ctx: DomainCtx, c: NewChat): Promise<MembersAdded> {
   const wanted = c.ownerId !== undefined ? [...c.users, c.ownerId] : c.users;
@@ -237,7 +237,7 @@ export class ChatError extends Error {
 /**
  * `actorId` adds users to a group chat (CIMChat::AddUser): the actor must be a member allowed to
  * add people. Users already in the chat, unknown and inactive ones are skipped silently.
- * `hideHistory` null means "visible" (imbot-v1.md §7 row 9).
+ * `hideHistory` null means "visible" (api-reference/chat-bots/outdated/chats/imbot-chat-user-add.md).
  */
 export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: number, userIds: number[], hideHistory: boolean | null): Promise<MembersAdded> {
   const chat = await getChat(ctx.db, chatId);
@@ -286,7 +286,7 @@ export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: nu
 }
 
 /**
- * v2's rules for owners and managers (imbot-v2.md §2.6, doc-new): the actor needs the chat's
+ * v2's rules for owners and managers (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-add.md, chat-set-owner.md): the actor needs the chat's
  * `manage_settings` role (the owner, or managers when the chat allows them). v1: the owner only.
  */
 async function mayManageSettings(db: Db, chat: ChatRow, actorId: number): Promise<boolean> {
@@ -295,7 +295,7 @@ async function mayManageSettings(db: Db, chat: ChatRow, actorId: number): Promis
 
 /**
  * Hands a group chat to another member (CIMChat::SetOwner); only the owner may. With `v2`
- * (Chat.setOwner, doc-new): whoever `manage_settings` allows may, `userId` is not checked (a
+ * (Chat.setOwner): whoever `manage_settings` allows may, `userId` is not checked (a
  * non-member becomes owner on joining), and the previous owner stays a manager.
  */
 export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: number, userId: number, v2 = false): Promise<void> {
@@ -352,7 +352,7 @@ export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: nu
 
 /**
  * Shows or hides the message input of a group chat for its members (bots' "text field").
- * `privateToo`: v2's TextField.enabled also works in the bot's 1:1 chats (imbot-v2.md §2.9).
+ * `privateToo`: v2's TextField.enabled also works in the bot's 1:1 chats (api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-text-field-enabled.md).
  */
 export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorId: number, enabled: boolean, privateToo = false): Promise<void> {
   const chat = await getChat(ctx.db, chatId);

@@ -12,7 +12,7 @@ import { normalizeText, postMessage } from './messages.js';
 import { fullName, getUser } from './users.js';
 
 /*
- * Chat files (imbot-v2.md §6): `File.upload` stores the bytes, records the file against the chat
+ * Chat files (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.md): `File.upload` stores the bytes, records the file against the chat
  * (the chat's "Disk folder") and posts a message carrying it (`params.FILE_ID`), through the same
  * postMessage + notifyMessage path as any message; `File.download` hands out a token link served
  * by /rest/download.json.
@@ -125,7 +125,7 @@ const DOCUMENTS: Record<string, string> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
 };
 
-/** §4.6 `type` and the Content-Type: images by their bytes (with their size), media by extension. */
+/** The File entity's `type` (api-reference/chat-bots/chat-bots-v2/entities.md) and the Content-Type: images by their bytes (with their size), media by extension. */
 function classify(extension: string, bytes: Buffer): { type: string; mime: string; width: number; height: number } {
   const image = imageInfo(bytes);
   if (image) return { type: 'image', mime: image.mime, width: image.width, height: image.height };
@@ -200,11 +200,11 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
   }
 }
 
-/** The keys §4.6 lists only for `im.v2.File.upload` (`OutputFilter::FILE_EXCLUDE` drops them for imbot.v2). */
+/** The File keys api-reference/chat-bots/chat-bots-v2/entities.md lists only for `im.v2.File.upload` (`OutputFilter::FILE_EXCLUDE` drops them for imbot.v2). */
 export const IM_ONLY_FILE_FIELDS = ['status', 'progress', 'urlPreview', 'urlShow', 'urlDownload', 'viewerAttrs', 'mediaUrl'] as const;
 
 /**
- * §4.6 File, the full im.v2 shape. `downloadUrl` is a token link (see issueDownloadLink) standing
+ * The File entity (api-reference/chat-bots/chat-bots-v2/entities.md), the full im.v2 shape. `downloadUrl` is a token link (see issueDownloadLink) standing
  * in for the portal's session-bound Disk URLs; there are no previews, so `urlPreview` is ''.
  */
 export async function fileV2(db: Db, file: FileRow, downloadUrl: string): Promise<Record<string, unknown>> {

@@ -4,11 +4,11 @@ import { listLiveInputActions, replaceInputAction } from '../store/repos/input-a
 
 /*
  * "Bot is typing…" / "Agent is thinking…" indicators (imbot.v2.Chat.InputAction.notify,
- * imbot-v2.md §2.9, §4.9). Stored rather than kept in memory so that every process (and a future
+ * api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.md). Stored rather than kept in memory so that every process (and a future
  * web messenger) sees the same state; an indicator lapses at `expires_at` on the domain clock.
  */
 
-/** The status codes a client can show (§4.9); anything else shows the plain "typing" indicator. */
+/** The status codes a client can show (same page); anything else shows the plain "typing" indicator. */
 export const INPUT_ACTION_CODES: readonly string[] = [
   'IMBOT_AGENT_ACTION_THINKING',
   'IMBOT_AGENT_ACTION_SEARCHING',

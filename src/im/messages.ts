@@ -10,7 +10,7 @@ export type { MessageRow };
 export { findMessage as getMessage };
 export { countUnread as unreadCount, countUnreadByChat as unreadByChat, listUnreadBetween as viewedBetween, unreadAbove as unreadSummary } from '../store/repos/read-state.js';
 
-/** Longest text the messenger keeps; longer texts are cut with a marker (imbot-v1.md §4.2). */
+/** Longest text the messenger keeps; longer texts are cut with a marker (api-reference/chat-bots/outdated/messages/imbot-message-add.md). */
 export const MESSAGE_LIMIT = 20_000;
 
 /** Message text as the messenger stores it: `[BR]`/`#BR#` become newlines, over-long text is cut. */
@@ -37,7 +37,7 @@ export interface NewMessage {
   params?: Record<string, unknown>;
   uuid?: string | null;
   replyId?: number | null;
-  /** a forwarded copy: where the original came from (imbot-v2.md §4.4 `forward`) */
+  /** a forwarded copy: where the original came from (`forward` of the Message entity, api-reference/chat-bots/chat-bots-v2/entities.md) */
   forward?: ForwardInfo | null;
 }
 
@@ -114,7 +114,7 @@ export function formatImMessage(row: MessageRow, unread: boolean): Record<string
 // Editing, deleting, likes and read state. Every change returns the row before and after, which
 // is what the ONIMBOTMESSAGEUPDATE/DELETE events are built from.
 
-/** Messages can be edited for 3 days (259 200 s); deleting has no age limit (imbot-v1.md §4.2). */
+/** Messages can be edited for 3 days (259 200 s); deleting has no age limit (api-reference/chat-bots/outdated/messages/imbot-message-update.md). */
 export const EDIT_WINDOW_MS = 259_200_000;
 
 /** A change of one message: `after` is null when the message was removed completely. */

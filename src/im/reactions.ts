@@ -4,14 +4,14 @@ import { deleteReaction, insertReaction, listReactionsOf } from '../store/repos/
 import { likeMessage, likesOf, type LikeAction, type MessageRow } from './messages.js';
 
 /*
- * Message reactions (imbot-v2.md §2.7, §4.8). Codes are kept in their camelCase wire form.
+ * Message reactions (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md). Codes are kept in their camelCase wire form.
  *
  * One platform: the v2 `like` reaction IS the v1 like (im.message.like / imbot.message.like,
  * `params.LIKE`), so a like set through either API is seen and removable through the other. Every
  * other code lives in the message_reactions table. Deleting a message drops both (deleteMessage).
  */
 
-/** The 48 codes of §4.8, in the documented order. */
+/** The 48 codes of that page, in the documented order. */
 export const REACTION_CODES: readonly string[] = [
   'like', 'dislike', 'faceWithTearsOfJoy', 'redHeart', 'neutralFace', 'fire', 'cry', 'slightlySmilingFace',
   'winkingFace', 'laugh', 'kiss', 'wonder', 'slightlyFrowningFace', 'loudlyCryingFace', 'faceWithStuckOutTongue',

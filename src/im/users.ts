@@ -147,7 +147,7 @@ export function formatImUser(u: UserRow, presence: Presence = DEFAULT_PRESENCE):
 }
 
 // ---------------------------------------------------------------------------------------------
-// user.get filtering and sorting (rest-core.md (i)): pure functions over the user rows.
+// user.get filtering and sorting (api-reference/user/user-get.md): pure functions over the user rows.
 
 /** The user.get fields a filter or sort can name, as the API spells them. */
 const USER_FIELDS: Record<string, (u: UserRow) => unknown> = {

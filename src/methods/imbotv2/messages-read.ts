@@ -11,7 +11,7 @@ import { botDialog, gate } from './gate.js';
 import { MessageV2Errors, messageIdParam, reachMessage, type ReachedMessage } from './messages-common.js';
 
 /*
- * imbot.v2.Chat.Message.read, .get and .getContext (imbot-v2.md §2.7). Reading history is for
+ * imbot.v2.Chat.Message.read, .get and .getContext (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/). Reading history is for
  * `supervisor` and `personal` bots only, and only in chats the bot is a member of; soft-deleted
  * messages show as the stubs im.dialog.messages.get shows.
  */
@@ -35,7 +35,7 @@ export async function messageRead(call: MethodCall): Promise<Record<string, unkn
   return { chatId: chat.id, lastId: read.lastId, counter: read.counter, viewedMessages };
 }
 
-/** BOT_TYPE_NOT_ALLOWED unless the bot may read history (§1.6). */
+/** BOT_TYPE_NOT_ALLOWED unless the bot may read history (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md, bot types). */
 function requireHistoryReader(bot: BotRow): void {
   const type = botTypeName(bot.type);
   if (type !== 'supervisor' && type !== 'personal') throw MessageV2Errors.botTypeNotAllowed();

@@ -8,7 +8,7 @@ import { pick } from '../imbotv2/args.js';
 import { v2Error } from '../imbotv2/errors.js';
 
 /*
- * im.v2.Chat.Bot.sendContext (imbot-v2.md §2.13, §5.4): the messenger client tells the bots of a
+ * im.v2.Chat.Bot.sendContext (api-reference/chat-bots/chat-bots-v2/imbot.v2/bot-context.md): the messenger client tells the bots of a
  * dialog the BOT_CONTEXT it was opened with. The portal documents one error code,
  * BOT_CONTEXT_ERROR, and no texts; ours say which check failed (checked in this order).
  */
