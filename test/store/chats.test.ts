@@ -79,6 +79,25 @@ describe('store contract: chats', () => {
     assert.deepEqual(await listPrivatePairs(db, []), []);
   });
 
+  it('of concurrent first contacts, one pairs its chat; the others see the winner after it commits', async () => {
+    const x = await insertUser(t.store.db, { name: 'X' });
+    const y = await insertUser(t.store.db, { name: 'Y' });
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        t.store.transaction(async (trx) => {
+          const id = await insertChat(trx, { type: 'P', author_id: x, created_at: 1 });
+          if (await pairPrivateChat(trx, x, y, id)) return { won: true, id };
+          await deleteChat(trx, id);
+          return { won: false, id: await findPrivateChatId(trx, x, y) };
+        }),
+      ),
+    );
+    const winners = attempts.filter((a) => a.won);
+    assert.equal(winners.length, 1);
+    assert.ok(attempts.every((a) => a.id === winners[0]!.id));
+    assert.equal(await findPrivateChatId(t.store.db, y, x), winners[0]!.id);
+  });
+
   it('keeps members with roles; membership, role changes and removal', async () => {
     const db = t.store.db;
     const id = await insertChat(db, { type: 'C', created_at: 1 });
