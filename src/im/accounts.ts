@@ -6,7 +6,7 @@
  */
 import type { DomainCtx } from '../context.js';
 import { lockKey } from '../store/db.js';
-import { updateUserColumns, userWithEmail } from '../store/repos/user-accounts.js';
+import { updateUserColumns, userWithEmail } from '../store/repos/users.js';
 import { departmentsByIds } from '../store/repos/departments.js';
 import { createUser, getUser } from './users.js';
 import { writeFieldValues } from './user-fields.js';

@@ -10,11 +10,10 @@ import {
   deleteDepartmentRows,
   departmentById,
   insertDepartment,
-  peopleDepartments,
-  setPersonDepartments,
   updateDepartmentRow,
   type DepartmentRow,
 } from '../store/repos/departments.js';
+import { peopleDepartments, setPersonDepartments } from '../store/repos/users.js';
 
 export type { DepartmentRow };
 

@@ -5,7 +5,8 @@
 import { departmentMap, departmentFullName, type DepartmentRow } from './departments.js';
 import { departmentsOf, type UserRow } from './users.js';
 import type { Db } from '../store/db.js';
-import { activeUsers, memberNames, visibleGroupChats } from '../store/repos/search.js';
+import { memberNames, visibleGroupChats } from '../store/repos/chats.js';
+import { activeUsers } from '../store/repos/users.js';
 import type { ChatRow } from './chats.js';
 
 const words = (text: string): string[] => text.toLocaleLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);

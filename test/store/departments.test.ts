@@ -11,11 +11,10 @@ import {
   departmentsByIds,
   findDepartments,
   insertDepartment,
-  peopleDepartments,
-  setPersonDepartments,
   topLevelDepartment,
   updateDepartmentRow,
 } from '../../src/store/repos/departments.js';
+import { peopleDepartments, setPersonDepartments } from '../../src/store/repos/users.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 /* Contract: the company structure (store/repos/departments.ts), on the suite's engine. */

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createGroupChat } from '../../src/im/chats.js';
 import { createUser } from '../../src/im/users.js';
-import { activeUsers, addLast, deleteLast, lastList, memberNames, visibleGroupChats } from '../../src/store/repos/search.js';
+import { addLast, deleteLast, lastList } from '../../src/store/repos/search.js';
+import { memberNames, visibleGroupChats } from '../../src/store/repos/chats.js';
+import { activeUsers } from '../../src/store/repos/users.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
-/* Contract: the search queries and the recent-search list (store/repos/search.ts), on the suite's engine. */
+/* Contract: the search queries and the recent-search list (store/repos/search.ts, and the chats and users a search reads), on the suite's engine. */
 describe('store contract: search', () => {
   let t: TestStore;
   before(async () => {

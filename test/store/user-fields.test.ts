@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createUser } from '../../src/im/users.js';
-import { updateUserColumns, userWithEmail } from '../../src/store/repos/user-accounts.js';
+import { updateUserColumns, userWithEmail } from '../../src/store/repos/users.js';
 import { allUserFields, deleteUserField, fieldValues, insertUserField, setFieldValue, updateUserField, userFieldById } from '../../src/store/repos/user-fields.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
-/* Contract: custom user fields and account columns (store/repos/user-fields.ts, user-accounts.ts), on the suite's engine. */
+/* Contract: custom user fields and account columns (store/repos/user-fields.ts, users.ts), on the suite's engine. */
 describe('store contract: user fields and accounts', () => {
   let t: TestStore;
   before(async () => {

@@ -1,4 +1,4 @@
-/** Queries on `departments` (the company structure) and on people's department lists. */
+/** Queries on `departments` (the company structure); people's department lists are repos/users.ts's. */
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
 import type { DepartmentsTable } from '../schema.js';
@@ -67,14 +67,4 @@ export async function updateDepartmentRow(db: Db, id: number, patch: Partial<{ n
 export async function deleteDepartmentRows(db: Db, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
   await db.deleteFrom('departments').where('id', 'in', ids).execute();
-}
-
-/** People (not bots) with their department lists (`users.departments`, JSON int arrays). */
-export function peopleDepartments(db: Db): Promise<{ id: number; active: number; departments: string }[]> {
-  return db.selectFrom('users').select(['id', 'active', 'departments']).where('external_auth_id', '!=', 'bot').orderBy('id').execute();
-}
-
-/** Replaces one person's department list. */
-export async function setPersonDepartments(db: Db, userId: number, departments: number[]): Promise<void> {
-  await db.updateTable('users').set({ departments: JSON.stringify(departments) }).where('id', '=', userId).execute();
 }

@@ -1,38 +1,5 @@
-/** Queries behind the messenger's search: what a person may find, and their recent-search list. */
+/** Queries on `search_last`: a person's recent-search list (im.search.last.*). */
 import type { Db } from '../db.js';
-import type { ChatsTable, UsersTable } from '../schema.js';
-import type { Selectable } from 'kysely';
-
-/** Active users with what a people search matches on, by id. */
-export function activeUsers(db: Db): Promise<Selectable<UsersTable>[]> {
-  return db.selectFrom('users').selectAll().where('active', '=', 1).orderBy('id').execute();
-}
-
-/** Group chats (closed and open) `userId` is a member of, and every open chat. */
-export function visibleGroupChats(db: Db, userId: number): Promise<Selectable<ChatsTable>[]> {
-  return db
-    .selectFrom('chats')
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb('type', '=', 'O'),
-        eb.and([eb('type', '=', 'C'), eb('id', 'in', eb.selectFrom('chat_members').select('chat_id').where('user_id', '=', userId))]),
-      ]),
-    )
-    .orderBy('id', 'desc')
-    .execute();
-}
-
-/** The members' first and last names of the given chats. */
-export function memberNames(db: Db, chatIds: number[]): Promise<{ chat_id: number; name: string; last_name: string }[]> {
-  if (chatIds.length === 0) return Promise.resolve([]);
-  return db
-    .selectFrom('chat_members')
-    .innerJoin('users', 'users.id', 'chat_members.user_id')
-    .select(['chat_members.chat_id', 'users.name', 'users.last_name'])
-    .where('chat_members.chat_id', 'in', chatIds)
-    .execute();
-}
 
 /**
  * Adds a dialog to a person's recent-search list, or moves it to the top: its key is `now`, or
