@@ -4,6 +4,10 @@ import { commonMethods } from './common/index.js';
 import { imChatMethods } from './im/chats.js';
 import { imMessageMethods } from './im/messages.js';
 import { peopleMethods } from './im/people.js';
+import { dialogMarkMethods } from './im/dialog-marks.js';
+import { dialogListMethods } from './im/dialog-lists.js';
+import { shareMethods } from './im/share.js';
+import { diskMethods } from './im/disk.js';
 import { notifyMethods } from './im/notify.js';
 import { revisionMethods } from './im/revision.js';
 import { settingsMethods } from './common/settings.js';
@@ -19,6 +23,6 @@ import { v2Methods } from './imbotv2/index.js';
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...dialogMarkMethods, ...dialogListMethods, ...shareMethods, ...diskMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
   return registry;
 }

@@ -18,6 +18,8 @@ import * as m013 from './migrations/013_concurrent_writers.js';
 import * as m040 from './migrations/040_notifications.js';
 import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
+import * as m047 from './migrations/047_recent_flags.js';
+import * as m048 from './migrations/048_disk.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -61,6 +63,8 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '040_notifications': m040,
   '041_app_options': m041,
   '042_user_status': m042,
+  '047_recent_flags': m047,
+  '048_disk': m048,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

@@ -1,0 +1,55 @@
+/**
+ * Queries for the pre-v2 Drive flow: `disk_folders` (a chat's folder, a person's "Saved Files")
+ * and the `files` rows that flow adds, attaches, copies and removes.
+ */
+import type { Insertable, Selectable } from 'kysely';
+import type { Db } from '../db.js';
+import type { DiskFoldersTable, FilesTable, MessagesTable } from '../schema.js';
+
+export type DiskFolderRow = Selectable<DiskFoldersTable>;
+export type FolderKind = 'chat' | 'saved';
+
+/** The folder of (`kind`, `ownerId`), made on first use; concurrent first uses get the same row. */
+export async function ensureFolder(db: Db, kind: FolderKind, ownerId: number, name: string, now: number): Promise<DiskFolderRow> {
+  await db
+    .insertInto('disk_folders')
+    .values({ kind, owner_id: ownerId, name, created_at: now })
+    .onConflict((oc) => oc.columns(['kind', 'owner_id']).doNothing())
+    .execute();
+  return db.selectFrom('disk_folders').selectAll().where('kind', '=', kind).where('owner_id', '=', ownerId).executeTakeFirstOrThrow();
+}
+
+export function folderById(db: Db, id: number): Promise<DiskFolderRow | undefined> {
+  return db.selectFrom('disk_folders').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function insertFile(db: Db, values: Insertable<FilesTable>): Promise<Selectable<FilesTable>> {
+  return db.insertInto('files').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+export function filesByIds(db: Db, ids: number[]): Promise<Selectable<FilesTable>[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Marks a file as carried by a message (and moves it into `chatId`'s folder). */
+export async function attachFile(db: Db, id: number, chatId: number): Promise<void> {
+  await db.updateTable('files').set({ attached: 1, chat_id: chatId, folder_id: 0 }).where('id', '=', id).execute();
+}
+
+export async function deleteFileRow(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('file_download_tokens').where('file_id', '=', id).execute();
+  await db.deleteFrom('files').where('id', '=', id).execute();
+}
+
+/** Live messages of a chat whose params mention FILE_ID (the caller checks which file). */
+export function messagesWithFiles(db: Db, chatId: number): Promise<Selectable<MessagesTable>[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .where('deleted', '=', 0)
+    .where('params', 'like', '%FILE_ID%')
+    .orderBy('id')
+    .execute();
+}
