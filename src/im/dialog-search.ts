@@ -6,7 +6,7 @@
 import type { Db } from '../store/db.js';
 import { countMembers, pageMembers, type MemberQuery } from '../store/repos/dialog-members.js';
 import { reactionsOn, searchMessages, type MessageSearch } from '../store/repos/message-search.js';
-import type { MessageRow } from './messages.js';
+import { likesOf, type MessageRow } from './messages.js';
 import { formatImUser, getUsers, type UserRow } from './users.js';
 import { presenceOf } from './user-status.js';
 import { chatReadState, messageV2, userV2 } from './v2-entities.js';
@@ -33,10 +33,16 @@ function adapterUser(u: UserRow): Record<string, unknown> {
   return { ...userV2(u), avatarHr: '', network: false, botData: null, type: card.type };
 }
 
-/** The reactions block of the adapter: per message, counters by code, users by code, the viewer's own. */
-function reactionsBlock(rows: { message_id: number; user_id: number; reaction: string }[], viewerId: number): Record<string, unknown>[] {
-  const byMessage = new Map<number, typeof rows>();
-  for (const r of rows) byMessage.set(r.message_id, [...(byMessage.get(r.message_id) ?? []), r]);
+type Reaction = { message_id: number; user_id: number; reaction: string };
+
+/**
+ * The reactions block of the adapter: per message, counters by code, users by code, the viewer's
+ * own. A like (the v1 LIKE param) is the reaction `like`.
+ */
+function reactionsBlock(messages: MessageRow[], stored: Reaction[], viewerId: number): Record<string, unknown>[] {
+  const likes: Reaction[] = messages.flatMap((m) => likesOf(m).map((userId) => ({ message_id: m.id, user_id: userId, reaction: 'like' })));
+  const byMessage = new Map<number, Reaction[]>();
+  for (const r of [...likes, ...stored]) byMessage.set(r.message_id, [...(byMessage.get(r.message_id) ?? []), r]);
   return [...byMessage.entries()].map(([messageId, list]) => {
     const counters: Record<string, number> = {};
     const users: Record<string, number[]> = {};
@@ -79,7 +85,8 @@ export async function searchDialog(
       viewedCount: (read.cursors ?? []).filter((c) => c.userId !== m.author_id && c.lastReadId >= m.id).length,
     };
   });
-  const reactions = await reactionsOn(db, rows.map((m) => m.id));
+  const stored = await reactionsOn(db, rows.map((m) => m.id));
+  const reactions = [...rows.flatMap((m) => likesOf(m).map((userId) => ({ user_id: userId }))), ...stored];
   const userIds = [...new Set([...rows.map((m) => m.author_id), ...reactions.map((r) => r.user_id)].filter((id) => id > 0))];
   const users = await getUsers(db, userIds);
   const authors = new Set(rows.map((m) => m.author_id));
@@ -89,7 +96,7 @@ export async function searchDialog(
     additionalMessages: [],
     copilot: null,
     stickers: [],
-    reactions: reactionsBlock(reactions, viewerId),
+    reactions: reactionsBlock(rows, stored, viewerId),
     tariffRestrictions: { isHistoryLimitExceeded: false },
     usersShort: users.filter((u) => reactions.some((r) => r.user_id === u.id)).map((u) => ({ id: u.id, name: adapterUser(u).name, avatar: '' })),
     messages,

@@ -4,7 +4,7 @@
  * api-reference/chats/messages/im-dialog-unread.md). Parameters in the portal's evaluation order;
  * `ACTION` is the undocumented alias of MUTE / PIN / UNREAD the portal also reads.
  */
-import { getChat, isMember, resolveDialog } from '../../im/chats.js';
+import { chatRestrictions, getChat, isMember, resolveDialog } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import { hideDialog, markDialogUnread, muteChat, pinDialog, readEverything, unreadFrom } from '../../im/dialog-marks.js';
 import { RestError } from '../../rest/errors.js';
@@ -35,7 +35,10 @@ async function chatOf(call: MethodCall, ref: DialogRef): Promise<number | null> 
 /** `MUTE`/`PIN`/`ACTION` style switches: everything but "N" turns the mark on. */
 const on = (P: Params, key: string): boolean => (P.ACTION !== undefined ? P.ACTION : P[key]) !== 'N';
 
-/** im.chat.mute: CHAT_ID or DIALOG_ID (which wins); a chat the caller is not in cannot be muted. */
+/**
+ * im.chat.mute: CHAT_ID or DIALOG_ID (which wins); a chat the caller is not in, or whose kind
+ * forbids muting (a call's chat, a support chat), cannot be muted.
+ */
 async function chatMute(call: MethodCall): Promise<boolean> {
   const P = upperKeys(call.params);
   let raw = P.CHAT_ID;
@@ -43,7 +46,8 @@ async function chatMute(call: MethodCall): Promise<boolean> {
   const chatId = intval(raw);
   if (chatId <= 0) throw ChatErrors.chatIdEmpty();
   const me = call.caller.userId;
-  if (!(await getChat(call.ctx.db, chatId)) || !(await isMember(call.ctx.db, chatId, me))) throw MarkErrors.cannotMute();
+  const chat = await getChat(call.ctx.db, chatId);
+  if (!chat || !chatRestrictions(chat).mute || !(await isMember(call.ctx.db, chatId, me))) throw MarkErrors.cannotMute();
   await muteChat(call.ctx, chatId, me, on(P, 'MUTE'));
   return true;
 }
