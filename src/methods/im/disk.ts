@@ -88,7 +88,8 @@ async function fileCommit(call: MethodCall): Promise<unknown> {
     if (!ref) throw ChatErrors.dialogEmpty();
     const d = await resolveDialog(call.ctx.db, ref, me);
     dialogAccess = d.access;
-    raw = d.chatId ?? 0;
+    // Dialog::getChatId names a group chat whoever asks; access is judged after CHAT_ID
+    raw = d.chatId ?? (ref.kind === 'chat' ? ref.chatId : 0);
   }
   const chatId = intval(raw);
   if (chatId <= 0) throw ChatErrors.chatIdEmpty();
