@@ -111,6 +111,35 @@ describe('pre-v2 chat files: im.disk.* and the Drive steps', () => {
       );
     });
 
+    it('without fileContent answers an upload link that takes one multipart POST', async () => {
+      const chat = await ok(ann, 'im.chat.add', { USERS: [bob.id] });
+      const folder = await folderOf(ann, `chat${chat}`);
+      const step1 = await ok(ann, 'disk.folder.uploadfile', { id: folder });
+      assert.deepEqual(Object.keys(step1), ['field', 'uploadUrl']);
+      assert.equal(step1.field, 'file');
+      const url = step1.uploadUrl.replace(/^https:\/\/[^/]+/, p.http);
+      const form = () => {
+        const f = new FormData();
+        f.append(step1.field, new Blob([Buffer.from('two steps')]), 'linked.txt');
+        return f;
+      };
+      const step2 = await request(url, { method: 'POST', body: form() });
+      assert.equal(step2.status, 200, step2.text);
+      assert.deepEqual([step2.body.result.NAME, step2.body.result.SIZE, step2.body.result.PARENT_ID, step2.body.result.CREATED_BY], ['linked.txt', '9', String(folder), String(ann.id)]);
+      assert.equal(typeof step2.body.time.start, 'number');
+      const again = await request(url, { method: 'POST', body: form() });
+      assert.deepEqual([again.status, again.body.error], [403, 'ACCESS_DENIED'], 'a link works once');
+      const named = await ok(ann, 'disk.folder.uploadfile', { id: folder, data: { NAME: 'chosen.txt' } });
+      const empty = await request(named.uploadUrl.replace(/^https:\/\/[^/]+/, p.http), { method: 'POST', body: new FormData() });
+      assert.deepEqual([empty.status, empty.body.error], [400, 'ERROR_COULD_NOT_SAVE_FILE'], 'no file part');
+      const third = await request(named.uploadUrl.replace(/^https:\/\/[^/]+/, p.http), { method: 'POST', body: form() });
+      assert.equal(third.body.result.NAME, 'chosen.txt', 'data.NAME of the first step wins');
+      const posted = await ok(ann, 'im.disk.file.commit', { CHAT_ID: chat, UPLOAD_ID: third.body.result.ID });
+      assert.deepEqual(posted.DISK_ID, [String(third.body.result.ID)]);
+      const forged = await request(`${p.http}/rest/upload.json?token=disk%7Cnope`, { method: 'POST', body: form() });
+      assert.deepEqual([forged.status, forged.body.error], [403, 'ACCESS_DENIED']);
+    });
+
     it('answers every documented error', async () => {
       const chat = await ok(ann, 'im.chat.add', { USERS: [bob.id] });
       const folder = await folderOf(ann, `chat${chat}`);

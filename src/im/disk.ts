@@ -6,7 +6,7 @@
  * "Saved Files"; im.disk.file.delete removes a file its sender put into a chat. Files live on the
  * same storage and rows as the im.v2/imbot.v2 File methods, so every client sees them alike.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { notifyDeletion, notifyMessage } from '../events/notify.js';
@@ -19,6 +19,9 @@ import {
   folderById,
   insertFile,
   messagesWithFiles,
+  addUploadToken,
+  liveUploadToken,
+  takeUploadToken,
   type DiskFolderRow,
 } from '../store/repos/disk.js';
 import { getChat, isMember } from './chats.js';
@@ -268,4 +271,34 @@ export async function messageFileCards(ctx: DomainCtx, messages: MessageRow[], v
   const out: Record<string, unknown>[] = [];
   for (const f of files) out.push(await fileV2(ctx.db, f, await issueDownloadLink(ctx, f, viewerId, 'im')));
   return out;
+}
+
+/** How long an upload link of disk.folder.uploadfile works, on the portal clock. */
+export const UPLOAD_TOKEN_TTL_MS = 60 * 60 * 1000;
+
+/** The form field the upload link takes the file in. */
+export const UPLOAD_FIELD = 'file';
+
+/** A one-time link to POST a file into `folder` as `userId` (`name`: data.NAME, '' for the file's own). */
+export async function issueUploadLink(ctx: DomainCtx, folder: DiskFolderRow, userId: number, name: string): Promise<string> {
+  const now = ctx.clock.now();
+  const token = `disk|${randomBytes(24).toString('base64url')}`;
+  await addUploadToken(ctx.db, { token, folder_id: folder.id, user_id: userId, name, expires_at: now + UPLOAD_TOKEN_TTL_MS }, now);
+  return `${ctx.portal.baseUrl}/rest/upload.json?token=${encodeURIComponent(token)}`;
+}
+
+/** Is `token` a live upload link (checked before its body is read). */
+export async function uploadLinkIsLive(ctx: Pick<DomainCtx, 'db' | 'clock'>, token: string): Promise<boolean> {
+  return !!(await liveUploadToken(ctx.db, token, ctx.clock.now()));
+}
+
+/**
+ * Uses an upload link: the file goes into its folder as the person it was issued to, if they may
+ * still add there. Null when the link is unknown, used or expired, or the right is gone.
+ */
+export async function uploadByLink(ctx: DomainCtx, token: string, fileName: string, bytes: Buffer): Promise<FileRow | null> {
+  const row = await takeUploadToken(ctx.db, token, ctx.clock.now());
+  const folder = row ? await folderById(ctx.db, row.folder_id) : undefined;
+  if (!row || !folder || !(await canAddToFolder(ctx, folder, row.user_id))) return null;
+  return addFileToFolder(ctx, folder, row.user_id, row.name || fileName, bytes);
 }

@@ -20,6 +20,7 @@ import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
 import * as m047 from './migrations/047_recent_flags.js';
 import * as m048 from './migrations/048_disk.js';
+import * as m049 from './migrations/049_disk_upload_tokens.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -65,6 +66,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '042_user_status': m042,
   '047_recent_flags': m047,
   '048_disk': m048,
+  '049_disk_upload_tokens': m049,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

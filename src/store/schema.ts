@@ -473,6 +473,15 @@ export interface DiskFoldersTable {
   created_at: number;
 }
 
+/** (049) A one-time upload link of disk.folder.uploadfile (`/rest/upload.json?token=…`). */
+export interface DiskUploadTokensTable {
+  token: string;
+  folder_id: number;
+  user_id: number;
+  name: Def<string>;
+  expires_at: number;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -511,4 +520,5 @@ export interface Schema {
   user_status: UserStatusTable;
   recent_flags: RecentFlagsTable;
   disk_folders: DiskFoldersTable;
+  disk_upload_tokens: DiskUploadTokensTable;
 }

@@ -39,3 +39,25 @@ describe('store contract: disk', () => {
     assert.equal((await db.selectFrom('file_download_tokens').selectAll().where('file_id', '=', f.id).execute()).length, 0);
   });
 });
+
+describe('store contract: disk upload tokens', () => {
+  let t: TestStore;
+  before(async () => {
+    t = await openTestStore();
+  });
+  after(() => t.close());
+
+  it('a token is live until it expires and can be taken once', async () => {
+    const { addUploadToken, liveUploadToken, takeUploadToken } = await import('../../src/store/repos/disk.js');
+    const db = t.store.db;
+    await addUploadToken(db, { token: 'disk|a', folder_id: 1, user_id: 2, name: 'n', expires_at: 100 }, 0);
+    await addUploadToken(db, { token: 'disk|old', folder_id: 1, user_id: 2, name: '', expires_at: 10 }, 0);
+    assert.equal((await liveUploadToken(db, 'disk|a', 50))?.name, 'n');
+    assert.equal(await liveUploadToken(db, 'disk|a', 100), undefined, 'expired at its time');
+    assert.equal(await takeUploadToken(db, 'disk|old', 20), undefined, 'an expired token is not given out');
+    assert.equal((await takeUploadToken(db, 'disk|a', 50))?.folder_id, 1);
+    assert.equal(await takeUploadToken(db, 'disk|a', 50), undefined, 'once');
+    await addUploadToken(db, { token: 'disk|b', folder_id: 1, user_id: 2, name: '', expires_at: 500 }, 200);
+    assert.equal((await db.selectFrom('disk_upload_tokens').select('token').execute()).length, 1, 'expired ones dropped on the way');
+  });
+});

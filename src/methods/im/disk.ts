@@ -15,7 +15,9 @@ import {
   deleteChatFile,
   diskFileRecord,
   getFolder,
+  issueUploadLink,
   saveToPersonal,
+  UPLOAD_FIELD,
   type CommitEntry,
 } from '../../im/disk.js';
 import { FileError, decodeUpload, getFile, maxUploadSize } from '../../im/files.js';
@@ -139,6 +141,7 @@ function contentOf(raw: unknown): { name: string; content: unknown } | null {
 /**
  * disk.folder.uploadfile: `id` → the folder → the right to add to it → `fileContent` (name from
  * `data.NAME`, else from the content pair) → a new file in the folder, not yet in any message.
+ * Without `fileContent`: `{field, uploadUrl}`, a one-time link the file is then POSTed to.
  */
 async function folderUploadFile(call: MethodCall): Promise<unknown> {
   const params = call.params;
@@ -149,8 +152,9 @@ async function folderUploadFile(call: MethodCall): Promise<unknown> {
   const me = call.caller.userId;
   if (!(await canAddToFolder(call.ctx, folder, me))) throw DriveErrors.accessDenied();
   const content = contentOf(params.fileContent);
-  if (!content) throw DriveErrors.couldNotSave();
   const data = isPhpArray(params.data) ? upperKeys(params.data as Params) : {};
+  // No content: the link to POST the file to (multipart, in the field `field`)
+  if (!content) return { field: UPLOAD_FIELD, uploadUrl: await issueUploadLink(call.ctx, folder, me, phpString(data.NAME).trim()) };
   const name = phpString(data.NAME).trim() || content.name.trim();
   if (name === '') throw DriveErrors.nameRequired();
   try {

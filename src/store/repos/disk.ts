@@ -4,7 +4,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../db.js';
-import type { DiskFoldersTable, FilesTable, MessagesTable } from '../schema.js';
+import type { DiskFoldersTable, DiskUploadTokensTable, FilesTable, MessagesTable } from '../schema.js';
 
 export type DiskFolderRow = Selectable<DiskFoldersTable>;
 export type FolderKind = 'chat' | 'saved';
@@ -52,4 +52,23 @@ export function messagesWithFiles(db: Db, chatId: number): Promise<Selectable<Me
     .where('params', 'like', '%FILE_ID%')
     .orderBy('id')
     .execute();
+}
+
+export type UploadTokenRow = Selectable<DiskUploadTokensTable>;
+
+/** Stores a new upload token; expired ones are dropped on the way. */
+export async function addUploadToken(db: Db, row: UploadTokenRow, now: number): Promise<void> {
+  await db.deleteFrom('disk_upload_tokens').where('expires_at', '<=', now).execute();
+  await db.insertInto('disk_upload_tokens').values(row).execute();
+}
+
+/** A token still valid at `now`, without using it. */
+export function liveUploadToken(db: Db, token: string, now: number): Promise<UploadTokenRow | undefined> {
+  return db.selectFrom('disk_upload_tokens').selectAll().where('token', '=', token).where('expires_at', '>', now).executeTakeFirst();
+}
+
+/** Uses a token: removes it and returns it if it was still valid (one use, whoever comes first). */
+export async function takeUploadToken(db: Db, token: string, now: number): Promise<UploadTokenRow | undefined> {
+  const row = await db.deleteFrom('disk_upload_tokens').where('token', '=', token).returningAll().executeTakeFirst();
+  return row && row.expires_at > now ? row : undefined;
 }
