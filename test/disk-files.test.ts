@@ -186,6 +186,10 @@ describe('pre-v2 chat files: im.disk.* and the Drive steps', () => {
 
       const v2 = await callJson(ann.hook, 'im.v2.File.download', { fileId: up.ID, dialogId: String(botId) });
       assert.equal(v2.status, 200, v2.text);
+      const elsewhere = await ok(ann, 'im.chat.add', { USERS: [bob.id] });
+      const reused = await ok(ann, 'im.disk.file.commit', { CHAT_ID: elsewhere, UPLOAD_ID: up.ID });
+      assert.notEqual(Number(reused.DISK_ID[0]), up.ID, 'a file a message already carries is copied, not moved');
+      assert.equal((await callJson(ann.hook, 'im.v2.File.download', { fileId: up.ID, dialogId: String(botId) })).status, 200, 'still in its chat');
 
       const heard = await r.waitFor(1, (h) => h.form.event === 'ONIMBOTMESSAGEADD' && (h.form.data as any)?.PARAMS?.MESSAGE_ID === String(res.MESSAGE_ID));
       // v1 bot events carry the message fields, not the files; the bot reads those with the message

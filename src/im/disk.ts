@@ -172,7 +172,10 @@ async function fileModel(ctx: DomainCtx, file: FileRow, link: string): Promise<R
   };
 }
 
-/** One entry of im.disk.file.commit: `FILE_ID` copies a Drive file, `UPLOAD_ID` uses it as it is. */
+/**
+ * One entry of im.disk.file.commit: `FILE_ID` copies a Drive file, `UPLOAD_ID` uses an upload
+ * that no message carries yet as it is.
+ */
 export interface CommitEntry {
   id: number;
   mode: 'disk' | 'upload';
@@ -194,7 +197,10 @@ export async function commitFiles(ctx: DomainCtx, chatId: number, userId: number
       done.push({ key, file: null });
       continue;
     }
-    const file = e.mode === 'upload' ? source : await copyFile(ctx, source, folder, userId);
+    // An upload still waiting for its message is taken as it is; a file another message already
+    // carries stays where it is, and the chat gets a copy (its old chat keeps its file).
+    const takeAsIs = e.mode === 'upload' && source.attached === 0;
+    const file = takeAsIs ? source : await copyFile(ctx, source, folder, userId);
     if (file) await attachFile(ctx.db, file.id, chatId);
     done.push({ key, file: file ? { ...file, chat_id: chatId, folder_id: 0, attached: 1 } : null });
   }
