@@ -8,7 +8,7 @@
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { notifyGroupJoins, notifyMessage } from '../events/notify.js';
-import { createChat, getChat, isMember, type ChatRow } from './chats.js';
+import { createChat, getChat, isMember, memberIds, type ChatRow } from './chats.js';
 import { fileIdsOf } from './disk.js';
 import { getFile } from './files.js';
 import { getMessage, isDeleted, postMessage, type MessageRow } from './messages.js';
@@ -32,9 +32,9 @@ async function quote(ctx: DomainCtx, m: MessageRow, end: string): Promise<string
 /** How the new chat links back: the partner of a private chat, else the chat. */
 async function linkBack(ctx: DomainCtx, chat: ChatRow, sharerId: number): Promise<string> {
   if (chat.type !== 'P') return `[CHAT=${chat.id}]${chat.title}[/CHAT]`;
-  const partner = await ctx.db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chat.id).where('user_id', '!=', sharerId).executeTakeFirst();
-  const user = await getUser(ctx.db, partner?.user_id ?? sharerId);
-  return `[USER=${user?.id ?? sharerId}]${user ? fullName(user) : ''}[/USER]`;
+  const partnerId = (await memberIds(ctx.db, chat.id)).find((id) => id !== sharerId) ?? sharerId;
+  const user = await getUser(ctx.db, partnerId);
+  return `[USER=${user?.id ?? partnerId}]${user ? fullName(user) : ''}[/USER]`;
 }
 
 /** Shares message `messageId` into a new chat as `userId`; false when the message is not theirs to read. */

@@ -21,6 +21,7 @@ import * as m042 from './migrations/042_user_status.js';
 import * as m047 from './migrations/047_recent_flags.js';
 import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
+import * as m060 from './migrations/060_open_lines.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -67,6 +68,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '047_recent_flags': m047,
   '048_disk': m048,
   '049_disk_upload_tokens': m049,
+  '060_open_lines': m060,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
