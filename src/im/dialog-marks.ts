@@ -5,7 +5,8 @@
  * None of these is seen by anyone else or raises a bot event.
  */
 import type { DomainCtx } from '../context.js';
-import { markUnreadFrom, readAllChats, setMuted } from '../store/repos/chat-settings.js';
+import { setMuted } from '../store/repos/chats.js';
+import { markUnreadFrom, readAllChats } from '../store/repos/read-state.js';
 import { clearUnread, flagsOf, setFlags, type RecentFlagsRow } from '../store/repos/recent-flags.js';
 import type { Db } from '../store/db.js';
 import { getChat, isMember } from './chats.js';

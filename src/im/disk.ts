@@ -12,18 +12,15 @@ import type { DomainCtx } from '../context.js';
 import { notifyDeletion, notifyMessage } from '../events/notify.js';
 import { FileStoreError } from '../files/store.js';
 import {
-  attachFile,
-  deleteFileRow,
-  ensureFolder,
-  filesByIds,
-  folderById,
-  insertFile,
-  messagesWithFiles,
   addUploadToken,
+  ensureFolder,
+  folderById,
   liveUploadToken,
   takeUploadToken,
   type DiskFolderRow,
 } from '../store/repos/disk.js';
+import { attachFile, deleteFileRow, filesByIds, insertFile } from '../store/repos/files.js';
+import { messagesWithFiles } from '../store/repos/messages.js';
 import { getChat, isMember } from './chats.js';
 import { FileError, classify, cleanFileName, extensionOf, fileV2, getFile, issueDownloadLink, type FileRow } from './files.js';
 import { deleteMessage, normalizeText, parseParams, postMessage, updateMessageParams, type MessageRow } from './messages.js';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { attachFile, deleteFileRow, ensureFolder, filesByIds, folderById, insertFile, messagesWithFiles } from '../../src/store/repos/disk.js';
+import { ensureFolder, folderById } from '../../src/store/repos/disk.js';
+import { attachFile, deleteFileRow, filesByIds, insertFile } from '../../src/store/repos/files.js';
+import { messagesWithFiles } from '../../src/store/repos/messages.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 /* Contract: Drive folders and the files the pre-v2 flow writes (store/repos/disk.ts), on the suite's engine. */

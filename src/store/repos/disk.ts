@@ -1,10 +1,11 @@
 /**
  * Queries for the pre-v2 Drive flow: `disk_folders` (a chat's folder, a person's "Saved Files")
- * and the `files` rows that flow adds, attaches, copies and removes.
+ * and `disk_upload_tokens` (the links of disk.folder.uploadfile's two-step upload). The files
+ * themselves are rows of repos/files.ts.
  */
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
-import type { DiskFoldersTable, DiskUploadTokensTable, FilesTable, MessagesTable } from '../schema.js';
+import type { DiskFoldersTable, DiskUploadTokensTable } from '../schema.js';
 
 export type DiskFolderRow = Selectable<DiskFoldersTable>;
 export type FolderKind = 'chat' | 'saved';
@@ -21,37 +22,6 @@ export async function ensureFolder(db: Db, kind: FolderKind, ownerId: number, na
 
 export function folderById(db: Db, id: number): Promise<DiskFolderRow | undefined> {
   return db.selectFrom('disk_folders').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export function insertFile(db: Db, values: Insertable<FilesTable>): Promise<Selectable<FilesTable>> {
-  return db.insertInto('files').values(values).returningAll().executeTakeFirstOrThrow();
-}
-
-export function filesByIds(db: Db, ids: number[]): Promise<Selectable<FilesTable>[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
-}
-
-/** Marks a file as carried by a message (and moves it into `chatId`'s folder). */
-export async function attachFile(db: Db, id: number, chatId: number): Promise<void> {
-  await db.updateTable('files').set({ attached: 1, chat_id: chatId, folder_id: 0 }).where('id', '=', id).execute();
-}
-
-export async function deleteFileRow(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('file_download_tokens').where('file_id', '=', id).execute();
-  await db.deleteFrom('files').where('id', '=', id).execute();
-}
-
-/** Live messages of a chat whose params mention FILE_ID (the caller checks which file). */
-export function messagesWithFiles(db: Db, chatId: number): Promise<Selectable<MessagesTable>[]> {
-  return db
-    .selectFrom('messages')
-    .selectAll()
-    .where('chat_id', '=', chatId)
-    .where('deleted', '=', 0)
-    .where('params', 'like', '%FILE_ID%')
-    .orderBy('id')
-    .execute();
 }
 
 export type UploadTokenRow = Selectable<DiskUploadTokensTable>;

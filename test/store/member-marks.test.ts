@@ -3,11 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { createGroupChat } from '../../src/im/chats.js';
 import { postMessage } from '../../src/im/messages.js';
 import { createUser } from '../../src/im/users.js';
-import { markUnreadFrom, readAllChats, setMuted } from '../../src/store/repos/chat-settings.js';
+import { setMuted } from '../../src/store/repos/chats.js';
+import { markUnreadFrom, readAllChats } from '../../src/store/repos/read-state.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
-/* Contract: a member's own chat settings (store/repos/chat-settings.ts), on the suite's engine. */
-describe('store contract: chat settings', () => {
+/* Contract: a member's own settings of a chat: muted (store/repos/chats.ts), the read mark moved by hand (store/repos/read-state.ts). */
+describe('store contract: mute and read marks moved by hand', () => {
   let t: TestStore;
   let ann: number;
   let bob: number;
