@@ -126,7 +126,7 @@ const DOCUMENTS: Record<string, string> = {
 };
 
 /** The File entity's `type` (api-reference/chat-bots/chat-bots-v2/entities.md) and the Content-Type: images by their bytes (with their size), media by extension. */
-function classify(extension: string, bytes: Buffer): { type: string; mime: string; width: number; height: number } {
+export function classify(extension: string, bytes: Buffer): { type: string; mime: string; width: number; height: number } {
   const image = imageInfo(bytes);
   if (image) return { type: 'image', mime: image.mime, width: image.width, height: image.height };
   const media = MEDIA[extension];

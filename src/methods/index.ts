@@ -4,6 +4,10 @@ import { commonMethods } from './common/index.js';
 import { imChatMethods } from './im/chats.js';
 import { imMessageMethods } from './im/messages.js';
 import { peopleMethods } from './im/people.js';
+import { dialogMarkMethods } from './im/dialog-marks.js';
+import { dialogListMethods } from './im/dialog-lists.js';
+import { shareMethods } from './im/share.js';
+import { diskMethods } from './im/disk.js';
 import { notifyMethods } from './im/notify.js';
 import { revisionMethods } from './im/revision.js';
 import { settingsMethods } from './common/settings.js';
@@ -25,6 +29,6 @@ import { openLinesBotMethods } from './imopenlines/bot-session.js';
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...dialogMarkMethods, ...dialogListMethods, ...shareMethods, ...diskMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
   return registry;
 }

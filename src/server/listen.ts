@@ -21,6 +21,7 @@ import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../event
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerDownloadRoute } from './download-route.js';
+import { registerUploadRoute } from './upload-route.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
 import { hostname } from 'node:os';
@@ -148,6 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   core.gate = new CallGate();
   const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
+  registerUploadRoute(app, core);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;

@@ -21,6 +21,9 @@ import * as m042 from './migrations/042_user_status.js';
 import * as m043 from './migrations/043_departments.js';
 import * as m044 from './migrations/044_search_last.js';
 import * as m045 from './migrations/045_user_fields.js';
+import * as m047 from './migrations/047_recent_flags.js';
+import * as m048 from './migrations/048_disk.js';
+import * as m049 from './migrations/049_disk_upload_tokens.js';
 import * as m060 from './migrations/060_open_lines.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -68,6 +71,9 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '043_departments': m043,
   '044_search_last': m044,
   '045_user_fields': m045,
+  '047_recent_flags': m047,
+  '048_disk': m048,
+  '049_disk_upload_tokens': m049,
   '060_open_lines': m060,
 };
 

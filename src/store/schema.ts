@@ -368,6 +368,10 @@ export interface FilesTable {
   height: Def<number>;
   storage_key: string;
   created_at: number;
+  /** (048) the Drive folder; 0: the chat's folder */
+  folder_id: Def<number>;
+  /** (048) 1 once a message carries the file; 0 for an upload still waiting for im.disk.file.commit */
+  attached: Def<number>;
 }
 
 /** (010) A download link of `File.download`, valid until `expires_at` (portal clock, ms). */
@@ -515,6 +519,34 @@ export interface UserFieldValuesTable {
   value: string;
 }
 
+/** (047) One person's marks on one recent-list entry: pinned, manual unread, hidden. */
+export interface RecentFlagsTable {
+  user_id: number;
+  chat_id: number;
+  pinned: Def<number>;
+  pin_sort: Def<number>;
+  unread: Def<number>;
+  hidden_up_to: Def<number | null>;
+}
+
+/** (048) A Drive folder: a chat's (`kind` 'chat') or a person's "Saved Files" (`kind` 'saved'). */
+export interface DiskFoldersTable {
+  id: Id;
+  kind: string;
+  owner_id: number;
+  name: Def<string>;
+  created_at: number;
+}
+
+/** (049) A one-time upload link of disk.folder.uploadfile (`/rest/upload.json?token=…`). */
+export interface DiskUploadTokensTable {
+  token: string;
+  folder_id: number;
+  user_id: number;
+  name: Def<string>;
+  expires_at: number;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -557,4 +589,7 @@ export interface Schema {
   search_last: SearchLastTable;
   user_fields: UserFieldsTable;
   user_field_values: UserFieldValuesTable;
+  recent_flags: RecentFlagsTable;
+  disk_folders: DiskFoldersTable;
+  disk_upload_tokens: DiskUploadTokensTable;
 }

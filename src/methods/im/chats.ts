@@ -15,4 +15,7 @@ export const imChatMethods: MethodSpec[] = [
   { name: 'im.chat.user.delete', scope: 'im', write: true, handler: h.userDelete, onStoreFailure: ChatErrors.userNotDeleted },
   { name: 'im.chat.leave', scope: 'im', write: true, handler: h.leave, onStoreFailure: ChatErrors.userNotDeleted },
   { name: 'im.chat.user.list', scope: 'im', handler: h.userList },
+  { name: 'im.chat.setOwner', scope: 'im', write: true, handler: h.setOwner, onStoreFailure: ChatErrors.ownerNotChanged },
+  { name: 'im.chat.updateColor', scope: 'im', write: true, handler: h.updateColor, onStoreFailure: ChatErrors.colorNotSet },
+  { name: 'im.chat.updateAvatar', scope: 'im', write: true, handler: h.updateAvatar, onStoreFailure: ChatErrors.avatarNoChat },
 ];

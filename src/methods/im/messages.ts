@@ -1,3 +1,4 @@
+import { messageFileCards } from '../../im/disk.js';
 import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
 import { getChat, isMember, memberRole, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
@@ -282,7 +283,7 @@ async function dialogMessagesGet(call: MethodCall): Promise<unknown> {
     chat_id: chatId,
     messages: rows.map((r) => formatImMessage(r, r.author_id !== me && r.id > lastRead)),
     users: users.map((u) => formatImUser(u)),
-    files: [],
+    files: await messageFileCards(call.ctx, rows, me),
   };
 }
 
@@ -291,7 +292,8 @@ export const imMessageMethods: MethodSpec[] = [
   { name: 'im.message.update', scope: 'im', write: true, handler: messageUpdate, onStoreFailure: MessageErrors.cantEdit },
   { name: 'im.message.delete', scope: 'im', write: true, handler: messageDelete, onStoreFailure: MessageErrors.cantEdit },
   { name: 'im.message.like', scope: 'im', write: true, handler: messageLike, onStoreFailure: MessageErrors.withoutChanges },
-  { name: 'im.dialog.messages.get', scope: 'im', handler: dialogMessagesGet },
+  // write: the files of the page come with download links, which are stored
+  { name: 'im.dialog.messages.get', scope: 'im', write: true, handler: dialogMessagesGet },
   { name: 'im.dialog.read', scope: 'im', write: true, handler: dialogRead },
   { name: 'im.dialog.writing', scope: 'im', handler: dialogWriting },
 ];

@@ -7,6 +7,7 @@ import { isoDate } from '../../clock.js';
 import { parseParams } from '../../im/messages.js';
 import { unreadCount } from '../../im/notifications.js';
 import { recentEntries, type RecentEntry } from '../../im/recent.js';
+import { dialogMarks, isHidden, type RecentFlagsRow } from '../../im/dialog-marks.js';
 import {
   filterUsers,
   formatImUser,
@@ -89,7 +90,7 @@ function groupChatCard(e: RecentEntry): Record<string, unknown> {
 }
 
 /** One recent item; `compactPrivateChat` adds the small `chat` object im.recent.list shows for dialogs. */
-function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivateChat: boolean): Record<string, unknown> {
+function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivateChat: boolean, marks?: RecentFlagsRow): Record<string, unknown> {
   const isUser = e.chat.type === 'P';
   const userCard = partner ? formatImUser(partner) : { id: e.partnerId ?? 0 };
   const item: Record<string, unknown> = {
@@ -101,8 +102,8 @@ function recentItem(e: RecentEntry, partner: UserRow | undefined, compactPrivate
     message: recentMessage(e),
     counter: e.counter,
     last_id: e.lastReadId,
-    pinned: false,
-    unread: false,
+    pinned: marks?.pinned === 1,
+    unread: marks?.unread === 1,
     has_reminder: false,
     date_update: isoDate(e.activity),
     date_last_activity: isoDate(e.activity),
@@ -129,15 +130,20 @@ interface RecentFilter {
 
 async function recentItems(call: MethodCall, f: RecentFilter, compact: boolean): Promise<Record<string, unknown>[]> {
   const me = call.caller.userId;
+  const marks = await dialogMarks(call.ctx.db, me);
   const entries = (await recentEntries(call.ctx.db, me)).filter((e) => {
     const isUser = e.chat.type === 'P';
+    if (isHidden(marks.get(e.chat.id), e.chat.last_message_id)) return false;
     if ((isUser && f.skipDialog) || (!isUser && f.skipChat)) return false;
-    if (f.unreadOnly && e.counter === 0) return false;
+    if (f.unreadOnly && e.counter === 0 && marks.get(e.chat.id)?.unread !== 1) return false;
     if (f.before !== undefined && e.activity >= f.before) return false;
     return f.after === undefined || e.activity >= f.after;
   });
   const partners = new Map((await getUsers(call.ctx.db, entries.flatMap((e) => (e.partnerId ? [e.partnerId] : [])))).map((u) => [u.id, u]));
-  return entries.map((e) => recentItem(e, e.partnerId ? partners.get(e.partnerId) : undefined, compact));
+  // Pinned entries first, the latest pin on top; the rest by activity (recentEntries' order).
+  const pinSort = (e: RecentEntry) => (marks.get(e.chat.id)?.pinned === 1 ? Number(marks.get(e.chat.id)!.pin_sort) : -1);
+  const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => pinSort(b.e) - pinSort(a.e) || a.i - b.i).map((x) => x.e);
+  return ordered.map((e) => recentItem(e, e.partnerId ? partners.get(e.partnerId) : undefined, compact, marks.get(e.chat.id)));
 }
 
 /** An ATOM date parameter in ms; undefined when absent or unparsable (the portal ignores those). */
@@ -184,7 +190,10 @@ async function recentList(call: MethodCall): Promise<Paged> {
 
 /** im.counters.get: unread messages per group chat (muted apart) and per private dialog; unread notifications. */
 async function countersGet(call: MethodCall): Promise<unknown> {
-  const entries = (await recentEntries(call.ctx.db, call.caller.userId)).filter((e) => e.counter > 0);
+  const all = await recentEntries(call.ctx.db, call.caller.userId);
+  const marks = await dialogMarks(call.ctx.db, call.caller.userId);
+  const marked = all.filter((e) => marks.get(e.chat.id)?.unread === 1);
+  const entries = all.filter((e) => e.counter > 0);
   const dialogs = entries.filter((e) => e.chat.type === 'P');
   const chats = entries.filter((e) => e.chat.type !== 'P' && !e.muted);
   const muted = entries.filter((e) => e.chat.type !== 'P' && e.muted);
@@ -196,10 +205,10 @@ async function countersGet(call: MethodCall): Promise<unknown> {
     TYPE: { ALL: chat + dialog + notify, NOTIFY: notify, CHAT: chat, LINES: 0, DIALOG: dialog, MESSENGER: chat + dialog },
     CHAT: assocOrEmpty(chats.map((e) => [e.chat.id, e.counter])),
     CHAT_MUTED: assocOrEmpty(muted.map((e) => [e.chat.id, e.counter])),
-    CHAT_UNREAD: [],
+    CHAT_UNREAD: marked.filter((e) => e.chat.type !== 'P').map((e) => e.chat.id),
     LINES: [],
     DIALOG: assocOrEmpty(dialogs.map((e) => [e.partnerId ?? 0, e.counter])),
-    DIALOG_UNREAD: [],
+    DIALOG_UNREAD: marked.filter((e) => e.chat.type === 'P').map((e) => e.partnerId ?? 0),
   };
 }
 

@@ -227,3 +227,14 @@ export function memberNames(db: Db, chatIds: number[]): Promise<{ chat_id: numbe
     .where('chat_members.chat_id', 'in', chatIds)
     .execute();
 }
+
+/** Mutes or unmutes `chatId` for `userId`; false when they are not a member. */
+export async function setMuted(db: Db, chatId: number, userId: number, muted: boolean): Promise<boolean> {
+  const r = await db
+    .updateTable('chat_members')
+    .set({ muted: muted ? 1 : 0 })
+    .where('chat_id', '=', chatId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

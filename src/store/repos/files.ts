@@ -36,3 +36,19 @@ export async function deleteExpiredDownloadTokens(db: Db, now: number): Promise<
 export function findDownloadToken(db: Db, token: string): Promise<DownloadTokenRow | undefined> {
   return db.selectFrom('file_download_tokens').selectAll().where('token', '=', token).executeTakeFirst();
 }
+
+export function filesByIds(db: Db, ids: number[]): Promise<FileRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Marks a file as carried by a message in `chatId` (the pre-v2 Drive flow's commit). */
+export async function attachFile(db: Db, id: number, chatId: number): Promise<void> {
+  await db.updateTable('files').set({ attached: 1, chat_id: chatId, folder_id: 0 }).where('id', '=', id).execute();
+}
+
+/** Removes a file's record and its download links. */
+export async function deleteFileRow(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('file_download_tokens').where('file_id', '=', id).execute();
+  await db.deleteFrom('files').where('id', '=', id).execute();
+}

@@ -125,3 +125,15 @@ export async function deleteReaction(db: Db, messageId: number, userId: number, 
 export async function deleteReactionsOf(db: Db, messageId: number): Promise<void> {
   await db.deleteFrom('message_reactions').where('message_id', '=', messageId).execute();
 }
+
+/** Live messages of a chat whose params mention FILE_ID (the caller checks which file). */
+export function messagesWithFiles(db: Db, chatId: number): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('chat_id', '=', chatId)
+    .where('deleted', '=', 0)
+    .where('params', 'like', '%FILE_ID%')
+    .orderBy('id')
+    .execute();
+}
