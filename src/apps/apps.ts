@@ -24,7 +24,7 @@ import { dropQueue } from '../events/offline-queue.js';
 import { randomCode } from '../util/random.js';
 
 /**
- * Local applications (rest-core.md c.4, settings/app-installation/**, settings/app-uninstallation.md):
+ * Local applications (local-integrations/local-apps.md, settings/app-installation/**, settings/app-uninstallation.md):
  * adding, installing (a script-only app at once, with ONAPPINSTALL to its install URL; an app with
  * a UI once its installation is finished), uninstalling (ONAPPUNINSTALL without tokens, its bots
  * unregistered with ONIMBOTDELETE, its event bindings removed) and removing.
@@ -197,7 +197,7 @@ async function bindingApp(ctx: DomainCtx, binding: BindingRow): Promise<AppRow |
   return app?.active ? app : undefined;
 }
 
-// The OAuth side of bot events (imbot-v1.md §3.1): a fresh pair for the bot user in data[BOT][id],
+// The OAuth side of bot events (api-reference/chat-bots/outdated/events/index.md): a fresh pair for the bot user in data[BOT][id],
 // the triggering user's pair in the top-level auth, the app's own application_token everywhere.
 setOAuthEventAuth({
   async botTokens(ctx, binding, botId) {

@@ -23,7 +23,7 @@ export interface Credentials {
 }
 
 /**
- * Resolves credentials to a caller, in the order of the real server (rest-core.md c.1–c.3).
+ * Resolves credentials to a caller, in the order of the real server (settings/how-to-call-rest-api/authorization.md, settings/oauth/index.md).
  * Each failure is the exact error a portal gives; nothing is cached, so a webhook added or
  * removed by the CLI takes effect on the next call.
  */
@@ -66,7 +66,7 @@ async function userIdByLogin(ctx: DomainCtx, login: string): Promise<number> {
 }
 
 /**
- * OAuth access token, checks in the order of rest-core.md c.3: unknown (or revoked, or not an
+ * OAuth access token, checks in the order of settings/oauth/error-codes.md: unknown (or revoked, or not an
  * access token) → invalid_token; app uninstalled → APPLICATION_NOT_FOUND (an app whose
  * installation is not finished still calls REST: its setup page does); expired → expired_token;
  * scope → insufficient_scope; user inactive → authorization_error; not in the app's access list →

@@ -7,7 +7,7 @@ import { parseScopes } from './scopes.js';
 import { sameSecret } from '../util/secrets.js';
 
 /**
- * The OAuth 2.0 server of the portal (rest-core.md c.3): authorization codes, access and refresh
+ * The OAuth 2.0 server of the portal (settings/oauth/index.md): authorization codes, access and refresh
  * tokens, all timed by the injectable clock. Tokens are rows of `oauth_tokens` (kind code |
  * access | refresh); an app's tokens die with it (uninstall makes REST answer
  * APPLICATION_NOT_FOUND, the token server NOT_INSTALLED).
@@ -29,7 +29,7 @@ export class OAuthError extends Error {
   }
 }
 
-/** The OAuth error table of rest-core.md c.3 (statuses as the Python SDK observed them). */
+/** The OAuth error table of settings/oauth/error-codes.md (statuses as the Python SDK observed them). */
 export const OAuthErrors = {
   invalidRequest: (what: string) => new OAuthError('invalid_request', what, 400),
   invalidClient: () => new OAuthError('invalid_client', 'Invalid client credentials', 400),
@@ -78,7 +78,7 @@ async function store(ctx: DomainCtx, kind: 'code' | 'access' | 'refresh', app: A
   return { token, expiresAt };
 }
 
-/** Every field of a token answer (rest-core.md c.3), in the documented order. */
+/** Every field of a token answer (settings/oauth/index.md), in the documented order. */
 export interface TokenAnswer {
   access_token: string;
   client_endpoint: string;
@@ -151,7 +151,7 @@ export async function grantTokens(ctx: DomainCtx, p: Record<string, unknown>, ep
   return issueTokens(ctx, app, row.user_id, scope, ep);
 }
 
-/** The OAuth server's own `app.info` fields (rest-core.md c.3), for a token's caller. */
+/** The OAuth server's own `app.info` fields (settings/oauth/index.md), for a token's caller. */
 export async function oauthServerAppInfo(ctx: DomainCtx, appId: number, userId: number, scopes: readonly string[], expiresAt: number) {
   const app = await findApp(ctx.db, appId);
   if (!app) throw new Error(`no application ${appId}`);
@@ -175,7 +175,7 @@ export async function oauthServerAppInfo(ctx: DomainCtx, appId: number, userId: 
   };
 }
 
-/** The token fields every event auth block starts with, in the wire order (rest-core.md h.3). */
+/** The token fields every event auth block starts with, in the wire order (api-reference/events/index.md). */
 function tokenHead(t: TokenAnswer, ctx: DomainCtx): Record<string, string> {
   return {
     access_token: t.access_token,
@@ -190,7 +190,7 @@ function tokenHead(t: TokenAnswer, ctx: DomainCtx): Record<string, string> {
   };
 }
 
-/** Auth fields for the event body of the user's freshly issued pair (rest-core.md h.3 order). */
+/** Auth fields for the event body of the user's freshly issued pair (api-reference/events/index.md order). */
 export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefresh: boolean): Record<string, string> {
   return {
     ...tokenHead(t, ctx),
@@ -200,7 +200,7 @@ export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefre
   };
 }
 
-/** The per-bot block of data[BOT][id] (imbot-v1.md §3.1), always with refresh_token and client_id. */
+/** The per-bot block of data[BOT][id] (api-reference/chat-bots/outdated/events/index.md), always with refresh_token and client_id. */
 export function botEventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx): Record<string, string> {
   return {
     ...tokenHead(t, ctx),

@@ -9,7 +9,7 @@ import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit 
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*
- * Who hears what (imbot-v1.md §3.3–§3.5, §3.8, §4.3): for a message written, edited or deleted
+ * Who hears what (api-reference/chat-bots/outdated/messages/events/index.md, api-reference/chat-bots/outdated/commands/index.md): for a message written, edited or deleted
  * by a person, or a keyboard/menu COMMAND pressed, the exact bot events with their payload. Nothing
  * here delivers anything: the caller hands the intents to the event outbox.
  */

@@ -16,7 +16,7 @@ export type BotEventField = keyof typeof BOT_EVENT_FIELDS;
 
 /**
  * Event bindings belong to the application, not the bot: binding an event replaces that app's
- * previous handler for it, for all its bots ("last registration wins", imbot-v1.md §2.2.1).
+ * previous handler for it, for all its bots ("last registration wins", api-reference/chat-bots/outdated/bots/imbot-register.md).
  */
 export async function bindAppEvent(ctx: DomainCtx, owner: BotOwner, eventName: string, handlerUrl: string): Promise<void> {
   await replaceOwnerHandler(ctx.db, { appId: owner.restAppId, token: owner.applicationToken }, eventName, handlerUrl, ctx.clock.now());

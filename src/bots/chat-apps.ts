@@ -13,7 +13,7 @@ import {
   type ChatAppRow,
 } from '../store/repos/chat-apps.js';
 
-// Legacy chat applications of REST bots (imbot-v1.md §2.6, §8; `Bitrix\Im\App`): a JS command or
+// Legacy chat applications of REST bots (api-reference/chat-bots/outdated/index.md; `Bitrix\Im\App`): a JS command or
 // an IFRAME page offered in the messenger's text panel, or opened from a keyboard/menu button
 // carrying its APP_ID (§5.1).
 
@@ -240,7 +240,7 @@ export async function unregisterChatApp(db: Db, id: number): Promise<void> {
   await deleteChatApp(db, id);
 }
 
-/** Every chat app of a bot goes when the bot is unregistered (imbot-v1.md §2.2.2 step 6). */
+/** Every chat app of a bot goes when the bot is unregistered (api-reference/chat-bots/outdated/bots/imbot-unregister.md). */
 export async function deleteBotChatApps(db: Db, botId: number): Promise<void> {
   await deleteBotChatAppRows(db, botId);
 }

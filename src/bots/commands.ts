@@ -20,7 +20,7 @@ import {
 import { bindAppEvent } from './bindings.js';
 import type { BotOwner } from './owner.js';
 
-// Slash commands of REST bots (imbot-v1.md §2.5, §4.3; `Bitrix\Im\Command`).
+// Slash commands of REST bots (api-reference/chat-bots/outdated/commands/index.md; `Bitrix\Im\Command`).
 
 export type { CommandRow };
 
@@ -146,7 +146,7 @@ export interface NewCommand {
   /**
    * validated ONIMCOMMANDADD handler (CLIENT_ID already appended for webhook owners); null for
    * commands registered through imbot.v2, whose events follow the bot's eventMode instead of an
-   * app binding (imbot-v2.md §8.1: EVENT_COMMAND_ADD → none)
+   * app binding (api-reference/chat-bots/chat-bots-v2/migration.md: EVENT_COMMAND_ADD → none)
    */
   handlerUrl: string | null;
 }
@@ -264,7 +264,7 @@ export function botAnswerPrefix(botId: number): string {
 }
 
 /**
- * Posts a command's answer where `Command::addMessage` does (imbot-v1.md §2.5.4): into the dialog
+ * Posts a command's answer where `Command::addMessage` does (api-reference/chat-bots/outdated/commands/imbot-command-answer.md): into the dialog
  * of the original message, as a normal bot message when the bot is a participant, otherwise as a
  * prefixed system message. Returns the new message id, `true` when the answer window is closed
  * (nothing posted), or null when the message or its chat does not exist.

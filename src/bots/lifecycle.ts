@@ -41,7 +41,7 @@ export interface BotProperties {
   PERSONAL_PHOTO?: string;
 }
 
-/** Chatbots 2.0 settings of a bot registered through imbot.v2 (imbot-v2.md §2.1). */
+/** Chatbots 2.0 settings of a bot registered through imbot.v2 (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md). */
 export interface V2BotSettings {
   eventMode: 'WEBHOOK' | 'FETCH';
   /** the validated webhook URL in WEBHOOK mode */
@@ -99,7 +99,7 @@ const BIRTHDAY = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Registers a bot: a portal user with EXTERNAL_AUTH_ID "bot" plus the bot row, then the owner's
  * event bindings. Re-registering a CODE the same app already has returns that bot (and rebinds the
- * handlers); a CODE owned by another app is refused (imbot-v1.md §7 row 4, the safe side).
+ * handlers); a CODE owned by another app is refused (api-reference/chat-bots/outdated/bots/imbot-register.md; the docs are silent, this is the safe side).
  * A v2 registration (`bot.v2`) makes an `api_version` 2 bot (FETCH by default, reactions on) and
  * its ONIMBOTV2* subscriptions; webhook-token owners get a delivery secret (v2-subscriptions.ts).
  */
@@ -162,16 +162,16 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
 }
 
 /**
- * Unregisters a bot (imbot-v1.md §2.2.2, with §7 row 22's choice): its private and system chats
+ * Unregisters a bot (api-reference/chat-bots/outdated/bots/imbot-unregister.md): its private and system chats
  * are deleted with all their messages; it leaves group chats, whose messages (its own included)
  * stay; its commands, its chat apps and its user go. The app's event bindings stay ("sticky", removed only
- * when the app is uninstalled); a v2 bot's ONIMBOTV2* subscriptions go (imbot-v2.md §2.5, except
+ * when the app is uninstalled); a v2 bot's ONIMBOTV2* subscriptions go (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.md, except
  * an OAuth app's while it keeps other bots). Every query is keyed by the bot, so the cost does not grow with
  * the rest of the portal.
  */
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
-  // Fired before anything is deleted (imbot-v1.md §3.7); committed or rolled back with the rest.
+  // Fired before anything is deleted (api-reference/chat-bots/outdated/events/on-imbot-delete.md); committed or rolled back with the rest.
   await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
   const bot = await getBot(db, botId);
   if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
@@ -196,7 +196,7 @@ export interface BotUpdate {
   v2?: V2BotUpdate;
 }
 
-/** What imbot.v2.Bot.update changes on the bots row (imbot-v2.md §2.2); undefined = unchanged. */
+/** What imbot.v2.Bot.update changes on the bots row (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md); undefined = unchanged. */
 export interface V2BotUpdate {
   /** given (with the URL it resolves to, '' for FETCH) when the call sets eventMode or webhookUrl */
   delivery?: { eventMode: 'WEBHOOK' | 'FETCH'; webhookUrl: string };
@@ -284,7 +284,7 @@ export interface BotListItem {
   OPENLINE: string;
 }
 
-/** Every bot of the portal except network bots, whichever app owns it (imbot-v1.md §7 row 16). */
+/** Every bot of the portal except network bots, whichever app owns it (api-reference/chat-bots/outdated/bots/imbot-bot-list.md). */
 export async function listBots(db: Db): Promise<BotListItem[]> {
   const rows = await listBotsWithNames(db);
   return rows.map((r) => ({ ID: r.bot_id, NAME: fullName(r), CODE: r.code, OPENLINE: r.openline }));

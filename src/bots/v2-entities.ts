@@ -5,7 +5,7 @@ import { countMessagesBy } from '../store/repos/messages.js';
 import type { BotRow } from './lifecycle.js';
 
 /*
- * The Bot entity of the v2 API (imbot-v2.md §4.2, `BotItem::toRestFormat`) over the shared bots
+ * The Bot entity of the v2 API (api-reference/chat-bots/chat-bots-v2/entities.md, `BotItem::toRestFormat`) over the shared bots
  * row, so a bot registered through either API shows the same way.
  */
 

@@ -7,7 +7,7 @@ import { randomCode } from '../util/random.js';
 import type { BotRow } from './lifecycle.js';
 
 /**
- * The `ONIMBOTV2*` subscriptions of Chatbots 2.0 bots (imbot-v2.md §2.1, §2.2, §5.3, §5.6).
+ * The `ONIMBOTV2*` subscriptions of Chatbots 2.0 bots (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md, api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md).
  *
  * Contract with the v2 events engine (keep it exactly):
  * - `bots.api_version` = 2 marks a bot whose events use the v2 format; `bots.event_mode` is

@@ -11,7 +11,7 @@ import { getUser } from '../im/users.js';
 import { findSession } from '../store/repos/sessions.js';
 
 /**
- * The OAuth server on the portal's own host (rest-core.md c.3): `/oauth/authorize/` (the portal's
+ * The OAuth server on the portal's own host (settings/oauth/index.md): `/oauth/authorize/` (the portal's
  * authorization page, code flow) and `/oauth/token/` (the token server; GET query or POST form;
  * `//oauth/token/` and `/rest/oauth/token/` as clients build them from `server_endpoint`).
  * Endpoints in the answers use the scheme and host the client reached us by.

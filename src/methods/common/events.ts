@@ -10,8 +10,8 @@ import { appCaller, argumentError, argumentNull, isset } from './events-args.js'
 import { findApp } from '../../store/repos/apps.js';
 
 /*
- * `events`, `event.bind`, `event.unbind`, `event.get`, `event.test` (rest-core.md h.1,
- * api-reference/events/*): checks in the order a portal's `Bitrix\Rest\Api\Event` makes them.
+ * `events`, `event.bind`, `event.unbind`, `event.get`, `event.test` (api-reference/events/*):
+ * checks in the order a portal's `Bitrix\Rest\Api\Event` makes them.
  * `auth_connector` is not supported: bindings and queues always have the empty source key.
  */
 

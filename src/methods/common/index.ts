@@ -69,7 +69,7 @@ async function appInfo(call: MethodCall): Promise<unknown> {
     LICENSE: license,
     LICENSE_TYPE: type,
     LICENSE_FAMILY: type.replace(/\d+$/, ''),
-    // The OAuth server answers app.info at the same /rest/ URL (rest-core.md c.3): its fields too.
+    // The OAuth server answers app.info at the same /rest/ URL (settings/oauth/index.md): its fields too.
     ...(await oauthServerAppInfo(ctx, app.id, caller.userId, caller.scopes, caller.tokenExpiresAt ?? 0)),
   };
 }

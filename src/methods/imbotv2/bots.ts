@@ -19,7 +19,7 @@ import { gate, loadBot, requireV2Owner, v2Owner, type V2Owner } from './gate.js'
 import { sameSecret } from '../../util/secrets.js';
 import { listBotsOf } from '../../store/repos/bots.js';
 
-/* imbot.v2.Bot.* and imbot.v2.Revision.get (imbot-v2.md §2.1–§2.5, §2.12). */
+/* imbot.v2.Bot.* and imbot.v2.Revision.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/index.md, api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.md). */
 
 /** The v1 lifecycle's owner for a v2 caller: webhook owners' raw token is their CLIENT_ID. */
 function lifecycleOwner(o: V2Owner): BotOwner {

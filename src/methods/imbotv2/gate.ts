@@ -10,7 +10,7 @@ import { findOtherMemberId } from '../../store/repos/chats.js';
 import { getUser } from '../../im/users.js';
 
 /**
- * Who owns the call (imbot-v2.md §1.1, `BotController::resolveClientId`): an OAuth app by its
+ * Who owns the call (api-reference/chat-bots/chat-bots-v2/index.md, `BotController::resolveClientId`): an OAuth app by its
  * client_id; otherwise the top-level `botToken` (alias `BOT_TOKEN`), then the deprecated
  * `clientId` / `CLIENT_ID`, each as `"custom" + value` — the key v1 stores for CLIENT_ID bots too,
  * so a v1 webhook bot with CLIENT_ID X answers to botToken X in v2.
