@@ -16,6 +16,7 @@ import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
+import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
 import { packageVersion } from './version.js';
@@ -234,6 +235,7 @@ export function buildCli(): Command {
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
+  for (const command of openLineCommands(DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(exportCommand(withStore, DEFAULT_DATA));
   program.enablePositionalOptions().addCommand(execCommand());
 

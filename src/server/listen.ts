@@ -27,6 +27,7 @@ import { hostname } from 'node:os';
 import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
 import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
 import { registerHarnessRoutes } from './control/index.js';
+import { registerOpenLineRoutes } from './control/openlines-route.js';
 import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
 import { applySeed } from '../harness/seed/apply.js';
@@ -158,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);
+      registerOpenLineRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }

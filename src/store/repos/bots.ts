@@ -89,3 +89,10 @@ export function listBotsWithNames(db: Db): Promise<{ bot_id: number; code: strin
     .orderBy('bots.bot_id')
     .execute();
 }
+
+/** The bot users among `ids`, ascending (im.v2 context: which users are bots). */
+export async function listBotIdsAmong(db: Db, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('bots').select('bot_id').where('bot_id', 'in', ids).orderBy('bot_id').execute();
+  return rows.map((r) => r.bot_id);
+}
