@@ -4,7 +4,7 @@ import { countBotsOf as countBotRows, deleteBotRow, findBot, findFirstBotOf, fin
 import { deleteBotCommands, setBotCommandsOwner } from '../store/repos/commands.js';
 import { setBotChatAppsOwner } from '../store/repos/chat-apps.js';
 import { deleteUserRow, setUserFields, type UserPatch } from '../store/repos/users.js';
-import { deleteMembershipsOf, listChatsOfMember } from '../store/repos/chats.js';
+import { deleteMembershipsOf, listMemberships } from '../store/repos/chats.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
 import { emitBotEvents } from '../events/emit.js';
@@ -176,7 +176,7 @@ export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void
   const bot = await getBot(db, botId);
   if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
   await deleteBotRow(db, botId);
-  const chats = await listChatsOfMember(db, botId);
+  const chats = await listMemberships(db, botId);
   await deleteChats(
     db,
     chats.filter((c) => c.type === 'P' || c.type === 'S').map((c) => c.id),

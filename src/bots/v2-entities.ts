@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js';
-import { listChatsOfMember } from '../store/repos/chats.js';
+import { listMemberships } from '../store/repos/chats.js';
 import { countBotCommands } from '../store/repos/commands.js';
 import { countMessagesBy } from '../store/repos/messages.js';
 import type { BotRow } from './lifecycle.js';
@@ -31,7 +31,7 @@ export async function botV2(db: Db, bot: BotRow, format: 'brief' | 'owner', lang
     language: bot.lang || language,
   };
   if (format === 'brief') return brief;
-  const [messages, commands, chats] = await Promise.all([countMessagesBy(db, bot.bot_id), countBotCommands(db, bot.bot_id), listChatsOfMember(db, bot.bot_id)]);
+  const [messages, commands, chats] = await Promise.all([countMessagesBy(db, bot.bot_id), countBotCommands(db, bot.bot_id), listMemberships(db, bot.bot_id)]);
   return {
     ...brief,
     moduleId: bot.module_id,

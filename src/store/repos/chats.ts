@@ -204,11 +204,6 @@ export function listMemberships(db: Db, userId: number): Promise<(ChatRow & { me
 
 // ---- what bot unregistration, addressing and the v2 bot gate need ----
 
-/** The chats a user is a member of (id and type), any order. */
-export function listChatsOfMember(db: Db, userId: number): Promise<{ id: number; type: string }[]> {
-  return db.selectFrom('chat_members').innerJoin('chats', 'chats.id', 'chat_members.chat_id').select(['chats.id', 'chats.type']).where('chat_members.user_id', '=', userId).execute();
-}
-
 /** Removes a user from every chat. */
 export async function deleteMembershipsOf(db: Db, userId: number): Promise<void> {
   await db.deleteFrom('chat_members').where('user_id', '=', userId).execute();
