@@ -3,7 +3,7 @@ import type { Db } from '../store/db.js';
 import { countBotsOf as countBotRows, deleteBotRow, findBot, findFirstBotOf, findRestBotByCode, insertBotOnce, listBotsWithNames, ownerHasBot, updateBotRow, type BotPatch, type BotRow } from '../store/repos/bots.js';
 import { deleteBotCommands, setBotCommandsOwner } from '../store/repos/commands.js';
 import { setBotChatAppsOwner } from '../store/repos/chat-apps.js';
-import { deleteUserRow, setUserFields, type UserPatch } from '../store/repos/users.js';
+import { deleteUserRow, updateUserColumns, type UserPatch } from '../store/repos/users.js';
 import { deleteMembershipsOf, listMemberships } from '../store/repos/chats.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
@@ -124,7 +124,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
     color: p.COLOR ?? '',
     departments: [],
   });
-  if (p.PERSONAL_PHOTO) await setUserFields(ctx.db, botId, { personal_photo: p.PERSONAL_PHOTO });
+  if (p.PERSONAL_PHOTO) await updateUserColumns(ctx.db, botId, { personal_photo: p.PERSONAL_PHOTO });
   const v2 = bot.v2;
   // Atomic against a concurrent registration of the same CODE (unique bots_code, migration 013):
   // the loser's insert does nothing (on PostgreSQL it first waits for the winner to commit), its
@@ -230,7 +230,7 @@ export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, 
   if (p.PERSONAL_GENDER !== undefined) userFields.personal_gender = p.PERSONAL_GENDER;
   if (p.WORK_POSITION !== undefined) userFields.work_position = p.WORK_POSITION.trim() || DEFAULT_WORK_POSITION;
   if (p.PERSONAL_PHOTO !== undefined) userFields.personal_photo = p.PERSONAL_PHOTO;
-  await setUserFields(ctx.db, botId, userFields);
+  await updateUserColumns(ctx.db, botId, userFields);
 
   await bindHandlers(ctx, owner, u.handlers);
   if (u.v2) await applyV2Update(ctx, botId, u.v2);

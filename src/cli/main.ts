@@ -13,6 +13,7 @@ import type { Store } from '../store/db.js';
 import { openStore } from '../store/open.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
+import { departmentCommand, departmentId } from './departments.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
@@ -210,9 +211,10 @@ export function buildCli(): Command {
     .option('--last-name <name>', 'last name', '')
     .option('--email <email>', 'e-mail', '')
     .option('--admin', 'make the user an administrator', false)
+    .option('--department <id>', 'a department the user belongs to (repeatable; default: 1, the company)', (v: string, all: number[] = []) => [...all, departmentId(v)])
     .action(async (o) => {
       await withStore(o, async (store, clock) => {
-        const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin });
+        const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin, departments: o.department });
         console.log(String(id));
       });
     });
@@ -230,6 +232,7 @@ export function buildCli(): Command {
       });
     });
 
+  program.addCommand(departmentCommand(withStore, DEFAULT_DATA));
   program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);

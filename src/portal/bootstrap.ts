@@ -5,6 +5,10 @@ import { insertPortalSettings, readPortalSetting } from '../store/repos/portal.j
 import { SERVED_SCOPES } from '../auth/scopes.js';
 import { addWebhook } from '../auth/webhooks.js';
 import { createUser } from '../im/users.js';
+import { insertDepartment } from '../store/repos/departments.js';
+
+/** The top-level department of a new portal: the company, headed by its first administrator. */
+export const ROOT_DEPARTMENT = { name: 'My Company', sort: 500, parent_id: 0, head_id: 1 } as const;
 
 export interface PortalState {
   memberId: string;
@@ -19,8 +23,9 @@ async function existingPortal(db: Db): Promise<PortalState | null> {
 }
 
 /**
- * A fresh data dir becomes a portal: a member id, user 1 (the administrator) and an admin webhook
- * for the scopes this server implements. Idempotent: later starts only read what is there. Two
+ * A fresh data dir becomes a portal: a member id, user 1 (the administrator) heading department 1
+ * (the company, the top of the structure) and an admin webhook for the scopes this server
+ * implements. Idempotent: later starts only read what is there. Two
  * processes starting on one fresh PostgreSQL store at once make one portal: the second waits
  * for the first's transaction-scoped lock and then finds its portal. `keep` (a reset) makes the
  * new portal keep the old one's member id and admin webhook code.
@@ -38,6 +43,7 @@ export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Pr
     // would not know it was taken).
     const adminId = await createUser(trx, clock, { login: 'admin', name: 'Admin', email: 'admin@example.com', isAdmin: true, userType: 'employee', departments: [1] });
     if (adminId !== 1) throw new Error(`the store is not fresh: its first user would be ${adminId}, not 1`);
+    await insertDepartment(trx, { ...ROOT_DEPARTMENT });
     const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
     await insertPortalSettings(trx, { member_id: memberId, admin_webhook_code: hook.code });
     return { memberId, adminWebhookCode: hook.code, created: true };

@@ -6,7 +6,7 @@ import { createUser, getUser } from '../../src/im/users.js';
 import { insertBotOnce } from '../../src/store/repos/bots.js';
 import { deleteMembershipsOf, findOtherMemberId, listMembersWithBotFlags, listMemberships } from '../../src/store/repos/chats.js';
 import { countMessagesBy, findPreviousMessageId } from '../../src/store/repos/messages.js';
-import { deleteUserRow, findActiveUserIdByLogin, findUserAccess, maxUserId, setUserFields } from '../../src/store/repos/users.js';
+import { deleteUserRow, findActiveUserIdByLogin, findUserAccess, maxUserId, updateUserColumns } from '../../src/store/repos/users.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 /*
@@ -32,11 +32,11 @@ describe('store contract: users, chats and messages as bots and auth read them',
     assert.equal(await findUserAccess(db, 999_999), undefined);
     assert.equal(await findActiveUserIdByLogin(db, 'ann'), person);
     assert.equal(await findActiveUserIdByLogin(db, 'ANN'), undefined);
-    await setUserFields(db, person, { active: 0, work_position: 'Boss' });
-    await setUserFields(db, person, {});
+    await updateUserColumns(db, person, { active: 0, work_position: 'Boss' });
+    await updateUserColumns(db, person, {});
     assert.equal(await findActiveUserIdByLogin(db, 'ann'), undefined, 'inactive');
     assert.equal((await getUser(db, person))?.work_position, 'Boss');
-    await setUserFields(db, person, { active: 1 });
+    await updateUserColumns(db, person, { active: 1 });
     assert.equal(await maxUserId(db), bot);
   });
 

@@ -202,6 +202,32 @@ export function listMemberships(db: Db, userId: number): Promise<(ChatRow & { me
     .execute();
 }
 
+/** Group chats (closed and open) `userId` is a member of, and every open chat. */
+export function visibleGroupChats(db: Db, userId: number): Promise<Selectable<ChatsTable>[]> {
+  return db
+    .selectFrom('chats')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb('type', '=', 'O'),
+        eb.and([eb('type', '=', 'C'), eb('id', 'in', eb.selectFrom('chat_members').select('chat_id').where('user_id', '=', userId))]),
+      ]),
+    )
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** The members' first and last names of the given chats. */
+export function memberNames(db: Db, chatIds: number[]): Promise<{ chat_id: number; name: string; last_name: string }[]> {
+  if (chatIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .select(['chat_members.chat_id', 'users.name', 'users.last_name'])
+    .where('chat_members.chat_id', 'in', chatIds)
+    .execute();
+}
+
 // ---- what bot unregistration, addressing and the v2 bot gate need ----
 
 /** Removes a user from every chat. */

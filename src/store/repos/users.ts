@@ -50,13 +50,42 @@ export async function activeUsersAmong(db: Db, ids: number[]): Promise<{ id: num
   return rows.map((r) => ({ id: r.id, bot: r.external_auth_id === 'bot' }));
 }
 
+/** Active users, in id order (the people a messenger search may find). */
+export function activeUsers(db: Db): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().where('active', '=', 1).orderBy('id').execute();
+}
+
+/** People (not bots) with their department lists (`departments`, JSON int arrays). */
+export function peopleDepartments(db: Db): Promise<{ id: number; active: number; departments: string }[]> {
+  return db.selectFrom('users').select(['id', 'active', 'departments']).where('external_auth_id', '!=', 'bot').orderBy('id').execute();
+}
+
+/** Replaces one person's department list. */
+export async function setPersonDepartments(db: Db, userId: number, departments: number[]): Promise<void> {
+  await db.updateTable('users').set({ departments: JSON.stringify(departments) }).where('id', '=', userId).execute();
+}
+
+/** The id of a user (other than `exceptId`) whose e-mail is `email`, any case. */
+export async function userWithEmail(db: Db, email: string, exceptId = 0): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select('id')
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where('id', '!=', exceptId)
+    .orderBy('id')
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Sets the given columns of one user (user.update). */
+export async function updateUserColumns(db: Db, id: number, patch: Updateable<UsersTable>): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await db.updateTable('users').set(patch).where('id', '=', id).execute();
+}
+
 // ---- what bot registration, authentication and the testing API need ----
 
 export type UserPatch = Updateable<Omit<UsersTable, 'id'>>;
-
-export async function setUserFields(db: Db, id: number, patch: UserPatch): Promise<void> {
-  if (Object.keys(patch).length) await db.updateTable('users').set(patch).where('id', '=', id).execute();
-}
 
 export async function deleteUserRow(db: Db, id: number): Promise<void> {
   await db.deleteFrom('users').where('id', '=', id).execute();
