@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import { deleteAppOptions } from '../store/repos/options.js';
+import { deleteApp, findApp, insertApp, listApps as listAppRows, revokeAppTokens, updateApp } from '../store/repos/apps.js';
+import { deleteAppBindings, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
+import { listBotIdsOf } from '../store/repos/bots.js';
+import { getUser } from '../im/users.js';
 import { parseScopes } from '../auth/scopes.js';
 import {
   appByClientId,
@@ -20,7 +24,7 @@ import { dropQueue } from '../events/offline-queue.js';
 import { randomCode } from '../util/random.js';
 
 /**
- * Local applications (rest-core.md c.4, settings/app-installation/**, settings/app-uninstallation.md):
+ * Local applications (local-integrations/local-apps.md, settings/app-installation/**, settings/app-uninstallation.md):
  * adding, installing (a script-only app at once, with ONAPPINSTALL to its install URL; an app with
  * a UI once its installation is finished), uninstalling (ONAPPUNINSTALL without tokens, its bots
  * unregistered with ONIMBOTDELETE, its event bindings removed) and removing.
@@ -65,15 +69,13 @@ export async function addApp(ctx: DomainCtx, input: NewApp): Promise<AppRow> {
   const access = (input.access ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   if (access.some((s) => !/^\d+$/.test(s))) throw new AppError('--access is a comma list of user ids');
   const installUserId = input.installUserId ?? 1;
-  if (!(await ctx.db.selectFrom('users').select('id').where('id', '=', installUserId).executeTakeFirst())) {
+  if (!(await getUser(ctx.db, installUserId))) {
     throw new AppError(`user ${installUserId} does not exist`);
   }
   for (const url of [input.handlerUrl, input.installUrl, input.uninstallUrl, input.redirectUri]) {
     if (url && !/^https?:\/\/[^/]+/i.test(url)) throw new AppError(`not an http(s) URL: ${url}`);
   }
-  await ctx.db
-    .insertInto('apps')
-    .values({
+  await insertApp(ctx.db, {
       client_id: clientId,
       client_secret: input.clientSecret ?? randomCode(50),
       name: input.name,
@@ -87,8 +89,7 @@ export async function addApp(ctx: DomainCtx, input: NewApp): Promise<AppRow> {
       active: 0,
       installed: 0,
       created_at: ctx.clock.now(),
-    })
-    .execute();
+  });
   if (input.install !== false) await installApp(ctx, clientId);
   return (await appByClientId(ctx.db, clientId))!;
 }
@@ -106,15 +107,11 @@ export async function installApp(ctx: DomainCtx, clientId: string): Promise<Inst
   if (!app) throw new AppError(`no application ${clientId}`);
   if (app.active && app.installed) throw new AppError(`application ${clientId} is already installed`);
   if (app.active) {
-    await ctx.db.updateTable('apps').set({ installed: 1 }).where('id', '=', app.id).execute();
+    await updateApp(ctx.db, app.id, { installed: 1 });
     return 'finished';
   }
   const scriptOnly = isScriptOnly(app);
-  await ctx.db
-    .updateTable('apps')
-    .set({ active: 1, installed: scriptOnly ? 1 : 0, application_token: randomBytes(16).toString('hex') })
-    .where('id', '=', app.id)
-    .execute();
+  await updateApp(ctx.db, app.id, { active: 1, installed: scriptOnly ? 1 : 0, application_token: randomBytes(16).toString('hex') });
   const fresh = (await appByClientId(ctx.db, clientId))!;
   if (!scriptOnly) return 'awaiting_finish';
   if (fresh.install_url) {
@@ -136,17 +133,17 @@ export async function uninstallApp(ctx: DomainCtx, clientId: string, clean: bool
   const app = await appByClientId(ctx.db, clientId);
   if (!app) throw new AppError(`no application ${clientId}`);
   if (!app.active) throw new AppError(`application ${clientId} is not installed`);
-  const bots = (await ctx.db.selectFrom('bots').select('bot_id').where('app_id', '=', app.client_id).orderBy('bot_id').execute()).map((b) => b.bot_id);
+  const bots = await listBotIdsOf(ctx.db, app.client_id);
   for (const botId of bots) await unregisterBot(ctx, botId);
   for (const binding of await uninstallTargets(ctx, app)) {
     await enqueue(ctx, app, binding, { LANGUAGE_ID: ctx.portal.languageId, CLEAN: clean ? 1 : 0 }, bareEventAuth(ctx, app));
   }
-  await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).execute();
+  await deleteAppBindings(ctx.db, app.id);
   await dropQueue(ctx, app.id);
   // CLEAN: the application's data goes too (settings/app-uninstallation.md)
   if (clean) await deleteAppOptions(ctx.db, app.id);
-  await ctx.db.updateTable('oauth_tokens').set({ revoked: 1 }).where('app_id', '=', app.id).execute();
-  await ctx.db.updateTable('apps').set({ active: 0, installed: 0 }).where('id', '=', app.id).execute();
+  await revokeAppTokens(ctx.db, app.id);
+  await updateApp(ctx.db, app.id, { active: 0, installed: 0 });
   return { bots };
 }
 
@@ -155,12 +152,11 @@ export async function removeApp(ctx: DomainCtx, clientId: string): Promise<void>
   const app = await appByClientId(ctx.db, clientId);
   if (!app) throw new AppError(`no application ${clientId}`);
   if (app.active) await uninstallApp(ctx, clientId, true);
-  await ctx.db.deleteFrom('oauth_tokens').where('app_id', '=', app.id).execute();
-  await ctx.db.deleteFrom('apps').where('id', '=', app.id).execute();
+  await deleteApp(ctx.db, app.id);
 }
 
 export function listApps(db: Db): Promise<AppRow[]> {
-  return db.selectFrom('apps').selectAll().orderBy('id').execute();
+  return listAppRows(db);
 }
 
 /** What `app list` and the README call an app's state. */
@@ -170,7 +166,7 @@ export function appState(app: AppRow): string {
 }
 
 function appBindings(db: Db, app: AppRow, event: string): Promise<BindingRow[]> {
-  return db.selectFrom('event_bindings').selectAll().where('app_id', '=', app.id).where('event_name', '=', event).orderBy('id').execute();
+  return listAppEventBindings(db, app.id, event);
 }
 
 /**
@@ -187,12 +183,7 @@ async function uninstallTargets(ctx: DomainCtx, app: AppRow): Promise<BindingRow
 
 /** The app's one online binding for an app event (as `event.bind` would make it). */
 async function bind(ctx: DomainCtx, app: AppRow, event: string, url: string): Promise<BindingRow> {
-  await ctx.db.deleteFrom('event_bindings').where('app_id', '=', app.id).where('event_name', '=', event).execute();
-  await ctx.db
-    .insertInto('event_bindings')
-    .values({ event_name: event, handler_url: url, app_id: app.id, application_token: app.client_id, user_id: 0, created_at: ctx.clock.now() })
-    .execute();
-  return (await appBindings(ctx.db, app, event))[0]!;
+  return replaceAppEventBinding(ctx.db, { appId: app.id, token: app.client_id }, event, url, ctx.clock.now());
 }
 
 /** An app event into the outbox (the app's lane), so the worker delivers it durably and in order. */
@@ -202,11 +193,11 @@ function enqueue(ctx: DomainCtx, app: AppRow, binding: BindingRow, data: Record<
 }
 
 async function bindingApp(ctx: DomainCtx, binding: BindingRow): Promise<AppRow | undefined> {
-  const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', binding.app_id).executeTakeFirst();
+  const app = await findApp(ctx.db, binding.app_id);
   return app?.active ? app : undefined;
 }
 
-// The OAuth side of bot events (imbot-v1.md §3.1): a fresh pair for the bot user in data[BOT][id],
+// The OAuth side of bot events (api-reference/chat-bots/outdated/events/index.md): a fresh pair for the bot user in data[BOT][id],
 // the triggering user's pair in the top-level auth, the app's own application_token everywhere.
 setOAuthEventAuth({
   async botTokens(ctx, binding, botId) {
@@ -220,7 +211,7 @@ setOAuthEventAuth({
     return eventAuth(await issueTokens(ctx, app, userId, app.scope, portalEndpoints(ctx)), app, ctx, withRefresh);
   },
   async appAuth(ctx, binding) {
-    const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', binding.app_id).executeTakeFirst();
+    const app = await findApp(ctx.db, binding.app_id);
     return app ? bareEventAuth(ctx, app) : null;
   },
 });

@@ -5,6 +5,10 @@ import { userMayUse } from './oauth.js';
 import { parseScopes, scopeAllows } from './scopes.js';
 import { sameSecret } from '../util/secrets.js';
 import { WEBHOOK_CODE } from './webhooks.js';
+import { findWebhookByCode } from '../store/repos/webhooks.js';
+import { findAccessGrant } from '../store/repos/apps.js';
+import { findSession } from '../store/repos/sessions.js';
+import { findActiveUserIdByLogin, findUserAccess } from '../store/repos/users.js';
 
 /** The credentials a request carries, as the transport found them. */
 export interface Credentials {
@@ -19,7 +23,7 @@ export interface Credentials {
 }
 
 /**
- * Resolves credentials to a caller, in the order of the real server (rest-core.md c.1–c.3).
+ * Resolves credentials to a caller, in the order of the real server (settings/how-to-call-rest-api/authorization.md, settings/oauth/index.md).
  * Each failure is the exact error a portal gives; nothing is cached, so a webhook added or
  * removed by the CLI takes effect on the next call.
  */
@@ -42,10 +46,8 @@ async function webhookCaller(
   const userId = /^\d+$/.test(hook.login) ? Number(hook.login) : await userIdByLogin(ctx, hook.login);
   // Served from the versioned cache: a webhook or user changed by the CLI is seen on the next call.
   const { row, user } = await cachedRead(ctx, `webhook:${hook.code}`, ['webhooks', 'users'], async () => {
-    const row = await ctx.db.selectFrom('webhooks').selectAll().where('code', '=', hook.code).executeTakeFirst();
-    const user = row
-      ? await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst()
-      : undefined;
+    const row = await findWebhookByCode(ctx.db, hook.code);
+    const user = row ? await findUserAccess(ctx.db, row.user_id) : undefined;
     return { row, user };
   });
   const now = ctx.clock.now();
@@ -60,35 +62,18 @@ async function webhookCaller(
 }
 
 async function userIdByLogin(ctx: DomainCtx, login: string): Promise<number> {
-  const row = await ctx.db.selectFrom('users').select('id').where('login', '=', login).where('active', '=', 1).executeTakeFirst();
-  return row?.id ?? -1;
+  return (await findActiveUserIdByLogin(ctx.db, login)) ?? -1;
 }
 
 /**
- * OAuth access token, checks in the order of rest-core.md c.3: unknown (or revoked, or not an
+ * OAuth access token, checks in the order of settings/oauth/error-codes.md: unknown (or revoked, or not an
  * access token) → invalid_token; app uninstalled → APPLICATION_NOT_FOUND (an app whose
  * installation is not finished still calls REST: its setup page does); expired → expired_token;
  * scope → insufficient_scope; user inactive → authorization_error; not in the app's access list →
  * user_access_error.
  */
 async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Promise<Caller> {
-  const row = await ctx.db
-    .selectFrom('oauth_tokens')
-    .innerJoin('apps', 'apps.id', 'oauth_tokens.app_id')
-    .select([
-      'oauth_tokens.user_id',
-      'oauth_tokens.scope',
-      'oauth_tokens.expires_at',
-      'oauth_tokens.revoked',
-      'apps.client_id',
-      'apps.id as app_row_id',
-      'apps.active',
-      'apps.blocked',
-      'apps.access',
-    ])
-    .where('oauth_tokens.token', '=', token)
-    .where('oauth_tokens.kind', '=', 'access')
-    .executeTakeFirst();
+  const row = await findAccessGrant(ctx.db, token);
   if (!row) throw SystemErrors.invalidToken();
   if (!row.active) throw SystemErrors.applicationNotFound();
   if (row.revoked) throw SystemErrors.invalidToken();
@@ -96,7 +81,7 @@ async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Pro
   const scopes = parseScopes(row.scope);
   if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.tokenScope();
   if (row.blocked) throw SystemErrors.overload();
-  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin', 'external_auth_id']).where('id', '=', row.user_id).executeTakeFirst();
+  const user = await findUserAccess(ctx.db, row.user_id);
   if (!user || !user.active) throw SystemErrors.authorizationError();
   // the app's own bots act with tokens issued for them, whoever the access list names
   if (user.external_auth_id !== 'bot' && !userMayUse(row, row.user_id)) throw SystemErrors.userAccessError();
@@ -113,10 +98,10 @@ async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Pro
 }
 
 async function sessionCaller(ctx: DomainCtx, session: { id: string; sessid: string }): Promise<Caller> {
-  const row = await ctx.db.selectFrom('ui_sessions').selectAll().where('id', '=', session.id).executeTakeFirst();
+  const row = await findSession(ctx.db, session.id);
   // Without a matching sessid the portal does not treat the request as authorised at all.
   if (!row || !sameSecret(session.sessid, row.sessid) || row.expires_at <= ctx.clock.now()) throw SystemErrors.noAuthFound();
-  const user = await ctx.db.selectFrom('users').select(['active', 'is_admin']).where('id', '=', row.user_id).executeTakeFirst();
+  const user = await findUserAccess(ctx.db, row.user_id);
   if (!user || !user.active) throw SystemErrors.authorizationError();
   // A logged-in user's browser session is not limited by scopes.
   return { authType: 'session', userId: row.user_id, isAdmin: !!user.is_admin, scopes: [], clientId: null, webhookId: null, appId: null };

@@ -1,19 +1,18 @@
-import type { Selectable } from 'kysely';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
-import type { AppsTable } from '../store/schema.js';
+import { findApp, findAppByClientId, findOAuthToken, insertOAuthToken, revokeOAuthToken, type AppRow } from '../store/repos/apps.js';
 import { randomCode } from '../util/random.js';
 import { parseScopes } from './scopes.js';
 import { sameSecret } from '../util/secrets.js';
 
 /**
- * The OAuth 2.0 server of the portal (rest-core.md c.3): authorization codes, access and refresh
+ * The OAuth 2.0 server of the portal (settings/oauth/index.md): authorization codes, access and refresh
  * tokens, all timed by the injectable clock. Tokens are rows of `oauth_tokens` (kind code |
  * access | refresh); an app's tokens die with it (uninstall makes REST answer
  * APPLICATION_NOT_FOUND, the token server NOT_INSTALLED).
  */
-export type AppRow = Selectable<AppsTable>;
+export type { AppRow };
 
 export const CODE_TTL_MS = 30_000;
 export const DEFAULT_ACCESS_TTL_S = 3600;
@@ -30,7 +29,7 @@ export class OAuthError extends Error {
   }
 }
 
-/** The OAuth error table of rest-core.md c.3 (statuses as the Python SDK observed them). */
+/** The OAuth error table of settings/oauth/error-codes.md (statuses as the Python SDK observed them). */
 export const OAuthErrors = {
   invalidRequest: (what: string) => new OAuthError('invalid_request', what, 400),
   invalidClient: () => new OAuthError('invalid_client', 'Invalid client credentials', 400),
@@ -62,7 +61,7 @@ export function accessTtlSeconds(ctx: DomainCtx): number {
 }
 
 export function appByClientId(db: Db, clientId: string): Promise<AppRow | undefined> {
-  return db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+  return findAppByClientId(db, clientId);
 }
 
 /** Does the app's access list let this user in ('' = everyone)? */
@@ -75,11 +74,11 @@ async function store(ctx: DomainCtx, kind: 'code' | 'access' | 'refresh', app: A
   const now = ctx.clock.now();
   const token = randomCode(32);
   const expiresAt = now + ttlMs;
-  await ctx.db.insertInto('oauth_tokens').values({ token, kind, app_id: app.id, user_id: userId, scope, expires_at: expiresAt, created_at: now }).execute();
+  await insertOAuthToken(ctx.db, { token, kind, app_id: app.id, user_id: userId, scope, expires_at: expiresAt, created_at: now });
   return { token, expiresAt };
 }
 
-/** Every field of a token answer (rest-core.md c.3), in the documented order. */
+/** Every field of a token answer (settings/oauth/index.md), in the documented order. */
 export interface TokenAnswer {
   access_token: string;
   client_endpoint: string;
@@ -138,12 +137,7 @@ export async function grantTokens(ctx: DomainCtx, p: Record<string, unknown>, ep
   if (!sameSecret(str('client_secret'), app.client_secret)) throw OAuthErrors.invalidClient();
   if (!app.active) throw OAuthErrors.notInstalled();
 
-  const row = await ctx.db
-    .selectFrom('oauth_tokens')
-    .selectAll()
-    .where('kind', '=', secretKind)
-    .where('token', '=', secret)
-    .executeTakeFirst();
+  const row = await findOAuthToken(ctx.db, secretKind, secret);
   if (!row || row.app_id !== app.id || row.revoked || row.expires_at <= ctx.clock.now()) throw OAuthErrors.invalidGrant();
 
   let scope = row.scope;
@@ -153,13 +147,14 @@ export async function grantTokens(ctx: DomainCtx, p: Record<string, unknown>, ep
     if (wanted.length === 0 || wanted.some((s) => !granted.includes(s))) throw OAuthErrors.invalidScope();
     scope = wanted.join(',');
   }
-  await ctx.db.updateTable('oauth_tokens').set({ revoked: 1 }).where('token', '=', secret).execute();
+  await revokeOAuthToken(ctx.db, secret);
   return issueTokens(ctx, app, row.user_id, scope, ep);
 }
 
-/** The OAuth server's own `app.info` fields (rest-core.md c.3), for a token's caller. */
+/** The OAuth server's own `app.info` fields (settings/oauth/index.md), for a token's caller. */
 export async function oauthServerAppInfo(ctx: DomainCtx, appId: number, userId: number, scopes: readonly string[], expiresAt: number) {
-  const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirstOrThrow();
+  const app = await findApp(ctx.db, appId);
+  if (!app) throw new Error(`no application ${appId}`);
   const base = ctx.portal.baseUrl;
   return {
     client_id: app.client_id,
@@ -180,7 +175,7 @@ export async function oauthServerAppInfo(ctx: DomainCtx, appId: number, userId: 
   };
 }
 
-/** The token fields every event auth block starts with, in the wire order (rest-core.md h.3). */
+/** The token fields every event auth block starts with, in the wire order (api-reference/events/index.md). */
 function tokenHead(t: TokenAnswer, ctx: DomainCtx): Record<string, string> {
   return {
     access_token: t.access_token,
@@ -195,7 +190,7 @@ function tokenHead(t: TokenAnswer, ctx: DomainCtx): Record<string, string> {
   };
 }
 
-/** Auth fields for the event body of the user's freshly issued pair (rest-core.md h.3 order). */
+/** Auth fields for the event body of the user's freshly issued pair (api-reference/events/index.md order). */
 export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefresh: boolean): Record<string, string> {
   return {
     ...tokenHead(t, ctx),
@@ -205,7 +200,7 @@ export function eventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx, withRefre
   };
 }
 
-/** The per-bot block of data[BOT][id] (imbot-v1.md §3.1), always with refresh_token and client_id. */
+/** The per-bot block of data[BOT][id] (api-reference/chat-bots/outdated/events/index.md), always with refresh_token and client_id. */
 export function botEventAuth(t: TokenAnswer, app: AppRow, ctx: DomainCtx): Record<string, string> {
   return {
     ...tokenHead(t, ctx),

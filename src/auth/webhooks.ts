@@ -1,6 +1,8 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
 import { parseScopes } from './scopes.js';
+import { getUser } from '../im/users.js';
+import { deleteWebhook, findWebhookByCode, insertWebhook, listWebhooks as listWebhookRows } from '../store/repos/webhooks.js';
 import { randomCode } from '../util/random.js';
 
 export interface Webhook {
@@ -23,24 +25,20 @@ export async function addWebhook(
   clock: Clock,
   input: { userId: number; scope: string; code?: string; title?: string },
 ): Promise<Webhook> {
-  const user = await db.selectFrom('users').select(['id', 'external_auth_id']).where('id', '=', input.userId).executeTakeFirst();
+  const user = await getUser(db, input.userId);
   if (!user) throw new WebhookError(`user ${input.userId} does not exist`);
   if (user.external_auth_id === 'bot') throw new WebhookError(`user ${input.userId} is a bot; webhooks belong to people`);
   const code = input.code ?? randomCode(16);
   if (!WEBHOOK_CODE.test(code)) throw new WebhookError('a webhook code is 1-64 letters, digits, "_" or "-"');
-  const taken = await db.selectFrom('webhooks').select('id').where('code', '=', code).executeTakeFirst();
+  const taken = await findWebhookByCode(db, code);
   if (taken) throw new WebhookError(`webhook code ${code} is already in use`);
   const scope = parseScopes(input.scope);
-  const row = await db
-    .insertInto('webhooks')
-    .values({ user_id: input.userId, code, scope: scope.join(','), title: input.title ?? '', created_at: clock.now() })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id, userId: input.userId, code, scope, title: input.title ?? '', active: true };
+  const id = await insertWebhook(db, { user_id: input.userId, code, scope: scope.join(','), title: input.title ?? '', created_at: clock.now() });
+  return { id, userId: input.userId, code, scope, title: input.title ?? '', active: true };
 }
 
 export async function listWebhooks(db: Db): Promise<Webhook[]> {
-  const rows = await db.selectFrom('webhooks').selectAll().orderBy('id').execute();
+  const rows = await listWebhookRows(db);
   return rows.map((r) => ({
     id: r.id,
     userId: r.user_id,
@@ -53,8 +51,5 @@ export async function listWebhooks(db: Db): Promise<Webhook[]> {
 
 /** Removes a webhook by code or numeric id; returns whether one was removed. */
 export async function removeWebhook(db: Db, codeOrId: string): Promise<boolean> {
-  let q = db.deleteFrom('webhooks');
-  q = /^\d+$/.test(codeOrId) ? q.where((eb) => eb.or([eb('id', '=', Number(codeOrId)), eb('code', '=', codeOrId)])) : q.where('code', '=', codeOrId);
-  const res = await q.executeTakeFirst();
-  return Number(res.numDeletedRows) > 0;
+  return deleteWebhook(db, codeOrId);
 }

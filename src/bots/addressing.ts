@@ -1,12 +1,15 @@
 import type { DomainCtx } from '../context.js';
-import type { ChatRow } from '../im/chats.js';
-import { parseParams, type MessageRow } from '../im/messages.js';
-import type { UserRow } from '../im/users.js';
+import { getChat, type ChatRow } from '../im/chats.js';
+import { getMessage, parseParams, type MessageRow } from '../im/messages.js';
+import { getUser, type UserRow } from '../im/users.js';
+import { listMembersWithBotFlags } from '../store/repos/chats.js';
+import { listCommandsWithOpenline } from '../store/repos/commands.js';
+import { findPreviousMessageId } from '../store/repos/messages.js';
 import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*
- * Who hears what (imbot-v1.md §3.3–§3.5, §3.8, §4.3): for a message written, edited or deleted
+ * Who hears what (api-reference/chat-bots/outdated/messages/events/index.md, api-reference/chat-bots/outdated/commands/index.md): for a message written, edited or deleted
  * by a person, or a keyboard/menu COMMAND pressed, the exact bot events with their payload. Nothing
  * here delivers anything: the caller hands the intents to the event outbox.
  */
@@ -45,19 +48,12 @@ interface Scene {
 }
 
 async function loadScene(ctx: DomainCtx, messageId: number): Promise<Scene | null> {
-  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  const message = await getMessage(ctx.db, messageId);
   if (!message) return null;
-  const chat = await ctx.db.selectFrom('chats').selectAll().where('id', '=', message.chat_id).executeTakeFirst();
-  const author = await ctx.db.selectFrom('users').selectAll().where('id', '=', message.author_id).executeTakeFirst();
+  const chat = await getChat(ctx.db, message.chat_id);
+  const author = await getUser(ctx.db, message.author_id);
   if (!chat || !author) return null;
-  const rows = await ctx.db
-    .selectFrom('chat_members')
-    .innerJoin('users', 'users.id', 'chat_members.user_id')
-    .leftJoin('bots', 'bots.bot_id', 'chat_members.user_id')
-    .select(['chat_members.user_id', 'chat_members.role', 'users.external_auth_id', 'bots.type', 'bots.openline'])
-    .where('chat_members.chat_id', '=', chat.id)
-    .orderBy('chat_members.user_id')
-    .execute();
+  const rows = await listMembersWithBotFlags(ctx.db, chat.id);
   const members = rows.map((r) => ({
     userId: r.user_id,
     role: r.role,
@@ -130,14 +126,7 @@ function messageFlags(withRecentAdd: boolean): Record<string, unknown> {
 }
 
 async function chatBlock(ctx: DomainCtx, s: Scene): Promise<Record<string, unknown>> {
-  const prev = await ctx.db
-    .selectFrom('messages')
-    .select('id')
-    .where('chat_id', '=', s.chat.id)
-    .where('id', '<', s.message.id)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const prevId = await findPreviousMessageId(ctx.db, s.chat.id, s.message.id);
   const role = s.members.find((m) => m.userId === s.author.id)?.role ?? 'member';
   return {
     CHAT_ID: s.chat.id,
@@ -152,7 +141,7 @@ async function chatBlock(ctx: DomainCtx, s: Scene): Promise<Record<string, unkno
     CHAT_ENTITY_DATA_2: s.chat.entity_data_2,
     CHAT_ENTITY_DATA_3: s.chat.entity_data_3,
     CHAT_EXTRANET: yn(!!s.chat.extranet),
-    CHAT_PREV_MESSAGE_ID: prev?.id ?? 0,
+    CHAT_PREV_MESSAGE_ID: prevId ?? 0,
     CHAT_CAN_POST: s.chat.can_post,
     RID: s.author.id,
     IS_MANAGER: yn(role === 'owner' || role === 'manager'),
@@ -288,13 +277,7 @@ async function matchCommands(ctx: DomainCtx, s: Scene): Promise<Execution[]> {
   if (lines.length === 0) return [];
   const entity = s.chat.entity_type;
   if (entity === 'LIVECHAT') return [];
-  const all = await ctx.db
-    .selectFrom('commands')
-    .innerJoin('bots', 'bots.bot_id', 'commands.bot_id')
-    .selectAll('commands')
-    .select('bots.openline')
-    .orderBy('commands.id')
-    .execute();
+  const all = await listCommandsWithOpenline(ctx.db);
   const extranetAuthor = s.author.user_type === 'extranet';
   const memberIds = new Set(s.members.map((m) => m.userId));
   const available = (c: (typeof all)[number]) => {
@@ -426,7 +409,7 @@ function pressedInMenu(message: MessageRow, botId: number, command: string, comm
 export async function commandButtonIntents(ctx: DomainCtx, press: ButtonPress): Promise<BotEventIntent[] | null> {
   const s = await loadScene(ctx, press.messageId);
   if (!s || !s.members.some((m) => m.userId === press.userId)) return null;
-  const presser = await ctx.db.selectFrom('users').selectAll().where('id', '=', press.userId).executeTakeFirst();
+  const presser = await getUser(ctx.db, press.userId);
   const row = await findBotCommand(ctx.db, press.botId, stripSlash(press.command));
   if (!presser || !row) return null;
 

@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { listOwnerHandlers, replaceOwnerHandler } from '../store/repos/bot-bindings.js';
 import type { BotOwner } from './owner.js';
 
 /** The v1 bot events and the register/update field that names each one's handler. */
@@ -15,35 +16,12 @@ export type BotEventField = keyof typeof BOT_EVENT_FIELDS;
 
 /**
  * Event bindings belong to the application, not the bot: binding an event replaces that app's
- * previous handler for it, for all its bots ("last registration wins", imbot-v1.md §2.2.1).
+ * previous handler for it, for all its bots ("last registration wins", api-reference/chat-bots/outdated/bots/imbot-register.md).
  */
 export async function bindAppEvent(ctx: DomainCtx, owner: BotOwner, eventName: string, handlerUrl: string): Promise<void> {
-  await ctx.db
-    .deleteFrom('event_bindings')
-    .where('event_name', '=', eventName)
-    .where('app_id', '=', owner.restAppId)
-    .where('application_token', '=', owner.applicationToken)
-    .where('event_type', '=', 'online')
-    .execute();
-  await ctx.db
-    .insertInto('event_bindings')
-    .values({
-      event_name: eventName,
-      handler_url: handlerUrl,
-      app_id: owner.restAppId,
-      application_token: owner.applicationToken,
-      user_id: 0,
-      created_at: ctx.clock.now(),
-    })
-    .execute();
+  await replaceOwnerHandler(ctx.db, { appId: owner.restAppId, token: owner.applicationToken }, eventName, handlerUrl, ctx.clock.now());
 }
 
 export async function appBindings(ctx: DomainCtx, owner: BotOwner) {
-  return ctx.db
-    .selectFrom('event_bindings')
-    .select(['id', 'event_name', 'handler_url'])
-    .where('app_id', '=', owner.restAppId)
-    .where('application_token', '=', owner.applicationToken)
-    .orderBy('id')
-    .execute();
+  return listOwnerHandlers(ctx.db, { appId: owner.restAppId, token: owner.applicationToken });
 }

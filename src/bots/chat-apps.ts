@@ -1,14 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
-import type { ChatAppsTable } from '../store/schema.js';
+import {
+  deleteBotChatApps as deleteBotChatAppRows,
+  deleteChatApp,
+  findChatApp,
+  findChatAppId,
+  insertChatAppOnce,
+  replaceChatAppLangs,
+  updateChatAppRow,
+  type ChatAppPatch,
+  type ChatAppRow,
+} from '../store/repos/chat-apps.js';
 
-// Legacy chat applications of REST bots (imbot-v1.md §2.6, §8; `Bitrix\Im\App`): a JS command or
+// Legacy chat applications of REST bots (api-reference/chat-bots/outdated/index.md; `Bitrix\Im\App`): a JS command or
 // an IFRAME page offered in the messenger's text panel, or opened from a keyboard/menu button
 // carrying its APP_ID (§5.1).
 
-export type ChatAppRow = Selectable<ChatAppsTable>;
+export type { ChatAppRow };
 
 export const JS_METHODS = ['PUT', 'SEND', 'CALL', 'SUPPORT'] as const;
 export type JsMethod = (typeof JS_METHODS)[number];
@@ -119,7 +128,7 @@ export function readAppLangs(raw: unknown): ChatAppLang[] {
 }
 
 export function getChatApp(db: Db, id: number): Promise<ChatAppRow | undefined> {
-  return db.selectFrom('chat_apps').selectAll().where('id', '=', id).executeTakeFirst();
+  return findChatApp(db, id);
 }
 
 export interface NewChatApp {
@@ -150,17 +159,8 @@ function tooLong(fields: Record<string, unknown>): boolean {
   return Object.entries(LIMITS).some(([k, max]) => typeof fields[k] === 'string' && chars(fields[k] as string) > max);
 }
 
-async function replaceLangs(db: Db, id: number, langs: ChatAppLang[]): Promise<void> {
-  await db.deleteFrom('chat_app_langs').where('chat_app_id', '=', id).execute();
-  if (langs.length === 0) return;
-  await db
-    .insertInto('chat_app_langs')
-    .values(langs.map((l) => ({ chat_app_id: id, language_id: l.languageId, title: l.title, description: l.description, copyright: l.copyright })))
-    .execute();
-}
-
-function findChatApp(db: Db, botId: number, code: string) {
-  return db.selectFrom('chat_apps').select('id').where('bot_id', '=', botId).where('code', '=', code).executeTakeFirst();
+function replaceLangs(db: Db, id: number, langs: ChatAppLang[]): Promise<void> {
+  return replaceChatAppLangs(db, id, langs.map((l) => ({ language_id: l.languageId, title: l.title, description: l.description, copyright: l.copyright })));
 }
 
 /**
@@ -168,8 +168,8 @@ function findChatApp(db: Db, botId: number, code: string) {
  * and changes nothing. A value the table cannot hold refuses the registration.
  */
 export async function registerChatApp(ctx: DomainCtx, a: NewChatApp): Promise<number> {
-  const existing = await findChatApp(ctx.db, a.botId, a.code);
-  if (existing) return existing.id;
+  const existing = await findChatAppId(ctx.db, a.botId, a.code);
+  if (existing !== undefined) return existing;
 
   const isIframe = a.iframe !== '';
   const row = {
@@ -191,15 +191,10 @@ export async function registerChatApp(ctx: DomainCtx, a: NewChatApp): Promise<nu
   };
   if (a.code === '' || tooLong(row)) throw new ChatAppError('invalid_fields');
   // unique (bot_id, code): of two concurrent registrations one inserts, the other gets its id
-  const inserted = await ctx.db
-    .insertInto('chat_apps')
-    .values(row)
-    .onConflict((oc) => oc.columns(['bot_id', 'code']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) return (await findChatApp(ctx.db, a.botId, a.code))!.id;
-  await replaceLangs(ctx.db, inserted.id, a.langs);
-  return inserted.id;
+  const inserted = await insertChatAppOnce(ctx.db, row);
+  if (inserted === undefined) return (await findChatAppId(ctx.db, a.botId, a.code))!;
+  await replaceLangs(ctx.db, inserted, a.langs);
+  return inserted;
 }
 
 export interface ChatAppUpdate {
@@ -225,7 +220,7 @@ export interface ChatAppUpdate {
  */
 export async function updateChatApp(ctx: DomainCtx, id: number, u: ChatAppUpdate): Promise<void> {
   if (u.langs !== undefined) await replaceLangs(ctx.db, id, u.langs);
-  const set: Partial<Omit<ChatAppRow, 'id'>> = {};
+  const set: Partial<Omit<ChatAppRow, 'id'>> & ChatAppPatch = {};
   if (u.context !== undefined) set.context = u.context.toLowerCase();
   if (u.hash !== undefined) set.hash = u.hash;
   if (u.iframe !== undefined) Object.assign(set, { iframe: iframeUrl(u.iframe), js: '' });
@@ -237,21 +232,17 @@ export async function updateChatApp(ctx: DomainCtx, id: number, u: ChatAppUpdate
   if (u.extranetSupport !== undefined) set.extranet_support = yn(u.extranetSupport);
   if (u.livechatSupport !== undefined) set.livechat_support = yn(u.livechatSupport);
   if (Object.keys(set).length === 0 || tooLong(set)) return;
-  await ctx.db.updateTable('chat_apps').set(set).where('id', '=', id).execute();
+  await updateChatAppRow(ctx.db, id, set);
 }
 
 /** Deletes a chat app and its language rows. */
 export async function unregisterChatApp(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('chat_app_langs').where('chat_app_id', '=', id).execute();
-  await db.deleteFrom('chat_apps').where('id', '=', id).execute();
+  await deleteChatApp(db, id);
 }
 
-/** Every chat app of a bot goes when the bot is unregistered (imbot-v1.md §2.2.2 step 6). */
+/** Every chat app of a bot goes when the bot is unregistered (api-reference/chat-bots/outdated/bots/imbot-unregister.md). */
 export async function deleteBotChatApps(db: Db, botId: number): Promise<void> {
-  const ids = (await db.selectFrom('chat_apps').select('id').where('bot_id', '=', botId).execute()).map((r) => r.id);
-  if (ids.length === 0) return;
-  await db.deleteFrom('chat_app_langs').where('chat_app_id', 'in', ids).execute();
-  await db.deleteFrom('chat_apps').where('id', 'in', ids).execute();
+  await deleteBotChatAppRows(db, botId);
 }
 
 function md5(s: string): string {

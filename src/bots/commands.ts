@@ -1,15 +1,28 @@
-import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import { getChat, isMember, memberIds, openPrivateChat } from '../im/chats.js';
-import { normalizeText, postMessage } from '../im/messages.js';
+import { getMessage, normalizeText, postMessage } from '../im/messages.js';
 import type { Db } from '../store/db.js';
-import type { CommandsTable } from '../store/schema.js';
+import {
+  deleteCommand,
+  findAnswerTokenExpiry,
+  findBotCommand as findBotCommandRow,
+  findCommand,
+  findOwnerCommand,
+  insertCommandOnce,
+  listBotCommands,
+  listCommandLangs,
+  putAnswerToken,
+  replaceCommandLangs,
+  updateCommandRow,
+  type CommandPatch,
+  type CommandRow,
+} from '../store/repos/commands.js';
 import { bindAppEvent } from './bindings.js';
 import type { BotOwner } from './owner.js';
 
-// Slash commands of REST bots (imbot-v1.md §2.5, §4.3; `Bitrix\Im\Command`).
+// Slash commands of REST bots (api-reference/chat-bots/outdated/commands/index.md; `Bitrix\Im\Command`).
 
-export type CommandRow = Selectable<CommandsTable>;
+export type { CommandRow };
 
 export const COMMAND_EVENT = 'ONIMCOMMANDADD';
 /** How long a fired command lets its bot answer into the dialog (prolonged on every answer). */
@@ -65,7 +78,7 @@ function storableLang(l: CommandLang): boolean {
 
 /** A command's language rows. */
 export async function commandLangs(db: Db, commandId: number): Promise<CommandLang[]> {
-  const rows = await db.selectFrom('command_langs').selectAll().where('command_id', '=', commandId).orderBy('language_id').execute();
+  const rows = await listCommandLangs(db, commandId);
   return rows.map((r) => ({ languageId: r.language_id, title: r.title, params: r.params }));
 }
 
@@ -109,17 +122,17 @@ function scalarText(v: unknown): string {
 }
 
 export function getCommand(db: Db, commandId: number): Promise<CommandRow | undefined> {
-  return db.selectFrom('commands').selectAll().where('id', '=', commandId).executeTakeFirst();
+  return findCommand(db, commandId);
 }
 
 /** The first command of an app with exactly this text (imbot.command.answer by COMMAND). */
 export function findAppCommand(db: Db, appId: string, command: string): Promise<CommandRow | undefined> {
-  return db.selectFrom('commands').selectAll().where('app_id', '=', appId).where('command', '=', command).orderBy('id').limit(1).executeTakeFirst();
+  return findOwnerCommand(db, appId, command);
 }
 
 /** A bot's own command by its text (keyboard buttons name the command of the bot that sent them). */
 export function findBotCommand(db: Db, botId: number, command: string): Promise<CommandRow | undefined> {
-  return db.selectFrom('commands').selectAll().where('bot_id', '=', botId).where('command', '=', command).executeTakeFirst();
+  return findBotCommandRow(db, botId, command);
 }
 
 export interface NewCommand {
@@ -133,18 +146,13 @@ export interface NewCommand {
   /**
    * validated ONIMCOMMANDADD handler (CLIENT_ID already appended for webhook owners); null for
    * commands registered through imbot.v2, whose events follow the bot's eventMode instead of an
-   * app binding (imbot-v2.md §8.1: EVENT_COMMAND_ADD → none)
+   * app binding (api-reference/chat-bots/chat-bots-v2/migration.md: EVENT_COMMAND_ADD → none)
    */
   handlerUrl: string | null;
 }
 
-async function replaceLangs(db: Db, commandId: number, langs: CommandLang[]): Promise<void> {
-  await db.deleteFrom('command_langs').where('command_id', '=', commandId).execute();
-  if (langs.length === 0) return;
-  await db
-    .insertInto('command_langs')
-    .values(langs.map((l) => ({ command_id: commandId, language_id: l.languageId, title: l.title, params: l.params })))
-    .execute();
+function replaceLangs(db: Db, commandId: number, langs: CommandLang[]): Promise<void> {
+  return replaceCommandLangs(db, commandId, langs.map((l) => ({ language_id: l.languageId, title: l.title, params: l.params })));
 }
 
 /**
@@ -158,9 +166,7 @@ export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: nu
   let commandId = existing?.id;
   if (commandId === undefined) {
     if (command.length > COMMAND_MAX) throw new CommandError('invalid_fields');
-    const row = await ctx.db
-      .insertInto('commands')
-      .values({
+    const id = await insertCommandOnce(ctx.db, {
         bot_id: botId,
         app_id: owner.appId,
         command,
@@ -169,13 +175,10 @@ export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: nu
         extranet_support: c.extranetSupport ? 'Y' : 'N',
         sonet_support: c.sonetSupport ? 'Y' : 'N',
         created_at: ctx.clock.now(),
-      })
-      // unique (bot_id, command): a concurrent registration of the same command makes one row
-      .onConflict((oc) => oc.columns(['bot_id', 'command']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (row) {
-      commandId = row.id;
+      });
+    // unique (bot_id, command): a concurrent registration of the same command makes one row
+    if (id !== undefined) {
+      commandId = id;
       await replaceLangs(ctx.db, commandId, c.langs);
     } else commandId = (await findBotCommand(ctx.db, botId, command))!.id;
   }
@@ -185,8 +188,7 @@ export async function registerCommand(ctx: DomainCtx, owner: BotOwner, botId: nu
 
 /** Deletes a command and its language rows; the app's event binding stays. */
 export async function unregisterCommand(ctx: DomainCtx, commandId: number): Promise<void> {
-  await ctx.db.deleteFrom('command_langs').where('command_id', '=', commandId).execute();
-  await ctx.db.deleteFrom('commands').where('id', '=', commandId).execute();
+  await deleteCommand(ctx.db, commandId);
 }
 
 export interface CommandUpdate {
@@ -205,14 +207,14 @@ export interface CommandUpdate {
 
 /** Throws CommandError: `name_taken` when the bot has another command by the new name. */
 export async function updateCommand(ctx: DomainCtx, owner: BotOwner, commandId: number, u: CommandUpdate): Promise<void> {
-  const fields: { command?: string; common?: string; hidden?: string; extranet_support?: string } = {};
+  const fields: CommandPatch = {};
   if (u.command !== undefined) fields.command = await renamedCommand(ctx.db, commandId, stripSlash(u.command));
   if (u.langs !== undefined) await replaceLangs(ctx.db, commandId, u.langs);
   if (u.langPatch !== undefined) await replaceLangs(ctx.db, commandId, mergeLangs(await commandLangs(ctx.db, commandId), u.langPatch));
   if (u.common !== undefined) fields.common = u.common ? 'Y' : 'N';
   if (u.hidden !== undefined) fields.hidden = u.hidden ? 'Y' : 'N';
   if (u.extranetSupport !== undefined) fields.extranet_support = u.extranetSupport ? 'Y' : 'N';
-  if (Object.keys(fields).length) await ctx.db.updateTable('commands').set(fields).where('id', '=', commandId).execute();
+  await updateCommandRow(ctx.db, commandId, fields);
   if (u.handlerUrl !== undefined) await bindAppEvent(ctx, owner, COMMAND_EVENT, u.handlerUrl);
 }
 
@@ -226,7 +228,7 @@ async function renamedCommand(db: Db, commandId: number, command: string): Promi
 
 /** A bot's commands in registration order. */
 export function botCommands(db: Db, botId: number): Promise<CommandRow[]> {
-  return db.selectFrom('commands').selectAll().where('bot_id', '=', botId).orderBy('id').execute();
+  return listBotCommands(db, botId);
 }
 
 // ---- the answer window (`Bitrix\Im\Bot\Token`) ----
@@ -234,23 +236,14 @@ export function botCommands(db: Db, botId: number): Promise<CommandRow[]> {
 /** Lets `botId` answer commands into `dialogId` for the next ten minutes. */
 export async function grantAnswerToken(ctx: DomainCtx, botId: number, dialogId: string): Promise<void> {
   const expires = ctx.clock.now() + ANSWER_WINDOW_MS;
-  await ctx.db
-    .insertInto('command_answer_tokens')
-    .values({ bot_id: botId, dialog_id: dialogId, expires_at: expires })
-    .onConflict((oc) => oc.columns(['bot_id', 'dialog_id']).doUpdateSet({ expires_at: expires }))
-    .execute();
+  await putAnswerToken(ctx.db, botId, dialogId, expires);
 }
 
 /** Whether the window is open (always, for the bot's own private dialog); using it prolongs it. */
 export async function useAnswerToken(ctx: DomainCtx, botId: number, dialogId: string): Promise<boolean> {
   if (dialogId === String(botId)) return true;
-  const row = await ctx.db
-    .selectFrom('command_answer_tokens')
-    .select('expires_at')
-    .where('bot_id', '=', botId)
-    .where('dialog_id', '=', dialogId)
-    .executeTakeFirst();
-  if (!row || row.expires_at <= ctx.clock.now()) return false;
+  const expiresAt = await findAnswerTokenExpiry(ctx.db, botId, dialogId);
+  if (expiresAt === undefined || expiresAt <= ctx.clock.now()) return false;
   await grantAnswerToken(ctx, botId, dialogId);
   return true;
 }
@@ -271,13 +264,13 @@ export function botAnswerPrefix(botId: number): string {
 }
 
 /**
- * Posts a command's answer where `Command::addMessage` does (imbot-v1.md §2.5.4): into the dialog
+ * Posts a command's answer where `Command::addMessage` does (api-reference/chat-bots/outdated/commands/imbot-command-answer.md): into the dialog
  * of the original message, as a normal bot message when the bot is a participant, otherwise as a
  * prefixed system message. Returns the new message id, `true` when the answer window is closed
  * (nothing posted), or null when the message or its chat does not exist.
  */
 export async function answerCommand(ctx: DomainCtx, command: CommandRow, messageId: number, a: CommandAnswer): Promise<number | true | null> {
-  const message = await ctx.db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  const message = await getMessage(ctx.db, messageId);
   if (!message) return null;
   const chat = await getChat(ctx.db, message.chat_id);
   if (!chat) return null;

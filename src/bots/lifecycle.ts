@@ -1,7 +1,10 @@
-import type { Selectable } from 'kysely';
 import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
-import type { BotsTable } from '../store/schema.js';
+import { countBotsOf as countBotRows, deleteBotRow, findBot, findFirstBotOf, findRestBotByCode, insertBotOnce, listBotsWithNames, ownerHasBot, updateBotRow, type BotPatch, type BotRow } from '../store/repos/bots.js';
+import { deleteBotCommands, setBotCommandsOwner } from '../store/repos/commands.js';
+import { setBotChatAppsOwner } from '../store/repos/chat-apps.js';
+import { deleteUserRow, updateUserColumns, type UserPatch } from '../store/repos/users.js';
+import { deleteMembershipsOf, listMemberships } from '../store/repos/chats.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
 import { emitBotEvents } from '../events/emit.js';
@@ -12,7 +15,7 @@ import type { BotOwner } from './owner.js';
 import { isTokenOwned, newEventSecret, rekeyV2Subscriptions, removeV2Subscriptions, syncV2Subscriptions, WEBHOOK_OWNER_PREFIX } from './v2-subscriptions.js';
 import { sameSecret } from '../util/secrets.js';
 
-export type BotRow = Selectable<BotsTable>;
+export type { BotRow };
 
 /** A bot lifecycle step the domain refuses; the API layer turns it into its own error. */
 export class BotError extends Error {
@@ -38,7 +41,7 @@ export interface BotProperties {
   PERSONAL_PHOTO?: string;
 }
 
-/** Chatbots 2.0 settings of a bot registered through imbot.v2 (imbot-v2.md §2.1). */
+/** Chatbots 2.0 settings of a bot registered through imbot.v2 (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md). */
 export interface V2BotSettings {
   eventMode: 'WEBHOOK' | 'FETCH';
   /** the validated webhook URL in WEBHOOK mode */
@@ -60,23 +63,22 @@ export interface NewBot {
 }
 
 export function getBot(db: Db, botId: number): Promise<BotRow | undefined> {
-  return db.selectFrom('bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+  return findBot(db, botId);
 }
 
 /** The REST bot with this CODE, whichever app owns it (codes are unique per portal). */
 export function botByCode(db: Db, code: string): Promise<BotRow | undefined> {
-  return db.selectFrom('bots').selectAll().where('module_id', '=', 'rest').where('code', '=', code).executeTakeFirst();
+  return findRestBotByCode(db, code);
 }
 
 /** How many bots an owner key has (the per-app registration limit). */
-export async function countBotsOf(db: Db, ownerKey: string): Promise<number> {
-  const row = await db.selectFrom('bots').select((eb) => eb.fn.countAll<number>().as('n')).where('app_id', '=', ownerKey).executeTakeFirst();
-  return Number(row?.n ?? 0);
+export function countBotsOf(db: Db, ownerKey: string): Promise<number> {
+  return countBotRows(db, ownerKey);
 }
 
 /** The bot an app's message and chat calls act as when they omit BOT_ID: its first one. */
 export function firstBotOf(db: Db, appId: string): Promise<BotRow | undefined> {
-  return db.selectFrom('bots').selectAll().where('app_id', '=', appId).orderBy('bot_id').limit(1).executeTakeFirst();
+  return findFirstBotOf(db, appId);
 }
 
 async function bindHandlers(ctx: DomainCtx, owner: BotOwner, handlers: NewBot['handlers']): Promise<void> {
@@ -97,17 +99,12 @@ const BIRTHDAY = /^\d{4}-\d{2}-\d{2}$/;
 /**
  * Registers a bot: a portal user with EXTERNAL_AUTH_ID "bot" plus the bot row, then the owner's
  * event bindings. Re-registering a CODE the same app already has returns that bot (and rebinds the
- * handlers); a CODE owned by another app is refused (imbot-v1.md §7 row 4, the safe side).
+ * handlers); a CODE owned by another app is refused (api-reference/chat-bots/outdated/bots/imbot-register.md; the docs are silent, this is the safe side).
  * A v2 registration (`bot.v2`) makes an `api_version` 2 bot (FETCH by default, reactions on) and
  * its ONIMBOTV2* subscriptions; webhook-token owners get a delivery secret (v2-subscriptions.ts).
  */
 export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot): Promise<{ botId: number; existed: boolean }> {
-  const existing = await ctx.db
-    .selectFrom('bots')
-    .select(['bot_id', 'app_id'])
-    .where('module_id', '=', 'rest')
-    .where('code', '=', bot.code)
-    .executeTakeFirst();
+  const existing = await findRestBotByCode(ctx.db, bot.code);
   if (existing) return reRegistered(ctx, owner, bot, existing);
   const p = bot.properties;
   if (bot.code.length > 50 || owner.appId.length > 128) throw new BotError('invalid_fields');
@@ -127,14 +124,12 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
     color: p.COLOR ?? '',
     departments: [],
   });
-  if (p.PERSONAL_PHOTO) await ctx.db.updateTable('users').set({ personal_photo: p.PERSONAL_PHOTO }).where('id', '=', botId).execute();
+  if (p.PERSONAL_PHOTO) await updateUserColumns(ctx.db, botId, { personal_photo: p.PERSONAL_PHOTO });
   const v2 = bot.v2;
   // Atomic against a concurrent registration of the same CODE (unique bots_code, migration 013):
   // the loser's insert does nothing (on PostgreSQL it first waits for the winner to commit), its
   // user goes again, and it answers as a re-registration of the winner's bot.
-  const inserted = await ctx.db
-    .insertInto('bots')
-    .values({
+  const inserted = await insertBotOnce(ctx.db, {
       bot_id: botId,
       code: bot.code,
       module_id: 'rest',
@@ -154,13 +149,11 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
             event_secret: isTokenOwned(owner.appId) ? newEventSecret() : '',
           }
         : {}),
-    })
-    .onConflict((oc) => oc.columns(['module_id', 'code']).doNothing())
-    .returning('bot_id')
-    .executeTakeFirst();
-  if (!inserted) {
-    await ctx.db.deleteFrom('users').where('id', '=', botId).execute();
-    const winner = await ctx.db.selectFrom('bots').select(['bot_id', 'app_id']).where('module_id', '=', 'rest').where('code', '=', bot.code).executeTakeFirstOrThrow();
+  });
+  if (inserted === undefined) {
+    await deleteUserRow(ctx.db, botId);
+    const winner = await findRestBotByCode(ctx.db, bot.code);
+    if (!winner) throw new Error(`bot CODE ${bot.code} conflicted but no bot has it`);
     return reRegistered(ctx, owner, bot, winner);
   }
   await bindHandlers(ctx, owner, bot.handlers);
@@ -169,38 +162,29 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
 }
 
 /**
- * Unregisters a bot (imbot-v1.md §2.2.2, with §7 row 22's choice): its private and system chats
+ * Unregisters a bot (api-reference/chat-bots/outdated/bots/imbot-unregister.md): its private and system chats
  * are deleted with all their messages; it leaves group chats, whose messages (its own included)
  * stay; its commands, its chat apps and its user go. The app's event bindings stay ("sticky", removed only
- * when the app is uninstalled); a v2 bot's ONIMBOTV2* subscriptions go (imbot-v2.md §2.5, except
+ * when the app is uninstalled); a v2 bot's ONIMBOTV2* subscriptions go (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.md, except
  * an OAuth app's while it keeps other bots). Every query is keyed by the bot, so the cost does not grow with
  * the rest of the portal.
  */
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
-  // Fired before anything is deleted (imbot-v1.md §3.7); committed or rolled back with the rest.
+  // Fired before anything is deleted (api-reference/chat-bots/outdated/events/on-imbot-delete.md); committed or rolled back with the rest.
   await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
   const bot = await getBot(db, botId);
   if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
-  await db.deleteFrom('bots').where('bot_id', '=', botId).execute();
-  const chats = await db
-    .selectFrom('chat_members')
-    .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
-    .select(['chats.id', 'chats.type'])
-    .where('chat_members.user_id', '=', botId)
-    .execute();
+  await deleteBotRow(db, botId);
+  const chats = await listMemberships(db, botId);
   await deleteChats(
     db,
     chats.filter((c) => c.type === 'P' || c.type === 'S').map((c) => c.id),
   );
-  await db.deleteFrom('chat_members').where('user_id', '=', botId).execute();
-  const commandIds = (await db.selectFrom('commands').select('id').where('bot_id', '=', botId).execute()).map((c) => c.id);
-  if (commandIds.length) {
-    await db.deleteFrom('command_langs').where('command_id', 'in', commandIds).execute();
-    await db.deleteFrom('commands').where('id', 'in', commandIds).execute();
-  }
+  await deleteMembershipsOf(db, botId);
+  await deleteBotCommands(db, botId);
   await deleteBotChatApps(db, botId);
-  await db.deleteFrom('users').where('id', '=', botId).execute();
+  await deleteUserRow(db, botId);
 }
 
 export interface BotUpdate {
@@ -212,7 +196,7 @@ export interface BotUpdate {
   v2?: V2BotUpdate;
 }
 
-/** What imbot.v2.Bot.update changes on the bots row (imbot-v2.md §2.2); undefined = unchanged. */
+/** What imbot.v2.Bot.update changes on the bots row (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md); undefined = unchanged. */
 export interface V2BotUpdate {
   /** given (with the URL it resolves to, '' for FETCH) when the call sets eventMode or webhookUrl */
   delivery?: { eventMode: 'WEBHOOK' | 'FETCH'; webhookUrl: string };
@@ -232,11 +216,11 @@ export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, 
     botFields.code = u.code;
   }
   if (u.openline !== undefined) botFields.openline = u.openline;
-  if (Object.keys(botFields).length) await ctx.db.updateTable('bots').set(botFields).where('bot_id', '=', botId).execute();
+  await updateBotRow(ctx.db, botId, botFields);
 
   const p = u.properties;
   if (p.PERSONAL_BIRTHDAY && !BIRTHDAY.test(p.PERSONAL_BIRTHDAY)) throw new BotError('invalid_fields');
-  const userFields: Record<string, string> = {};
+  const userFields: UserPatch = {};
   if (p.NAME !== undefined && p.NAME.trim() !== '') userFields.name = p.NAME;
   if (p.LAST_NAME !== undefined) userFields.last_name = p.LAST_NAME;
   if (p.EMAIL !== undefined) userFields.email = p.EMAIL;
@@ -246,7 +230,7 @@ export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, 
   if (p.PERSONAL_GENDER !== undefined) userFields.personal_gender = p.PERSONAL_GENDER;
   if (p.WORK_POSITION !== undefined) userFields.work_position = p.WORK_POSITION.trim() || DEFAULT_WORK_POSITION;
   if (p.PERSONAL_PHOTO !== undefined) userFields.personal_photo = p.PERSONAL_PHOTO;
-  if (Object.keys(userFields).length) await ctx.db.updateTable('users').set(userFields).where('id', '=', botId).execute();
+  await updateUserColumns(ctx.db, botId, userFields);
 
   await bindHandlers(ctx, owner, u.handlers);
   if (u.v2) await applyV2Update(ctx, botId, u.v2);
@@ -263,7 +247,7 @@ export async function updateBot(ctx: DomainCtx, owner: BotOwner, botId: number, 
  */
 async function applyV2Update(ctx: DomainCtx, botId: number, u: V2BotUpdate): Promise<void> {
   const bot = (await getBot(ctx.db, botId))!;
-  const set: Partial<Pick<BotRow, 'hidden' | 'reactions_enabled' | 'background_id' | 'api_version' | 'event_mode' | 'webhook_url' | 'event_secret' | 'bot_token' | 'app_id'>> = {};
+  const set: Partial<Pick<BotRow, 'hidden' | 'reactions_enabled' | 'background_id' | 'api_version' | 'event_mode' | 'webhook_url' | 'event_secret' | 'bot_token' | 'app_id'>> & BotPatch = {};
   if (u.hidden !== undefined) set.hidden = u.hidden ? 'Y' : 'N';
   if (u.reactionsEnabled !== undefined) set.reactions_enabled = u.reactionsEnabled ? 'Y' : 'N';
   if (u.backgroundId !== undefined) set.background_id = u.backgroundId;
@@ -279,17 +263,17 @@ async function applyV2Update(ctx: DomainCtx, botId: number, u: V2BotUpdate): Pro
   const rotate = newKey !== null && newKey !== bot.app_id;
   if (rotate) {
     const isV2 = (set.api_version ?? bot.api_version) === 2;
-    const taken = await ctx.db.selectFrom('bots').select('bot_id').where('app_id', '=', newKey).executeTakeFirst();
+    const taken = await ownerHasBot(ctx.db, newKey);
     if (!tokenOwned || !isV2 || taken) throw new BotError('rotation_failed');
     const secret = newEventSecret();
     await rekeyV2Subscriptions(ctx, set.event_secret ?? bot.event_secret, secret);
     Object.assign(set, { app_id: newKey, bot_token: u.botToken!, event_secret: secret });
     // The bot's commands and chat apps carry the owner key too (v1's imbot.command.* and
     // imbot.app.* check it): they follow the bot to its new token.
-    await ctx.db.updateTable('commands').set({ app_id: newKey }).where('bot_id', '=', botId).execute();
-    await ctx.db.updateTable('chat_apps').set({ app_id: newKey }).where('bot_id', '=', botId).execute();
+    await setBotCommandsOwner(ctx.db, botId, newKey);
+    await setBotChatAppsOwner(ctx.db, botId, newKey);
   }
-  if (Object.keys(set).length) await ctx.db.updateTable('bots').set(set).where('bot_id', '=', botId).execute();
+  await updateBotRow(ctx.db, botId, set);
   if (u.delivery || rotate) await syncV2Subscriptions(ctx, (await getBot(ctx.db, botId))!);
 }
 
@@ -300,14 +284,8 @@ export interface BotListItem {
   OPENLINE: string;
 }
 
-/** Every bot of the portal except network bots, whichever app owns it (imbot-v1.md §7 row 16). */
+/** Every bot of the portal except network bots, whichever app owns it (api-reference/chat-bots/outdated/bots/imbot-bot-list.md). */
 export async function listBots(db: Db): Promise<BotListItem[]> {
-  const rows = await db
-    .selectFrom('bots')
-    .innerJoin('users', 'users.id', 'bots.bot_id')
-    .select(['bots.bot_id', 'bots.code', 'bots.openline', 'users.name', 'users.last_name'])
-    .where('bots.type', '!=', 'N')
-    .orderBy('bots.bot_id')
-    .execute();
+  const rows = await listBotsWithNames(db);
   return rows.map((r) => ({ ID: r.bot_id, NAME: fullName(r), CODE: r.code, OPENLINE: r.openline }));
 }

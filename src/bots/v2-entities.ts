@@ -1,8 +1,11 @@
 import type { Db } from '../store/db.js';
+import { listMemberships } from '../store/repos/chats.js';
+import { countBotCommands } from '../store/repos/commands.js';
+import { countMessagesBy } from '../store/repos/messages.js';
 import type { BotRow } from './lifecycle.js';
 
 /*
- * The Bot entity of the v2 API (imbot-v2.md §4.2, `BotItem::toRestFormat`) over the shared bots
+ * The Bot entity of the v2 API (api-reference/chat-bots/chat-bots-v2/entities.md, `BotItem::toRestFormat`) over the shared bots
  * row, so a bot registered through either API shows the same way.
  */
 
@@ -28,22 +31,13 @@ export async function botV2(db: Db, bot: BotRow, format: 'brief' | 'owner', lang
     language: bot.lang || language,
   };
   if (format === 'brief') return brief;
-  const [messages, commands, chats] = await Promise.all([
-    db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('author_id', '=', bot.bot_id).where('deleted', '=', 0).executeTakeFirst(),
-    db.selectFrom('commands').select((eb) => eb.fn.countAll<number>().as('n')).where('bot_id', '=', bot.bot_id).executeTakeFirst(),
-    db
-      .selectFrom('chat_members')
-      .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
-      .select(['chats.type'])
-      .where('chat_members.user_id', '=', bot.bot_id)
-      .execute(),
-  ]);
+  const [messages, commands, chats] = await Promise.all([countMessagesBy(db, bot.bot_id), countBotCommands(db, bot.bot_id), listMemberships(db, bot.bot_id)]);
   return {
     ...brief,
     moduleId: bot.module_id,
     eventMode: bot.event_mode === 'FETCH' ? 'fetch' : 'webhook',
-    countMessage: Number(messages?.n ?? 0),
-    countCommand: Number(commands?.n ?? 0),
+    countMessage: messages,
+    countCommand: commands,
     countChat: chats.filter((c) => c.type !== 'P').length,
     countUser: chats.filter((c) => c.type === 'P').length,
   };

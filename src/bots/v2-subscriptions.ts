@@ -1,10 +1,13 @@
 import type { DomainCtx } from '../context.js';
 import { lockKey, type Db } from '../store/db.js';
+import { findAppByClientId } from '../store/repos/apps.js';
+import { deleteBindingsById, deleteOwnerHandlers, insertBindings, listOwnerHandlers, retokenOwnerHandlers } from '../store/repos/bot-bindings.js';
+import { ownerHasBot } from '../store/repos/bots.js';
 import { randomCode } from '../util/random.js';
 import type { BotRow } from './lifecycle.js';
 
 /**
- * The `ONIMBOTV2*` subscriptions of Chatbots 2.0 bots (imbot-v2.md §2.1, §2.2, §5.3, §5.6).
+ * The `ONIMBOTV2*` subscriptions of Chatbots 2.0 bots (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md, api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md).
  *
  * Contract with the v2 events engine (keep it exactly):
  * - `bots.api_version` = 2 marks a bot whose events use the v2 format; `bots.event_mode` is
@@ -53,24 +56,13 @@ export function newEventSecret(): string {
 /** The (`app_id`, `application_token`) pair a bot's subscriptions carry; null for an unknown OAuth app. */
 async function subscriptionKey(db: Db, bot: Pick<BotRow, 'app_id' | 'event_secret'>): Promise<{ appId: number; token: string } | null> {
   if (isTokenOwned(bot.app_id)) return bot.event_secret ? { appId: 0, token: bot.event_secret } : null;
-  const app = await db.selectFrom('apps').select('id').where('client_id', '=', bot.app_id).executeTakeFirst();
+  const app = await findAppByClientId(db, bot.app_id);
   return app ? { appId: app.id, token: bot.app_id } : null;
 }
 
 /** Does the bot's OAuth app own other bots (whose subscriptions it shares)? */
-async function hasSiblings(db: Db, bot: Pick<BotRow, 'bot_id' | 'app_id'>): Promise<boolean> {
-  const other = await db.selectFrom('bots').select('bot_id').where('app_id', '=', bot.app_id).where('bot_id', '!=', bot.bot_id).executeTakeFirst();
-  return !!other;
-}
-
-function rowsOf(db: Db, key: { appId: number; token: string }) {
-  return db
-    .selectFrom('event_bindings')
-    .select(['id', 'event_name', 'handler_url'])
-    .where('app_id', '=', key.appId)
-    .where('application_token', '=', key.token)
-    .where('event_name', 'in', [...V2_BOT_EVENTS])
-    .execute();
+function hasSiblings(db: Db, bot: Pick<BotRow, 'bot_id' | 'app_id'>): Promise<boolean> {
+  return ownerHasBot(db, bot.app_id, bot.bot_id);
 }
 
 /**
@@ -84,30 +76,21 @@ export async function syncV2Subscriptions(ctx: DomainCtx, bot: BotRow): Promise<
   const url = bot.event_mode === 'WEBHOOK' ? bot.webhook_url : '';
   // one sync of these rows at a time, so two concurrent ones cannot both add the missing rows
   await lockKey(ctx.db, `v2-subscriptions:${key.appId}:${key.token}`);
-  const existing = await rowsOf(ctx.db, key);
+  const existing = await listOwnerHandlers(ctx.db, key, V2_BOT_EVENTS);
   const keepOthers = !isTokenOwned(bot.app_id) && (await hasSiblings(ctx.db, bot));
   const stale = existing.filter((r) => r.handler_url !== url).map((r) => r.id);
-  if (stale.length && !keepOthers) await ctx.db.deleteFrom('event_bindings').where('id', 'in', stale).execute();
+  if (!keepOthers) await deleteBindingsById(ctx.db, stale);
   if (url === '') return;
   const missing = V2_BOT_EVENTS.filter((e) => !existing.some((r) => r.event_name === e && r.handler_url === url));
   if (missing.length === 0) return;
   const now = ctx.clock.now();
-  await ctx.db
-    .insertInto('event_bindings')
-    .values(missing.map((event_name) => ({ event_name, handler_url: url, app_id: key.appId, application_token: key.token, user_id: 0, created_at: now })))
-    .execute();
+  await insertBindings(ctx.db, missing.map((event_name) => ({ event_name, handler_url: url, app_id: key.appId, application_token: key.token, user_id: 0, created_at: now })));
 }
 
 /** Moves a webhook-token bot's rows to its new secret after a botToken rotation (§5.6). */
 export async function rekeyV2Subscriptions(ctx: DomainCtx, oldSecret: string, newSecret: string): Promise<void> {
   if (!oldSecret) return;
-  await ctx.db
-    .updateTable('event_bindings')
-    .set({ application_token: newSecret })
-    .where('app_id', '=', 0)
-    .where('application_token', '=', oldSecret)
-    .where('event_name', 'in', [...V2_BOT_EVENTS])
-    .execute();
+  await retokenOwnerHandlers(ctx.db, { appId: 0, token: oldSecret }, V2_BOT_EVENTS, newSecret);
 }
 
 /**
@@ -119,10 +102,5 @@ export async function removeV2Subscriptions(ctx: DomainCtx, bot: BotRow): Promis
   const key = await subscriptionKey(ctx.db, bot);
   if (!key) return;
   if (!isTokenOwned(bot.app_id) && (await hasSiblings(ctx.db, bot))) return;
-  await ctx.db
-    .deleteFrom('event_bindings')
-    .where('app_id', '=', key.appId)
-    .where('application_token', '=', key.token)
-    .where('event_name', 'in', [...V2_BOT_EVENTS])
-    .execute();
+  await deleteOwnerHandlers(ctx.db, key, V2_BOT_EVENTS);
 }

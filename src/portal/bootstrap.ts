@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { isPostgres, type Db } from '../store/db.js';
-import { sql } from 'kysely';
+import { inTransaction, lockKey, type Db } from '../store/db.js';
+import { insertPortalSettings, readPortalSetting } from '../store/repos/portal.js';
 import { SERVED_SCOPES } from '../auth/scopes.js';
 import { addWebhook } from '../auth/webhooks.js';
+import { createUser } from '../im/users.js';
 import { insertDepartment } from '../store/repos/departments.js';
 
 /** The top-level department of a new portal: the company, headed by its first administrator. */
@@ -16,13 +17,9 @@ export interface PortalState {
   created: boolean;
 }
 
-async function setting(db: Db, key: string): Promise<string | undefined> {
-  return (await db.selectFrom('portal').select('value').where('key', '=', key).executeTakeFirst())?.value;
-}
-
 async function existingPortal(db: Db): Promise<PortalState | null> {
-  const memberId = await setting(db, 'member_id');
-  return memberId ? { memberId, adminWebhookCode: (await setting(db, 'admin_webhook_code')) ?? '', created: false } : null;
+  const memberId = await readPortalSetting(db, 'member_id');
+  return memberId ? { memberId, adminWebhookCode: (await readPortalSetting(db, 'admin_webhook_code')) ?? '', created: false } : null;
 }
 
 /**
@@ -37,40 +34,19 @@ export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Pr
   const existing = await existingPortal(db);
   if (existing) return existing;
   const create = async (trx: Db): Promise<PortalState> => {
-    if (isPostgres(trx)) {
-      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ':imbot-bootstrap'))`.execute(trx);
-      const made = await existingPortal(trx);
-      if (made) return made;
-    }
-    const now = clock.now();
+    // one bootstrap at a time (PostgreSQL; SQLite's writers already take turns): the second finds the first's portal
+    await lockKey(trx, 'imbot-bootstrap');
+    const made = await existingPortal(trx);
+    if (made) return made;
     const memberId = keep?.memberId ?? randomBytes(16).toString('hex');
     // The first user of a fresh store is user 1 (no explicit id: PostgreSQL's identity sequence
     // would not know it was taken).
-    const admin = await trx
-      .insertInto('users')
-      .values({
-        login: 'admin',
-        name: 'Admin',
-        last_name: '',
-        email: 'admin@example.com',
-        is_admin: 1,
-        user_type: 'employee',
-        departments: '[1]',
-        date_register: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    if (admin.id !== 1) throw new Error(`the store is not fresh: its first user would be ${admin.id}, not 1`);
+    const adminId = await createUser(trx, clock, { login: 'admin', name: 'Admin', email: 'admin@example.com', isAdmin: true, userType: 'employee', departments: [1] });
+    if (adminId !== 1) throw new Error(`the store is not fresh: its first user would be ${adminId}, not 1`);
     await insertDepartment(trx, { ...ROOT_DEPARTMENT });
     const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
-    await trx
-      .insertInto('portal')
-      .values([
-        { key: 'member_id', value: memberId },
-        { key: 'admin_webhook_code', value: hook.code },
-      ])
-      .execute();
+    await insertPortalSettings(trx, { member_id: memberId, admin_webhook_code: hook.code });
     return { memberId, adminWebhookCode: hook.code, created: true };
   };
-  return db.isTransaction ? create(db) : db.transaction().execute(create);
+  return inTransaction(db, create);
 }

@@ -4,6 +4,8 @@ import type { MovableClock } from '../clock.js';
 import { FAULT_KINDS } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
+import { getUser } from '../im/users.js';
+import { insertSession } from '../store/repos/sessions.js';
 
 /**
  * The emulator's own control surface, never mixed into /rest/: scripted faults, the movable
@@ -57,14 +59,11 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
   app.post('/__control/sessions', async (req, reply) => {
     const b = json(req.body);
     const userId = Number(b.user_id);
-    const user = await core.store.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
+    const user = await getUser(core.store.db, userId);
     if (!user) return send(reply, 400, { error: 'USER_NOT_FOUND', error_description: 'User not found' });
     const session = { id: randomBytes(16).toString('hex'), sessid: randomBytes(16).toString('hex') };
     const now = clock.now();
-    await core.store.db
-      .insertInto('ui_sessions')
-      .values({ id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 })
-      .execute();
+    await insertSession(core.store.db, { id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 });
     return send(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
   });
 }

@@ -7,9 +7,11 @@ import { phpJson } from '../rest/php.js';
 import { queryParams, requestParams } from './params.js';
 import { RestError } from '../rest/errors.js';
 import type { ErrorLog } from './rest-route.js';
+import { getUser } from '../im/users.js';
+import { findSession } from '../store/repos/sessions.js';
 
 /**
- * The OAuth server on the portal's own host (rest-core.md c.3): `/oauth/authorize/` (the portal's
+ * The OAuth server on the portal's own host (settings/oauth/index.md): `/oauth/authorize/` (the portal's
  * authorization page, code flow) and `/oauth/token/` (the token server; GET query or POST form;
  * `//oauth/token/` and `/rest/oauth/token/` as clients build them from `server_endpoint`).
  * Endpoints in the answers use the scheme and host the client reached us by.
@@ -38,7 +40,7 @@ export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logErr
       if (!application) throw new OAuthError('invalid_client', 'Unknown client_id', 400);
       if (!application.active) throw new OAuthError('NOT_INSTALLED', 'Application not installed', 400);
       const userId = await loggedInUser(c, req);
-      const user = await c.db.selectFrom('users').select('active').where('id', '=', userId).executeTakeFirst();
+      const user = await getUser(c.db, userId);
       if (!user?.active) throw new OAuthError('authorization_error', 'Unable to authorize user', 403);
       if (!userMayUse(application, userId)) throw new OAuthError('user_access_error', 'The user does not have access to the application.', 403);
 
@@ -105,7 +107,7 @@ function hostName(host: string): string {
 async function loggedInUser(ctx: DomainCtx, req: FastifyRequest): Promise<number> {
   const sid = /(?:^|;\s*)PHPSESSID=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
   if (!sid) return 1;
-  const row = await ctx.db.selectFrom('ui_sessions').select(['user_id', 'expires_at']).where('id', '=', sid).executeTakeFirst();
+  const row = await findSession(ctx.db, sid);
   if (!row || row.expires_at <= ctx.clock.now()) throw new OAuthError('NO_AUTH_FOUND', 'Wrong authorization data', 401);
   return row.user_id;
 }

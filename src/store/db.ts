@@ -112,3 +112,12 @@ export function isPostgres(db: Db): boolean {
 export async function lockKey(db: Db, key: string): Promise<void> {
   if (isPostgres(db)) await sql`select pg_advisory_xact_lock(hashtextextended(current_schema() || ':' || ${key}, 0))`.execute(db);
 }
+
+/**
+ * Runs `fn` in a transaction: the one `db` already is, or a new one on the database (committed
+ * when `fn` returns). For code that may be called inside or outside a unit of work (portal
+ * bootstrap).
+ */
+export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : (db as Kysely<Schema>).transaction().execute(fn);
+}

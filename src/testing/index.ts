@@ -25,6 +25,7 @@ import type { SeedInput } from '../harness/seed/schema.js';
 import type { SnapshotInfo } from '../harness/portal-state.js';
 import { startServer, type RunningServer } from '../server/listen.js';
 import type { LogLevel } from '../server/logger.js';
+import { maxUserId } from '../store/repos/users.js';
 
 export type { SeedInput, RequestEntry, SnapshotInfo, FaultKind };
 
@@ -181,8 +182,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
     call,
     async addUser(u) {
       const code = `u${Math.random().toString(36).slice(2, 14)}`;
-      const last = await server.core.store.db.selectFrom('users').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
-      const id = Number(last?.id ?? 0) + 1;
+      const id = (await maxUserId(server.core.store.db)) + 1;
       await control('POST', 'seed', { people: [{ id, name: u.name, last_name: u.lastName, email: u.email, admin: u.admin }], webhooks: [{ user: id, code }] });
       return { id, webhookUrl: `${server.httpsUrl}/rest/${id}/${code}/` };
     },

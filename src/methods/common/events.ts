@@ -7,10 +7,11 @@ import { accessDenied, RestError } from '../../rest/errors.js';
 import { intval, isPhpArray, phpBool, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { appCaller, argumentError, argumentNull, isset } from './events-args.js';
+import { findApp } from '../../store/repos/apps.js';
 
 /*
- * `events`, `event.bind`, `event.unbind`, `event.get`, `event.test` (rest-core.md h.1,
- * api-reference/events/*): checks in the order a portal's `Bitrix\Rest\Api\Event` makes them.
+ * `events`, `event.bind`, `event.unbind`, `event.get`, `event.test` (api-reference/events/*):
+ * checks in the order a portal's `Bitrix\Rest\Api\Event` makes them.
  * `auth_connector` is not supported: bindings and queues always have the empty source key.
  */
 
@@ -139,7 +140,8 @@ function events(call: MethodCall): string[] {
 /** `event.test`: ONAPPTEST to the app's handlers with data {QUERY: <params>, LANGUAGE_ID}; answers 1. */
 async function eventTest(call: MethodCall): Promise<number> {
   const caller = appCaller(call);
-  const app = await call.ctx.db.selectFrom('apps').selectAll().where('id', '=', caller.appId).executeTakeFirstOrThrow();
+  const app = await findApp(call.ctx.db, caller.appId);
+  if (!app) throw new Error(`no application ${caller.appId}`);
   await fireAppEvent(call.ctx, app, 'ONAPPTEST', { QUERY: call.params, LANGUAGE_ID: call.ctx.portal.languageId }, caller.userId);
   return 1;
 }

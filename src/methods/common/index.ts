@@ -8,6 +8,7 @@ import { phpBool, phpString } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { eventMethods } from './events.js';
 import { offlineEventMethods } from './events-offline.js';
+import { findApp } from '../../store/repos/apps.js';
 
 function serverTime(call: MethodCall): string {
   return isoDate(call.ctx.clock.now());
@@ -58,7 +59,8 @@ async function appInfo(call: MethodCall): Promise<unknown> {
   const license = ctx.portal.license;
   if (caller.authType === 'webhook') return { SCOPE: caller.scopes, LICENSE: license };
   if (caller.authType !== 'oauth' || caller.appId === null) throw accessDenied('Application context required');
-  const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', caller.appId).executeTakeFirstOrThrow();
+  const app = await findApp(ctx.db, caller.appId);
+  if (!app) throw new Error(`no application ${caller.appId}`);
   const [, type = license] = license.split('_');
   return {
     ID: app.id,
@@ -72,7 +74,7 @@ async function appInfo(call: MethodCall): Promise<unknown> {
     LICENSE: license,
     LICENSE_TYPE: type,
     LICENSE_FAMILY: type.replace(/\d+$/, ''),
-    // The OAuth server answers app.info at the same /rest/ URL (rest-core.md c.3): its fields too.
+    // The OAuth server answers app.info at the same /rest/ URL (settings/oauth/index.md): its fields too.
     ...(await oauthServerAppInfo(ctx, app.id, caller.userId, caller.scopes, caller.tokenExpiresAt ?? 0)),
   };
 }

@@ -17,8 +17,9 @@ import {
 import { V2Errors } from './errors.js';
 import { gate, loadBot, requireV2Owner, v2Owner, type V2Owner } from './gate.js';
 import { sameSecret } from '../../util/secrets.js';
+import { listBotsOf } from '../../store/repos/bots.js';
 
-/* imbot.v2.Bot.* and imbot.v2.Revision.get (imbot-v2.md §2.1–§2.5, §2.12). */
+/* imbot.v2.Bot.* and imbot.v2.Revision.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/index.md, api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.md). */
 
 /** The v1 lifecycle's owner for a v2 caller: webhook owners' raw token is their CLIENT_ID. */
 function lifecycleOwner(o: V2Owner): BotOwner {
@@ -188,9 +189,7 @@ async function list(call: MethodCall): Promise<unknown> {
   const offset = Math.min(Math.max(0, v2Int(pick(P, 'offset'))), Number.MAX_SAFE_INTEGER);
   let rows: BotRow[] = [];
   if (letters === null || letters.length) {
-    let q = call.ctx.db.selectFrom('bots').selectAll().where('app_id', '=', owner.key);
-    if (letters) q = q.where('type', 'in', letters);
-    rows = await q.orderBy('bot_id').limit(limit).offset(offset).execute();
+    rows = await listBotsOf(call.ctx.db, owner.key, { types: letters ?? undefined, limit, offset });
   }
   const users = await getUsers(call.ctx.db, rows.map((r) => r.bot_id));
   const lang = call.ctx.portal.languageId;

@@ -6,9 +6,11 @@ import { getChat, memberRole, privateChatId, type ChatRole, type ChatRow } from 
 import { pick, v2Int, v2String } from './args.js';
 import { V2Errors } from './errors.js';
 import { sameSecret } from '../../util/secrets.js';
+import { findOtherMemberId } from '../../store/repos/chats.js';
+import { getUser } from '../../im/users.js';
 
 /**
- * Who owns the call (imbot-v2.md §1.1, `BotController::resolveClientId`): an OAuth app by its
+ * Who owns the call (api-reference/chat-bots/chat-bots-v2/index.md, `BotController::resolveClientId`): an OAuth app by its
  * client_id; otherwise the top-level `botToken` (alias `BOT_TOKEN`), then the deprecated
  * `clientId` / `CLIENT_ID`, each as `"custom" + value` — the key v1 stores for CLIENT_ID bots too,
  * so a v1 webhook bot with CLIENT_ID X answers to botToken X in v2.
@@ -77,7 +79,7 @@ export async function botDialog(call: MethodCall, botId: number): Promise<BotDia
   const ref = parseDialogId(pick(call.params, 'dialogId', 'DIALOG_ID'));
   const db = call.ctx.db;
   if (ref?.kind === 'user') {
-    const user = await db.selectFrom('users').select('id').where('id', '=', ref.userId).executeTakeFirst();
+    const user = await getUser(db, ref.userId);
     if (!user) return { kind: 'none' };
     const chatId = await privateChatId(db, botId, ref.userId);
     const chat = chatId ? ((await getChat(db, chatId)) ?? null) : null;
@@ -87,8 +89,8 @@ export async function botDialog(call: MethodCall, botId: number): Promise<BotDia
     const chat = await getChat(db, ref.chatId);
     if (!chat) return { kind: 'none' };
     if (chat.type === 'P') {
-      const partner = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chat.id).where('user_id', '!=', botId).executeTakeFirst();
-      return { kind: 'private', userId: partner?.user_id ?? 0, chat, role: await memberRole(db, chat.id, botId) };
+      const partner = await findOtherMemberId(db, chat.id, botId);
+      return { kind: 'private', userId: partner ?? 0, chat, role: await memberRole(db, chat.id, botId) };
     }
     return { kind: 'group', chat, role: await memberRole(db, chat.id, botId) };
   }

@@ -238,3 +238,30 @@ export async function setMuted(db: Db, chatId: number, userId: number, muted: bo
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+// ---- what bot unregistration, addressing and the v2 bot gate need ----
+
+/** Removes a user from every chat. */
+export async function deleteMembershipsOf(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('chat_members').where('user_id', '=', userId).execute();
+}
+
+/** A chat's members in user id order with their kind and, for bots, the bot's type and openline flag. */
+export function listMembersWithBotFlags(
+  db: Db,
+  chatId: number,
+): Promise<{ user_id: number; role: string; external_auth_id: string; type: string | null; openline: string | null }[]> {
+  return db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .leftJoin('bots', 'bots.bot_id', 'chat_members.user_id')
+    .select(['chat_members.user_id', 'chat_members.role', 'users.external_auth_id', 'bots.type', 'bots.openline'])
+    .where('chat_members.chat_id', '=', chatId)
+    .orderBy('chat_members.user_id')
+    .execute();
+}
+
+/** A member of the chat other than `userId` (a private chat's partner). */
+export async function findOtherMemberId(db: Db, chatId: number, userId: number): Promise<number | undefined> {
+  return (await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).where('user_id', '!=', userId).executeTakeFirst())?.user_id;
+}

@@ -1,0 +1,14 @@
+/**
+ * Queries on the portal's own settings (`portal`: key → value, e.g. member_id).
+ */
+import type { Db } from '../db.js';
+
+export async function readPortalSetting(db: Db, key: string): Promise<string | undefined> {
+  return (await db.selectFrom('portal').select('value').where('key', '=', key).executeTakeFirst())?.value;
+}
+
+/** Inserts settings that do not exist yet (a key written twice is refused by its primary key). */
+export async function insertPortalSettings(db: Db, settings: Record<string, string>): Promise<void> {
+  const rows = Object.entries(settings).map(([key, value]) => ({ key, value }));
+  if (rows.length) await db.insertInto('portal').values(rows).execute();
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MovableClock } from '../../src/clock.js';
+import { ensurePortal } from '../../src/portal/bootstrap.js';
+import { openStore } from '../../src/store/open.js';
+import { removeTestData, testStoreUrl } from '../helpers/server.js';
+import { insertPortalSettings, readPortalSetting } from '../../src/store/repos/portal.js';
+import { maxUserId } from '../../src/store/repos/users.js';
+import { openTestStore, type TestStore } from '../helpers/store.js';
+
+/* Contract: portal settings (store/repos/portal.ts) and the bootstrap that writes them. */
+describe('store contract: portal settings', () => {
+  let t: TestStore;
+  before(async () => {
+    t = await openTestStore();
+  });
+  after(() => t.close());
+
+  it('the bootstrap wrote the member id and admin webhook code; a key is written once', async () => {
+    const db = t.store.db;
+    assert.equal(await readPortalSetting(db, 'member_id'), t.portal.memberId);
+    assert.equal(await readPortalSetting(db, 'admin_webhook_code'), t.portal.adminWebhookCode);
+    assert.equal(await readPortalSetting(db, 'nothing'), undefined);
+    await insertPortalSettings(db, { extra: 'x' });
+    assert.equal(await readPortalSetting(db, 'extra'), 'x');
+    await assert.rejects(insertPortalSettings(db, { extra: 'y' }));
+    assert.equal(await readPortalSetting(db, 'extra'), 'x');
+  });
+
+  it('bootstrapping again, even many at once, finds the same portal and adds no user', async () => {
+    const users = await maxUserId(t.store.db);
+    const again = await Promise.all(Array.from({ length: 8 }, () => ensurePortal(t.store.db, t.clock)));
+    for (const p of again) assert.deepEqual(p, { memberId: t.portal.memberId, adminWebhookCode: t.portal.adminWebhookCode, created: false });
+    assert.equal(await maxUserId(t.store.db), users);
+  });
+
+  it('eight bootstraps of one fresh store at once make one portal and one administrator', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'imbot-contract-'));
+    const store = await openStore({ dataDir, url: testStoreUrl(dataDir) });
+    try {
+      const clock = new MovableClock();
+      const made = await Promise.all(Array.from({ length: 8 }, () => ensurePortal(store.db, clock)));
+      assert.equal(made.filter((p) => p.created).length, 1);
+      assert.equal(new Set(made.map((p) => `${p.memberId}/${p.adminWebhookCode}`)).size, 1);
+      assert.equal(await maxUserId(store.db), 1);
+    } finally {
+      await store.close();
+      await removeTestData(dataDir);
+    }
+  });
+});
