@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { orderOutboxWriters } from './outbox.js';
-import type { Selectable } from 'kysely';
-import type { BotRow } from '../bots/lifecycle.js';
+import { getBot, type BotRow } from '../bots/lifecycle.js';
 import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
 import { cachedRead, type DomainCtx } from '../context.js';
 import { fullName, getUser, type UserRow } from '../im/users.js';
-import type { EventBindingsTable } from '../store/schema.js';
+import { listOwnerBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
 import { toOfflineQueue } from './app-events.js';
+import { writeDelivery } from './outbox.js';
 import { signalOutbox } from './signal.js';
 import { emitV2BotEvents } from './v2/dispatch.js';
 
@@ -78,7 +76,7 @@ export interface BotEventIntent {
   context?: unknown;
 }
 
-export type BindingRow = Selectable<EventBindingsTable>;
+export type { BindingRow };
 
 /**
  * The seam for OAuth applications (the OAuth issue fills it): token blocks for the bot user inside
@@ -163,7 +161,14 @@ async function botsOf(ctx: DomainCtx, intents: BotEventIntent[]): Promise<Map<nu
   }
   if (ids.size === 0) return new Map();
   const list = [...ids];
-  const rows = await cachedRead(ctx, `event-bots:${list.join(',')}`, ['bots'], () => ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', list).execute());
+  const rows = await cachedRead(ctx, `event-bots:${list.join(',')}`, ['bots'], async () => {
+    const found: BotRow[] = [];
+    for (const id of list) {
+      const bot = await getBot(ctx.db, id);
+      if (bot) found.push(bot);
+    }
+    return found;
+  });
   return new Map(rows.map((r) => [r.bot_id, r]));
 }
 
@@ -194,17 +199,7 @@ function entriesOf(intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): 
 function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
   const raw = isTokenOwned(appId) ? appId.slice(WEBHOOK_OWNER_PREFIX.length) : null;
   return cachedRead(ctx, `event-bindings:${event}:${appId}`, ['event_bindings'], () =>
-    ctx.db
-      .selectFrom('event_bindings')
-      .selectAll()
-      .where('event_name', '=', event)
-      .where((eb) =>
-        raw === null
-          ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
-          : eb.and([eb('app_id', '=', 0), eb('application_token', '=', raw)]),
-      )
-      .orderBy('id')
-      .execute(),
+    listOwnerBindings(ctx.db, event, raw === null ? { oauthClientId: appId } : { webhookToken: raw }),
   );
 }
 
@@ -271,18 +266,5 @@ async function enqueue(ctx: DomainCtx, intent: BotEventIntent, binding: BindingR
     ts: Math.floor(now / 1000),
     auth: await authOf(ctx, intent, binding),
   };
-  await orderOutboxWriters(ctx.db);
-  await ctx.db
-    .insertInto('event_outbox')
-    .values({
-      uid: randomUUID(),
-      event_name: intent.event,
-      binding_id: binding.id,
-      lane: appId,
-      handler_url: binding.handler_url,
-      payload: JSON.stringify(body),
-      created_at: now,
-      next_attempt_at: now,
-    })
-    .execute();
+  await writeDelivery(ctx, { event: intent.event, bindingId: binding.id, lane: appId, handlerUrl: binding.handler_url, body, dueAt: now });
 }
