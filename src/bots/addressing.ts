@@ -2,7 +2,8 @@ import type { DomainCtx } from '../context.js';
 import type { ChatRow } from '../im/chats.js';
 import { parseParams, type MessageRow } from '../im/messages.js';
 import type { UserRow } from '../im/users.js';
-import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
+import type { BotEventIntent, BotEventName, CommandHit } from '../domain-events.js';
+import { eventUserCard } from './event-user.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*

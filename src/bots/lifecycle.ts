@@ -4,7 +4,6 @@ import type { Db } from '../store/db.js';
 import type { BotsTable } from '../store/schema.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
-import { emitBotEvents } from '../events/emit.js';
 import { randomCode } from '../util/random.js';
 import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
 import { deleteBotChatApps } from './chat-apps.js';
@@ -179,7 +178,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
   // Fired before anything is deleted (imbot-v1.md §3.7); committed or rolled back with the rest.
-  await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
+  await ctx.events.publish(ctx, { kind: 'bot-events', intents: [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }] });
   const bot = await getBot(db, botId);
   if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
   await db.deleteFrom('bots').where('bot_id', '=', botId).execute();

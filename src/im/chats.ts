@@ -2,8 +2,6 @@ import type { Selectable } from 'kysely';
 import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { ChatsTable } from '../store/schema.js';
-import { emitPrivateJoin } from '../events/join.js';
-import { recordUserJoins } from '../events/v2/user-events.js';
 import type { DialogRef } from './dialogs.js';
 import type { UserRow } from './users.js';
 
@@ -47,7 +45,7 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
     .insertInto('chat_members')
     .values(members.map((u) => ({ chat_id: chat.id, user_id: u, role: 'member', joined_at: now })))
     .execute();
-  await emitPrivateJoin(ctx, chat.id, a, b);
+  await ctx.events.publish(ctx, { kind: 'private-chat-opened', chatId: chat.id, from: a, to: b });
   return { chatId: chat.id, created: true };
 }
 
@@ -326,7 +324,7 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   // An owner named before joining (v2 Chat.add ownerId / Chat.setOwner) takes the owner's role on joining.
   await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: u.id === chat.owner_id ? 'owner' : 'member' })));
   // ONIMV2JOINCHAT for the chat's subscribed people, whoever joined (a new chat's members do not "join")
-  await recordUserJoins(ctx, chatId, fresh.map((u) => u.id));
+  await ctx.events.publish(ctx, { kind: 'chat-joined', chatId, userIds: fresh.map((u) => u.id) });
   return {
     chatId,
     added: fresh.map((u) => u.id),

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
-import { notifyMessage } from '../events/notify.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
 import { phpEmpty } from '../rest/php.js';
 import type { Db } from '../store/db.js';
@@ -195,7 +194,7 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
       .executeTakeFirstOrThrow();
     const text = f.caption === '' ? '' : normalizeText(f.caption);
     const messageId = await postMessage(ctx, { chatId: f.chatId, authorId: f.authorId, text, params: { FILE_ID: [file.id] } });
-    if (f.notify) await notifyMessage(ctx, messageId, 'add');
+    if (f.notify) await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId, change: 'add' });
     return { file, messageId };
   } catch (err) {
     await store.remove(key).catch(() => {});

@@ -3,7 +3,6 @@ import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
 import { isPostgres, type Db } from '../store/db.js';
 import type { MessagesTable } from '../store/schema.js';
-import { recordUserMessageEvent } from '../events/v2/user-events.js';
 
 export type MessageRow = Selectable<MessagesTable>;
 
@@ -80,7 +79,7 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
     .where('chat_id', '=', m.chatId)
     .where('user_id', '=', m.authorId)
     .execute();
-  await recordUserMessageEvent(ctx, { messageId: row.id, chatId: m.chatId, authorId: m.authorId }, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: { messageId: row.id, chatId: m.chatId, authorId: m.authorId }, change: 'add' });
   return row.id;
 }
 
@@ -189,7 +188,7 @@ function patched(row: MessageRow, patch: ParamsPatch): Record<string, unknown> {
 /** Sets or removes message params (ATTACH, KEYBOARD, MENU, URL_PREVIEW, IS_EDITED, ...). */
 export async function updateMessageParams(ctx: DomainCtx, row: MessageRow, patch: ParamsPatch): Promise<MessageChange> {
   const change = await rewrite(ctx, row, { params: patched(row, patch), updated: true });
-  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'update' });
   return change;
 }
 
@@ -204,7 +203,7 @@ const sceneOf = (row: MessageRow) => ({ messageId: row.id, chatId: row.chat_id, 
 export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string, patch: ParamsPatch = {}): Promise<MessageChange> {
   if (text === '') return deleteMessage(ctx, row, false);
   const change = await rewrite(ctx, row, { text, params: patched(row, patch), updated: true });
-  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'update' });
   return change;
 }
 
@@ -213,7 +212,7 @@ export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: s
  * likes dropped); complete delete removes the row and fixes the chat's last message and count.
  */
 export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: boolean): Promise<MessageChange> {
-  await recordUserMessageEvent(ctx, sceneOf(row), 'delete');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'delete' });
   // v2 reactions go with the likes (src/im/reactions.ts)
   await ctx.db.deleteFrom('message_reactions').where('message_id', '=', row.id).execute();
   if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });

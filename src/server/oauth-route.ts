@@ -7,6 +7,7 @@ import { phpJson } from '../rest/php.js';
 import { queryParams, requestParams } from './params.js';
 import { RestError } from '../rest/errors.js';
 import type { ErrorLog } from './rest-route.js';
+import { eventPublisher } from '../events/publisher.js';
 
 /**
  * The OAuth server on the portal's own host (rest-core.md c.3): `/oauth/authorize/` (the portal's
@@ -15,7 +16,7 @@ import type { ErrorLog } from './rest-route.js';
  * Endpoints in the answers use the scheme and host the client reached us by.
  */
 export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logError: ErrorLog): void {
-  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile });
+  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile , events: eventPublisher});
   const send = (reply: FastifyReply, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(phpJson(body));
 

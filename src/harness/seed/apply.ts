@@ -21,6 +21,7 @@ import {
 } from '../../store/repos/seed.js';
 import { SeedError } from './load.js';
 import type { Seed, SeedBot, SeedMessage, SeedRef } from './schema.js';
+import { eventPublisher } from '../../events/publisher.js';
 
 const NO_CREDENTIALS = { webhook: null, token: null, session: null, secure: true };
 
@@ -42,7 +43,7 @@ export interface SeedReport {
  */
 export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport> {
   const db = core.store.db;
-  const ctx: DomainCtx = { db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files };
+  const ctx: DomainCtx = { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files };
   const report: SeedReport = { people: 0, webhooks: 0, apps: 0, bots: 0, chats: 0, dialogs: 0 };
   const scopes = [...SERVED_SCOPES];
 
