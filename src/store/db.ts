@@ -19,7 +19,8 @@ import * as m040 from './migrations/040_notifications.js';
 import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+import type { Dialect } from './dialect.js';
+export type { Dialect } from './dialect.js';
 /** Anything queries can run on: the database or a transaction on it. */
 export type Db = Kysely<Schema> | Transaction<Schema>;
 
