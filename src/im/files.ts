@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
-import { phpEmpty } from '../rest/php.js';
+import { phpEmpty } from '../util/php.js';
 import type { Db } from '../store/db.js';
 import type { FilesTable } from '../store/schema.js';
 import { imageInfo } from './avatar.js';
