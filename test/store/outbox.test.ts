@@ -100,13 +100,16 @@ describe('store contract: outbox', () => {
     const b = store.transaction(async (trx) => insertDelivery(trx, delivery('race'))).then(() => {
       bDone = true;
     });
-    if (store.dialect === 'postgres') {
-      await new Promise((r) => setTimeout(r, 200)); // give the second writer every chance to overtake
-      assert.equal(bDone, false, 'the second writer waits for the first');
-      assert.deepEqual(await laneBatch(store.db, 'race', 0, 10), [], 'nothing of either writer is visible yet');
+    try {
+      if (store.dialect === 'postgres') {
+        await new Promise((r) => setTimeout(r, 200)); // give the second writer every chance to overtake
+        assert.equal(bDone, false, 'the second writer waits for the first');
+        assert.deepEqual(await laneBatch(store.db, 'race', 0, 10), [], 'nothing of either writer is visible yet');
+      }
+    } finally {
+      await a.end(true);
+      await b;
     }
-    await a.end(true);
-    await b;
     const rows = await laneBatch(store.db, 'race', 0, 10);
     assert.deepEqual(rows.map((r) => r.uid), [`uid-${n - 1}`, `uid-${n}`], 'the first writer\'s row first');
     assert.ok(rows[0]!.id < rows[1]!.id);

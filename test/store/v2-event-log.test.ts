@@ -86,13 +86,16 @@ describe('store contract: v2 event log', () => {
       secondDone = true;
       return ids;
     });
-    if (store.dialect === 'postgres') {
-      await new Promise((r) => setTimeout(r, 200)); // give the second writer every chance to overtake
-      assert.equal(secondDone, false, 'the second writer waits for the first to end');
-      // a reader now sees neither: it cannot acknowledge past the first writer's id
-      assert.deepEqual(await readV2Events(store.db, [90], 0, 0, 10), []);
+    try {
+      if (store.dialect === 'postgres') {
+        await new Promise((r) => setTimeout(r, 200)); // give the second writer every chance to overtake
+        assert.equal(secondDone, false, 'the second writer waits for the first to end');
+        // a reader now sees neither: it cannot acknowledge past the first writer's id
+        assert.deepEqual(await readV2Events(store.db, [90], 0, 0, 10), []);
+      }
+    } finally {
+      await first.end(true);
     }
-    await first.end(true);
     const [secondId] = await second;
     assert.ok(secondId! > firstId!, 'the later commit has the higher id');
     assert.deepEqual((await readV2Events(store.db, [90], 0, 0, 10)).map((r) => r.id), [firstId, secondId]);
