@@ -81,6 +81,16 @@ export interface MessageRef {
   authorId: number;
 }
 
+/** A bot that became a member of a group chat (ONIMBOTJOINCHAT's input). */
+export interface BotJoinRef {
+  chatId: number;
+  botId: number;
+  /** who added it (0: nobody in particular) */
+  userId: number;
+  /** ACCESS_HISTORY: the bot may read what was said before it joined */
+  accessHistory: boolean;
+}
+
 /** What happened, as the domain tells it. */
 export type DomainEvent =
   /** bot events the domain addressed itself (bots/addressing.ts's intents, a bot's deletion) */
@@ -91,6 +101,8 @@ export type DomainEvent =
   | { kind: 'message-for-people'; message: MessageRef; change: 'add' | 'update' | 'delete' }
   /** a 1:1 chat was created on first contact; `from` wrote first (a bot in it hears ONIMBOTJOINCHAT) */
   | { kind: 'private-chat-opened'; chatId: number; from: number; to: number }
+  /** bots were added to group chats: each hears ONIMBOTJOINCHAT */
+  | { kind: 'bots-joined'; joins: BotJoinRef[] }
   /** people joined a group chat (its subscribed people record ONIMV2JOINCHAT) */
   | { kind: 'chat-joined'; chatId: number; userIds: number[] };
 

@@ -2,7 +2,7 @@ import type { DomainCtx } from '../context.js';
 import type { DomainEvent, DomainEvents } from '../domain-events.js';
 import { emitBotEvents } from './emit.js';
 import { emitPrivateJoin } from './join.js';
-import { notifyMessage } from './notify.js';
+import { notifyGroupJoins, notifyMessage } from './notify.js';
 import { recordUserJoins, recordUserMessageEvent } from './v2/user-events.js';
 
 /**
@@ -21,6 +21,8 @@ export const eventPublisher: DomainEvents<DomainCtx> = {
         return recordUserMessageEvent(ctx, e.message, e.change);
       case 'private-chat-opened':
         return emitPrivateJoin(ctx, e.chatId, e.from, e.to);
+      case 'bots-joined':
+        return notifyGroupJoins(ctx, e.joins);
       case 'chat-joined':
         return recordUserJoins(ctx, e.chatId, e.userIds);
     }
