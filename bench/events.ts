@@ -19,6 +19,7 @@ import { emitBotEvents } from '../src/events/emit.js';
 import { createUser } from '../src/im/users.js';
 import { callJson, startPortal } from '../test/helpers/server.js';
 import type { CannonJob, Measurement } from './load.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 const APPS = 4;
 const LATENCY_EVENTS = 2000;
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   const port = await ask<number>(receiver, {}, 'port');
   const p = await startPortal();
   const db = p.server.core.store.db;
-  const ctx: DomainCtx = { db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev', cache: p.server.core.store.cache };
+  const ctx: DomainCtx = { db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev', events: eventPublisher, cache: p.server.core.store.cache };
   const handler = `http://127.0.0.1:${port}/h`;
   const bots: number[] = [];
   for (let i = 0; i < APPS; i++) {

@@ -1,4 +1,5 @@
 import type { Clock } from './clock.js';
+import type { DomainEvents } from './domain-events.js';
 import type { FileSpace } from './files/store.js';
 import type { Db } from './store/db.js';
 import type { ReadCache } from './store/read-cache.js';
@@ -42,6 +43,11 @@ export interface DomainCtx {
    * absent outside one (`db` autocommits: run at once). See src/store/unit.ts.
    */
   afterCommit?: (fn: () => void) => void;
+  /**
+   * Where domain code raises events (src/domain-events.ts); they are written in `db`'s unit of
+   * work. Every context has one: an event that is not written would be lost silently.
+   */
+  events: DomainEvents<DomainCtx>;
   /** how `cloud` resolves and judges handler hosts (default: the system resolver, no allow-list) */
   handlerNet?: HandlerNet;
 }

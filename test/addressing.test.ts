@@ -8,6 +8,7 @@ import type { DomainCtx } from '../src/context.js';
 import { createUser } from '../src/im/users.js';
 import { personMessageFlags } from './helpers/events.js';
 import { callJson, startPortal, type Answer, type TestPortal } from './helpers/server.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 // Who hears what (imbot-v1.md §3.3-§3.5, §3.8, §4.3, §7 rows 17, 21, 27, 28): the domain function
 // against a real store, with chats, bots and messages built through HTTP.
@@ -43,7 +44,7 @@ describe('bot event addressing', () => {
   const db = () => p.server.core.store.db;
   const ctx = (): DomainCtx => {
     const core = p.server.core;
-    return { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile };
+    return { db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile , events: eventPublisher};
   };
   const intents = (id: number, change: 'add' | 'update' | 'delete' = 'add') => messageEventIntents(ctx(), id, change);
   const say = async (who: 'pat' | 'quinn' | 'xena', dialog: string | number, text: string, more: Params = {}) =>

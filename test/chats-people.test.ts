@@ -4,6 +4,7 @@ import type { DomainCtx } from '../src/context.js';
 import { addChatUsers, createChat } from '../src/im/chats.js';
 import { startPortal, type TestPortal } from './helpers/server.js';
 import { assertError, ChatWorld, E, sorted, type Expected, type Params, type Person } from './helpers/chats.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 // The people's side of chats (api-reference/chats/im-chat-add.md, im-chat-get.md, im-dialog-get.md,
 // chat-users/*.md, chat-update/im-chat-update-title.md) — the same handlers as imbot.chat.* on a
@@ -171,7 +172,7 @@ describe('people and chats', () => {
   });
 
   describe('bot joins reported by the domain (for ONIMBOTJOINCHAT, imbot-v1.md §2.4.1, §3.6)', () => {
-    const ctx = (): DomainCtx => ({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' });
+    const ctx = (): DomainCtx => ({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher});
 
     it('creating a chat reports every bot among the members, the creating bot included', async () => {
       const other = await w.bot('joinbot2');

@@ -8,6 +8,7 @@ import { emitBotEvents, type BotEventIntent } from '../src/events/emit.js';
 import { createUser } from '../src/im/users.js';
 import { control, runCli, startReceiver, until, type Hit, type Receiver } from './helpers/events.js';
 import { addPerson, assertResult, callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 // Bot events on the wire (imbot-v1.md §3.1, §3.6, §3.7; rest-core.md h.3): exact form bodies,
 // one POST per application, the outbox's transaction, the delivery log and re-sending.
@@ -27,7 +28,7 @@ describe('bot events: delivery of ONIMBOTJOINCHAT and ONIMBOTDELETE', () => {
 
   const ctl = (path: string, body?: unknown) => control(p.http, p.server.controlToken, path, body);
   const db = () => p.server.core.store.db;
-  const ctx = (): DomainCtx => ({ db: db(), clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' });
+  const ctx = (): DomainCtx => ({ db: db(), clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher});
 
   async function register(code: string, clientId: string, handler: string): Promise<number> {
     const a = await callJson(p.adminHook, 'imbot.register', {

@@ -11,6 +11,7 @@ import { redactingLog } from '../src/util/secrets.js';
 import { control, spawnCli } from './helpers/events.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type TestPortal } from './helpers/server.js';
 import { tokenPost } from './helpers/oauth.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 /*
  * Issue 19, item 5 (and the CLIENT_ID question of the issue): secrets never reach the logs, the
@@ -68,7 +69,7 @@ describe('secrets stay out of logs and control answers', () => {
 
   it('a run that hits errors: events with tokens, failing handlers, internal errors, wrong secrets', async () => {
     // an OAuth app: ONAPPINSTALL carries access, refresh and application tokens to a failing handler
-    const app = await addApp({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' }, { name: 'Leaky', scope: 'imbot,im,user', installUrl: `${h.base}/install` });
+    const app = await addApp({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher}, { name: 'Leaky', scope: 'imbot,im,user', installUrl: `${h.base}/install` });
     secrets.set('client_secret', app.client_secret);
     await waitFor(async () => h.bodies.length >= 1, 'ONAPPINSTALL');
     const install = new URLSearchParams(h.bodies[0]!);

@@ -5,6 +5,7 @@ import { addWebhook } from '../src/auth/webhooks.js';
 import { advance } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, startPortal, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
+import { eventPublisher } from '../src/events/publisher.js';
 
 /*
  * Chatbots 2.0 fetch mode (imbot-v2.md §5.1, §5.2, §5.5, §2.10, §2.13): bots that never open a
@@ -179,7 +180,7 @@ describe('a fetch-mode bot that never opens a port', () => {
     cursor = rest.nextOffset;
 
     // 1001 queued events: limit 5000 is clamped to 1000, the default is 100
-    const ctx = { db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: p.server.core.profile };
+    const ctx = { db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: p.server.core.profile, events: eventPublisher };
     let n = 0;
     await recordEvent(ctx, Array.from({ length: 1001 }, () => bots.fetcher!.botId), 'ONIMBOTV2MESSAGEADD', async () => ({ n: n++ }));
     const big = await eventGet('fetcher', { offset: cursor, limit: 5000 });

@@ -5,7 +5,8 @@ import { getUser, type UserRow } from '../im/users.js';
 import { listMembersWithBotFlags } from '../store/repos/chats.js';
 import { listCommandsWithOpenline } from '../store/repos/commands.js';
 import { findPreviousMessageId } from '../store/repos/messages.js';
-import { eventUserCard, type BotEventIntent, type BotEventName, type CommandHit } from '../events/emit.js';
+import type { BotEventIntent, BotEventName, CommandHit } from '../domain-events.js';
+import { eventUserCard } from './event-user.js';
 import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from './commands.js';
 
 /*

@@ -7,7 +7,6 @@ import { deleteUserRow, updateUserColumns, type UserPatch } from '../store/repos
 import { deleteMembershipsOf, listMemberships } from '../store/repos/chats.js';
 import { createUser, fullName } from '../im/users.js';
 import { deleteChats } from '../im/chats.js';
-import { emitBotEvents } from '../events/emit.js';
 import { randomCode } from '../util/random.js';
 import { bindAppEvent, BOT_EVENT_FIELDS, type BotEventField } from './bindings.js';
 import { deleteBotChatApps } from './chat-apps.js';
@@ -172,7 +171,7 @@ export async function registerBot(ctx: DomainCtx, owner: BotOwner, bot: NewBot):
 export async function unregisterBot(ctx: DomainCtx, botId: number): Promise<void> {
   const db = ctx.db;
   // Fired before anything is deleted (api-reference/chat-bots/outdated/events/on-imbot-delete.md); committed or rolled back with the rest.
-  await emitBotEvents(ctx, [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }]);
+  await ctx.events.publish(ctx, { kind: 'bot-events', intents: [{ event: 'ONIMBOTDELETE', botIds: [botId], userId: null, params: {} }] });
   const bot = await getBot(db, botId);
   if (bot?.api_version === 2) await removeV2Subscriptions(ctx, bot);
   await deleteBotRow(db, botId);

@@ -1,4 +1,4 @@
-import type { Caller } from '../rest/registry.js';
+import type { Caller } from '../caller.js';
 
 /**
  * Which application owns a bot (imbot-v1.md §1.2). An OAuth app is its client_id; a webhook or

@@ -6,6 +6,7 @@ import type { MovableClock } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import type { Store } from '../store/db.js';
+import { eventPublisher } from '../events/publisher.js';
 
 type WithStore = <T>(o: StoreOpts, fn: (store: Store, clock: MovableClock) => Promise<T>) => Promise<T>;
 
@@ -41,7 +42,7 @@ export function appCommand(withStore: WithStore, defaultData: string): Command {
       const state = await ensurePortal(store.db, clock);
       const domain = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
       const portal = { domain, baseUrl: `https://${domain}`, memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
-      return store.transaction((db, unit) => fn({ db, clock, portal, profile: 'dev', afterCommit: (f) => unit.afterCommit(f) }));
+      return store.transaction((db, unit) => fn({ db, clock, portal, profile: 'dev', events: eventPublisher, afterCommit: (f) => unit.afterCommit(f) }));
     });
 
   portalOptions(app.command('add'))

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { MovableClock } from '../clock.js';
 import { addDepartment, departmentMap } from '../im/departments.js';
 import { ensurePortal } from '../portal/bootstrap.js';
+import { eventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/db.js';
 
 type WithStore = <T>(o: StoreOpts, fn: (store: Store, clock: MovableClock) => Promise<T>) => Promise<T>;
@@ -29,7 +30,7 @@ export function departmentCommand(withStore: WithStore, defaultData: string): Co
       await withStore(o, async (store, clock) => {
         const state = await ensurePortal(store.db, clock);
         const portal = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
-        const id = await store.transaction((db) => addDepartment({ db, clock, portal, profile: 'dev' }, { name: o.name, parent: o.parent, head: o.head, sort: o.sort }));
+        const id = await store.transaction((db) => addDepartment({ db, clock, portal, profile: 'dev', events: eventPublisher }, { name: o.name, parent: o.parent, head: o.head, sort: o.sort }));
         console.log(String(id));
       });
     });

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { orderOutboxWriters } from './outbox.js';
 import type { Transaction } from 'kysely';
-import { bareEventAuth, eventAuth, issueTokens, portalEndpoints, userMayUse, type AppRow } from '../auth/oauth.js';
+import { appByClientId, bareEventAuth, eventAuth, issueTokens, portalEndpoints, userMayUse, type AppRow } from '../auth/oauth.js';
 import type { DomainCtx } from '../context.js';
 import type { Schema } from '../store/schema.js';
 import { SENDS_REFRESH_TOKEN } from './catalogue.js';
-import type { BindingRow } from './emit.js';
 import { queueOffline } from './offline-queue.js';
+import { listAppBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
+import { lastOfflineNotice, recordOfflineNotice } from '../store/repos/offline-events.js';
+import { writeDelivery } from './outbox.js';
 import { signalOutbox } from './signal.js';
 
 /**
@@ -29,20 +29,7 @@ export interface OutboxEntry {
 export async function writeOutbox(ctx: DomainCtx, e: OutboxEntry): Promise<void> {
   const now = ctx.clock.now();
   const body = { event: e.binding.event_name, event_handler_id: e.binding.id, data: e.data, ts: Math.floor(now / 1000), auth: e.auth };
-  await orderOutboxWriters(ctx.db);
-  await ctx.db
-    .insertInto('event_outbox')
-    .values({
-      uid: randomUUID(),
-      event_name: e.binding.event_name,
-      binding_id: e.binding.id,
-      lane: e.lane,
-      handler_url: e.binding.handler_url,
-      payload: JSON.stringify(body),
-      created_at: now,
-      next_attempt_at: e.dueNow ? 0 : now,
-    })
-    .execute();
+  await writeDelivery(ctx, { event: e.binding.event_name, bindingId: e.binding.id, lane: e.lane, handlerUrl: e.binding.handler_url, body, dueAt: e.dueNow ? 0 : now });
   signalOutbox(ctx, [e.lane]);
 }
 
@@ -59,7 +46,7 @@ export async function appEventAuth(ctx: DomainCtx, app: AppRow, binding: Binding
 }
 
 export function appBindingsFor(ctx: DomainCtx, appId: number, event: string): Promise<BindingRow[]> {
-  return ctx.db.selectFrom('event_bindings').selectAll().where('app_id', '=', appId).where('event_name', '=', event).orderBy('id').execute();
+  return listAppBindings(ctx.db, appId, { event });
 }
 
 /** Fires an app event to each of the app's bindings for it, online or offline. */
@@ -93,8 +80,9 @@ const notifiedInCall = new WeakMap<Transaction<Schema>, Set<number>>();
 async function notifyOfflineHandlers(ctx: DomainCtx, appId: number, userId: number | null): Promise<void> {
   const handlers = (await appBindingsFor(ctx, appId, 'ONOFFLINEEVENT')).filter((b) => b.event_type === 'online');
   if (handlers.length === 0) return;
-  const app = await ctx.db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
-  if (!app?.active) return;
+  // an application's bindings carry its client id as application_token
+  const app = await appByClientId(ctx.db, handlers[0]!.application_token);
+  if (!app || app.id !== appId || !app.active) return;
   for (const binding of handlers) {
     if (!(await mayNotify(ctx, binding))) continue;
     await writeOutbox(ctx, { binding, lane: app.client_id, data: {}, auth: await appEventAuth(ctx, app, binding, userId) });
@@ -114,9 +102,8 @@ async function mayNotify(ctx: DomainCtx, binding: BindingRow): Promise<boolean> 
     seen.add(binding.id);
     return true;
   }
-  const last = await ctx.db.selectFrom('event_offline_notices').select('sent_at').where('binding_id', '=', binding.id).executeTakeFirst();
-  if (last && now - last.sent_at < timeoutMs) return false;
-  if (last) await ctx.db.updateTable('event_offline_notices').set({ sent_at: now }).where('binding_id', '=', binding.id).execute();
-  else await ctx.db.insertInto('event_offline_notices').values({ binding_id: binding.id, sent_at: now }).execute();
+  const last = await lastOfflineNotice(ctx.db, binding.id);
+  if (last !== null && now - last < timeoutMs) return false;
+  await recordOfflineNotice(ctx.db, binding.id, now);
   return true;
 }

@@ -1,109 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import { orderOutboxWriters } from './outbox.js';
-import type { Selectable } from 'kysely';
-import type { BotRow } from '../bots/lifecycle.js';
+import { getBot, type BotRow } from '../bots/lifecycle.js';
 import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js';
 import { cachedRead, type DomainCtx } from '../context.js';
-import { fullName, getUser, type UserRow } from '../im/users.js';
-import type { EventBindingsTable } from '../store/schema.js';
+import { eventUserCard } from '../bots/event-user.js';
+import { getUser, type UserRow } from '../im/users.js';
+import { listOwnerBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
 import { toOfflineQueue } from './app-events.js';
+import { oauthEventAuth } from './oauth-seam.js';
+import { writeDelivery } from './outbox.js';
 import { signalOutbox } from './signal.js';
 import { emitV2BotEvents } from './v2/dispatch.js';
 
-export type BotEventName =
-  | 'ONIMBOTMESSAGEADD'
-  | 'ONIMBOTMESSAGEUPDATE'
-  | 'ONIMBOTMESSAGEDELETE'
-  | 'ONIMBOTJOINCHAT'
-  | 'ONIMBOTDELETE'
-  | 'ONIMCOMMANDADD'
-  | 'ONIMBOTCONTEXTGET';
+import type { BotEventIntent, BotEventName } from '../domain-events.js';
+export type { BotEventIntent, BotEventName, CommandHit } from '../domain-events.js';
+export { eventUserCard } from '../bots/event-user.js';
+export type { BindingRow };
 
-/**
- * One executed command of an ONIMCOMMANDADD (imbot-v1.md §3.8): its `data[COMMAND][<id>]` entry
- * without the token fields (delivery adds those, and BOT_CODE). Same shape as src/bots/addressing.ts.
- */
-export interface CommandHit {
-  COMMAND_ID: number;
-  BOT_ID: number;
-  /** the command text without `/` */
-  COMMAND: string;
-  /** the rest of the line after `/command ` */
-  COMMAND_PARAMS: string;
-  /** TEXTAREA = typed, KEYBOARD = keyboard button or menu item */
-  COMMAND_CONTEXT: 'TEXTAREA' | 'KEYBOARD';
-  /**
-   * A press's source when it was a context-menu item: v1 keeps COMMAND_CONTEXT=KEYBOARD (the
-   * portal's ExecCommand never says MENU, imbot-v1.md §7 row 17), ONIMBOTV2COMMANDADD says `menu`
-   * (imbot-v2.md §5.2). Never part of the v1 body.
-   */
-  menu?: true;
-  /** the message to answer (for button presses: the message carrying the keyboard) */
-  MESSAGE_ID: number;
-}
-
-/**
- * What a domain change asks to be told to bots. Call `emitBotEvents(ctx, intents)` with the call's
- * own `ctx` (its transaction) so the outbox rows commit or roll back with the change.
- *
- * - `event`: the v1 event name.
- * - `botIds`: the bots concerned, in order (ignored for ONIMCOMMANDADD, whose bots come from
- *   `commands`). Bots of one application share one POST; apps without a binding for the event
- *   and bots in FETCH mode are skipped. ONIMBOTDELETE sends one POST per bot (`data` is just
- *   `{BOT_ID, BOT_CODE}`, §3.7).
- * - `commands`: ONIMCOMMANDADD only — one entry per execution (§3.8); `commandIds` is
- *   informational.
- * - `userId`: the person whose action triggered it: the top-level `auth` user (OAuth apps).
- *   null = no user context (no tokens).
- * - `params`: `data.PARAMS`, exactly as it should arrive (key order kept; null values and empty
- *   arrays vanish in the encoding; booleans become "1"/"0").
- * - `user`: `data.USER` as given; null = no USER block (group update/delete, §3.5); omitted =
- *   built from `userId` (full card with IS_* flags for message add/update/delete, brief otherwise).
- *
- * src/bots/addressing.ts's intents have this shape and can be passed as they are.
- */
-export interface BotEventIntent {
-  event: BotEventName;
-  botIds: number[];
-  commandIds?: number[];
-  commands?: CommandHit[];
-  userId: number | null;
-  params: Record<string, unknown>;
-  user?: Record<string, unknown> | null;
-  /** v2 references (src/events/v2): the message a message event is about */
-  messageId?: number;
-  /** v2 references: the chat of a join or context event (0 = no chat yet) */
-  chatId?: number;
-  /** ONIMBOTCONTEXTGET: the caller's context object */
-  context?: unknown;
-}
-
-export type BindingRow = Selectable<EventBindingsTable>;
-
-/**
- * The seam for OAuth applications (the OAuth issue fills it): token blocks for the bot user inside
- * `data.BOT[id]` / `data.COMMAND[id]`, and the full top-level `auth` for the triggering user.
- * Without it, OAuth apps get the no-user-context block that webhook bots get.
- */
-export interface OAuthEventAuth {
-  /** `access_token … application_token` issued for the bot user (always with refresh_token) */
-  botTokens(ctx: DomainCtx, binding: BindingRow, botId: number): Promise<Record<string, string> | null>;
-  /** the triggering user's block; null when it cannot be issued */
-  userAuth(ctx: DomainCtx, binding: BindingRow, userId: number, withRefresh: boolean): Promise<Record<string, string> | null>;
-  /** the no-token block with the app's own application_token (no user context) */
-  appAuth?(ctx: DomainCtx, binding: BindingRow): Promise<Record<string, string> | null>;
-}
-
-let oauthAuth: OAuthEventAuth | null = null;
-
-export function setOAuthEventAuth(provider: OAuthEventAuth | null): void {
-  oauthAuth = provider;
-}
-
-/** The OAuth seam as set (the v2 webhook path builds its auth blocks with it). */
-export function oauthEventAuth(): OAuthEventAuth | null {
-  return oauthAuth;
-}
+export { setOAuthEventAuth, oauthEventAuth, type OAuthEventAuth } from './oauth-seam.js';
 
 /** Events whose top-level auth carries refresh_token (imbot-v1.md §3.2 "sendRefreshToken"). */
 const WITH_REFRESH = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMCOMMANDADD', 'ONIMBOTCONTEXTGET']);
@@ -163,7 +75,14 @@ async function botsOf(ctx: DomainCtx, intents: BotEventIntent[]): Promise<Map<nu
   }
   if (ids.size === 0) return new Map();
   const list = [...ids];
-  const rows = await cachedRead(ctx, `event-bots:${list.join(',')}`, ['bots'], () => ctx.db.selectFrom('bots').selectAll().where('bot_id', 'in', list).execute());
+  const rows = await cachedRead(ctx, `event-bots:${list.join(',')}`, ['bots'], async () => {
+    const found: BotRow[] = [];
+    for (const id of list) {
+      const bot = await getBot(ctx.db, id);
+      if (bot) found.push(bot);
+    }
+    return found;
+  });
   return new Map(rows.map((r) => [r.bot_id, r]));
 }
 
@@ -194,17 +113,7 @@ function entriesOf(intent: BotEventIntent, known: ReadonlyMap<number, BotRow>): 
 function bindingsOf(ctx: DomainCtx, event: string, appId: string): Promise<BindingRow[]> {
   const raw = isTokenOwned(appId) ? appId.slice(WEBHOOK_OWNER_PREFIX.length) : null;
   return cachedRead(ctx, `event-bindings:${event}:${appId}`, ['event_bindings'], () =>
-    ctx.db
-      .selectFrom('event_bindings')
-      .selectAll()
-      .where('event_name', '=', event)
-      .where((eb) =>
-        raw === null
-          ? eb.and([eb('app_id', '>', 0), eb('application_token', '=', appId)])
-          : eb.and([eb('app_id', '=', 0), eb('application_token', '=', raw)]),
-      )
-      .orderBy('id')
-      .execute(),
+    listOwnerBindings(ctx.db, event, raw === null ? { oauthClientId: appId } : { webhookToken: raw }),
   );
 }
 
@@ -213,7 +122,8 @@ async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRo
   const recipients: Record<string, unknown> = {};
   for (const e of group) {
     // offline queue rows carry no tokens: the app reads them with its own
-    const tokens = binding.app_id > 0 && binding.event_type === 'online' && oauthAuth ? await oauthAuth.botTokens(ctx, binding, e.bot.bot_id) : null;
+    const oauth = binding.app_id > 0 && binding.event_type === 'online' ? oauthEventAuth() : null;
+    const tokens = oauth ? await oauth.botTokens(ctx, binding, e.bot.bot_id) : null;
     recipients[e.key] = { ...(tokens ? { ...tokens, AUTH: tokens } : {}), BOT_ID: e.bot.bot_id, BOT_CODE: e.bot.code, ...e.extra };
   }
   return {
@@ -223,34 +133,15 @@ async function dataOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRo
   };
 }
 
-/** data.USER (imbot-v1.md §3.4 / §3.6); `full` adds the IS_* flags message events carry. */
-export function eventUserCard(u: UserRow, full: boolean): Record<string, string | number> {
-  const card: Record<string, string | number> = {
-    ID: u.id,
-    NAME: fullName(u),
-    FIRST_NAME: u.name,
-    LAST_NAME: u.last_name,
-    WORK_POSITION: u.work_position,
-    GENDER: u.personal_gender === 'F' ? 'F' : 'M',
-  };
-  if (!full) return card;
-  return {
-    ...card,
-    IS_BOT: u.external_auth_id === 'bot' ? 'Y' : 'N',
-    IS_CONNECTOR: 'N',
-    IS_NETWORK: 'N',
-    IS_EXTRANET: u.user_type === 'extranet' ? 'Y' : 'N',
-  };
-}
-
 /** Top-level auth: the no-user-context block, unless the OAuth seam issues the user's tokens. */
 async function authOf(ctx: DomainCtx, intent: BotEventIntent, binding: BindingRow): Promise<Record<string, string>> {
   const userId = binding.user_id > 0 ? binding.user_id : intent.userId; // event.bind's auth_type user wins
-  if (binding.app_id > 0 && oauthAuth && userId) {
-    const full = await oauthAuth.userAuth(ctx, binding, userId, WITH_REFRESH.has(intent.event));
+  const oauth = binding.app_id > 0 ? oauthEventAuth() : null;
+  if (oauth && userId) {
+    const full = await oauth.userAuth(ctx, binding, userId, WITH_REFRESH.has(intent.event));
     if (full) return full;
   }
-  const bare = binding.app_id > 0 && oauthAuth?.appAuth ? await oauthAuth.appAuth(ctx, binding) : null;
+  const bare = oauth?.appAuth ? await oauth.appAuth(ctx, binding) : null;
   if (bare) return bare;
   const rest = `${ctx.portal.baseUrl}/rest/`;
   return {
@@ -271,18 +162,5 @@ async function enqueue(ctx: DomainCtx, intent: BotEventIntent, binding: BindingR
     ts: Math.floor(now / 1000),
     auth: await authOf(ctx, intent, binding),
   };
-  await orderOutboxWriters(ctx.db);
-  await ctx.db
-    .insertInto('event_outbox')
-    .values({
-      uid: randomUUID(),
-      event_name: intent.event,
-      binding_id: binding.id,
-      lane: appId,
-      handler_url: binding.handler_url,
-      payload: JSON.stringify(body),
-      created_at: now,
-      next_attempt_at: now,
-    })
-    .execute();
+  await writeDelivery(ctx, { event: intent.event, bindingId: binding.id, lane: appId, handlerUrl: binding.handler_url, body, dueAt: now });
 }

@@ -1,3 +1,4 @@
+import { getBot } from '../bots/lifecycle.js';
 import type { DomainCtx } from '../context.js';
 import { emitBotEvents } from './emit.js';
 
@@ -7,9 +8,9 @@ import { emitBotEvents } from './emit.js';
  */
 export async function emitPrivateJoin(ctx: DomainCtx, chatId: number, from: number, to: number): Promise<void> {
   if (from === to) return;
-  const bots = await ctx.db.selectFrom('bots').select('bot_id').where('bot_id', 'in', [from, to]).execute();
-  if (bots.length !== 1) return;
-  const botId = bots[0]!.bot_id;
+  const [fromBot, toBot] = [await getBot(ctx.db, from), await getBot(ctx.db, to)];
+  if (!fromBot === !toBot) return; // two people, or two bots
+  const botId = (fromBot ?? toBot)!.bot_id;
   const userId = botId === from ? to : from;
   await emitBotEvents(ctx, [
     {

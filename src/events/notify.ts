@@ -1,6 +1,6 @@
 import { messageEventIntents, type MessageChange } from '../bots/addressing.js';
 import type { DomainCtx } from '../context.js';
-import type { BotJoin } from '../im/chats.js';
+import { getChat, type BotJoin } from '../im/chats.js';
 import { emitBotEvents, type BotEventIntent } from './emit.js';
 import { emitReactionEvents } from './v2/reaction.js';
 
@@ -43,11 +43,9 @@ export async function notifyGroupJoins(ctx: DomainCtx, joins: BotJoin[]): Promis
   for (const join of joins) {
     let chat = chats.get(join.chatId);
     if (!chat) {
-      chat = await ctx.db
-        .selectFrom('chats')
-        .select(['type', 'author_id', 'entity_type', 'entity_id'])
-        .where('id', '=', join.chatId)
-        .executeTakeFirstOrThrow();
+      const row = await getChat(ctx.db, join.chatId);
+      if (!row) throw new Error(`chat ${join.chatId} not found`);
+      chat = row;
       chats.set(join.chatId, chat);
     }
     intents.push({

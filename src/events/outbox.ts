@@ -1,125 +1,45 @@
-import type { Selectable } from 'kysely';
-import { lockKey, type Db } from '../store/db.js';
-import type { EventOutboxTable } from '../store/schema.js';
+import { randomUUID } from 'node:crypto';
+import type { DomainCtx } from '../context.js';
+import type { Db } from '../store/db.js';
+import { insertDelivery, listDeliveries } from '../store/repos/outbox.js';
 import { encodePhpForm } from './form.js';
 
-export type OutboxRow = Selectable<EventOutboxTable>;
-
-/** A lane's oldest pending row: what the worker needs to know to start the lane. */
-export type LaneHead = Pick<OutboxRow, 'id' | 'lane' | 'next_attempt_at'>;
-
-/**
- * To be called before a transaction writes outbox rows. The worker sends a lane in outbox id
- * order and reads it past the last id it sent; under concurrent writers (PostgreSQL) an id drawn
- * earlier could commit later and arrive out of order. This lock (held to the end of the
- * transaction; nothing on SQLite, whose writers already take turns) makes outbox ids visible in
- * id order, so delivery order is commit order.
+/*
+ * The delivery side of the outbox as the server and the CLI show it. The rows and their queries
+ * are in src/store/repos/outbox.ts; the worker (worker.ts) sends them.
  */
-export function orderOutboxWriters(db: Db): Promise<void> {
-  return lockKey(db, 'event_outbox');
-}
+export { laneBatch, laneHeads, recordAttempts, resendDelivery } from '../store/repos/outbox.js';
+export type { Attempted, AttemptResult, LaneHead, Outcome, OutboxRow } from '../store/repos/outbox.js';
 
-/**
- * The oldest pending row of every lane: the only one of its lane that may be sent now. One index
- * probe per lane on (status, lane, id) — a GROUP BY would read every pending row, and a dead
- * handler's backlog would then slow down every call that writes an event.
- */
-export async function laneHeads(db: Db): Promise<LaneHead[]> {
-  const heads: LaneHead[] = [];
-  for (let after: string | null = null; ; ) {
-    let q = db.selectFrom('event_outbox').select(['id', 'lane', 'next_attempt_at']).where('status', '=', 'pending');
-    if (after !== null) q = q.where('lane', '>', after);
-    const head = await q.orderBy('lane').orderBy('id').limit(1).executeTakeFirst();
-    if (!head) return heads.sort((a, b) => a.id - b.id);
-    heads.push(head);
-    after = head.lane;
-  }
-}
-
-/** The next pending rows of one lane after outbox id `afterId`, oldest first. */
-export function laneBatch(db: Db, lane: string, afterId: number, limit: number): Promise<OutboxRow[]> {
-  return db
-    .selectFrom('event_outbox')
-    .selectAll()
-    .where('status', '=', 'pending')
-    .where('lane', '=', lane)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
-}
-
-export interface AttemptResult {
-  startedAt: number;
-  durationMs: number;
-  httpStatus: number | null;
-  error: string;
-  response: string;
-}
-
-/** What happens to a row after an attempt: delivered, given up, or tried again at `retryAt`. */
-export type Outcome = { status: 'delivered' | 'failed' } | { status: 'pending'; retryAt: number };
-
-export interface Attempted {
-  row: OutboxRow;
-  result: AttemptResult;
-  outcome: Outcome;
+/** One POST to a handler, as the outbox keeps it. */
+export interface Delivery {
+  event: string;
+  bindingId: number;
+  /** the ordering lane (the owning application) */
+  lane: string;
+  handlerUrl: string;
+  /** the body to POST, form-encoded when sent */
+  body: unknown;
+  /** the moment it becomes due (default: now on the context's clock) */
+  dueAt?: number;
 }
 
 /**
- * Records finished attempts in one transaction and moves their rows on. Rows delivered with the
- * same HTTP status (nearly all of them) share one UPDATE; the others get one each.
+ * Writes a delivery in the caller's transaction under a fresh event id (sent as
+ * X-Imbot-Event-Id); the caller nudges the worker (signal.ts).
  */
-export async function recordAttempts(db: Db, done: Attempted[], now: number): Promise<void> {
-  if (done.length === 0) return;
-  const deliveredBy = new Map<number, number[]>(); // HTTP status → outbox ids
-  await db.transaction().execute(async (trx) => {
-    for (const { row, result: r, outcome } of done) {
-      if (outcome.status === 'delivered' && r.error === '' && r.httpStatus !== null && row.attempts === 0) {
-        deliveredBy.set(r.httpStatus, [...(deliveredBy.get(r.httpStatus) ?? []), row.id]);
-        continue;
-      }
-      await trx
-        .updateTable('event_outbox')
-        .set({
-          status: outcome.status,
-          attempts: row.attempts + 1,
-          last_status: r.httpStatus,
-          last_error: r.error,
-          delivered_at: outcome.status === 'delivered' ? now : null,
-          next_attempt_at: outcome.status === 'pending' ? outcome.retryAt : row.next_attempt_at,
-        })
-        .where('id', '=', row.id)
-        .execute();
-    }
-    for (const [httpStatus, ids] of deliveredBy) {
-      await trx
-        .updateTable('event_outbox')
-        .set({ status: 'delivered', attempts: 1, last_status: httpStatus, last_error: '', delivered_at: now })
-        .where('id', 'in', ids)
-        .execute();
-    }
-    await trx
-      .insertInto('event_attempts')
-      .values(
-        done.map(({ row, result: r }) => ({
-          outbox_id: row.id,
-          attempt: row.attempts + 1,
-          started_at: r.startedAt,
-          duration_ms: r.durationMs,
-          http_status: r.httpStatus,
-          error: r.error,
-          response: r.response,
-        })),
-      )
-      .execute();
+export async function writeDelivery(ctx: DomainCtx, d: Delivery): Promise<void> {
+  const now = ctx.clock.now();
+  await insertDelivery(ctx.db, {
+    uid: randomUUID(),
+    event_name: d.event,
+    binding_id: d.bindingId,
+    lane: d.lane,
+    handler_url: d.handlerUrl,
+    payload: JSON.stringify(d.body),
+    created_at: now,
+    next_attempt_at: d.dueAt ?? now,
   });
-}
-
-/** Puts a delivery back in its lane as due now (same event id; attempts keep counting). */
-export async function resendDelivery(db: Db, id: number, now: number): Promise<boolean> {
-  const res = await db.updateTable('event_outbox').set({ status: 'pending', next_attempt_at: now }).where('id', '=', id).executeTakeFirst();
-  return Number(res.numUpdatedRows) > 0;
 }
 
 export interface LogFilter {
@@ -151,15 +71,8 @@ export interface LogEntry {
 
 /** The delivery log, newest first. */
 export async function deliveryLog(db: Db, f: LogFilter = {}): Promise<LogEntry[]> {
-  let q = db.selectFrom('event_outbox').selectAll();
-  if (f.id !== undefined) q = q.where('id', '=', f.id);
-  if (f.event) q = q.where('event_name', '=', f.event.toUpperCase());
-  if (f.failed) q = q.where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'pending'), eb('attempts', '>', 0)])]));
-  const rows = await q.orderBy('id', 'desc').limit(f.limit ?? 100).execute();
-  const attempts = rows.length
-    ? await db.selectFrom('event_attempts').selectAll().where('outbox_id', 'in', rows.map((r) => r.id)).orderBy('attempt').execute()
-    : [];
-  return rows.map((r) => ({
+  const found = await listDeliveries(db, { id: f.id, event: f.event?.toUpperCase(), failed: f.failed, limit: f.limit ?? 100 });
+  return found.map(({ row: r, attempts }) => ({
     id: r.id,
     event_id: r.uid,
     event: r.event_name,
@@ -174,8 +87,6 @@ export async function deliveryLog(db: Db, f: LogFilter = {}): Promise<LogEntry[]
     last_status: r.last_status,
     last_error: r.last_error,
     body: encodePhpForm(JSON.parse(r.payload)),
-    tries: attempts
-      .filter((a) => a.outbox_id === r.id)
-      .map((a) => ({ attempt: a.attempt, at: a.started_at, duration_ms: a.duration_ms, http_status: a.http_status, error: a.error, response: a.response })),
+    tries: attempts.map((a) => ({ attempt: a.attempt, at: a.started_at, duration_ms: a.duration_ms, http_status: a.http_status, error: a.error, response: a.response })),
   }));
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Db } from '../store/db.js';
-import { recordAttempts, type Attempted } from './outbox.js';
+import { recordAttempts, type Attempted } from '../store/repos/outbox.js';
 
 /**
  * Finished attempts waiting to be written to the store. One transaction per attempt cost more

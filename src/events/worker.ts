@@ -1,3 +1,4 @@
+import { appByClientId } from '../auth/oauth.js';
 import { handlerTarget, type HandlerTarget } from '../bots/handlers.js';
 import { isTokenOwned } from '../bots/v2-subscriptions.js';
 import type { Clock } from '../clock.js';
@@ -296,7 +297,7 @@ export class DeliveryWorker {
    */
   private async heldBack(row: OutboxRow): Promise<string | null> {
     if (isTokenOwned(row.lane)) return null; // a webhook's bots: no installation
-    const app = await this.db.selectFrom('apps').select(['active', 'installed']).where('client_id', '=', row.lane).executeTakeFirst();
+    const app = await appByClientId(this.db, row.lane);
     return app && app.active && !app.installed ? 'not sent: the application installation is not finished (installFinish)' : null;
   }
 

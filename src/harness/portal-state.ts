@@ -5,7 +5,8 @@ import type { Clock } from '../clock.js';
 import { ensurePortal, type PortalState } from '../portal/bootstrap.js';
 import type { CallGate } from '../rest/quiesce.js';
 import type { Store } from '../store/db.js';
-import { dumpTables, IncompatibleDump, replaceTables, type TablesDump } from './tables.js';
+import { cancelPendingDeliveries } from '../store/repos/outbox.js';
+import { dumpTables, IncompatibleDump, replaceTables, type TablesDump } from '../store/snapshot.js';
 
 /** What a restore or reset pauses: the event delivery worker. */
 export interface Pausable {
@@ -142,7 +143,7 @@ export class PortalStateControl {
       try {
         await replaceTables(this.store.db, this.store.dialect, dump, async (trx) => {
           if (!dump) await ensurePortal(trx, this.clock, this.portal);
-          await trx.updateTable('event_outbox').set({ status: 'cancelled', last_error: CANCELLED_BY_RESTORE }).where('status', '=', 'pending').execute();
+          await cancelPendingDeliveries(trx, CANCELLED_BY_RESTORE);
         }).catch((err) => {
           if (err instanceof IncompatibleDump) throw new SnapshotError('SNAPSHOT_INCOMPATIBLE', err.message);
           throw err;

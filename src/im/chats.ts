@@ -4,8 +4,6 @@ import * as chats from '../store/repos/chats.js';
 import { findChat as getChat, findPrivateChatId as privateChatId, listMemberIds as memberIds, memberExists as isMember, type ChatRow } from '../store/repos/chats.js';
 import { lastMessageIdByAuthor } from '../store/repos/messages.js';
 import { activeUsersAmong, userExists } from '../store/repos/users.js';
-import { emitPrivateJoin } from '../events/join.js';
-import { recordUserJoins } from '../events/v2/user-events.js';
 import type { DialogRef } from './dialogs.js';
 import type { UserRow } from './users.js';
 
@@ -28,7 +26,7 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
   }
   const members = a === b ? [a] : [a, b];
   await chats.insertMembers(ctx.db, members.map((u) => ({ chat_id: chatId, user_id: u, role: 'member', joined_at: now })));
-  await emitPrivateJoin(ctx, chatId, a, b);
+  await ctx.events.publish(ctx, { kind: 'private-chat-opened', chatId, from: a, to: b });
   return { chatId, created: true };
 }
 
@@ -248,7 +246,7 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   // An owner named before joining (v2 Chat.add ownerId / Chat.setOwner) takes the owner's role on joining.
   await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: u.id === chat.owner_id ? 'owner' : 'member' })));
   // ONIMV2JOINCHAT for the chat's subscribed people, whoever joined (a new chat's members do not "join")
-  await recordUserJoins(ctx, chatId, fresh.map((u) => u.id));
+  await ctx.events.publish(ctx, { kind: 'chat-joined', chatId, userIds: fresh.map((u) => u.id) });
   return {
     chatId,
     added: fresh.map((u) => u.id),

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
-import { notifyMessage } from '../events/notify.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
-import { phpEmpty } from '../rest/php.js';
+import { phpEmpty } from '../util/php.js';
 import type { Db } from '../store/db.js';
 import * as files from '../store/repos/files.js';
 import { findFile as getFile, type FileRow } from '../store/repos/files.js';
@@ -192,7 +191,7 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
     });
     const text = f.caption === '' ? '' : normalizeText(f.caption);
     const messageId = await postMessage(ctx, { chatId: f.chatId, authorId: f.authorId, text, params: { FILE_ID: [file.id] } });
-    if (f.notify) await notifyMessage(ctx, messageId, 'add');
+    if (f.notify) await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId, change: 'add' });
     return { file, messageId };
   } catch (err) {
     await store.remove(key).catch(() => {});

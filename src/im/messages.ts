@@ -4,7 +4,6 @@ import type { Db } from '../store/db.js';
 import { chatMessageAdded, chatMessageRemoved, findChat, lockChatForWrite } from '../store/repos/chats.js';
 import { deleteMessageRow, deleteReactionsOf, findMessage, insertMessage, lastMessageId, listChatHistory, updateMessage, type HistoryPage, type MessageRow } from '../store/repos/messages.js';
 import { countUnread, findReadMark, setReadMark } from '../store/repos/read-state.js';
-import { recordUserMessageEvent } from '../events/v2/user-events.js';
 
 export type { MessageRow };
 export { findMessage as getMessage };
@@ -70,7 +69,7 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
   await chatMessageAdded(ctx.db, m.chatId, id);
   // Writing into a chat reads it up to one's own message, as the messenger does.
   await setReadMark(ctx.db, m.chatId, m.authorId, id);
-  await recordUserMessageEvent(ctx, { messageId: id, chatId: m.chatId, authorId: m.authorId }, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: { messageId: id, chatId: m.chatId, authorId: m.authorId }, change: 'add' });
   return id;
 }
 
@@ -161,7 +160,7 @@ function patched(row: MessageRow, patch: ParamsPatch): Record<string, unknown> {
 /** Sets or removes message params (ATTACH, KEYBOARD, MENU, URL_PREVIEW, IS_EDITED, ...). */
 export async function updateMessageParams(ctx: DomainCtx, row: MessageRow, patch: ParamsPatch): Promise<MessageChange> {
   const change = await rewrite(ctx, row, { params: patched(row, patch), updated: true });
-  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'update' });
   return change;
 }
 
@@ -176,7 +175,7 @@ const sceneOf = (row: MessageRow) => ({ messageId: row.id, chatId: row.chat_id, 
 export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: string, patch: ParamsPatch = {}): Promise<MessageChange> {
   if (text === '') return deleteMessage(ctx, row, false);
   const change = await rewrite(ctx, row, { text, params: patched(row, patch), updated: true });
-  await recordUserMessageEvent(ctx, sceneOf(row), 'update');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'update' });
   return change;
 }
 
@@ -185,7 +184,7 @@ export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: s
  * likes dropped); complete delete removes the row and fixes the chat's last message and count.
  */
 export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: boolean): Promise<MessageChange> {
-  await recordUserMessageEvent(ctx, sceneOf(row), 'delete');
+  await ctx.events.publish(ctx, { kind: 'message-for-people', message: sceneOf(row), change: 'delete' });
   // v2 reactions go with the likes (src/im/reactions.ts)
   await deleteReactionsOf(ctx.db, row.id);
   if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });

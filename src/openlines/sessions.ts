@@ -1,6 +1,5 @@
 import { getBot } from '../bots/lifecycle.js';
 import type { DomainCtx } from '../context.js';
-import { notifyGroupJoins, notifyMessage } from '../events/notify.js';
 import { addChatUsers, createChat, getChat, isMember, removeChatUser } from '../im/chats.js';
 import { normalizeText, postMessage } from '../im/messages.js';
 import { createUser, getUser, type EXTERNAL_USER_TYPES } from '../im/users.js';
@@ -96,7 +95,7 @@ export async function visitorWrites(ctx: DomainCtx, m: VisitorMessage): Promise<
   let session = await latestSessionOfVisitor(ctx.db, line.id, visitorId);
   if (!session || session.status === 'closed') session = await openSession(ctx, line, visitorId, session?.chat_id);
   const messageId = await postMessage(ctx, { chatId: session.chat_id, authorId: visitorId, text });
-  await notifyMessage(ctx, messageId, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId, change: 'add' });
   if (text === '0' && session.status === 'bot') await endBotPart(ctx, session, line);
   return { visitorId, chatId: session.chat_id, sessionId: session.id, messageId };
 }
@@ -127,10 +126,10 @@ async function openSession(ctx: DomainCtx, line: OpenLineRow, visitorId: number,
       entityId: `livechat|${line.id}|${visitorId}|${visitorId}`,
     });
     id = made.chatId;
-    await notifyGroupJoins(ctx, made.botJoins.filter((j) => j.botId !== visitorId).map((j) => ({ ...j, userId: visitorId })));
+    await ctx.events.publish(ctx, { kind: 'bots-joined', joins: made.botJoins.filter((j) => j.botId !== visitorId).map((j) => ({ ...j, userId: visitorId })) });
   } else if (answerer && !(await isMember(ctx.db, id, answerer))) {
     const added = await addChatUsers(ctx, id, visitorId, [answerer], null);
-    await notifyGroupJoins(ctx, added.botJoins.map((j) => ({ ...j, userId: visitorId })));
+    await ctx.events.publish(ctx, { kind: 'bots-joined', joins: added.botJoins.map((j) => ({ ...j, userId: visitorId })) });
   }
   await insertSession(ctx.db, {
     lineId: line.id,
@@ -221,6 +220,6 @@ export async function sendAutoMessage(ctx: DomainCtx, chatId: number, name: stri
   const text = normalizeText((name === 'WELCOME' ? (line?.welcome_message ?? '') : name === 'DEFAULT' ? message : '').trim());
   if (text === '') return null;
   const id = await postMessage(ctx, { chatId, authorId: session.bot_id, text });
-  await notifyMessage(ctx, id, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId: id, change: 'add' });
   return id;
 }

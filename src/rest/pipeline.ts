@@ -16,6 +16,7 @@ import { idleOperating, type Limits, type OperatingInfo } from '../limits/index.
 import { timeBlock } from './time.js';
 import type { CallRecord, RequestLog } from './request-log.js';
 import type { CallGate } from './quiesce.js';
+import { eventPublisher } from '../events/publisher.js';
 
 /** Everything a call needs, independent of HTTP. */
 export interface RestCore {
@@ -115,7 +116,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
 }
 
 function domainCtx(core: RestCore, db: DomainCtx['db']): DomainCtx {
-  return { db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
+  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
 }
 
 /** Authenticates credentials for a method outside a call (the transport's check before a body). */

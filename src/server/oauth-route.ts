@@ -9,6 +9,7 @@ import { RestError } from '../rest/errors.js';
 import type { ErrorLog } from './rest-route.js';
 import { getUser } from '../im/users.js';
 import { findSession } from '../store/repos/sessions.js';
+import { eventPublisher } from '../events/publisher.js';
 
 /**
  * The OAuth server on the portal's own host (settings/oauth/index.md): `/oauth/authorize/` (the portal's
@@ -17,7 +18,7 @@ import { findSession } from '../store/repos/sessions.js';
  * Endpoints in the answers use the scheme and host the client reached us by.
  */
 export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logError: ErrorLog): void {
-  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile });
+  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile , events: eventPublisher});
   const send = (reply: FastifyReply, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(phpJson(body));
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DomainCtx } from '../context.js';
+import { eventPublisher } from '../events/publisher.js';
 import { idleOperating } from '../limits/index.js';
 import { diskFileRecord, UPLOAD_FIELD, uploadByLink, uploadLinkIsLive } from '../im/disk.js';
 import { FileError, decodeUpload, maxUploadSize } from '../im/files.js';
@@ -21,7 +22,7 @@ export function registerUploadRoute(app: FastifyInstance, core: RestCore): void 
   const fail = (reply: FastifyReply, status: number, error: string, description: string) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson({ error, error_description: description }));
   const tokenOf = (req: FastifyRequest): string => phpString((req.query as Record<string, unknown>).token);
-  const ctxOf = (db: DomainCtx['db']): DomainCtx => ({ db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files });
+  const ctxOf = (db: DomainCtx['db']): DomainCtx => ({ db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, events: eventPublisher });
 
   app.route({
     method: 'POST',

@@ -26,7 +26,8 @@ import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
 import * as m060 from './migrations/060_open_lines.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+import type { Dialect } from './dialect.js';
+export type { Dialect } from './dialect.js';
 /** Anything queries can run on: the database or a transaction on it. */
 export type Db = Kysely<Schema> | Transaction<Schema>;
 

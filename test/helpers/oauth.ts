@@ -4,10 +4,11 @@ import type { AppRow } from '../../src/auth/oauth.js';
 import type { DomainCtx } from '../../src/context.js';
 import type { Hit, Receiver } from './events.js';
 import { request, type Answer, type TestPortal } from './server.js';
+import { eventPublisher } from '../../src/events/publisher.js';
 
 /** A domain context on the portal's store, as the CLI builds one. */
 export function portalCtx(p: TestPortal): DomainCtx {
-  return { db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' };
+  return { db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher};
 }
 
 /** The `auth[...]` block of an install callback: the app's first token pair. */

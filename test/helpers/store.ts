@@ -7,6 +7,7 @@ import type { Store } from '../../src/store/db.js';
 import { openStore } from '../../src/store/open.js';
 import { ensurePortal, type PortalState } from '../../src/portal/bootstrap.js';
 import { removeTestData, testStoreUrl } from './server.js';
+import { eventPublisher } from '../../src/events/publisher.js';
 
 /**
  * A migrated, bootstrapped store on the suite's engine, for the repository contract tests under
@@ -34,6 +35,7 @@ export async function openTestStore(): Promise<TestStore> {
     clock,
     portal: { domain: '127.0.0.1:1', baseUrl: 'https://127.0.0.1:1', memberId: portal.memberId, languageId: 'en', license: 'ru_project' },
     profile: 'dev',
+    events: eventPublisher,
     cache: store.cache,
   };
   return {

@@ -1,7 +1,7 @@
 import type { DomainCtx } from '../../context.js';
 import type { BotRow } from '../../bots/lifecycle.js';
 import { botV2 } from '../../bots/v2-entities.js';
-import type { BotEventIntent, CommandHit } from '../emit.js';
+import type { BotEventIntent, CommandHit } from '../../domain-events.js';
 import { signalOutbox } from '../signal.js';
 import { recordEvent, rememberDeletedBot, sweepExpired } from './log.js';
 import { chatData, deletePayload, joinPayload, language, messageData, messagePayload, messageScene, userData, type Data } from './payload.js';

@@ -1,5 +1,18 @@
 import { isoDate } from '../../clock.js';
 import { cachedRead, type DomainCtx } from '../../context.js';
+import {
+  acknowledgeV2Events,
+  addV2Subscriber,
+  appendV2Events,
+  deleteV2EventsBefore,
+  findDeletedV2Bot,
+  forgetDeletedV2Bot,
+  isV2Subscriber,
+  listV2SubscribedPeople,
+  readV2Events,
+  rememberDeletedV2Bot,
+  removeV2Subscriber,
+} from '../../store/repos/v2-event-log.js';
 import type { Data } from './payload.js';
 
 /*
@@ -16,28 +29,10 @@ const SWEEP_BATCH = 1000;
 
 export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: string, data: Data | ((ownerId: number) => Promise<Data>)): Promise<void> {
   if (ownerIds.length === 0) return;
-  // the counter's row lock must last until the rows are committed
-  if (!ctx.db.isTransaction) return ctx.db.transaction().execute((db) => recordEvent({ ...ctx, db }, ownerIds, type, data));
-  const now = ctx.clock.now();
   const snapshots: string[] = [];
   for (const ownerId of ownerIds) snapshots.push(JSON.stringify(typeof data === 'function' ? await data(ownerId) : data));
-  // Ids come from the counter row, whose lock this transaction now holds until it ends: the next
-  // writer gets its ids only after this commit (or rollback), so ids become visible in id order
-  // and an `offset` past a visible id can never skip an event still being written. (A plain
-  // sequence hands out ids at insert time; under concurrent writers a lower id could commit after
-  // a reader had acknowledged a higher one, and that event would be lost.) On SQLite, which has
-  // one writer at a time, the counter costs one small update.
-  const { last_id: last } = await ctx.db
-    .updateTable('v2_event_counter')
-    .set((eb) => ({ last_id: eb('last_id', '+', snapshots.length) }))
-    .where('name', '=', 'v2_event_log')
-    .returning('last_id')
-    .executeTakeFirstOrThrow();
-  const first = last - snapshots.length + 1;
-  await ctx.db
-    .insertInto('v2_event_log')
-    .values(ownerIds.map((ownerId, i) => ({ id: first + i, owner_id: ownerId, event_type: type, event_data: snapshots[i], created_at: now })))
-    .execute();
+  // ids in commit order: see appendV2Events (an offset can never skip an event committed late)
+  await appendV2Events(ctx.db, ownerIds.map((ownerId, i) => ({ ownerId, type, data: snapshots[i]! })), ctx.clock.now());
 }
 
 /**
@@ -48,14 +43,7 @@ export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: stri
  */
 export async function sweepExpired(ctx: DomainCtx): Promise<void> {
   const cutoff = ctx.clock.now() - RETENTION_MS;
-  // Oldest first in the order of the age index: `order by id` made SQLite walk the whole table
-  // in rowid order (about 13 ms at 100 000 rows) on every event written and every Event.get.
-  await ctx.db
-    .deleteFrom('v2_event_log')
-    .where('id', 'in', (eb) =>
-      eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('created_at').orderBy('id').limit(SWEEP_BATCH),
-    )
-    .execute();
+  await deleteV2EventsBefore(ctx.db, cutoff, SWEEP_BATCH);
 }
 
 export interface EventPage {
@@ -81,10 +69,8 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
   await sweepExpired(ctx);
   // a backlog larger than one sweep batch is still hidden from the reader
   const cutoff = ctx.clock.now() - RETENTION_MS;
-  if (offset > 0) await ctx.db.deleteFrom('v2_event_log').where('owner_id', 'in', ownerIds).where('id', '<', offset).execute();
-  let q = ctx.db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', cutoff);
-  if (offset > 0) q = q.where('id', '>=', offset);
-  const rows = await q.orderBy('id').limit(limit).execute();
+  if (offset > 0) await acknowledgeV2Events(ctx.db, ownerIds, offset);
+  const rows = await readV2Events(ctx.db, ownerIds, cutoff, offset, limit);
   let nextOffset = Math.max(0, offset);
   const events = rows.map((r) => {
     nextOffset = Math.max(nextOffset, r.id + 1);
@@ -96,16 +82,12 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
 // ---- user subscriptions (im.v2.Event.subscribe) ----
 
 export async function isSubscribed(ctx: DomainCtx, userId: number): Promise<boolean> {
-  return !!(await ctx.db.selectFrom('v2_event_subscribers').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+  return isV2Subscriber(ctx.db, userId);
 }
 
 /** Idempotent. */
 export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
-  await ctx.db
-    .insertInto('v2_event_subscribers')
-    .values({ user_id: userId, created_at: ctx.clock.now() })
-    .onConflict((oc) => oc.column('user_id').doNothing())
-    .execute();
+  await addV2Subscriber(ctx.db, userId, ctx.clock.now());
 }
 
 /**
@@ -113,7 +95,7 @@ export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<voi
  * documented contract, §9.10 — the portal's code deletes it at once).
  */
 export async function unsubscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
-  await ctx.db.deleteFrom('v2_event_subscribers').where('user_id', '=', userId).execute();
+  await removeV2Subscriber(ctx.db, userId);
 }
 
 /** The subscribed people among `userIds` (bots never get user events, `filterSubscribedNonBotUsers`). */
@@ -128,15 +110,7 @@ export async function subscribedPeople(ctx: DomainCtx, userIds: number[]): Promi
  * costs no user-event query at all.
  */
 export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
-  return cachedRead(ctx, 'v2:subscribers', ['v2_event_subscribers', 'users'], async () => {
-    const rows = await ctx.db
-      .selectFrom('v2_event_subscribers')
-      .innerJoin('users', 'users.id', 'v2_event_subscribers.user_id')
-      .select('v2_event_subscribers.user_id')
-      .where('users.external_auth_id', '!=', 'bot')
-      .execute();
-    return new Set(rows.map((r) => r.user_id));
-  });
+  return cachedRead(ctx, 'v2:subscribers', ['v2_event_subscribers', 'users'], async () => new Set(await listV2SubscribedPeople(ctx.db)));
 }
 
 // ---- deleted fetch bots (§9.9) ----
@@ -149,20 +123,14 @@ export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
 export const DELETED_BOT_GRACE_MS = 3600_000;
 
 export async function rememberDeletedBot(ctx: DomainCtx, botId: number, appId: string): Promise<void> {
-  const now = ctx.clock.now();
-  await ctx.db
-    .insertInto('v2_deleted_bots')
-    .values({ bot_id: botId, app_id: appId, deleted_at: now })
-    .onConflict((oc) => oc.column('bot_id').doUpdateSet({ app_id: appId, deleted_at: now }))
-    .execute();
+  await rememberDeletedV2Bot(ctx.db, botId, appId, ctx.clock.now());
 }
 
 /** The owner key of a fetch bot deleted less than the grace window ago, else null. */
 export async function deletedBotOwner(ctx: DomainCtx, botId: number): Promise<string | null> {
-  const row = await ctx.db.selectFrom('v2_deleted_bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+  const row = await findDeletedV2Bot(ctx.db, botId);
   if (!row) return null;
   if (ctx.clock.now() - row.deleted_at < DELETED_BOT_GRACE_MS) return row.app_id;
-  await ctx.db.deleteFrom('v2_event_log').where('owner_id', '=', botId).execute();
-  await ctx.db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
+  await forgetDeletedV2Bot(ctx.db, botId);
   return null;
 }

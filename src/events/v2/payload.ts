@@ -1,5 +1,6 @@
 import type { DomainCtx } from '../../context.js';
 import { getChat } from '../../im/chats.js';
+import { getUser } from '../../im/users.js';
 import { getMessage } from '../../im/messages.js';
 import { chatV2, messageV2, userV2 } from '../../im/v2-entities.js';
 
@@ -18,7 +19,7 @@ export function language(ctx: DomainCtx): string {
 
 export async function userData(ctx: DomainCtx, userId: number | null | undefined): Promise<Data> {
   if (!userId || userId <= 0) return {};
-  const row = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+  const row = await getUser(ctx.db, userId);
   return row ? userV2(row, 'event') : { id: userId };
 }
 

@@ -1,3 +1,4 @@
+import { getBot } from '../../bots/lifecycle.js';
 import type { DomainCtx } from '../../context.js';
 import { signalOutbox } from '../signal.js';
 import { deliverToBot } from './dispatch.js';
@@ -22,8 +23,8 @@ export async function emitReactionEvents(ctx: DomainCtx, r: ReactionEvent): Prom
   const scene = await messageScene(ctx, r.messageId);
   if (!scene) return;
   if (scene.authorId !== r.userId) {
-    const bot = await ctx.db.selectFrom('bots').selectAll().where('bot_id', '=', scene.authorId).where('api_version', '=', 2).executeTakeFirst();
-    if (bot) {
+    const bot = await getBot(ctx.db, scene.authorId);
+    if (bot && bot.api_version === 2) {
       const lanes = new Set<string>();
       await deliverToBot(ctx, bot, 'ONIMBOTV2REACTIONCHANGE', (b) => reactionPayload(ctx, scene, r.reaction, r.action, r.userId, b.bot_id), r.userId, lanes);
       if (lanes.size) signalOutbox(ctx, [...lanes]);

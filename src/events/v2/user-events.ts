@@ -1,5 +1,6 @@
 import type { DomainCtx } from '../../context.js';
 import { memberIds } from '../../im/chats.js';
+import { getUsers } from '../../im/users.js';
 import { allSubscribers, recordEvent, subscribedPeople, sweepExpired } from './log.js';
 import { deletePayload, joinPayload, messagePayload, reactionPayload, type MessageScene } from './payload.js';
 
@@ -45,7 +46,6 @@ export async function recordUserReaction(ctx: DomainCtx, scene: MessageScene, re
 
 async function peopleAmong(ctx: DomainCtx, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const rows = await ctx.db.selectFrom('users').select('id').where('id', 'in', ids).where('external_auth_id', '!=', 'bot').execute();
-  const people = new Set(rows.map((r) => r.id));
+  const people = new Set((await getUsers(ctx.db, ids)).filter((u) => u.external_auth_id !== 'bot').map((u) => u.id));
   return ids.filter((id) => people.has(id));
 }

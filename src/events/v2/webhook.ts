@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { orderOutboxWriters } from '../outbox.js';
+import { writeDelivery } from '../outbox.js';
 import type { DomainCtx } from '../../context.js';
 import type { BotRow } from '../../bots/lifecycle.js';
-import { oauthEventAuth, type BindingRow } from '../emit.js';
+import { listOwnerBindings, type BindingRow } from '../../store/repos/event-subscriptions.js';
+import { oauthEventAuth } from '../oauth-seam.js';
 import type { Data } from './payload.js';
 
 /*
@@ -21,14 +21,9 @@ const isOAuthBot = (bot: BotRow) => !bot.app_id.startsWith('custom');
  * app 0 and its own event secret, which no other bot shares.
  */
 function bindingsOf(ctx: DomainCtx, bot: BotRow, event: string): Promise<BindingRow[]> {
-  let q = ctx.db.selectFrom('event_bindings').selectAll().where('event_name', '=', event).where('event_type', '=', 'online');
-  if (isOAuthBot(bot)) {
-    q = q.where('app_id', '>', 0).where('application_token', '=', bot.app_id);
-  } else {
-    if (!bot.event_secret) return Promise.resolve([]);
-    q = q.where('app_id', '=', 0).where('application_token', '=', bot.event_secret);
-  }
-  return q.orderBy('id').execute();
+  if (isOAuthBot(bot)) return listOwnerBindings(ctx.db, event, { oauthClientId: bot.app_id }, true);
+  if (!bot.event_secret) return Promise.resolve([]);
+  return listOwnerBindings(ctx.db, event, { webhookToken: bot.event_secret }, true);
 }
 
 /** Events whose top-level auth carries no refresh_token, as for their v1 counterparts (imbot-v1.md §3: JOINCHAT, DELETE). */
@@ -76,20 +71,7 @@ export async function enqueueWebhook(ctx: DomainCtx, bot: BotRow, event: string,
       ts: Math.floor(now / 1000),
       auth: await topAuth(ctx, binding, event, userId),
     };
-    await orderOutboxWriters(ctx.db);
-    await ctx.db
-      .insertInto('event_outbox')
-      .values({
-        uid: randomUUID(),
-        event_name: event,
-        binding_id: binding.id,
-        lane,
-        handler_url: binding.handler_url,
-        payload: JSON.stringify(body),
-        created_at: now,
-        next_attempt_at: now,
-      })
-      .execute();
+    await writeDelivery(ctx, { event, bindingId: binding.id, lane, handlerUrl: binding.handler_url, body, dueAt: now });
   }
   return bindings.length;
 }

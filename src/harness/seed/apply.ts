@@ -5,9 +5,23 @@ import type { DomainCtx } from '../../context.js';
 import { callMethod, type RestCore } from '../../rest/pipeline.js';
 import { RestError } from '../../rest/errors.js';
 import type { Caller } from '../../rest/registry.js';
-import { continueIdSequences } from '../tables.js';
+import { continueIdSequences } from '../../store/snapshot.js';
+import {
+  appIdsByClientId,
+  dialogChatId,
+  findUserKind,
+  firstWebhookOf,
+  groupChatByTitle,
+  hasAuthoredMessage,
+  insertSeedPerson,
+  seedBot,
+  updateSeedPerson,
+  updateSeedWebhook,
+  webhookIdByCode,
+} from '../../store/repos/seed.js';
 import { SeedError } from './load.js';
 import type { Seed, SeedBot, SeedMessage, SeedRef } from './schema.js';
+import { eventPublisher } from '../../events/publisher.js';
 
 const NO_CREDENTIALS = { webhook: null, token: null, session: null, secure: true };
 
@@ -29,7 +43,7 @@ export interface SeedReport {
  */
 export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport> {
   const db = core.store.db;
-  const ctx: DomainCtx = { db, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files };
+  const ctx: DomainCtx = { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files };
   const report: SeedReport = { people: 0, webhooks: 0, apps: 0, bots: 0, chats: 0, dialogs: 0 };
   const scopes = [...SERVED_SCOPES];
 
@@ -42,11 +56,11 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
       work_position: p.work_position ?? '',
       personal_gender: p.gender ?? '',
     };
-    const existing = await db.selectFrom('users').select(['id', 'external_auth_id']).where('id', '=', p.id).executeTakeFirst();
+    const existing = await findUserKind(db, p.id);
     if (existing?.external_auth_id === 'bot') throw new SeedError(`people: id ${p.id} is a bot on this portal`);
-    if (existing) await db.updateTable('users').set(fields).where('id', '=', p.id).execute();
+    if (existing) await updateSeedPerson(db, p.id, fields);
     else {
-      await db.insertInto('users').values({ id: p.id, login: `user${p.id}`, user_type: 'employee', departments: '[1]', date_register: core.clock.now(), ...fields }).execute();
+      await insertSeedPerson(db, p.id, fields, core.clock.now());
       report.people++;
     }
   }
@@ -54,9 +68,9 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
 
   for (const w of seed.webhooks ?? []) {
     const scope = w.scope ?? scopes.join(',');
-    const existing = await db.selectFrom('webhooks').select('id').where('code', '=', w.code).executeTakeFirst();
-    if (existing) {
-      await db.updateTable('webhooks').set({ user_id: w.user, scope: scope.split(',').map((s) => s.trim()).filter(Boolean).join(','), title: w.title ?? '' }).where('id', '=', existing.id).execute();
+    const existing = await webhookIdByCode(db, w.code);
+    if (existing !== null) {
+      await updateSeedWebhook(db, existing, { user_id: w.user, scope: scope.split(',').map((s) => s.trim()).filter(Boolean).join(','), title: w.title ?? '' });
     } else {
       await addWebhook(db, core.clock, { userId: w.user, scope, code: w.code, title: w.title ?? '' }).catch((err: Error) => {
         throw new SeedError(`webhooks: ${w.code}: ${err.message}`);
@@ -66,7 +80,7 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
   }
 
   for (const a of seed.apps ?? []) {
-    if (await db.selectFrom('apps').select('id').where('client_id', '=', a.client_id).executeTakeFirst()) continue;
+    if (await appIdsByClientId(db, a.client_id)) continue;
     const app = await addApp(ctx, {
       name: a.name, scope: a.scope, clientId: a.client_id, clientSecret: a.client_secret,
       handlerUrl: a.handler_url, installUrl: a.install_url, redirectUri: a.redirect_uri, install: a.installed !== false,
@@ -77,16 +91,16 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
     report.apps++;
   }
 
-  const adminHook = await db.selectFrom('webhooks').select('id').where('user_id', '=', 1).orderBy('id').executeTakeFirst();
+  const adminHook = await firstWebhookOf(db, 1);
   const person = async (userId: number): Promise<Caller> => {
-    const u = await db.selectFrom('users').select('is_admin').where('id', '=', userId).executeTakeFirst();
+    const u = await findUserKind(db, userId);
     if (!u) throw new SeedError(`user ${userId} does not exist (add it to people)`);
     return { authType: 'session', userId, isAdmin: !!u.is_admin, scopes, clientId: null, webhookId: null, appId: null };
   };
-  const asWebhook: Caller = { authType: 'webhook', userId: 1, isAdmin: true, scopes, clientId: null, webhookId: adminHook?.id ?? null, appId: null };
+  const asWebhook: Caller = { authType: 'webhook', userId: 1, isAdmin: true, scopes, clientId: null, webhookId: adminHook, appId: null };
   const ownerOf = async (b: Pick<SeedBot, 'app'>): Promise<Caller> => {
     if (!b.app) return asWebhook;
-    const app = await db.selectFrom('apps').select(['id', 'client_id']).where('client_id', '=', b.app).executeTakeFirst();
+    const app = await appIdsByClientId(db, b.app);
     if (!app) throw new SeedError(`bots: no app ${b.app} (add it to apps)`);
     return { authType: 'oauth', userId: 1, isAdmin: true, scopes, clientId: app.client_id, webhookId: null, appId: app.id };
   };
@@ -103,8 +117,7 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
   };
 
   const botIds = new Map<string, { id: number; bot: SeedBot | null }>();
-  const existingBot = async (code: string) =>
-    db.selectFrom('bots').select(['bot_id', 'app_id', 'api_version', 'bot_token']).where('code', '=', code).executeTakeFirst();
+  const existingBot = (code: string) => seedBot(db, { code });
 
   for (const b of seed.bots ?? []) {
     const found = await existingBot(b.code);
@@ -165,7 +178,8 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
     if (typeof m.from === 'number') return call(await person(m.from), 'im.message.add', { DIALOG_ID: dialogId, MESSAGE: m.text }, what);
     const botId = await resolve(m.from);
     const bot = botIds.get(m.from.slice(4))?.bot;
-    const row = (await db.selectFrom('bots').select(['app_id', 'api_version', 'bot_token']).where('bot_id', '=', botId).executeTakeFirstOrThrow());
+    const row = await seedBot(db, { botId });
+    if (!row) throw new SeedError(`${what}: bot ${botId} is gone`);
     if (row.api_version === 2) {
       return call(asWebhook, 'imbot.v2.Chat.Message.send', { botId, botToken: row.bot_token, dialogId, fields: { message: m.text } }, what);
     }
@@ -176,7 +190,7 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
 
   for (const c of seed.chats ?? []) {
     const what = `chats: ${c.title}`;
-    if (await db.selectFrom('chats').select('id').where('title', '=', c.title).where('type', 'in', ['C', 'O']).executeTakeFirst()) continue;
+    if ((await groupChatByTitle(db, c.title)) !== null) continue;
     const owner = await resolve(c.owner ?? 1);
     const members = [];
     for (const m of c.members ?? []) members.push(await resolve(m));
@@ -189,8 +203,8 @@ export async function applySeed(core: RestCore, seed: Seed): Promise<SeedReport>
     const [a, b] = [await resolve(d.between[0]), await resolve(d.between[1])];
     const what = `dialogs: ${a} and ${b}`;
     const [lo, hi] = a < b ? [a, b] : [b, a];
-    const chat = await db.selectFrom('private_dialogs').select('chat_id').where('user_lo', '=', lo).where('user_hi', '=', hi).executeTakeFirst();
-    if (chat && (await db.selectFrom('messages').select('id').where('chat_id', '=', chat.chat_id).where('system', '=', 'N').executeTakeFirst())) continue;
+    const chat = await dialogChatId(db, lo, hi);
+    if (chat !== null && (await hasAuthoredMessage(db, chat))) continue;
     for (const m of d.messages) {
       const from = await resolve(m.from);
       if (from !== a && from !== b) throw new SeedError(`${what}: a message from ${m.from}, who is not in this dialog`);

@@ -1,5 +1,7 @@
 import { BOT_EVENT_FIELDS } from '../../bots/bindings.js';
 import type { Db } from '../../store/db.js';
+import { listBindingHandlers } from '../../store/repos/event-subscriptions.js';
+import { authoredMessages, chatMemberIds, readPortalContents } from '../../store/repos/seed.js';
 import type { SeedInput } from './schema.js';
 
 type Obj = Record<string, unknown>;
@@ -29,8 +31,8 @@ function withoutClientId(url: string): string {
  * Bots are referred to as `bot:<code>`, so the file seeds a fresh portal whatever ids it hands out.
  */
 export async function exportSeed(db: Db): Promise<SeedInput> {
-  const users = await db.selectFrom('users').selectAll().orderBy('id').execute();
-  const bots = await db.selectFrom('bots').selectAll().orderBy('bot_id').execute();
+  const portal = await readPortalContents(db, 'en');
+  const { users, bots } = portal;
   const botCode = new Map(bots.map((b) => [b.bot_id, b.code]));
   const ref = (id: number) => (botCode.has(id) ? `bot:${botCode.get(id)}` : id);
   const seed: SeedInput = { version: 1 };
@@ -39,18 +41,16 @@ export async function exportSeed(db: Db): Promise<SeedInput> {
     .filter((u) => u.external_auth_id !== 'bot')
     .map((u) => compact({ id: u.id, name: u.name, last_name: u.last_name, email: u.email, admin: u.is_admin ? true : undefined, work_position: u.work_position, gender: (u.personal_gender || undefined) as 'M' | 'F' | undefined }));
 
-  seed.webhooks = (await db.selectFrom('webhooks').selectAll().orderBy('id').execute()).map((w) =>
+  seed.webhooks = portal.webhooks.map((w) =>
     compact({ user: w.user_id, code: w.code, scope: w.scope.split(',').filter(Boolean), title: w.title }),
   );
 
-  const apps = await db.selectFrom('apps').selectAll().orderBy('id').execute();
-  seed.apps = apps.map((a) =>
+  seed.apps = portal.apps.map((a) =>
     compact({ client_id: a.client_id, client_secret: a.client_secret, name: a.name, scope: a.scope, handler_url: a.handler_url, install_url: a.install_url, redirect_uri: a.redirect_uri !== a.handler_url ? a.redirect_uri : undefined, installed: !!(a.active && a.installed) }),
   );
 
-  const bindings = await db.selectFrom('event_bindings').select(['event_name', 'handler_url', 'application_token']).orderBy('id').execute();
-  const commands = await db.selectFrom('commands').selectAll().orderBy('id').execute();
-  const langs = await db.selectFrom('command_langs').selectAll().where('language_id', '=', 'en').execute();
+  const bindings = await listBindingHandlers(db);
+  const { commands, commandLangs: langs } = portal;
   const person = new Map(users.map((u) => [u.id, u]));
   seed.bots = bots.map((b) => {
     const u = person.get(b.bot_id);
@@ -76,19 +76,18 @@ export async function exportSeed(db: Db): Promise<SeedInput> {
   });
 
   const messagesOf = async (chatId: number) =>
-    (await db.selectFrom('messages').select(['author_id', 'text']).where('chat_id', '=', chatId).where('system', '=', 'N').where('deleted', '=', 0).where('author_id', '>', 0).orderBy('id').execute())
+    (await authoredMessages(db, chatId))
       .map((m) => ({ from: ref(m.author_id), text: m.text }))
       .filter((m) => m.text !== '');
 
-  const chats = await db.selectFrom('chats').selectAll().where('type', 'in', ['C', 'O']).where('entity_type', '=', '').orderBy('id').execute();
   seed.chats = [];
-  for (const c of chats) {
-    const members = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', c.id).orderBy('user_id').execute();
-    seed.chats.push({ title: c.title, type: c.type === 'O' ? 'open' : 'chat', owner: ref(c.owner_id), members: members.map((m) => ref(m.user_id)), messages: await messagesOf(c.id) });
+  for (const c of portal.groupChats) {
+    const members = await chatMemberIds(db, c.id);
+    seed.chats.push({ title: c.title, type: c.type === 'O' ? 'open' : 'chat', owner: ref(c.owner_id), members: members.map((m) => ref(m)), messages: await messagesOf(c.id) });
   }
 
   seed.dialogs = [];
-  for (const d of await db.selectFrom('private_dialogs').selectAll().orderBy('chat_id').execute()) {
+  for (const d of portal.dialogs) {
     const messages = await messagesOf(d.chat_id);
     if (messages.length) seed.dialogs.push({ between: [ref(d.user_lo), ref(d.user_hi)], messages });
   }

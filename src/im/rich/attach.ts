@@ -18,7 +18,7 @@ import {
   record,
   scalar,
 } from './common.js';
-import { intval } from '../../rest/php.js';
+import { intval } from '../../util/php.js';
 
 export interface AttachOptions {
   /** Portal time in milliseconds; the attach `ID` becomes `floor(now / 1000)` (the client's ID is ignored). */

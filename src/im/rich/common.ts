@@ -3,7 +3,7 @@
  * Everything here is pure and mirrors the PHP checks the portal applies to client input.
  */
 
-import { intval, phpEmpty } from '../../rest/php.js';
+import { intval, phpEmpty } from '../../util/php.js';
 
 export type RichRecord = Record<string, unknown>;
 

@@ -1,5 +1,5 @@
 /** KEYBOARD normalisation (imbot-v1.md §5.1; `Bitrix\Im\Bot\Keyboard`). */
-import { intval, phpEmpty } from '../../rest/php.js';
+import { intval, phpEmpty } from '../../util/php.js';
 import {
   type RichRecord,
   KEYBOARD_ACTIONS,

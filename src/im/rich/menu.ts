@@ -1,5 +1,5 @@
 /** MENU (message context menu) normalisation (imbot-v1.md §5.3; `Bitrix\Im\Bot\ContextMenu`). */
-import { intval } from '../../rest/php.js';
+import { intval } from '../../util/php.js';
 import {
   type RichRecord,
   MENU_ACTIONS,

@@ -4,6 +4,7 @@ import { addLine, OpenLineError, visitorWrites } from '../../openlines/sessions.
 import type { RestCore } from '../../rest/pipeline.js';
 import { listOpenLines, queueOf, sessionsOfLine, type OpenLineRow } from '../../store/repos/open-lines.js';
 import { jsonBody, sendError, sendJson } from './reply.js';
+import { eventPublisher } from '../../events/publisher.js';
 
 /**
  * /__control/openlines: plays the outside world of Open Lines, which no REST caller can — the
@@ -21,7 +22,7 @@ export function registerOpenLineRoutes(app: FastifyInstance, core: RestCore): vo
   const inUnit = <T>(fn: (ctx: DomainCtx) => Promise<T>): Promise<T> => {
     const run = () =>
       core.store.transaction((trx, unit) =>
-        fn({ db: trx, clock: core.clock, portal: core.portal, profile: core.profile, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet, afterCommit: (f) => unit.afterCommit(f) }),
+        fn({ db: trx, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet, afterCommit: (f) => unit.afterCommit(f) }),
       );
     // like a REST call: a reset or restore never runs under it
     return core.gate ? core.gate.enter().then(() => run().finally(() => core.gate!.leave())) : run();

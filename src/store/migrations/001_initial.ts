@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /** An auto-increment primary key that never reuses ids (deleted bots' ids stay dead, as on a portal). */
 function id<T extends string>(t: CreateTableBuilder<T, never>, dialect: Dialect) {

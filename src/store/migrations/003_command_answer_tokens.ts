@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * The answer window of imbot.command.answer (`Bitrix\Im\Bot\Token`): when a command fires, the bot

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('');
 const no = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('N');

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * Chatbots 2.0 settings on the shared bots row (imbot-v2.md §2.1, §5.3): the chat background,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * What a bot is doing in a chat right now (imbot.v2.Chat.InputAction.notify, imbot-v2.md §2.9):

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * Drops `event_outbox_due` (status, next_attempt_at): no query reads through it (the worker finds

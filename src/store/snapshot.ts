@@ -1,6 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Dialect } from '../store/db.js';
-import type { Schema } from '../store/schema.js';
+import type { Dialect } from './db.js';
+import type { Schema } from './schema.js';
+
+/*
+ * The whole portal's tables at once, for reset, snapshots and restore (src/harness/portal-state.ts)
+ * and for the seed's fixed ids: the one store concern that spans every aggregate.
+ */
 
 /**
  * A logical copy of every table of the store (through Kysely, so the same code serves SQLite and

@@ -1,0 +1,124 @@
+/**
+ * Queries on the v2 fetch-mode event log (api-reference/chat-bots/.../Event.get): `v2_event_log`
+ * (one table for every queue, a bot's and a subscribed person's, ids one global sequence),
+ * its id counter `v2_event_counter`, the people subscribed with im.v2.Event.subscribe
+ * (`v2_event_subscribers`) and fetch bots deleted within their grace window (`v2_deleted_bots`).
+ * Retention and acknowledgement rules are src/events/v2/log.ts's.
+ */
+import type { Selectable } from 'kysely';
+import type { Db } from '../db.js';
+import type { V2EventLogTable } from '../schema.js';
+
+export type V2EventRow = Selectable<V2EventLogTable>;
+
+/** One queued event: whose queue, what, and its JSON snapshot. */
+export interface NewV2Event {
+  ownerId: number;
+  type: string;
+  data: string;
+}
+
+/**
+ * Appends events in the caller's transaction (or one of its own) and returns their ids, in order.
+ *
+ * Ids come from the counter row, whose lock the transaction holds until it ends: the next writer
+ * gets its ids only after this commit (or rollback), so ids become visible in id order and a
+ * reader's `offset` past a visible id can never skip an event still being written. (A plain
+ * sequence hands out ids at insert time; under concurrent writers a lower id could commit after a
+ * reader had acknowledged a higher one, and that event would be lost.) On SQLite, which has one
+ * writer at a time, the counter costs one small update.
+ */
+export async function appendV2Events(db: Db, events: NewV2Event[], now: number): Promise<number[]> {
+  if (events.length === 0) return [];
+  if (!db.isTransaction) return db.transaction().execute((trx) => appendV2Events(trx, events, now));
+  const { last_id: last } = await db
+    .updateTable('v2_event_counter')
+    .set((eb) => ({ last_id: eb('last_id', '+', events.length) }))
+    .where('name', '=', 'v2_event_log')
+    .returning('last_id')
+    .executeTakeFirstOrThrow();
+  const first = last - events.length + 1;
+  await db
+    .insertInto('v2_event_log')
+    .values(events.map((e, i) => ({ id: first + i, owner_id: e.ownerId, event_type: e.type, event_data: e.data, created_at: now })))
+    .execute();
+  return events.map((_, i) => first + i);
+}
+
+/**
+ * Drops up to `batch` rows created before `cutoff`, oldest first in the order of the age index
+ * (`order by id` made SQLite walk the whole table in rowid order).
+ */
+export async function deleteV2EventsBefore(db: Db, cutoff: number, batch: number): Promise<void> {
+  await db
+    .deleteFrom('v2_event_log')
+    .where('id', 'in', (eb) => eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('created_at').orderBy('id').limit(batch))
+    .execute();
+}
+
+/** The acknowledgement: every row of these queues below `offset` goes. */
+export async function acknowledgeV2Events(db: Db, ownerIds: number[], offset: number): Promise<void> {
+  if (ownerIds.length === 0) return;
+  await db.deleteFrom('v2_event_log').where('owner_id', 'in', ownerIds).where('id', '<', offset).execute();
+}
+
+/** Rows of these queues created at `createdFrom` or later with id ≥ `fromId`, oldest first. */
+export function readV2Events(db: Db, ownerIds: number[], createdFrom: number, fromId: number, limit: number): Promise<V2EventRow[]> {
+  if (ownerIds.length === 0) return Promise.resolve([]);
+  let q = db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', createdFrom);
+  if (fromId > 0) q = q.where('id', '>=', fromId);
+  return q.orderBy('id').limit(limit).execute();
+}
+
+/** Every row of one queue (a deleted bot's, after its grace window). */
+export async function deleteV2Queue(db: Db, ownerId: number): Promise<void> {
+  await db.deleteFrom('v2_event_log').where('owner_id', '=', ownerId).execute();
+}
+
+// ---- subscribed people (im.v2.Event.subscribe) ----
+
+export async function isV2Subscriber(db: Db, userId: number): Promise<boolean> {
+  return !!(await db.selectFrom('v2_event_subscribers').select('user_id').where('user_id', '=', userId).executeTakeFirst());
+}
+
+/** Idempotent. */
+export async function addV2Subscriber(db: Db, userId: number, now: number): Promise<void> {
+  await db.insertInto('v2_event_subscribers').values({ user_id: userId, created_at: now }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+}
+
+/** Idempotent. */
+export async function removeV2Subscriber(db: Db, userId: number): Promise<void> {
+  await db.deleteFrom('v2_event_subscribers').where('user_id', '=', userId).execute();
+}
+
+/** The subscribers who are people (a bot's subscription records nothing). */
+export async function listV2SubscribedPeople(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('v2_event_subscribers')
+    .innerJoin('users', 'users.id', 'v2_event_subscribers.user_id')
+    .select('v2_event_subscribers.user_id')
+    .where('users.external_auth_id', '!=', 'bot')
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+// ---- deleted fetch bots ----
+
+/** Remembers (or refreshes) a deleted fetch bot and its owner key. */
+export async function rememberDeletedV2Bot(db: Db, botId: number, appId: string, at: number): Promise<void> {
+  await db
+    .insertInto('v2_deleted_bots')
+    .values({ bot_id: botId, app_id: appId, deleted_at: at })
+    .onConflict((oc) => oc.column('bot_id').doUpdateSet({ app_id: appId, deleted_at: at }))
+    .execute();
+}
+
+export function findDeletedV2Bot(db: Db, botId: number): Promise<{ bot_id: number; app_id: string; deleted_at: number } | undefined> {
+  return db.selectFrom('v2_deleted_bots').selectAll().where('bot_id', '=', botId).executeTakeFirst();
+}
+
+/** A deleted bot is gone for good: its queue and its record. */
+export async function forgetDeletedV2Bot(db: Db, botId: number): Promise<void> {
+  await deleteV2Queue(db, botId);
+  await db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
+}
