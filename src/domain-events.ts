@@ -95,8 +95,11 @@ export interface BotJoinRef {
 export type DomainEvent =
   /** bot events the domain addressed itself (bots/addressing.ts's intents, a bot's deletion) */
   | { kind: 'bot-events'; intents: BotEventIntent[] }
-  /** a person's message was added or edited: the bots that hear it are told (bots/addressing.ts decides who) */
-  | { kind: 'message-for-bots'; messageId: number; change: 'add' | 'update' }
+  /**
+   * a message was added or edited, or is about to be deleted (publish before the row changes: the
+   * addressees follow its original text): the bots that hear it are told (bots/addressing.ts decides who)
+   */
+  | { kind: 'message-for-bots'; messageId: number; change: 'add' | 'update' | 'delete' }
   /** a message was added, edited or deleted: the chat's subscribed people record it (ONIMV2MESSAGE*) */
   | { kind: 'message-for-people'; message: MessageRef; change: 'add' | 'update' | 'delete' }
   /** a 1:1 chat was created on first contact; `from` wrote first (a bot in it hears ONIMBOTJOINCHAT) */

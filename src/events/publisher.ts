@@ -2,7 +2,7 @@ import type { DomainCtx } from '../context.js';
 import type { DomainEvent, DomainEvents } from '../domain-events.js';
 import { emitBotEvents } from './emit.js';
 import { emitPrivateJoin } from './join.js';
-import { notifyGroupJoins, notifyMessage } from './notify.js';
+import { notifyDeletion, notifyGroupJoins, notifyMessage } from './notify.js';
 import { recordUserJoins, recordUserMessageEvent } from './v2/user-events.js';
 
 /**
@@ -16,7 +16,7 @@ export const eventPublisher: DomainEvents<DomainCtx> = {
         if (e.intents.length) await emitBotEvents(ctx, e.intents);
         return;
       case 'message-for-bots':
-        return notifyMessage(ctx, e.messageId, e.change);
+        return e.change === 'delete' ? notifyDeletion(ctx, e.messageId) : notifyMessage(ctx, e.messageId, e.change);
       case 'message-for-people':
         return recordUserMessageEvent(ctx, e.message, e.change);
       case 'private-chat-opened':

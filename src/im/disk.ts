@@ -9,7 +9,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
-import { notifyDeletion, notifyMessage } from '../events/notify.js';
 import { FileStoreError } from '../files/store.js';
 import {
   addUploadToken,
@@ -204,7 +203,7 @@ export async function commitFiles(ctx: DomainCtx, chatId: number, userId: number
   const files = done.flatMap((d) => (d.file ? [d.file] : []));
   if (files.length === 0) return null;
   const messageId = await postMessage(ctx, { chatId, authorId: userId, text: text === '' ? '' : normalizeText(text), params: { FILE_ID: files.map((f) => f.id) } });
-  await notifyMessage(ctx, messageId, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId, change: 'add' });
   const FILES: Record<string, unknown> = {};
   const FILE_MODELS: Record<string, unknown> = {};
   for (const d of done) {
@@ -245,11 +244,11 @@ export async function deleteChatFile(ctx: DomainCtx, chatId: number, fileId: num
     if (!ids.includes(fileId)) continue;
     const rest = ids.filter((id) => id !== fileId);
     if (rest.length === 0 && m.text === '') {
-      await notifyDeletion(ctx, m.id);
+      await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId: m.id, change: 'delete' });
       await deleteMessage(ctx, m, false);
     } else {
       await updateMessageParams(ctx, m, { FILE_ID: rest.length ? rest : null });
-      await notifyMessage(ctx, m.id, 'update');
+      await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId: m.id, change: 'update' });
     }
   }
   await deleteFileRow(ctx.db, file.id);

@@ -7,7 +7,6 @@
  */
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
-import { notifyGroupJoins, notifyMessage } from '../events/notify.js';
 import { createChat, getChat, isMember, memberIds, type ChatRow } from './chats.js';
 import { fileIdsOf } from './disk.js';
 import { getFile } from './files.js';
@@ -46,7 +45,7 @@ export async function shareToChat(ctx: DomainCtx, messageId: number, userId: num
   const author = await getUser(ctx.db, m.author_id);
   const users = author && author.user_type !== 'extranet' ? [m.author_id] : [];
   const created = await createChat(ctx, { type: 'C', authorId: userId, users, entityType: 'THREAD' });
-  await notifyGroupJoins(ctx, created.botJoins);
+  await ctx.events.publish(ctx, { kind: 'bots-joined', joins: created.botJoins });
   const notice = await postMessage(ctx, {
     chatId: origin.id,
     authorId: userId,
@@ -54,7 +53,7 @@ export async function shareToChat(ctx: DomainCtx, messageId: number, userId: num
     system: true,
     params: { CLASS: 'bx-messenger-content-item-system' },
   });
-  await notifyMessage(ctx, notice, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId: notice, change: 'add' });
   const welcome = await postMessage(ctx, {
     chatId: created.chatId,
     authorId: userId,
@@ -62,6 +61,6 @@ export async function shareToChat(ctx: DomainCtx, messageId: number, userId: num
     system: true,
     params: { CLASS: 'bx-messenger-content-item-system' },
   });
-  await notifyMessage(ctx, welcome, 'add');
+  await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId: welcome, change: 'add' });
   return true;
 }
