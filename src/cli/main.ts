@@ -19,6 +19,8 @@ import { snapshotCommands } from './snapshots.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
 import { packageVersion } from './version.js';
+import { formatDuration } from './duration.js';
+import { withConfigSources } from './config-file.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -108,7 +110,7 @@ export function buildCli(): Command {
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
     .option('--profile <profile>', 'dev (lenient, default) or cloud (strict as the cloud)', profile, 'dev' as Profile)
-    .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
+    .option('--delivery <policy>', 'event delivery: retry (back-off for --retry-for, default) or once (as the real platform)', delivery, 'retry' as const)
     .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
     .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
     .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
@@ -116,11 +118,11 @@ export function buildCli(): Command {
     .option('--control-from <cidrs>', 'client ranges the control API also answers, e.g. 172.17.0.0/16 (default: this machine only)', cidrs, [] as Cidr[])
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false);
-  serveHarnessOptions(program.commands.at(-1)!)
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
+  withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
-        dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
+        dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
       });
       const control = !o.control
@@ -134,6 +136,7 @@ export function buildCli(): Command {
         adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
         `  local CA:       ${server.caPath}`,
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
+        `  delivery:       ${o.delivery === 'once' ? 'once (no retry)' : `retry, for ${formatDuration(o.retryFor)} after each event`}`,
         `  control token:  ${control}`,
       ];
       console.log(lines.join('\n'));

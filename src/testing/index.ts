@@ -35,6 +35,8 @@ export interface StartPortalOptions {
   profile?: Profile;
   /** event delivery: retry (default) or once */
   delivery?: 'retry' | 'once';
+  /** retry: how long a failing delivery keeps being retried, in ms of the portal clock (default 24 h) */
+  retryFor?: number;
   /** a data dir to use and keep (default: a temporary one, removed by close()) */
   dataDir?: string;
   /** the server's log on stdout (default silent) */
@@ -118,7 +120,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
   let server: RunningServer;
   try {
     server = await startServer({
-      dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry' },
+      dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry', ...(opts.retryFor !== undefined ? { horizonMs: opts.retryFor } : {}) },
       logLevel: opts.logLevel ?? 'silent', seed, logError: opts.logLevel ? undefined : () => {},
     });
   } catch (err) {
