@@ -15,6 +15,7 @@ import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
+import { faultsCommand } from './faults.js';
 import { snapshotCommands } from './snapshots.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
@@ -225,6 +226,7 @@ export function buildCli(): Command {
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
+  program.addCommand(faultsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(exportCommand(withStore, DEFAULT_DATA));
   program.enablePositionalOptions().addCommand(execCommand());

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../context.js';
 import { deliveryLog } from '../events/outbox.js';
-import type { ArmedFault, FaultKind } from '../rest/faults.js';
+import type { ArmedFault, FaultKind, FaultSpec } from '../rest/faults.js';
 import { parseStr } from '../rest/php.js';
 import type { RequestEntry } from '../rest/request-log.js';
 import { loadSeedFile, validateSeed } from '../harness/seed/load.js';
@@ -26,7 +26,8 @@ import type { SnapshotInfo } from '../harness/portal-state.js';
 import { startServer, type RunningServer } from '../server/listen.js';
 import type { LogLevel } from '../server/logger.js';
 
-export type { SeedInput, RequestEntry, SnapshotInfo, FaultKind };
+export type { SeedInput, RequestEntry, SnapshotInfo, FaultKind, ArmedFault, FaultSpec };
+
 
 export interface StartPortalOptions {
   /** a seed (the seed file's content as an object) or the path of a YAML/JSON seed file */
@@ -96,7 +97,8 @@ export interface Portal {
   /** the request log, newest first (filters as GET /__control/requests) */
   requests(filter?: Record<string, string | number>): Promise<RequestEntry[]>;
   readonly clock: { now(): Promise<number>; advance(ms: number): Promise<number>; set(ms: number): Promise<number>; freeze(): Promise<number>; unfreeze(): Promise<number> };
-  readonly faults: { add(fault: { method: string; kind: FaultKind; times?: number; after?: number }): Promise<ArmedFault[]>; list(): Promise<ArmedFault[]>; clear(): Promise<void> };
+  /** scripted faults (README, "Faults"): `add` answers the armed fault with its id */
+  readonly faults: { add(fault: FaultSpec): Promise<ArmedFault>; list(): Promise<ArmedFault[]>; remove(id: number): Promise<void>; clear(): Promise<void> };
   /** apply a seed (idempotent); what it created */
   seed(seed: SeedInput | string): Promise<Record<string, number>>;
   /** back to the first-start state (the admin webhook is kept) */
@@ -233,7 +235,8 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
       unfreeze: () => clockCall({ freeze: false }),
     },
     faults: {
-      add: async (f) => (await control('POST', 'faults', f)).faults,
+      add: async (f) => (await control('POST', 'faults', f)).fault,
+      remove: async (id) => void (await control('DELETE', `faults/${id}`)),
       list: async () => (await control('GET', 'faults')).faults,
       clear: async () => void (await control('DELETE', 'faults')),
     },
