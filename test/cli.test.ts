@@ -161,6 +161,18 @@ describe('imbot-server CLI', () => {
       assert.match(userId, /^\d+$/);
       assert.ok((await cliOk('user', 'list', '--data', data)).split('\n').includes(`${userId}\tuser\tAnn Lee`));
 
+      // departments: `department add` under the company, `user add --department` into it
+      const dep = await cliOk('department', 'add', '--data', data, '--name', 'Sales', '--head', userId);
+      assert.match(dep, /^\d+$/);
+      assert.deepEqual((await cliOk('department', 'list', '--data', data)).split('\n'), ['1\t0\t1\tMy Company', `${dep}\t1\t${userId}\tSales`]);
+      const seller = await cliOk('user', 'add', '--data', data, '--name', 'Sam', '--department', dep, '--department', '1');
+      const lost = await cli('department', 'add', '--data', data, '--name', 'Lost', '--parent', '999');
+      assert.equal(lost.code, 1);
+      assert.match(lost.stderr, /There can only be one top-level department/);
+      const adminCode = /\/rest\/1\/([a-z0-9]{16})\/$/.exec(s.adminWebhook)![1];
+      const staff = await request(`${s.httpRest}1/${adminCode}/im.department.employees.get?ID[]=${dep}`);
+      assert.deepEqual(staff.body?.result, { [dep]: [Number(seller)] });
+
       const url = await cliOk('webhook', 'add', '--data', data, '--user', userId, '--scope', 'im,imbot');
       const m = new RegExp(`^https://127\\.0\\.0\\.1:24443/rest/${userId}/([a-z0-9]{16})/$`).exec(url);
       assert.ok(m, `printed webhook URL ${url}`);
@@ -172,7 +184,7 @@ describe('imbot-server CLI', () => {
       const listed = (await cliOk('webhook', 'list', '--data', data)).split('\n').map((l) => l.split('\t').slice(1, 4));
       assert.deepEqual(listed.filter(([owner]) => owner === `user ${userId}`), [
         [`user ${userId}`, code, 'im,imbot'],
-        [`user ${userId}`, 'mycode123', 'imbot,im,user'],
+        [`user ${userId}`, 'mycode123', 'imbot,im,user,department,user.userfield'],
       ]);
 
       // the running server sees the new webhooks without a restart, acting as Ann

@@ -109,7 +109,8 @@ export function withConfigSources(cmd: Command): Command {
       const value = file[o.name()];
       if (value === undefined) continue;
       const where = `config file ${configPath}, key "${o.name()}"`;
-      if (!takesValue(o)) self.setOptionValueWithSource(key, value, 'config');
+      // A flag without a value, or one whose value is optional given as `true` (`oauth-alias: true`).
+      if (!takesValue(o) || (o.optional && value === true)) self.setOptionValueWithSource(key, value, 'config');
       else {
         // YAML reads `control: off` as a string, but `control: false` as a boolean: both mean off.
         const text = typeof value === 'boolean' && /on\|off|<on/.test(o.flags) ? (value ? 'on' : 'off') : String(value);

@@ -9,16 +9,22 @@ import { revisionMethods } from './im/revision.js';
 import { settingsMethods } from './common/settings.js';
 import { userRightsMethods } from './common/users.js';
 import { userStatusMethods } from './im/user-status.js';
+import { departmentMethods } from './common/departments.js';
+import { imDepartmentMethods } from './im/departments.js';
+import { searchMethods } from './im/search.js';
+import { accountMethods } from './common/accounts.js';
+import { userFieldMethods } from './common/user-fields.js';
 import { botMethods } from './imbot/bots.js';
 import { imbotMessageMethods } from './imbot/messages.js';
 import { imbotChatMethods } from './imbot/chats.js';
 import { commandMethods } from './imbot/commands.js';
 import { appMethods } from './imbot/apps.js';
 import { v2Methods } from './imbotv2/index.js';
+import { openLinesBotMethods } from './imopenlines/bot-session.js';
 
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
   return registry;
 }

@@ -4,6 +4,10 @@ import { isPostgres, type Db } from '../store/db.js';
 import { sql } from 'kysely';
 import { SERVED_SCOPES } from '../auth/scopes.js';
 import { addWebhook } from '../auth/webhooks.js';
+import { insertDepartment } from '../store/repos/departments.js';
+
+/** The top-level department of a new portal: the company, headed by its first administrator. */
+export const ROOT_DEPARTMENT = { name: 'My Company', sort: 500, parent_id: 0, head_id: 1 } as const;
 
 export interface PortalState {
   memberId: string;
@@ -22,8 +26,9 @@ async function existingPortal(db: Db): Promise<PortalState | null> {
 }
 
 /**
- * A fresh data dir becomes a portal: a member id, user 1 (the administrator) and an admin webhook
- * for the scopes this server implements. Idempotent: later starts only read what is there. Two
+ * A fresh data dir becomes a portal: a member id, user 1 (the administrator) heading department 1
+ * (the company, the top of the structure) and an admin webhook for the scopes this server
+ * implements. Idempotent: later starts only read what is there. Two
  * processes starting on one fresh PostgreSQL store at once make one portal: the second waits
  * for the first's transaction-scoped lock and then finds its portal. `keep` (a reset) makes the
  * new portal keep the old one's member id and admin webhook code.
@@ -56,6 +61,7 @@ export async function ensurePortal(db: Db, clock: Clock, keep?: PortalState): Pr
       .returning('id')
       .executeTakeFirstOrThrow();
     if (admin.id !== 1) throw new Error(`the store is not fresh: its first user would be ${admin.id}, not 1`);
+    await insertDepartment(trx, { ...ROOT_DEPARTMENT });
     const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
     await trx
       .insertInto('portal')

@@ -410,6 +410,29 @@ export interface NotificationsTable {
 }
 
 /** (040) A person's notification chat (a chats row of type S). */
+/** (060) An open line: its bot (0 = none), operator queue (JSON ids) and welcome text. */
+export interface OpenLinesTable {
+  id: Id;
+  name: Def<string>;
+  bot_id: Def<number>;
+  queue: Def<string>;
+  welcome_message: Def<string>;
+  created_at: number;
+}
+
+/** (060) One visitor dialog on a line, in a chat of type L. */
+export interface OpenLineSessionsTable {
+  id: Id;
+  line_id: number;
+  chat_id: number;
+  visitor_id: number;
+  status: 'bot' | 'operator' | 'closed';
+  bot_id: Def<number>;
+  operator_id: Def<number>;
+  started_at: number;
+  closed_at: number | null;
+}
+
 export interface NotifyChatsTable {
   user_id: number;
   chat_id: number;
@@ -450,6 +473,48 @@ export interface UserStatusTable {
   idle_since: number | null;
 }
 
+/** (043) The company structure: one row per department; parent_id 0 = the top-level one. */
+export interface DepartmentsTable {
+  id: Id;
+  name: string;
+  sort: Def<number>;
+  parent_id: Def<number>;
+  /** the head's user id (UF_HEAD), 0 for none */
+  head_id: Def<number>;
+}
+
+/** (044) A person's recent-search list (im.search.last.*). */
+export interface SearchLastTable {
+  user_id: number;
+  /** `"42"` or `"chat7"` */
+  dialog_id: string;
+  added_at: number;
+}
+
+/** (045) A custom user field (UF_USR_…). */
+export interface UserFieldsTable {
+  id: Id;
+  field_name: string;
+  user_type_id: string;
+  xml_id: string | null;
+  sort: Def<number>;
+  multiple: Def<string>;
+  mandatory: Def<string>;
+  show_filter: Def<string>;
+  show_in_list: Def<string>;
+  edit_in_list: Def<string>;
+  is_searchable: Def<string>;
+  settings: Def<string>;
+  labels: Def<string>;
+}
+
+/** (045) One person's value of one custom field, JSON. */
+export interface UserFieldValuesTable {
+  user_id: number;
+  field_id: number;
+  value: string;
+}
+
 export interface Schema {
   portal: PortalTable;
   users: UsersTable;
@@ -482,8 +547,14 @@ export interface Schema {
   file_download_tokens: FileDownloadTokensTable;
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
+  open_lines: OpenLinesTable;
+  open_line_sessions: OpenLineSessionsTable;
   notification_replies: NotificationRepliesTable;
   app_options: AppOptionsTable;
   user_options: UserOptionsTable;
   user_status: UserStatusTable;
+  departments: DepartmentsTable;
+  search_last: SearchLastTable;
+  user_fields: UserFieldsTable;
+  user_field_values: UserFieldValuesTable;
 }

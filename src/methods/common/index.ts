@@ -2,6 +2,7 @@ import { oauthServerAppInfo } from '../../auth/oauth.js';
 import { ALL_SCOPES, GLOBAL_SCOPE, scopeAllows } from '../../auth/scopes.js';
 import { isoDate } from '../../clock.js';
 import { formatProfile, formatUserCurrent, getUser } from '../../im/users.js';
+import { fieldValuesOf } from '../../im/user-fields.js';
 import { accessDenied } from '../../rest/errors.js';
 import { phpBool, phpString } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
@@ -42,9 +43,13 @@ async function profile(call: MethodCall): Promise<unknown> {
   return user ? formatProfile(user) : {};
 }
 
+/** The caller's card; custom fields for `user` or `user.userfield` (the brief scopes need the latter). */
 async function userCurrent(call: MethodCall): Promise<unknown> {
   const user = await getUser(call.ctx.db, call.caller.userId);
-  return user ? formatUserCurrent(user) : {};
+  if (!user) return {};
+  const s = call.caller.scopes;
+  const custom = call.caller.authType === 'session' || s.includes('user') || s.includes('user.userfield') ? (await fieldValuesOf(call.ctx.db, [user.id])).get(user.id) : undefined;
+  return { ...formatUserCurrent(user), ...custom };
 }
 
 /** `app.info`: the app's card for OAuth; `{SCOPE, LICENSE}` for webhooks (PHP SDK tests need it). */

@@ -3,7 +3,10 @@
  * user-access.md, common/system/access-name.md) and the user field list (user/user-fields.md).
  */
 import { GLOBAL_SCOPE } from '../../auth/scopes.js';
-import { fullName, getUsers } from '../../im/users.js';
+import { departmentsOf, fullName, getUser, getUsers } from '../../im/users.js';
+import { departmentMap } from '../../im/departments.js';
+import { fieldLabel } from '../../im/user-fields.js';
+import { allUserFields } from '../../store/repos/user-fields.js';
 import { assocOrEmpty, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
@@ -15,20 +18,29 @@ function accessCodes(v: unknown): string[] {
 
 /**
  * The groups of this portal: G1 administrators, G2 everybody (the portal's "All visitors"); `AU`
- * is every signed-in user and `U<id>` one user. Departments have no codes yet.
+ * is every signed-in user and `U<id>` one user; `D<id>` the people of a department, `DR<id>`
+ * those of a department and every department below it.
  */
 const GROUP_NAMES: Record<string, string> = { G1: 'Administrators', G2: 'All visitors', AU: 'All authorized users' };
 
-function callerCodes(call: MethodCall): Set<string> {
+async function callerCodes(call: MethodCall): Promise<Set<string>> {
   const codes = new Set([`U${call.caller.userId}`, 'G2', 'AU']);
   if (call.caller.isAdmin) codes.add('G1');
+  const me = await getUser(call.ctx.db, call.caller.userId);
+  if (me) {
+    const byId = await departmentMap(call.ctx.db);
+    for (const d of departmentsOf(me)) {
+      codes.add(`D${d}`);
+      for (let up = byId.get(d); up; up = byId.get(up.parent_id)) codes.add(`DR${up.id}`);
+    }
+  }
   return codes;
 }
 
 /** user.access: true for administrators, else when any ACCESS code is one of the caller's. */
-function userAccess(call: MethodCall): boolean {
+async function userAccess(call: MethodCall): Promise<boolean> {
   if (call.caller.isAdmin) return true;
-  const mine = callerCodes(call);
+  const mine = await callerCodes(call);
   return accessCodes(upperKeys(call.params).ACCESS).some((c) => mine.has(c.toUpperCase()));
 }
 
@@ -82,11 +94,14 @@ const USER_BASIC_FIELDS = [
 ];
 
 /** user.fields: every field for `user` (and browser sessions), the scope's list for user_basic / user_brief. */
-function userFields(call: MethodCall): Record<string, string> {
+async function userFields(call: MethodCall): Promise<Record<string, string>> {
   const scopes = call.caller.scopes;
   const full = call.caller.authType === 'session' || scopes.includes('user');
   const allowed = full ? null : new Set(scopes.includes('user_basic') ? USER_BASIC_FIELDS : USER_BRIEF_FIELDS);
-  return Object.fromEntries(Object.entries(USER_FIELD_LABELS).filter(([k]) => !allowed || allowed.has(k)));
+  const standard = Object.entries(USER_FIELD_LABELS).filter(([k]) => !allowed || allowed.has(k));
+  // custom fields (UF_USR_…) follow, labelled as their edit form is
+  const custom = full || scopes.includes('user.userfield') ? (await allUserFields(call.ctx.db)).map((f) => [f.field_name, fieldLabel(f)]) : [];
+  return Object.fromEntries([...standard, ...custom]);
 }
 
 export const userRightsMethods: MethodSpec[] = [

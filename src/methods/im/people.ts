@@ -21,6 +21,8 @@ import {
   type UserRow,
 } from '../../im/users.js';
 import { presenceOf } from '../../im/user-status.js';
+import { fieldValuesOf } from '../../im/user-fields.js';
+import { departmentMap } from '../../im/departments.js';
 import { RestError } from '../../rest/errors.js';
 import { assocOrEmpty, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
@@ -263,7 +265,9 @@ async function userPage(call: MethodCall, conditions: UserCondition[]): Promise<
   // user.get is a legacy CDBResult list on a portal: `start` picks the page it falls in
   // (iNumPage = floor(start / 50) + 1), so 55 reads the same page as 50 (rest-core.md (e)).
   const offset = Math.floor(Math.max(call.start, 0) / 50) * 50;
-  const page = users.slice(offset, offset + 50).map(formatUserCurrent);
+  const rows = users.slice(offset, offset + 50);
+  const custom = await fieldValuesOf(call.ctx.db, rows.map((u) => u.id));
+  const page = rows.map((u) => ({ ...formatUserCurrent(u), ...custom.get(u.id) }));
   return Paged.of(page, offset, call.start < 0 ? null : users.length);
 }
 
@@ -278,9 +282,9 @@ const SEARCH_PREFIX_FIELDS = ['NAME', 'LAST_NAME', 'WORK_POSITION'];
 /**
  * user.search: user.get with search fields. `FIND` searches every name field by words and excludes
  * every other key; NAME, LAST_NAME and WORK_POSITION match case-insensitively from the start;
- * UF_DEPARTMENT_NAME matches nobody (this portal has no named departments); the rest as user.get.
+ * UF_DEPARTMENT_NAME finds the people of the departments whose name starts with it; the rest as user.get.
  */
-function userSearch(call: MethodCall): Promise<Paged> {
+async function userSearch(call: MethodCall): Promise<Paged> {
   const raw = rawUserFilter(call);
   const upper = upperKeys(raw);
   if (upper.FIND !== undefined && upper.FIND !== '') return userPage(call, [{ op: '', field: 'FIND', value: upper.FIND }]);
@@ -289,7 +293,12 @@ function userSearch(call: MethodCall): Promise<Paged> {
   for (const [key, value] of Object.entries(raw)) {
     const field = key.toUpperCase();
     if (SEARCH_PREFIX_FIELDS.includes(field)) conditions.push({ op: '=%', field, value: `${phpString(value)}%` });
-    else if (field === 'UF_DEPARTMENT_NAME') conditions.push({ op: '=', field: 'ID', value: [] });
+    else if (field === 'UF_DEPARTMENT_NAME') {
+      // people of the departments whose name starts with the value, any case
+      const start = phpString(value).toLowerCase();
+      const ids = [...(await departmentMap(call.ctx.db)).values()].filter((d) => d.name.toLowerCase().startsWith(start)).map((d) => d.id);
+      conditions.push({ op: '=', field: 'UF_DEPARTMENT', value: ids });
+    }
     else rest[key] = value;
   }
   return userPage(call, [...conditions, ...parseUserFilter(rest)]);
