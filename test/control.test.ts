@@ -73,14 +73,11 @@ describe('control API: scripted faults, clock, token', () => {
   });
 
   it('rejects an "after" that is not a whole number >= 0, or given for internal_error', async () => {
-    const expected = {
-      error: 'INVALID_FAULT',
-      error_description: 'Expected {"method": "<existing method>", "kind": "store_failure" | "internal_error", "times": N>=1, "after": N>=0 (store_failure only)}',
-    };
     for (const bad of [{ kind: 'store_failure', after: -1 }, { kind: 'store_failure', after: 1.5 }, { kind: 'store_failure', after: '1' }, { kind: 'internal_error', after: 1 }]) {
       const a = await control('faults', 'POST', { method: 'imbot.register', ...bad });
       assert.equal(a.status, 400, JSON.stringify(bad));
-      assert.deepEqual(a.body, expected);
+      assert.equal(a.body.error, 'INVALID_FAULT');
+      assert.match(a.body.error_description, /after/, JSON.stringify(a.body));
     }
     assert.deepEqual((await control('faults', 'GET')).body, { faults: [] });
   });

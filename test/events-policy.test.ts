@@ -22,8 +22,8 @@ interface Setup {
   advance(ms: number): Promise<void>;
 }
 
-async function setup(policy: 'once' | 'retry'): Promise<Setup> {
-  const p = await startPortal({ delivery: { policy } });
+async function setup(policy: 'once' | 'retry', retryForMs?: number): Promise<Setup> {
+  const p = await startPortal({ delivery: { policy, ...(retryForMs === undefined ? {} : { horizonMs: retryForMs }) } });
   const r = await startReceiver();
   const ctl = (path: string, body?: unknown) => control(p.http, p.server.controlToken, path, body);
   assert.equal((await ctl('clock', { set_ms: T, freeze: true })).status, 200);
@@ -147,5 +147,28 @@ describe('delivery policy retry (the default)', () => {
     await s.r.waitFor(2, from(third));
     await until(async () => (await s.entry(third)).status === 'failed', 'given up after the horizon');
     assert.equal((await s.entry(third)).attempts, 2);
+  });
+});
+
+describe('delivery policy retry with --retry-for 5s', () => {
+  let s: Setup;
+  before(async () => (s = await setup('retry', 5000)));
+  after(async () => {
+    await s.p.stop();
+    await s.r.close();
+  });
+
+  it('retries after 1 s and 2 s, then gives up: the next step (4 s) would end beyond 5 s after the event', async () => {
+    s.r.script.push(500, 500, 500);
+    const id = await s.join();
+    await until(async () => (await s.entry(id))?.attempts === 1, 'the first attempt is recorded');
+    assert.equal((await s.entry(id)).status, 'pending');
+    await s.advance(1000);
+    await until(async () => (await s.entry(id)).attempts === 2, 'the retry after 1 s');
+    assert.equal((await s.entry(id)).status, 'pending', 'T+3 s is within the 5 s');
+    await s.advance(2000);
+    await until(async () => (await s.entry(id)).status === 'failed', 'given up after the third attempt');
+    const e = await s.entry(id);
+    assert.deepEqual([e.attempts, e.next_attempt_at, e.tries.map((t: any) => t.http_status)], [3, null, [500, 500, 500]]);
   });
 });

@@ -17,7 +17,6 @@ function profile(value: string): Profile {
 interface ExecOptions extends HarnessCliOptions {
   data?: string;
   profile: Profile;
-  delivery: 'once' | 'retry';
   rateLimit?: ReturnType<typeof rateOption>;
   operatingLimit?: number | null;
 }
@@ -78,7 +77,7 @@ export function execCommand(): Command {
     let code = 1;
     try {
       server = await startServer({
-        dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: o.profile, delivery: { policy: o.delivery },
+        dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: o.profile,
         limits: { rate: o.rateLimit, operatingLimit: o.operatingLimit }, ...harnessServerOptions(o),
       });
       console.error(`imbot-server: portal ${server.httpsUrl} (data ${dataDir}) for: ${command.join(' ')}`);

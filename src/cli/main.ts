@@ -16,11 +16,14 @@ import { appCommand } from './apps.js';
 import { departmentCommand, departmentId } from './departments.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
+import { faultsCommand } from './faults.js';
 import { snapshotCommands } from './snapshots.js';
 import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
 import { packageVersion } from './version.js';
+import { formatDuration } from './duration.js';
+import { withConfigSources } from './config-file.js';
 import { serveHarnessOptions, harnessServerOptions, type HarnessCliOptions } from './serve-options.js';
 
 const DEFAULT_DATA = './.imbot';
@@ -117,7 +120,7 @@ export function buildCli(): Command {
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
     .option('--profile <profile>', 'dev (lenient, default) or cloud (strict as the cloud)', profile, 'dev' as Profile)
-    .option('--delivery <policy>', 'event delivery: retry (back-off for 24 h, default) or once (as the real platform)', delivery, 'retry' as const)
+    .option('--delivery <policy>', 'event delivery: retry (back-off for --retry-for, default) or once (as the real platform)', delivery, 'retry' as const)
     .option('--rate-limit <preset>', 'leaky bucket per client address: standard (50, 2/s), enterprise (250, 5/s), BURST/DRAIN or off (default: cloud standard, dev off)', rateOption)
     .option('--operating-limit <seconds>', 'operating time per method and app/webhook in 10 min, or off (default: cloud 480, dev off)', operatingLimitOption)
     .option('--access-token-ttl <seconds>', 'lifetime of OAuth access tokens', positiveInt, 3600)
@@ -127,11 +130,11 @@ export function buildCli(): Command {
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
     .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
     .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port);
-  serveHarnessOptions(program.commands.at(-1)!)
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
+  withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
-        dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
+        dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
         oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort,
       });
@@ -146,6 +149,7 @@ export function buildCli(): Command {
         adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
         `  local CA:       ${server.caPath}`,
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
+        `  delivery:       ${o.delivery === 'once' ? 'once (no retry)' : `retry, for ${formatDuration(o.retryFor)} after each event`}`,
         `  control token:  ${control}`,
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
@@ -237,6 +241,7 @@ export function buildCli(): Command {
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
+  program.addCommand(faultsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
   for (const command of openLineCommands(DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(exportCommand(withStore, DEFAULT_DATA));

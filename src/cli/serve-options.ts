@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../server/logger.js';
 import type { ServerOptions } from '../server/listen.js';
 import { parseDuration } from './duration.js';
+import { DEFAULT_DELIVERY } from '../events/worker.js';
 import { loadSeedFile } from '../harness/seed/load.js';
 
 export interface HarnessCliOptions {
@@ -11,6 +12,8 @@ export interface HarnessCliOptions {
   requestLogAge: number;
   nodeId?: string;
   seed?: string;
+  delivery: 'once' | 'retry';
+  retryFor: number;
 }
 
 function logLevel(v: string): LogLevel {
@@ -37,11 +40,13 @@ export function serveHarnessOptions(cmd: Command): Command {
     .option('--request-log-size <n>', 'REST calls kept in the request log', count, 1000)
     .option('--request-log-age <duration>', 'how long the request log keeps a call (e.g. 30m, 24h)', parseDuration, 3_600_000)
     .option('--node-id <name>', "this server's name in the request log (default host:pid)")
+    .option('--retry-for <duration>', 'retry: how long a failing event delivery keeps being retried (e.g. 10m, 24h)', parseDuration, DEFAULT_DELIVERY.horizonMs)
     .option('--seed <file>', 'seed the portal from a file (YAML or JSON, see docs/SEED.md); applying it again changes nothing');
 }
 
 export function harnessServerOptions(o: HarnessCliOptions): Partial<ServerOptions> {
   return {
+    delivery: { policy: o.delivery, horizonMs: o.retryFor },
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     requestLog: { maxEntries: o.requestLogSize, maxAgeMs: o.requestLogAge },

@@ -10,6 +10,7 @@ import { AttemptRecorder } from './recorder.js';
 import { isSuccess } from './http-post.js';
 import { SenderThread } from './sender.js';
 import { outboxSignal } from './signal.js';
+import type { FaultPlan } from '../rest/faults.js';
 
 /**
  * `retry` (the default): a failed delivery is tried again with exponential back-off (1 s, 2 s,
@@ -119,6 +120,8 @@ export class DeliveryWorker {
     private readonly clock: Clock,
     readonly options: DeliveryOptions,
     private readonly logError: (err: unknown, where: string) => void,
+    /** scripted event faults (drop, delay, duplicate, reorder); absent = none */
+    private readonly faults?: FaultPlan,
   ) {
     this.recorder = new AttemptRecorder(db, clock, logError, BATCH, RECORD_DELAY_MS);
     this.sender = new SenderThread(options.timeoutMs);
@@ -227,17 +230,26 @@ export class DeliveryWorker {
           i++;
           continue;
         }
+        const next = rows[i + 1];
+        const fault = this.faults?.takeEvent(rows[i]!.event_name, !!next && due(next) && this.reasonNotToSend(next, held, targets) === null);
+        if (fault?.kind === 'event_drop') {
+          // A lost request: one attempt, failed, never retried (the event is gone, as on a portal).
+          this.recorder.add({ row: rows[i]!, result: this.notSent('dropped by a scripted fault (event_drop)'), outcome: { status: 'failed' } });
+          after = rows[i]!.id;
+          i++;
+          continue;
+        }
+        if (fault?.kind === 'event_delay') await new Promise((r) => setTimeout(r, fault.ms));
+        // The next event of the lane (ready to go now: takeEvent checked) goes first.
+        if (fault?.kind === 'event_reorder') [rows[i], rows[i + 1]] = [next!, rows[i]!];
         let end = i + 1;
-        while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held, targets) === null) end++;
+        // With event faults armed, rows go one by one: each is checked for a fault of its own.
+        if (!fault && !this.faults?.hasEventFaults()) {
+          while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held, targets) === null) end++;
+        }
         const run = rows.slice(i, end);
         const outcomes = this.sender.postRun(
-          run.map((row) => ({
-            handlerUrl: row.handler_url,
-            address: pinnedAddress(targets.get(row.handler_url)),
-            payload: row.payload,
-            uid: row.uid,
-            attempt: row.attempts + 1,
-          })),
+          run.map((row) => this.requestOf(row, targets)),
           this.options.policy === 'retry',
         );
         let startedAt = now;
@@ -248,11 +260,12 @@ export class DeliveryWorker {
             reread = true; // an earlier row failed for good: go on from the row after it
             break;
           }
+          if (fault?.kind === 'event_duplicate') await this.sender.postRun([this.requestOf(row, targets)], false)[0];
           const result: AttemptResult = { startedAt, durationMs: o.durationMs, httpStatus: o.httpStatus, error: o.error, response: o.response };
           startedAt = this.clock.now(); // the next row of the run went out as this one ended
           const outcome = this.outcomeOf(row, result);
           this.recorder.add({ row, result, outcome });
-          after = row.id;
+          after = Math.max(after, row.id); // a reordered pair ends on its lower id
           if (outcome.status === 'pending') {
             this.waiting.set(lane, outcome.retryAt);
             await this.recorder.flush(); // the head waits for its retry
@@ -265,6 +278,10 @@ export class DeliveryWorker {
       // lane) can have added rows. Rows written by another process wait for the poll timer.
       if (!reread && rows.length < BATCH && !this.written.has(lane)) return;
     }
+  }
+
+  private requestOf(row: OutboxRow, targets: Map<string, HandlerTarget>) {
+    return { handlerUrl: row.handler_url, address: pinnedAddress(targets.get(row.handler_url)), payload: row.payload, uid: row.uid, attempt: row.attempts + 1 };
   }
 
   /** Why a row is recorded as not sent (`retry`: as a failed attempt), or null to send it. */

@@ -86,7 +86,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   for (const [k, v] of Object.entries(input.params)) if (!SERVICE_PARAMS.includes(k)) params[k] = v;
   const start = input.params.start === undefined ? 0 : intval(input.params.start);
 
-  if (core.faults.take(spec.name, 'internal_error')) throw new Error(`scripted internal error in ${spec.name}`);
+  await scriptedFaults(core.faults, spec.name);
   const t0 = performance.now();
   let value: unknown;
   try {
@@ -113,6 +113,15 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   const operating = gate ? await core.limits!.leave(gate, processing) : undefined;
   if (value instanceof Paged) return { result: value.items, next: value.next, total: value.total, processing, operating };
   return { result: value, next: null, total: null, processing, operating };
+}
+
+/** The scripted faults that hit a call before its method runs (src/rest/faults.ts). */
+async function scriptedFaults(faults: FaultPlan, method: string): Promise<void> {
+  const slow = faults.take(method, 'latency');
+  if (slow) await new Promise((r) => setTimeout(r, slow.ms));
+  const answer = faults.take(method, 'error')?.error;
+  if (answer) throw new RestError(answer.code, answer.description, answer.status);
+  if (faults.take(method, 'internal_error')) throw new Error(`scripted internal error in ${method}`);
 }
 
 function domainCtx(core: RestCore, db: DomainCtx['db']): DomainCtx {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { MovableClock } from '../clock.js';
-import { FAULT_KINDS } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { getUser } from '../im/users.js';
@@ -24,27 +23,6 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
       return {};
     }
   };
-
-  app.get('/__control/faults', async (_req, reply) => send(reply, 200, { faults: core.faults.list() }));
-  app.delete('/__control/faults', async (_req, reply) => {
-    core.faults.clear();
-    return send(reply, 200, { faults: [] });
-  });
-  app.post('/__control/faults', async (req, reply) => {
-    const b = json(req.body);
-    const times = Number(b.times ?? 1);
-    // `after` only means something for store_failure (an internal_error crashes before any write).
-    const after = b.after ?? 0;
-    const validAfter = Number.isInteger(after) && after >= 0 && (after === 0 || b.kind === 'store_failure');
-    if (typeof b.method !== 'string' || !core.registry.get(b.method) || !FAULT_KINDS.includes(b.kind) || !(times >= 1) || !validAfter) {
-      return send(reply, 400, {
-        error: 'INVALID_FAULT',
-        error_description: `Expected {"method": "<existing method>", "kind": "${FAULT_KINDS.join('" | "')}", "times": N>=1, "after": N>=0 (store_failure only)}`,
-      });
-    }
-    core.faults.arm({ method: b.method, kind: b.kind, remaining: Math.floor(times), after });
-    return send(reply, 200, { faults: core.faults.list() });
-  });
 
   app.get('/__control/clock', async (_req, reply) => send(reply, 200, { now: clock.now() }));
   app.post('/__control/clock', async (req, reply) => {

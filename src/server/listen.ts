@@ -14,6 +14,7 @@ import { outboxSignal } from '../events/signal.js';
 import { answerClientError, buildApp, CORS_HEADERS, MAX_HEADER_SIZE } from './app.js';
 import { registerControlApi } from './control-api.js';
 import { registerControlRoutes } from './control-route.js';
+import { registerFaultRoutes } from './faults-route.js';
 import { registerEventRoutes } from './events-route.js';
 import { registerLimitsRoutes } from './limits-route.js';
 import { registerNotificationRoutes } from './notifications-route.js';
@@ -150,7 +151,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
   registerUploadRoute(app, core);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
   // Every /__control route is registered here, on the gated scope (control-api.ts): client and
@@ -158,6 +159,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.control !== false) {
     registerControlApi(app, { token, from: opts.controlFrom ?? [] }, (scope) => {
       registerControlRoutes(scope, core, clock);
+      registerFaultRoutes(scope, core.faults, core.registry);
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../context.js';
 import { deliveryLog } from '../events/outbox.js';
-import type { ArmedFault, FaultKind } from '../rest/faults.js';
+import type { ArmedFault, FaultKind, FaultSpec } from '../rest/faults.js';
 import { parseStr } from '../rest/php.js';
 import type { RequestEntry } from '../rest/request-log.js';
 import { loadSeedFile, validateSeed } from '../harness/seed/load.js';
@@ -27,7 +27,8 @@ import { startServer, type RunningServer } from '../server/listen.js';
 import type { LogLevel } from '../server/logger.js';
 import { maxUserId } from '../store/repos/users.js';
 
-export type { SeedInput, RequestEntry, SnapshotInfo, FaultKind };
+export type { SeedInput, RequestEntry, SnapshotInfo, FaultKind, ArmedFault, FaultSpec };
+
 
 export interface StartPortalOptions {
   /** a seed (the seed file's content as an object) or the path of a YAML/JSON seed file */
@@ -36,6 +37,8 @@ export interface StartPortalOptions {
   profile?: Profile;
   /** event delivery: retry (default) or once */
   delivery?: 'retry' | 'once';
+  /** retry: how long a failing delivery keeps being retried, in ms of the portal clock (default 24 h) */
+  retryFor?: number;
   /** a data dir to use and keep (default: a temporary one, removed by close()) */
   dataDir?: string;
   /** the server's log on stdout (default silent) */
@@ -95,7 +98,8 @@ export interface Portal {
   /** the request log, newest first (filters as GET /__control/requests) */
   requests(filter?: Record<string, string | number>): Promise<RequestEntry[]>;
   readonly clock: { now(): Promise<number>; advance(ms: number): Promise<number>; set(ms: number): Promise<number>; freeze(): Promise<number>; unfreeze(): Promise<number> };
-  readonly faults: { add(fault: { method: string; kind: FaultKind; times?: number; after?: number }): Promise<ArmedFault[]>; list(): Promise<ArmedFault[]>; clear(): Promise<void> };
+  /** scripted faults (README, "Faults"): `add` answers the armed fault with its id */
+  readonly faults: { add(fault: FaultSpec): Promise<ArmedFault>; list(): Promise<ArmedFault[]>; remove(id: number): Promise<void>; clear(): Promise<void> };
   /** apply a seed (idempotent); what it created */
   seed(seed: SeedInput | string): Promise<Record<string, number>>;
   /** back to the first-start state (the admin webhook is kept) */
@@ -119,7 +123,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
   let server: RunningServer;
   try {
     server = await startServer({
-      dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry' },
+      dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry', ...(opts.retryFor !== undefined ? { horizonMs: opts.retryFor } : {}) },
       logLevel: opts.logLevel ?? 'silent', seed, logError: opts.logLevel ? undefined : () => {},
     });
   } catch (err) {
@@ -231,7 +235,8 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
       unfreeze: () => clockCall({ freeze: false }),
     },
     faults: {
-      add: async (f) => (await control('POST', 'faults', f)).faults,
+      add: async (f) => (await control('POST', 'faults', f)).fault,
+      remove: async (id) => void (await control('DELETE', `faults/${id}`)),
       list: async () => (await control('GET', 'faults')).faults,
       clear: async () => void (await control('DELETE', 'faults')),
     },
