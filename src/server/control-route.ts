@@ -2,69 +2,62 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { MovableClock } from '../clock.js';
 import { FAULT_KINDS } from '../rest/faults.js';
+import { ID_MAX } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
-import { phpJson } from '../rest/php.js';
+import { insertUiSession, userExists } from '../store/repos/ui-sessions.js';
+import { jsonBody, sendError, sendJson } from './control/reply.js';
 
 /**
  * The emulator's own control surface, never mixed into /rest/: scripted faults, the movable
  * clock, browser sessions. Registered inside the control gate (control-api.ts), which checks the
- * client and the token from `<data>/control-token` before any of these handlers runs.
+ * client and the token from `<data>/control-token` before any of these handlers runs. A body that
+ * is not a JSON object (an empty one counts as `{}`) is a 400 in the portal's error shape.
  */
 export function registerControlRoutes(app: FastifyInstance, core: RestCore, clock: MovableClock): void {
-  const send = (reply: any, status: number, body: unknown) =>
-    reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
-  const json = (raw: unknown): Record<string, any> => {
-    if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
-    try {
-      const v = JSON.parse(raw.toString('utf8'));
-      return v && typeof v === 'object' ? v : {};
-    } catch {
-      return {};
-    }
-  };
-
-  app.get('/__control/faults', async (_req, reply) => send(reply, 200, { faults: core.faults.list() }));
+  app.get('/__control/faults', async (_req, reply) => sendJson(reply, 200, { faults: core.faults.list() }));
   app.delete('/__control/faults', async (_req, reply) => {
     core.faults.clear();
-    return send(reply, 200, { faults: [] });
+    return sendJson(reply, 200, { faults: [] });
   });
   app.post('/__control/faults', async (req, reply) => {
-    const b = json(req.body);
+    const b = (jsonBody(req.body) ?? {}) as Record<string, any>;
     const times = Number(b.times ?? 1);
     // `after` only means something for store_failure (an internal_error crashes before any write).
     const after = b.after ?? 0;
     const validAfter = Number.isInteger(after) && after >= 0 && (after === 0 || b.kind === 'store_failure');
     if (typeof b.method !== 'string' || !core.registry.get(b.method) || !FAULT_KINDS.includes(b.kind) || !(times >= 1) || !validAfter) {
-      return send(reply, 400, {
+      return sendJson(reply, 400, {
         error: 'INVALID_FAULT',
         error_description: `Expected {"method": "<existing method>", "kind": "${FAULT_KINDS.join('" | "')}", "times": N>=1, "after": N>=0 (store_failure only)}`,
       });
     }
     core.faults.arm({ method: b.method, kind: b.kind, remaining: Math.floor(times), after });
-    return send(reply, 200, { faults: core.faults.list() });
+    return sendJson(reply, 200, { faults: core.faults.list() });
   });
 
-  app.get('/__control/clock', async (_req, reply) => send(reply, 200, { now: clock.now() }));
+  app.get('/__control/clock', async (_req, reply) => sendJson(reply, 200, { now: clock.now() }));
   app.post('/__control/clock', async (req, reply) => {
-    const b = json(req.body);
+    const b = jsonBody(req.body);
+    if (!b) return sendError(reply, 400, 'INVALID_CLOCK', 'Expected {"advance_ms": N} | {"set_ms": N} | {"freeze": true|false}');
     if (typeof b.advance_ms === 'number') clock.advance(b.advance_ms);
     if (typeof b.set_ms === 'number') clock.set(b.set_ms);
     if (b.freeze === true) clock.freeze();
     if (b.freeze === false) clock.unfreeze();
-    return send(reply, 200, { now: clock.now() });
+    return sendJson(reply, 200, { now: clock.now() });
   });
 
   app.post('/__control/sessions', async (req, reply) => {
-    const b = json(req.body);
-    const userId = Number(b.user_id);
-    const user = await core.store.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
-    if (!user) return send(reply, 400, { error: 'USER_NOT_FOUND', error_description: 'User not found' });
+    const b = jsonBody(req.body);
+    const raw = b?.user_id;
+    const userId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : NaN;
+    // an id as the store holds it: a positive integer within the id columns' range
+    if (!Number.isInteger(userId) || userId < 1 || userId > ID_MAX) {
+      return sendError(reply, 400, 'INVALID_SESSION', 'Expected {"user_id": <id of an existing user>}');
+    }
+    if (!(await userExists(core.store.db, userId))) return sendError(reply, 400, 'USER_NOT_FOUND', 'User not found');
     const session = { id: randomBytes(16).toString('hex'), sessid: randomBytes(16).toString('hex') };
     const now = clock.now();
-    await core.store.db
-      .insertInto('ui_sessions')
-      .values({ id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 })
-      .execute();
-    return send(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
+    await insertUiSession(core.store.db, { ...session, userId, createdAt: now, expiresAt: now + 86_400_000 });
+    return sendJson(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
   });
 }

@@ -14,7 +14,7 @@ import {
   type QueueOf,
 } from '../../events/offline-queue.js';
 import { accessDenied, RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { idval, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
 import { appCaller, argumentError, argumentNull, isset, lowerKeys } from './events-args.js';
 
@@ -145,7 +145,7 @@ async function offlineClear(call: MethodCall): Promise<true> {
   } else if (isset(q.id)) {
     if (!isPhpArray(q.id)) throw argumentError('Value must be array of integers', 'id');
     const ids = listOf(q.id).map((v) => {
-      const id = intval(v);
+      const id = idval(v);
       if (id <= 0) throw argumentError('Value must be array of integers', 'id');
       return id;
     });
