@@ -73,9 +73,14 @@ function provider(dialect: Dialect): MigrationProvider {
   };
 }
 
-/** `schema`: where PostgreSQL keeps the migration tables (the connection's current schema). */
-export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: string): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: provider(dialect), migrationTableSchema: schema }).migrateToLatest();
+/**
+ * `schema`: where PostgreSQL keeps the migration tables (the connection's current schema).
+ * `ownTransaction`: false when the caller already holds a transaction around the whole run (SQLite
+ * takes its write lock before the migrator reads what has run).
+ */
+export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: string, ownTransaction = true): Promise<void> {
+  const migrator = new Migrator({ db, provider: provider(dialect), migrationTableSchema: schema, disableTransactions: !ownTransaction });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);
