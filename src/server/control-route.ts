@@ -4,7 +4,8 @@ import type { MovableClock } from '../clock.js';
 import { FAULT_KINDS } from '../rest/faults.js';
 import { ID_MAX } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
-import { insertUiSession, userExists } from '../store/repos/ui-sessions.js';
+import { insertUiSession } from '../store/repos/ui-sessions.js';
+import { userExists } from '../store/repos/users.js';
 import { jsonBody, sendError, sendJson } from './control/reply.js';
 
 /**

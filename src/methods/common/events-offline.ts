@@ -53,7 +53,7 @@ function filterOf(raw: unknown, fields: readonly OfflineField[]): OfflineConditi
     if (!fields.includes(field as OfflineField)) throw argumentError(`Filter field not allowed: ${field}`);
     // typed as the portal's ORM types them: ID and ERROR are integer fields ("abc" → 0), so the
     // comparison means the same on every store
-    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : field === 'ID' || field === 'ERROR' ? intval(v) : phpString(v));
+    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : field === 'ID' ? idval(v) : field === 'ERROR' ? intval(v) : phpString(v));
     return { op: op as FilterOp, field: field as OfflineField, value: isPhpArray(value) ? listOf(value).map(convert) : convert(value) } as OfflineCondition;
   });
 }

@@ -12,11 +12,6 @@ export interface NewUiSession {
   expiresAt: number;
 }
 
-/** Whether a user with this id exists (any state). */
-export async function userExists(db: Db, userId: number): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst()) !== undefined;
-}
-
 export async function insertUiSession(db: Db, s: NewUiSession): Promise<void> {
   await db
     .insertInto('ui_sessions')
