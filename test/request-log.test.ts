@@ -138,6 +138,28 @@ describe('request log bounds', () => {
   });
 });
 
+describe('request log entry size', () => {
+  it('keeps a call of 10,000 parameters as its first hundred and a count, ~16 K characters at most (a log bounded by count is bounded in memory)', async () => {
+    const p = await startPortal();
+    try {
+      const form = Array.from({ length: 10_000 }, (_, i) => `k${i}=${'v'.repeat(200)}`).join('&');
+      await request(`${p.adminHook}/user.current`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      const list = [...Array.from({ length: 300 }, (_, i) => 'x'.repeat(i))];
+      assertResult(await callJson(p.adminHook, 'user.current', { list, nested: { a: { b: Array.from({ length: 500 }, () => ({ c: 'y'.repeat(900) })) } } }));
+      const [json, form1] = (await requests(p)).body.requests as any[];
+      assert.equal(Object.keys(form1.params).length, 101);
+      assert.ok(Number(/^\[(\d+) more\]$/.exec(form1.params['…'])?.[1]) >= 9900, form1.params['…']);
+      assert.equal(form1.params.k0, 'v'.repeat(200));
+      assert.ok(JSON.stringify(form1.params).length < 20_000, String(JSON.stringify(form1.params).length));
+      assert.equal(json.params.list.length, 101);
+      assert.equal(json.params.list.at(-1), '[200 more]');
+      assert.ok(JSON.stringify(json.params).length < 40_000, String(JSON.stringify(json.params).length));
+    } finally {
+      await p.stop();
+    }
+  });
+});
+
 describe('imbot-server requests and the structured log', () => {
   it('prints the log (tab lines, --json), follows new calls, and filters', async () => {
     const p = await startPortal();

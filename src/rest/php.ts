@@ -6,7 +6,8 @@
 import { INPUT_CAPS, InputErrors, type InputCaps } from './input-limits.js';
 
 
-export { intval, phpBool, phpEmpty } from '../util/php.js';
+export { ID_MAX, ID_MIN, idval, inIdRange, intval, phpBool, phpEmpty } from '../util/php.js';
+import { inIdRange } from '../util/php.js';
 
 export type PhpValue = string | number | boolean | null | PhpValue[] | { [key: string]: PhpValue };
 export type PhpArray = { [key: string]: PhpValue };
@@ -147,10 +148,12 @@ function fromNode(node: unknown): PhpValue {
  * "39abc") become integers. Handlers that read `$bots[$arParams['BOT_ID']]` match ids this way.
  */
 export function phpIntKey(v: unknown): number | null {
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : null;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'string' && /^(0|-?[1-9]\d*)$/.test(v)) return Number(v);
-  return null;
+  let key: number | null = null;
+  if (typeof v === 'number') key = Number.isFinite(v) ? Math.trunc(v) : null;
+  else if (typeof v === 'boolean') key = v ? 1 : 0;
+  else if (typeof v === 'string' && /^(0|-?[1-9]\d*)$/.test(v)) key = Number(v);
+  // the arrays looked up are rows by id: a key past the id columns' range names none
+  return key !== null && inIdRange(key) ? key : null;
 }
 
 /** A string parameter as PHP code would see it after `(string)` on a scalar; arrays give ''. */

@@ -82,8 +82,9 @@ type Listener = (e: RequestEntry) => void;
 
 /**
  * The in-memory log of REST calls of this process, newest last. Bounded twice: by count and by
- * age (portal clock), so a long-running server holds at most `maxEntries` entries of at most
- * ~20 KB each. Ids follow the order entries are added in (a batch first,
+ * age (portal clock), so a long-running server holds at most `maxEntries` entries, each with at
+ * most ~16 K characters of parameters (maskDeep bounds breadth, depth and text) and a result of at
+ * most 16 KB. Ids follow the order entries are added in (a batch first,
  * then its commands), so `after` never skips one.
  */
 export class RequestLog {

@@ -88,11 +88,16 @@ function provider(dialect: Dialect): MigrationProvider {
   };
 }
 
-/** `schema`: where PostgreSQL keeps the migration tables (the connection's current schema). */
-export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: string): Promise<void> {
+/**
+ * `schema`: where PostgreSQL keeps the migration tables (the connection's current schema).
+ * `ownTransaction`: false when the caller already holds a transaction around the whole run (SQLite
+ * takes its write lock before the migrator reads what has run).
+ */
+export async function migrate(db: Kysely<Schema>, dialect: Dialect, schema?: string, ownTransaction = true): Promise<void> {
   // Migration numbers are handed out in ranges per line of work (040…, 060…), which land in any
   // order: a store that already ran 060 still runs a later-landed 043.
-  const { error, results } = await new Migrator({ db, provider: provider(dialect), migrationTableSchema: schema, allowUnorderedMigrations: true }).migrateToLatest();
+  const migrator = new Migrator({ db, provider: provider(dialect), migrationTableSchema: schema, allowUnorderedMigrations: true, disableTransactions: !ownTransaction });
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${(error as Error).message ?? error}`);

@@ -54,7 +54,11 @@ async function currentSchema(db: Kysely<Schema>): Promise<string> {
   const path = (await sql<{ search_path: string }>`show search_path`.execute(db)).rows[0]?.search_path ?? '';
   const first = path.split(',')[0]?.trim().replace(/^"(.*)"$/, '$1') ?? '';
   if (!first || first === '$user') throw new Error('the PostgreSQL connection has no schema to use (search_path names none)');
-  await sql`create schema if not exists ${sql.id(first)}`.execute(db);
+  // two processes creating it at once: the loser's "if not exists" can still hit the catalogue's
+  // unique index; the schema is there either way
+  await sql`create schema if not exists ${sql.id(first)}`.execute(db).catch((err: { code?: string }) => {
+    if (err.code !== '23505' && err.code !== '42P06') throw err;
+  });
   const created = await current();
   if (!created) throw new Error(`the PostgreSQL connection cannot use schema ${first}`);
   return created;

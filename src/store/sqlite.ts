@@ -32,6 +32,43 @@ function cachingStatements(sqlite: Database.Database): SqliteDatabase {
 }
 
 /**
+ * Runs the migrations inside one `BEGIN IMMEDIATE` transaction: SQLite's write lock is held from
+ * before the migrator reads which migrations have run, so a server and a CLI command opening one
+ * fresh file at once migrate it once (the other waits, then finds nothing to do). Kysely's own
+ * transaction begins only at the first write, after that read. The lock is waited for with the
+ * busy timeout off and short sleeps, so a wait never blocks this process's event loop.
+ */
+async function migrateLocked(sqlite: Database.Database, db: Kysely<Schema>): Promise<void> {
+  const waitUntil = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    for (;;) {
+      try {
+        sqlite.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > waitUntil) throw err;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  } finally {
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+  try {
+    await migrate(db, 'sqlite', undefined, false);
+    sqlite.exec('COMMIT');
+  } catch (err) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+/** How long a writer waits for another's lock. */
+const BUSY_TIMEOUT_MS = 5000;
+/** How long opening waits for another process's migrations. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+/**
  * Opens (creating if needed) the embedded store at `<dataDir>/imbot.db`. WAL lets the CLI write
  * while a server reads; synchronous=NORMAL in WAL mode survives a killed process (not a power cut).
  * One connection: Kysely runs its transactions one at a time, which is also what makes every
@@ -40,9 +77,9 @@ function cachingStatements(sqlite: Database.Database): SqliteDatabase {
 export async function openSqliteStore(dataDir: string): Promise<Store> {
   mkdirSync(dataDir, { recursive: true });
   const sqlite = new Database(join(dataDir, 'imbot.db'));
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // first: turning WAL on waits for another opener
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('cache_size = -65536'); // 64 MiB of page cache
   sqlite.pragma('mmap_size = 268435456');
   // Prepared once: `sqlite.pragma()` prepares its statement on every call, and this runs on
@@ -53,7 +90,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
     plugins: [new VersioningPlugin(versions)],
   });
-  await migrate(db, 'sqlite');
+  await migrateLocked(sqlite, db);
   return {
     db,
     dialect: 'sqlite',

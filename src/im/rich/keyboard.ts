@@ -1,5 +1,5 @@
 /** KEYBOARD normalisation (imbot-v1.md §5.1; `Bitrix\Im\Bot\Keyboard`). */
-import { intval, phpEmpty } from '../../util/php.js';
+import { idval, phpEmpty } from '../../util/php.js';
 import {
   type RichRecord,
   KEYBOARD_ACTIONS,
@@ -33,7 +33,7 @@ export function normalizeKeyboard(input: unknown, options: KeyboardOptions = {})
   const unwrapped = unwrapRich(input, 'BUTTONS');
   if (!unwrapped) return { ok: false, error: 'KEYBOARD_ERROR' };
   const { root, list } = unwrapped;
-  const botId = options.botId ?? intval(root.BOT_ID);
+  const botId = options.botId ?? idval(root.BOT_ID);
   const defaults = pickColors(record(root.COLORS), {});
   const vote = root.VOTE === 'Y';
 

@@ -1,5 +1,5 @@
 /** MENU (message context menu) normalisation (imbot-v1.md §5.3; `Bitrix\Im\Bot\ContextMenu`). */
-import { intval } from '../../util/php.js';
+import { idval } from '../../util/php.js';
 import {
   type RichRecord,
   MENU_ACTIONS,
@@ -26,7 +26,7 @@ export type MenuResult = { ok: true; menu: RichRecord[] } | { ok: false; error: 
 export function normalizeMenu(input: unknown, options: MenuOptions = {}): MenuResult {
   const unwrapped = unwrapRich(input, 'ITEMS');
   if (!unwrapped) return { ok: false, error: 'MENU_ERROR' };
-  const botId = options.botId ?? intval(unwrapped.root.BOT_ID);
+  const botId = options.botId ?? idval(unwrapped.root.BOT_ID);
 
   const items: RichRecord[] = [];
   for (const raw of unwrapped.list) {

@@ -14,7 +14,7 @@ import {
   type QueueOf,
 } from '../../events/offline-queue.js';
 import { accessDenied, RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { idval, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
 import { appCaller, argumentError, argumentNull, isset, lowerKeys } from './events-args.js';
 
@@ -53,7 +53,7 @@ function filterOf(raw: unknown, fields: readonly OfflineField[]): OfflineConditi
     if (!fields.includes(field as OfflineField)) throw argumentError(`Filter field not allowed: ${field}`);
     // typed as the portal's ORM types them: ID and ERROR are integer fields ("abc" → 0), so the
     // comparison means the same on every store
-    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : field === 'ID' || field === 'ERROR' ? intval(v) : phpString(v));
+    const convert = (v: unknown) => (field === 'TIMESTAMP_X' ? Date.parse(phpString(v)) || 0 : field === 'ID' ? idval(v) : field === 'ERROR' ? intval(v) : phpString(v));
     return { op: op as FilterOp, field: field as OfflineField, value: isPhpArray(value) ? listOf(value).map(convert) : convert(value) } as OfflineCondition;
   });
 }
@@ -145,7 +145,7 @@ async function offlineClear(call: MethodCall): Promise<true> {
   } else if (isset(q.id)) {
     if (!isPhpArray(q.id)) throw argumentError('Value must be array of integers', 'id');
     const ids = listOf(q.id).map((v) => {
-      const id = intval(v);
+      const id = idval(v);
       if (id <= 0) throw argumentError('Value must be array of integers', 'id');
       return id;
     });

@@ -4,7 +4,7 @@ import { fireAppEvent } from '../../events/app-events.js';
 import { EVENT_SCOPES, eventTraits, eventsOfScopes, isBindable } from '../../events/catalogue.js';
 import { subscribe, subscriptionsOf, SubscriptionError, unsubscribe, type Unsubscription } from '../../events/subscriptions.js';
 import { accessDenied, RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpBool, phpString, upperKeys } from '../../rest/php.js';
+import { idval, intval, isPhpArray, phpBool, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { appCaller, argumentError, argumentNull, isset } from './events-args.js';
 import { findApp } from '../../store/repos/apps.js';
@@ -50,7 +50,7 @@ async function eventBind(call: MethodCall): Promise<true> {
   const q = upperKeys(call.params);
   const event = phpString(q.EVENT).toUpperCase();
   let handler = phpString(q.HANDLER);
-  let userId = intval(q.AUTH_TYPE);
+  let userId = idval(q.AUTH_TYPE);
   if (userId > 0) {
     if (!caller.isAdmin && userId !== caller.userId) throw accessDenied('Event binding with AUTH_TYPE requires administrator access rights');
   } else if (!caller.isAdmin) {
@@ -105,7 +105,7 @@ async function eventUnbind(call: MethodCall): Promise<{ count: number }> {
     // The portal compares the raw parameter to the user id with `!==`: a form value is a string
     // and never equal, so only a JSON number equal to the caller's own id gets past it.
     if (!caller.isAdmin && q.AUTH_TYPE !== caller.userId) throw accessDenied('Event unbinding with AUTH_TYPE requires administrator access rights');
-    which.userId = intval(q.AUTH_TYPE);
+    which.userId = idval(q.AUTH_TYPE);
   } else if (!caller.isAdmin) {
     which.userId = caller.userId;
   }

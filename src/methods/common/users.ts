@@ -7,7 +7,7 @@ import { departmentsOf, fullName, getUser, getUsers } from '../../im/users.js';
 import { departmentMap } from '../../im/departments.js';
 import { fieldLabel } from '../../im/user-fields.js';
 import { allUserFields } from '../../store/repos/user-fields.js';
-import { assocOrEmpty, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { assocOrEmpty, idval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
 /** ACCESS as a list of codes: an array's values, or one scalar code. */
@@ -48,12 +48,12 @@ async function userAccess(call: MethodCall): Promise<boolean> {
 async function accessName(call: MethodCall): Promise<unknown> {
   const codes = accessCodes(upperKeys(call.params).ACCESS);
   if (codes.length === 0) return false;
-  const userIds = codes.map((c) => /^U(\d+)$/i.exec(c)).filter((m) => m !== null).map((m) => Number(m[1]));
+  const userIds = codes.map((c) => /^U(\d+)$/i.exec(c)).filter((m) => m !== null).map((m) => idval(m[1]));
   const users = new Map((await getUsers(call.ctx.db, userIds)).map((u) => [u.id, u]));
   const out: [string, unknown][] = [];
   for (const code of codes) {
     const user = /^U(\d+)$/i.exec(code);
-    const person = user ? users.get(Number(user[1])) : undefined;
+    const person = user ? users.get(idval(user[1])) : undefined;
     if (person) out.push([code, { provider: 'Users', name: fullName(person), provider_id: 'user' }]);
     else if (GROUP_NAMES[code.toUpperCase()]) out.push([code, { provider: '', name: GROUP_NAMES[code.toUpperCase()], provider_id: 'other' }]);
   }

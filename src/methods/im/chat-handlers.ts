@@ -27,7 +27,7 @@ import { normalizeText, postMessage } from '../../im/messages.js';
 import { getUser } from '../../im/users.js';
 import { notifyGroupJoins, notifyMessage } from '../../events/notify.js';
 import type { RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpBool, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import { idval, isPhpArray, phpBool, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodHandler } from '../../rest/registry.js';
 import { ChatErrors } from '../imbot/errors.js';
 import { actingBot, requireOwner } from '../imbot/owner.js';
@@ -65,7 +65,7 @@ function chatIdParam(P: Params): number {
     if (!ref || ref.kind === 'user') throw ChatErrors.dialogEmpty();
     raw = ref.kind === 'chat' ? ref.chatId : 0; // no workgroup or CRM chats exist here
   }
-  const chatId = intval(raw);
+  const chatId = idval(raw);
   if (chatId <= 0) throw ChatErrors.chatIdEmpty();
   return chatId;
 }
@@ -86,13 +86,13 @@ function createUsersParam(raw: unknown): number[] {
   for (const v of values) {
     if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) throw ChatErrors.usersWrongType();
   }
-  return values.map(intval);
+  return values.map(idval);
 }
 
 /** user.add USERS: a list of ids, or one id (CIMChat::AddUser). */
 function addUsersParam(raw: unknown): number[] {
-  if (isPhpArray(raw)) return Object.values(raw).map(intval);
-  return [intval(raw)];
+  if (isPhpArray(raw)) return Object.values(raw).map(idval);
+  return [idval(raw)];
 }
 
 /** HIDE_HISTORY: absent → null (history visible), "N" → false, else PHP truthiness. */
@@ -178,7 +178,7 @@ function setOwner(side: Side): MethodHandler {
   return async (call) => {
     const P = upperKeys(call.params);
     const chatId = chatIdParam(P);
-    const userId = intval(P.USER_ID);
+    const userId = idval(P.USER_ID);
     if (userId <= 0) throw ChatErrors.userIdEmpty();
     const me = await actor(call, P, side);
     await refusedAs(() => setChatOwner(call.ctx, chatId, me, userId), ChatErrors.ownerNotChanged);
@@ -190,7 +190,7 @@ function setManager(side: Side): MethodHandler {
   return async (call) => {
     const P = upperKeys(call.params);
     const chatId = chatIdParam(P);
-    const userId = intval(P.USER_ID);
+    const userId = idval(P.USER_ID);
     const isManager = P.IS_MANAGER !== 'N';
     if (userId <= 0) throw ChatErrors.userIdEmpty();
     const me = await actor(call, P, side);
@@ -260,7 +260,7 @@ function userDelete(side: Side, mode: 'delete' | 'leave'): MethodHandler {
   return async (call) => {
     const P = upperKeys(call.params);
     const chatId = chatIdParam(P);
-    const userId = intval(P.USER_ID);
+    const userId = idval(P.USER_ID);
     await requireAllowed(call, chatId, 'leave', ChatErrors.cantDeleteUsers);
     const me = await actor(call, P, side);
     if (mode === 'delete' && userId <= 0) throw ChatErrors.userIdEmpty();

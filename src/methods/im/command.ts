@@ -1,7 +1,7 @@
 import { commandButtonIntents } from '../../bots/addressing.js';
 import { emitAll } from '../../events/notify.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import { idval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
 // im.message.command: a person presses a keyboard button or menu item that carries a COMMAND
@@ -21,9 +21,9 @@ const Errors = {
  */
 async function messageCommand(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
-  const messageId = intval(P.MESSAGE_ID);
+  const messageId = idval(P.MESSAGE_ID);
   if (messageId <= 0) throw Errors.messageId();
-  const botId = intval(P.BOT_ID);
+  const botId = idval(P.BOT_ID);
   if (botId <= 0) throw Errors.botId();
   if (phpEmpty(P.COMMAND) || typeof P.COMMAND === 'object') throw Errors.command();
   const intents = await commandButtonIntents(call.ctx, {

@@ -20,7 +20,7 @@ import {
 import { likeAsReaction } from '../../im/reactions.js';
 import { formatImUser, getUser, getUsers } from '../../im/users.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import { idval, intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import type { DomainCtx } from '../../context.js';
 import { findReadMark } from '../../store/repos/read-state.js';
@@ -69,18 +69,18 @@ async function writeTarget(call: MethodCall, P: Record<string, unknown>, me: num
   let chatParam = P.CHAT_ID;
   if (isSet(P.DIALOG_ID)) {
     const chatId = chatIdOfDialog(phpString(P.DIALOG_ID));
-    if (chatId === null) userParam = intval(P.DIALOG_ID);
+    if (chatId === null) userParam = idval(P.DIALOG_ID);
     else chatParam = chatId;
   }
   if (isSet(userParam)) {
-    const userId = intval(userParam);
+    const userId = idval(userParam);
     if (userId <= 0) throw ImErrors.userIdEmpty();
     const other = await getUser(call.ctx.db, userId);
     if (!other || !other.active) throw ImErrors.userNotFound();
     return (await openPrivateChat(call.ctx, me, other.id)).chatId;
   }
   if (isSet(chatParam)) {
-    const chatId = intval(chatParam);
+    const chatId = idval(chatParam);
     if (chatId <= 0) throw ImErrors.chatIdEmpty();
     const chat = await getChat(call.ctx.db, chatId);
     if (!chat || !(await isMember(call.ctx.db, chat.id, me))) throw ImErrors.accessError();
@@ -95,12 +95,12 @@ async function messageAdd(call: MethodCall): Promise<number> {
   const me = call.caller.userId;
   const text = readAddText(P);
   const chatId = await writeTarget(call, P, me);
-  const params = richParamsForAdd(P, intval(P.BOT_ID), call.ctx.clock.now());
+  const params = richParamsForAdd(P, idval(P.BOT_ID), call.ctx.clock.now());
   const system = P.SYSTEM === 'Y' && call.caller.authType !== 'session';
   if (P.URL_PREVIEW === 'N') params.URL_PREVIEW = 'N';
   let replyId: number | null = null;
-  if (intval(P.REPLY_ID) > 0) {
-    const reply = await getMessage(call.ctx.db, intval(P.REPLY_ID));
+  if (idval(P.REPLY_ID) > 0) {
+    const reply = await getMessage(call.ctx.db, idval(P.REPLY_ID));
     if (!reply || !(await isMember(call.ctx.db, reply.chat_id, me))) throw PeopleErrors.replyAccess();
     if (reply.chat_id !== chatId) throw PeopleErrors.replyOtherChat();
     replyId = reply.id;
@@ -112,7 +112,7 @@ async function messageAdd(call: MethodCall): Promise<number> {
 }
 
 function messageIdOf(P: Record<string, unknown>): number {
-  const id = intval(isSet(P.MESSAGE_ID) ? P.MESSAGE_ID : P.ID);
+  const id = idval(isSet(P.MESSAGE_ID) ? P.MESSAGE_ID : P.ID);
   if (id <= 0) throw MessageErrors.messageIdEmpty();
   return id;
 }
@@ -131,7 +131,7 @@ async function messageUpdate(call: MethodCall): Promise<true> {
     if (!editable) throw MessageErrors.cantEdit();
     return row!;
   };
-  const botId = intval(P.BOT_ID);
+  const botId = idval(P.BOT_ID);
   const now = call.ctx.clock.now();
   const patch: ParamsPatch = {};
   if (isSet(P.ATTACH)) {
@@ -217,7 +217,7 @@ async function dialogAccess(ctx: DomainCtx, ref: DialogRef, me: number): Promise
 /** im.dialog.read: read up to MESSAGE_ID (or LAST_ID; default everything); `false` without access. */
 async function dialogRead(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
-  const upTo = intval(isSet(P.LAST_ID) ? P.LAST_ID : P.MESSAGE_ID);
+  const upTo = idval(isSet(P.LAST_ID) ? P.LAST_ID : P.MESSAGE_ID);
   const ref = parseDialogId(P.DIALOG_ID);
   if (!ref) throw ImErrors.dialogEmpty();
   const { chatId } = await dialogAccess(call.ctx, ref, call.caller.userId);
@@ -233,8 +233,8 @@ async function dialogWriting(call: MethodCall): Promise<true> {
   if (isSet(P.DIALOG_ID)) {
     if (!parseDialogId(P.DIALOG_ID)) throw ImErrors.dialogEmpty();
   } else if (isSet(P.CHAT_ID)) {
-    if (intval(P.CHAT_ID) <= 0) throw ImErrors.chatIdEmpty();
-    dialogId = `chat${intval(P.CHAT_ID)}`;
+    if (idval(P.CHAT_ID) <= 0) throw ImErrors.chatIdEmpty();
+    dialogId = `chat${idval(P.CHAT_ID)}`;
   }
   const ref = parseDialogId(dialogId);
   if (!ref || !(await dialogAccess(call.ctx, ref, call.caller.userId)).access) throw PeopleErrors.noDialogAccessWriting();
@@ -243,8 +243,8 @@ async function dialogWriting(call: MethodCall): Promise<true> {
 
 function idParam(v: unknown): number | 'string' | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return intval(v);
+  if (typeof v === 'number') return idval(v);
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return idval(v);
   return 'string';
 }
 

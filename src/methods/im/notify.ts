@@ -24,7 +24,7 @@ import { htmlEscape } from '../../im/rich/common.js';
 import { presenceOf } from '../../im/user-status.js';
 import { formatImUser, getUser, getUsers } from '../../im/users.js';
 import { RestError, accessDenied } from '../../rest/errors.js';
-import { intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { idval, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ImbotErrors } from '../imbot/errors.js';
 import { ImErrors } from './errors.js';
@@ -53,7 +53,7 @@ const given = (v: unknown): boolean => v !== undefined && v !== null && v !== ''
 async function addFromCall(call: MethodCall, type: number): Promise<number | false> {
   if (call.caller.authType === 'session') throw ImbotErrors.sessionAuth();
   const P = upperKeys(call.params);
-  const userId = intval(P.USER_ID);
+  const userId = idval(P.USER_ID);
   if (userId <= 0) throw ImErrors.userIdEmpty();
   const message = phpString(P.MESSAGE).trim();
   if (message === '') throw ImErrors.messageEmpty();
@@ -80,7 +80,7 @@ function notify(call: MethodCall): Promise<number | false> {
 /** im.notify.delete: by ID (the caller's own), else by TAG or SUB_TAG of the calling application. */
 async function notifyDelete(call: MethodCall): Promise<boolean> {
   const P = upperKeys(call.params);
-  const id = intval(P.ID);
+  const id = idval(P.ID);
   if (id > 0) return deleteOwnNotification(call.ctx, call.caller.userId, id);
   if (call.caller.authType === 'session' || (!given(P.TAG) && !given(P.SUB_TAG))) throw NotifyErrors.paramsError();
   const clientId = clientIdOf(call, P);
@@ -96,7 +96,7 @@ const readAction = (v: unknown): boolean => v === undefined || v === null || php
 async function notifyRead(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   if (!given(P.ID)) return true;
-  const id = intval(P.ID);
+  const id = idval(P.ID);
   if (id >= 0) await markRead(call.ctx, call.caller.userId, readAction(P.ACTION), P.ONLY_CURRENT === 'Y' ? { only: id } : { fromId: id });
   return true;
 }
@@ -107,7 +107,7 @@ async function notifyReadList(call: MethodCall): Promise<true> {
   if (!isPhpArray(P.IDS)) throw NotifyErrors.idsNotArray();
   const ids: number[] = [];
   for (const v of Object.values(P.IDS)) {
-    const id = intval(v);
+    const id = idval(v);
     if (id <= 0) break;
     ids.push(id);
   }
@@ -122,7 +122,7 @@ async function notifyReadAll(call: MethodCall): Promise<unknown> {
 
 async function notifyAnswer(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
-  const id = intval(P.NOTIFY_ID);
+  const id = idval(P.NOTIFY_ID);
   if (id <= 0) throw NotifyErrors.idError();
   const text = phpString(P.ANSWER_TEXT).trim();
   if (text === '') throw NotifyErrors.answerEmpty();
@@ -131,7 +131,7 @@ async function notifyAnswer(call: MethodCall): Promise<unknown> {
 
 async function notifyConfirm(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
-  const id = intval(P.NOTIFY_ID);
+  const id = idval(P.NOTIFY_ID);
   if (id <= 0) throw NotifyErrors.idError();
   const value = phpString(P.NOTIFY_VALUE);
   if (value === '') throw NotifyErrors.valueEmpty();
@@ -152,7 +152,7 @@ export function convertText(text: string): string {
 
 /** LIMIT: default 50, at most 50. */
 function pageLimit(v: unknown): number {
-  const n = intval(v);
+  const n = idval(v);
   return n > 0 ? Math.min(n, 50) : 50;
 }
 
@@ -173,7 +173,7 @@ async function notifyGet(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
   if (given(P.LAST_ID) !== given(P.LAST_TYPE)) throw NotifyErrors.lastPair();
   if (given(P.LAST_ID) && !isNumeric(P.LAST_ID)) throw NotifyErrors.lastIdString();
-  const last = given(P.LAST_ID) ? { id: intval(P.LAST_ID), type: intval(P.LAST_TYPE) } : undefined;
+  const last = given(P.LAST_ID) ? { id: idval(P.LAST_ID), type: intval(P.LAST_TYPE) } : undefined;
   const page = await notificationPage(call.ctx, call.caller.userId, pageLimit(P.LIMIT), last);
   const body = await notificationsAndUsers(call, page.rows, P.CONVERT_TEXT === 'Y');
   if (page.chatId === undefined) return body;
@@ -202,14 +202,14 @@ async function historySearch(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
   const text = phpString(P.SEARCH_TEXT).trim();
   const types = [...(given(P.SEARCH_TYPE) ? [P.SEARCH_TYPE] : []), ...(isPhpArray(P.SEARCH_TYPES) ? Object.values(P.SEARCH_TYPES) : [])];
-  const authors = isPhpArray(P.SEARCH_AUTHORS) ? Object.values(P.SEARCH_AUTHORS).map(intval).filter((id) => id > 0) : [];
+  const authors = isPhpArray(P.SEARCH_AUTHORS) ? Object.values(P.SEARCH_AUTHORS).map(idval).filter((id) => id > 0) : [];
   const day = given(P.SEARCH_DATE) ? dayRange(phpString(P.SEARCH_DATE)) : undefined;
   const from = dateParam(P.SEARCH_DATE_FROM);
   const to = dateParam(P.SEARCH_DATE_TO);
   const range = from !== undefined && to !== undefined;
   if (types.length === 0 && authors.length === 0 && !given(P.SEARCH_DATE) && !range && [...text].length < 3) throw NotifyErrors.searchShort();
   if (given(P.LAST_ID) && !isNumeric(P.LAST_ID)) throw NotifyErrors.lastIdString();
-  const lastId = given(P.LAST_ID) ? intval(P.LAST_ID) : 0;
+  const lastId = given(P.LAST_ID) ? idval(P.LAST_ID) : 0;
   const found = await searchNotifications(call.ctx, call.caller.userId, {
     text: text || undefined,
     modules: types.length ? types.map(moduleFilter) : undefined,

@@ -25,7 +25,7 @@ import { presenceOf } from '../../im/user-status.js';
 import { fieldValuesOf } from '../../im/user-fields.js';
 import { departmentMap } from '../../im/departments.js';
 import { RestError } from '../../rest/errors.js';
-import { assocOrEmpty, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
+import { assocOrEmpty, idval, inIdRange, intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
 
 const PeopleErrors = {
@@ -217,7 +217,7 @@ async function imUserGet(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
   let id = call.caller.userId;
   if (P.ID !== undefined && P.ID !== null) {
-    id = intval(P.ID);
+    id = idval(P.ID);
     if (id <= 0) throw PeopleErrors.idEmpty();
   }
   const user = await getUser(call.ctx.db, id);
@@ -244,8 +244,10 @@ async function imUserListGet(call: MethodCall): Promise<unknown> {
   const P = upperKeys(call.params);
   const ids = readIdList(P.ID);
   if (ids.length === 0) throw PeopleErrors.invalidIdFormat();
-  const presence = await presenceOf(call.ctx.db, ids);
-  const found = new Map((await getUsers(call.ctx.db, ids)).map((u) => [u.id, formatImUser(u, presence.get(u.id))]));
+  // the answer echoes each id as PHP read it (64-bit); one past the id columns names nobody
+  const stored = ids.filter(inIdRange);
+  const presence = await presenceOf(call.ctx.db, stored);
+  const found = new Map((await getUsers(call.ctx.db, stored)).map((u) => [u.id, formatImUser(u, presence.get(u.id))]));
   const cards = ids.map((id) => found.get(id) ?? null);
   if (typeof P.RESULT_TYPE === 'string' && P.RESULT_TYPE.toLowerCase() === 'array') return cards;
   return assocOrEmpty(ids.map((id, i) => [id, cards[i]]));

@@ -4,7 +4,7 @@
  */
 import { USER_STATUSES, endIdle, presenceOf, setStatus, startIdle } from '../../im/user-status.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, phpString, upperKeys } from '../../rest/php.js';
+import { idval, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
 async function statusGet(call: MethodCall): Promise<string> {
@@ -20,10 +20,10 @@ async function statusSet(call: MethodCall): Promise<true> {
   return true;
 }
 
-/** AGO: minutes, 10 when absent, at least 1. */
+/** AGO: minutes, 10 when absent, at least 1; held to the int range (`idval`) so the moment stays a timestamp a column holds. */
 async function idleStart(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
-  const ago = P.AGO === undefined || P.AGO === null || P.AGO === '' ? 10 : Math.max(intval(P.AGO), 1);
+  const ago = P.AGO === undefined || P.AGO === null || P.AGO === '' ? 10 : Math.max(idval(P.AGO), 1);
   await startIdle(call.ctx, call.caller.userId, ago);
   return true;
 }

@@ -19,7 +19,7 @@ import {
 import type { BotOwner } from '../../bots/owner.js';
 import { RestError } from '../../rest/errors.js';
 import { StoreFailure } from '../../rest/faults.js';
-import { intval, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
+import { idval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
 import { dialogVoteMethods } from './vote.js';
@@ -65,17 +65,9 @@ function httpsPage(v: unknown): string {
   return url;
 }
 
-/** `$apps[$APP_ID]`: PHP array-key semantics (integers, canonical integer strings, booleans). */
-function appKey(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'string' && /^(0|-?[1-9]\d*)$/.test(v)) return Number(v);
-  return null;
-}
-
 /** The caller's chat app by APP_ID: CHAT_APP_ID_ERROR, then APP_ID_ERROR. */
 async function ownedApp(call: MethodCall, owner: BotOwner, idParam: unknown): Promise<ChatAppRow> {
-  const id = appKey(idParam);
+  const id = phpIntKey(idParam); // `$apps[$arParams['APP_ID']]`
   const app = id !== null ? await getChatApp(call.ctx.db, id) : undefined;
   if (!app) throw AppErrors.notFound();
   if (!sameSecret(owner.appId, app.app_id)) throw AppErrors.otherApp();
@@ -98,8 +90,8 @@ async function register(call: MethodCall): Promise<number> {
   let hash = '';
   if (jsPair === null && !phpEmpty(P.IFRAME)) {
     iframe = httpsPage(P.IFRAME);
-    width = isset(P.IFRAME_WIDTH) ? (intval(P.IFRAME_WIDTH) > IFRAME_WIDTH.min ? P.IFRAME_WIDTH : IFRAME_WIDTH.min) : IFRAME_WIDTH.register;
-    height = isset(P.IFRAME_HEIGHT) ? (intval(P.IFRAME_HEIGHT) > IFRAME_HEIGHT.min ? P.IFRAME_HEIGHT : IFRAME_HEIGHT.min) : IFRAME_HEIGHT.register;
+    width = isset(P.IFRAME_WIDTH) ? (idval(P.IFRAME_WIDTH) > IFRAME_WIDTH.min ? P.IFRAME_WIDTH : IFRAME_WIDTH.min) : IFRAME_WIDTH.register;
+    height = isset(P.IFRAME_HEIGHT) ? (idval(P.IFRAME_HEIGHT) > IFRAME_HEIGHT.min ? P.IFRAME_HEIGHT : IFRAME_HEIGHT.min) : IFRAME_HEIGHT.register;
     popup = yes(P.IFRAME_POPUP);
     if (phpEmpty(P.HASH)) throw AppErrors.hashEmpty();
     hash = Array.from(scalar(P.HASH) ?? '').slice(0, HASH_MAX).join('');
@@ -140,8 +132,8 @@ async function register(call: MethodCall): Promise<number> {
       code,
       js,
       iframe,
-      iframeWidth: intval(width),
-      iframeHeight: intval(height),
+      iframeWidth: idval(width),
+      iframeHeight: idval(height),
       iframePopup: popup,
       hash,
       context: phpString(context),
@@ -183,8 +175,8 @@ async function update(call: MethodCall): Promise<true> {
   } else if (!phpEmpty(F.IFRAME)) {
     u.iframe = httpsPage(F.IFRAME);
   }
-  if (isset(F.IFRAME_WIDTH)) u.iframeWidth = intval(F.IFRAME_WIDTH);
-  if (isset(F.IFRAME_HEIGHT)) u.iframeHeight = intval(F.IFRAME_HEIGHT);
+  if (isset(F.IFRAME_WIDTH)) u.iframeWidth = idval(F.IFRAME_WIDTH);
+  if (isset(F.IFRAME_HEIGHT)) u.iframeHeight = idval(F.IFRAME_HEIGHT);
   if (!phpEmpty(F.IFRAME_POPUP)) u.iframePopup = yes(F.IFRAME_POPUP);
   if (!phpEmpty(F.HIDDEN)) u.hidden = yes(F.HIDDEN);
   if (!phpEmpty(F.EXTRANET_SUPPORT)) u.extranetSupport = yes(F.EXTRANET_SUPPORT);

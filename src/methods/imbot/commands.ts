@@ -15,7 +15,7 @@ import { getBot } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
 import { messageAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '../../rest/php.js';
+import { idval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { imCommandMethods } from '../im/command.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
@@ -129,7 +129,7 @@ async function answer(call: MethodCall): Promise<number | true> {
   const owner = requireOwner(call, P);
   const command = await answeredCommand(call, owner, P);
   const botId = command?.bot_id ?? 0;
-  const messageId = intval(P.MESSAGE_ID);
+  const messageId = idval(P.MESSAGE_ID);
   if (messageId <= 0) throw CommandErrors.messageIdEmpty();
   const text = phpString(P.MESSAGE).trim();
   if (text === '') throw CommandErrors.messageEmpty();
@@ -149,7 +149,7 @@ async function answer(call: MethodCall): Promise<number | true> {
   let menu: unknown;
   if (!phpEmpty(P.MENU)) {
     // The real server takes the menu's BOT_ID from the request and never checks its size.
-    const r = normalizeMenu(P.MENU, { botId: intval(P.BOT_ID), checkSize: false });
+    const r = normalizeMenu(P.MENU, { botId: idval(P.BOT_ID), checkSize: false });
     if (!r.ok) throw richError(r.error);
     menu = r.menu;
   }

@@ -15,7 +15,7 @@ import {
 } from '../../im/messages.js';
 import { likeAsReaction } from '../../im/reactions.js';
 import { fullName, getUser } from '../../im/users.js';
-import { intval, phpString, upperKeys } from '../../rest/php.js';
+import { idval, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import {
   MessageErrors,
@@ -51,8 +51,8 @@ async function targetChat(call: MethodCall, bot: BotRow, dialogId: unknown): Pro
 
 /** FROM_USER_ID + TO_USER_ID, both > 0: the "private system" mode (imbot-v1.md §2.3.1). */
 function privateSystemPair(P: Record<string, unknown>): { from: number; to: number } | null {
-  const from = intval(P.FROM_USER_ID);
-  const to = intval(P.TO_USER_ID);
+  const from = idval(P.FROM_USER_ID);
+  const to = idval(P.TO_USER_ID);
   return from > 0 && to > 0 ? { from, to } : null;
 }
 
@@ -96,7 +96,7 @@ async function messageAdd(call: MethodCall): Promise<number> {
 }
 
 function messageIdOf(P: Record<string, unknown>): number {
-  const id = intval(P.MESSAGE_ID);
+  const id = idval(P.MESSAGE_ID);
   if (id <= 0) throw MessageErrors.messageIdEmpty();
   return id;
 }

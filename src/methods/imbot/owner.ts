@@ -1,7 +1,7 @@
 import { getBot, firstBotOf, type BotRow } from '../../bots/lifecycle.js';
 import { cachedRead } from '../../context.js';
 import { resolveOwner, type BotOwner } from '../../bots/owner.js';
-import { intval, phpIntKey } from '../../rest/php.js';
+import { idval, phpIntKey } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
 import { ImbotErrors } from './errors.js';
 import { sameSecret } from '../../util/secrets.js';
@@ -28,7 +28,7 @@ async function controlledBot(call: MethodCall, owner: BotOwner, botId: number | 
 
 /** imbot.command.register / imbot.app.register: `intval(BOT_ID)`, and ≤ 0 is "Bot not found". */
 export function ownedBot(call: MethodCall, owner: BotOwner, botIdParam: unknown): Promise<BotRow> {
-  return controlledBot(call, owner, intval(botIdParam));
+  return controlledBot(call, owner, idval(botIdParam));
 }
 
 /**

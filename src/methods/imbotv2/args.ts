@@ -1,5 +1,5 @@
 import { cutText, MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
-import { intval } from '../../rest/php.js';
+import { idval } from '../../rest/php.js';
 
 /*
  * Reading v2 parameters (imbot-v2.md §1.1, §1.5). Names are case-preserving: each parameter is
@@ -35,8 +35,12 @@ export function v2Bool(value: unknown, dflt: boolean): boolean {
   return s === 'Y' || s === '1' || s === 'TRUE';
 }
 
+/**
+ * An integer parameter of a v2 method: PHP `intval` held to the id columns' range (`idval`). Every
+ * v2 integer is an id, an offset or a limit that is clamped further, so none needs more.
+ */
 export function v2Int(value: unknown): number {
-  return intval(value);
+  return idval(value);
 }
 
 /** A nested object parameter (`fields`, `properties`, `filter`): a plain object, or {}. */
@@ -59,7 +63,7 @@ export function v2String(value: unknown): string {
 /** An int list (`userIds`): an array (or PHP-array object) of ids, each intval-ed, zeros dropped. */
 export function idList(value: unknown): number[] {
   const items = Array.isArray(value) ? value : value !== null && typeof value === 'object' ? Object.values(value) : value === undefined || value === null || value === '' ? [] : [value];
-  return items.map((v) => intval(v)).filter((n) => n > 0);
+  return items.map((v) => idval(v)).filter((n) => n > 0);
 }
 
 /**

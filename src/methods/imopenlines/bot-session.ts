@@ -3,7 +3,7 @@ import { resolveOwner } from '../../bots/owner.js';
 import { cachedRead } from '../../context.js';
 import { botToOperator, finishSession, sendAutoMessage, transferSession, type TransferTarget } from '../../openlines/sessions.js';
 import { RestError } from '../../rest/errors.js';
-import { intval, phpString, upperKeys } from '../../rest/php.js';
+import { idval, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
 /*
@@ -30,7 +30,7 @@ function refuseSession(call: MethodCall): void {
 }
 
 function chatIdOf(P: Record<string, unknown>): number {
-  const id = intval(P.CHAT_ID);
+  const id = idval(P.CHAT_ID);
   if (id <= 0) throw Errors.chatIdEmpty();
   return id;
 }
@@ -68,12 +68,12 @@ function transferTarget(P: Record<string, unknown>): TransferTarget {
     else userParam = t;
   }
   if (userParam !== undefined && userParam !== null) {
-    const userId = intval(userParam);
+    const userId = idval(userParam);
     if (userId <= 0) throw Errors.userIdEmpty();
     return { userId };
   }
   if (queueParam !== undefined && queueParam !== null) {
-    const queueId = intval(queueParam);
+    const queueId = idval(queueParam);
     if (queueId <= 0) throw Errors.queueIdEmpty();
     return { queueId };
   }
