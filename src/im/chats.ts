@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { reportChange } from '../changes.js';
 import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import type { ChatsTable } from '../store/schema.js';
@@ -48,6 +49,7 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
     .values(members.map((u) => ({ chat_id: chat.id, user_id: u, role: 'member', joined_at: now })))
     .execute();
   await emitPrivateJoin(ctx, chat.id, a, b);
+  reportChange(ctx, { chatId: chat.id, kind: 'chat' });
   return { chatId: chat.id, created: true };
 }
 
@@ -99,6 +101,7 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
     .insertInto('chat_members')
     .values(users.map((u) => ({ chat_id: chat.id, user_id: u, role: u === owner ? 'owner' : 'member', joined_at: now })))
     .execute();
+  reportChange(ctx, { chatId: chat.id, kind: 'chat' });
   return chat.id;
 }
 
@@ -327,6 +330,7 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: u.id === chat.owner_id ? 'owner' : 'member' })));
   // ONIMV2JOINCHAT for the chat's subscribed people, whoever joined (a new chat's members do not "join")
   await recordUserJoins(ctx, chatId, fresh.map((u) => u.id));
+  reportChange(ctx, { chatId, kind: 'chat' });
   return {
     chatId,
     added: fresh.map((u) => u.id),
@@ -362,6 +366,7 @@ export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: nu
     if (targetRole === null || targetRole === 'owner' || (targetRole === 'manager' && actorRole !== 'owner')) throw new ChatError('no_access');
   }
   await ctx.db.deleteFrom('chat_members').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  reportChange(ctx, { chatId, kind: 'chat', alsoUsers: [userId] });
 }
 
 /**
@@ -392,6 +397,7 @@ export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: numb
     .where('user_id', '=', chat.owner_id)
     .execute();
   await ctx.db.updateTable('chat_members').set({ role: 'owner' }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /**
@@ -444,6 +450,7 @@ export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: nu
   if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_ui')) throw new ChatError('no_access');
   if (look.color !== undefined && look.color === chat.color) throw new ChatError('same_color');
   await ctx.db.updateTable('chats').set(look).where('id', '=', chatId).execute();
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /**
@@ -455,6 +462,7 @@ export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorI
   const kindOk = (privateToo && chat?.type === 'P') || isGroupChat(chat);
   if (!kindOk || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
   await ctx.db.updateTable('chats').set({ text_field_enabled: enabled ? 1 : 0 }).where('id', '=', chatId).execute();
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /** The first chat bound to exactly this entity (imbot.chat.get / im.chat.get); no access check. */

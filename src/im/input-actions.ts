@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { reportChange } from '../changes.js';
 import type { Db } from '../store/db.js';
 
 /*
@@ -34,6 +35,7 @@ export async function setInputAction(ctx: DomainCtx, chatId: number, userId: num
   const expiresAt = ctx.clock.now() + seconds * 1000;
   await ctx.db.deleteFrom('chat_input_actions').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
   await ctx.db.insertInto('chat_input_actions').values({ chat_id: chatId, user_id: userId, code, expires_at: expiresAt }).execute();
+  reportChange(ctx, { chatId, kind: 'typing', userId });
 }
 
 /** The indicators of a chat that have not lapsed at `now`, by user id. */

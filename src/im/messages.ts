@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { reportChange } from '../changes.js';
 import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
 import { isPostgres, type Db } from '../store/db.js';
@@ -81,6 +82,7 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
     .where('user_id', '=', m.authorId)
     .execute();
   await recordUserMessageEvent(ctx, { messageId: row.id, chatId: m.chatId, authorId: m.authorId }, 'add');
+  reportChange(ctx, { chatId: m.chatId, kind: 'message', userId: m.authorId });
   return row.id;
 }
 
@@ -174,6 +176,7 @@ async function rewrite(ctx: DomainCtx, before: MessageRow, set: { text?: string;
     })
     .where('id', '=', before.id)
     .execute();
+  reportChange(ctx, { chatId: before.chat_id, kind: 'message' });
   return { before, after: (await getMessage(ctx.db, before.id)) ?? null };
 }
 
@@ -228,6 +231,7 @@ export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: b
     .set((eb) => ({ last_message_id: Number(last?.id ?? 0), message_count: eb('message_count', '-', 1) }))
     .where('id', '=', row.chat_id)
     .execute();
+  reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return { before: row, after: null };
 }
 
@@ -312,6 +316,7 @@ export async function readChat(ctx: DomainCtx, chatId: number, userId: number, u
   const lastId = Math.max(member.last_read_message_id, target);
   if (lastId !== member.last_read_message_id) {
     await ctx.db.updateTable('chat_members').set({ last_read_message_id: lastId }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+    reportChange(ctx, { chatId, kind: 'read', userId });
   }
   return { lastId, counter: await unreadCount(ctx.db, chatId, userId), previousId: member.last_read_message_id };
 }

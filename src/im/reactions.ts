@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { reportChange } from '../changes.js';
 import type { Db } from '../store/db.js';
 import { likeMessage, likesOf, type LikeAction, type MessageRow } from './messages.js';
 
@@ -48,6 +49,7 @@ export async function addReaction(ctx: DomainCtx, row: MessageRow, userId: numbe
     .insertInto('message_reactions')
     .values({ message_id: row.id, user_id: userId, reaction: code, created_at: ctx.clock.now() })
     .execute();
+  reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return true;
 }
 
@@ -60,6 +62,7 @@ export async function removeReaction(ctx: DomainCtx, row: MessageRow, userId: nu
     .where('user_id', '=', userId)
     .where('reaction', '=', code)
     .executeTakeFirst();
+  if (Number(result.numDeletedRows) > 0) reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return Number(result.numDeletedRows) > 0;
 }
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { createSession } from '../auth/sessions.js';
 import type { MovableClock } from '../clock.js';
 import { FAULT_KINDS } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
@@ -59,12 +59,7 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
     const userId = Number(b.user_id);
     const user = await core.store.db.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) return send(reply, 400, { error: 'USER_NOT_FOUND', error_description: 'User not found' });
-    const session = { id: randomBytes(16).toString('hex'), sessid: randomBytes(16).toString('hex') };
-    const now = clock.now();
-    await core.store.db
-      .insertInto('ui_sessions')
-      .values({ id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 })
-      .execute();
+    const session = await createSession(core.store.db, clock, userId);
     return send(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
   });
 }

@@ -34,6 +34,9 @@ import type { Seed } from '../harness/seed/schema.js';
 import { redactingLog } from '../util/secrets.js';
 import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
+import { PushHub } from './push.js';
+import { registerWebRoutes } from './web-route.js';
+import { registerConsoleRoutes } from './console-route.js';
 
 export interface ServerOptions {
   /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
@@ -81,6 +84,8 @@ export interface ServerOptions {
 export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
+  /** the web messenger (plain HTTP, so a browser needs no CA) */
+  webUrl: string;
   adminWebhookUrl: string;
   /** this start made the portal (fresh data dir) */
   firstStart: boolean;
@@ -132,6 +137,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   core.gate = new CallGate();
   const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
+  // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
+  const push = new PushHub(store.db, logError);
+  core.changes = push;
+  registerWebRoutes(app, core, push, token);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
@@ -143,6 +152,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);
+      registerConsoleRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
@@ -189,6 +199,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
     state: portalState,
+    webUrl: `http://${host}:${httpPort}/`,
     caPath: tls.caPath,
     controlToken: token,
     core,
@@ -196,6 +207,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     events,
     async close() {
       stopForeign();
+      push.end();
       await events.stop();
       const closed = new Promise<void>((resolve) => https.close(() => resolve()));
       https.closeAllConnections();

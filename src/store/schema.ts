@@ -343,6 +343,13 @@ export interface V2DeletedBotsTable {
   deleted_at: Def<number>;
 }
 
+/** A person's web sign-in password (scrypt, src/auth/sessions.ts). */
+export interface UserPasswordsTable {
+  user_id: number;
+  hash: string;
+  updated_at: Def<number>;
+}
+
 export interface UiSessionsTable {
   /** the session cookie value */
   id: string;
@@ -473,6 +480,7 @@ export interface Schema {
   event_offline: EventOfflineTable;
   event_offline_notices: EventOfflineNoticesTable;
   ui_sessions: UiSessionsTable;
+  user_passwords: UserPasswordsTable;
   chat_input_actions: ChatInputActionsTable;
   v2_event_log: V2EventLogTable;
   v2_event_counter: V2EventCounterTable;

@@ -1,0 +1,208 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { extname, join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { checkPassword, createSession, deleteSession, sessionByCookie, type UiSession } from '../auth/sessions.js';
+import { createUser, fullName } from '../im/users.js';
+import type { RestCore } from '../rest/pipeline.js';
+import { phpJson } from '../rest/php.js';
+import type { PushHub } from './push.js';
+
+/** The built single-page app (`npm run build` writes web/ here); dist/src/server → dist/web. */
+export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Requests from this machine. In the `dev` profile they may sign in as anyone (the people
+ * picker); from anywhere else, and always under `cloud`, a password is needed (docs/SECURITY.md).
+ */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(a) === 4) return a.startsWith('127.');
+  return a === '::1';
+}
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+function body(raw: unknown): Record<string, unknown> {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return {};
+  try {
+    const v = JSON.parse(raw.toString('utf8'));
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+
+const send = (reply: FastifyReply, status: number, payload: unknown) =>
+  reply.code(status).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(phpJson(payload));
+
+const deny = (reply: FastifyReply, status: number, error: string, description: string) => send(reply, status, { error, error_description: description });
+
+/**
+ * The web messenger and console: the app at `/` (browsers; API clients still get the JSON
+ * description), its assets, and `/__web/*` — sign-in, sign-out, the session, people for the
+ * picker and the push stream. Everything else the app does goes through /rest/ (im.*, session
+ * auth) and /__control/ (the console, with the control token) like any other client.
+ */
+export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: PushHub, controlToken: string): void {
+  const db = core.store.db;
+  const pickerAllowed = (req: FastifyRequest) => core.profile === 'dev' && isLoopback(req.raw.socket.remoteAddress);
+  const assets = new Map<string, Buffer>();
+  const asset = async (name: string): Promise<Buffer | null> => {
+    const cached = assets.get(name);
+    if (cached) return cached;
+    try {
+      const bytes = await readFile(join(WEB_DIR, name));
+      assets.set(name, bytes);
+      return bytes;
+    } catch {
+      return null;
+    }
+  };
+
+  app.get('/', async (req, reply) => {
+    if ((req.headers.accept ?? '').includes('text/html')) {
+      const page = await asset('index.html');
+      if (page) return reply.header('content-type', TYPES['.html']).header('cache-control', 'no-cache').send(page);
+    }
+    return reply.header('content-type', 'application/json; charset=utf-8').send(
+      phpJson({ server: 'imbot-server', domain: core.portal.domain, rest: `${core.portal.baseUrl}/rest/` }),
+    );
+  });
+
+  app.get('/assets/:name', async (req, reply) => {
+    const name = (req.params as { name: string }).name;
+    const type = TYPES[extname(name)];
+    const bytes = /^[\w.-]+$/.test(name) && type ? await asset(name) : null;
+    if (!bytes) return deny(reply, 404, 'NOT_FOUND', 'Not found');
+    return reply.header('content-type', type).header('cache-control', 'no-cache').send(bytes);
+  });
+
+  /** The signed-in session: the cookie, and for anything but reading it, the matching sessid too. */
+  const sessionOf = async (req: FastifyRequest, needSessid: boolean): Promise<UiSession | null> => {
+    const session = await sessionByCookie(db, core.clock, cookieValue(req.headers.cookie, 'PHPSESSID'));
+    if (!session || !needSessid) return session;
+    const given = (req.query as Record<string, unknown>).sessid ?? body(req.body).sessid ?? req.headers['x-bitrix-csrf-token'];
+    return given === session.sessid ? session : null;
+  };
+
+  const me = async (session: UiSession) => {
+    const u = await db.selectFrom('users').select(['id', 'name', 'last_name', 'is_admin']).where('id', '=', session.userId).executeTakeFirstOrThrow();
+    return { sessid: session.sessid, user: { id: u.id, name: u.name, last_name: u.last_name, is_admin: !!u.is_admin } };
+  };
+
+  const signIn = async (req: FastifyRequest, reply: FastifyReply, userId: number) => {
+    const session = await createSession(db, core.clock, userId);
+    const secure = (req.raw.socket as TLSSocket).encrypted ? '; Secure' : '';
+    reply.header('set-cookie', `PHPSESSID=${session.id}; Path=/; HttpOnly; SameSite=Strict${secure}`);
+    return send(reply, 200, await me(session));
+  };
+
+  app.get('/__web/config', async (req, reply) =>
+    send(reply, 200, { profile: core.profile, picker: pickerAllowed(req), portal: core.portal.domain }),
+  );
+
+  app.get('/__web/session', async (req, reply) => {
+    const session = await sessionOf(req, false);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    return send(reply, 200, await me(session));
+  });
+
+  app.get('/__web/people', async (req, reply) => {
+    if (!pickerAllowed(req)) return deny(reply, 403, 'ACCESS_DENIED', 'The people picker is open only to this machine in the dev profile; sign in with a password');
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'name', 'last_name', 'is_admin', 'work_position'])
+      .where('active', '=', 1)
+      .where('external_auth_id', '!=', 'bot')
+      .orderBy('id')
+      .execute();
+    return send(reply, 200, { people: rows.map((r) => ({ ...r, is_admin: !!r.is_admin })) });
+  });
+
+  app.post('/__web/people', async (req, reply) => {
+    if (!pickerAllowed(req)) return deny(reply, 403, 'ACCESS_DENIED', 'The people picker is open only to this machine in the dev profile');
+    const b = body(req.body);
+    const name = typeof b.name === 'string' ? b.name.trim() : '';
+    const lastName = typeof b.last_name === 'string' ? b.last_name.trim() : '';
+    if (!name || name.length > 100 || lastName.length > 100) return deny(reply, 400, 'NAME_ERROR', 'A person needs a name (up to 100 characters)');
+    const id = await createUser(db, core.clock, { name, lastName });
+    return send(reply, 200, { id, name, last_name: lastName });
+  });
+
+  app.post('/__web/login', async (req, reply) => {
+    const b = body(req.body);
+    if (b.user_id !== undefined) {
+      if (!pickerAllowed(req)) return deny(reply, 403, 'ACCESS_DENIED', 'Signing in without a password works only from this machine in the dev profile');
+      const user = await db.selectFrom('users').select('id').where('id', '=', Number(b.user_id)).where('active', '=', 1).where('external_auth_id', '!=', 'bot').executeTakeFirst();
+      if (!user) return deny(reply, 400, 'USER_NOT_FOUND', 'User not found');
+      return signIn(req, reply, user.id);
+    }
+    if (typeof b.login !== 'string' || typeof b.password !== 'string' || !b.login || !b.password) {
+      return deny(reply, 400, 'INVALID_CREDENTIALS', 'Enter your login (or e-mail) and password');
+    }
+    const userId = await checkPassword(db, b.login, b.password);
+    if (userId === null) return deny(reply, 401, 'INVALID_CREDENTIALS', 'Incorrect login or password');
+    return signIn(req, reply, userId);
+  });
+
+  /** Everyone a signed-in person can start a chat with: people and (non-network) bots. */
+  app.get('/__web/contacts', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    const rows = await db
+      .selectFrom('users')
+      .leftJoin('bots', 'bots.bot_id', 'users.id')
+      .select(['users.id', 'users.name', 'users.last_name', 'users.work_position', 'users.external_auth_id', 'bots.type'])
+      .where('users.active', '=', 1)
+      .where('users.id', '!=', session.userId)
+      .where((eb) => eb.or([eb('bots.type', 'is', null), eb('bots.type', '!=', 'N')]))
+      .orderBy('users.id')
+      .execute();
+    return send(reply, 200, {
+      contacts: rows.map((r) => ({ id: r.id, name: fullName(r), work_position: r.work_position, bot: r.external_auth_id === 'bot' })),
+    });
+  });
+
+  app.post('/__web/logout', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    await deleteSession(db, session.id);
+    hub.end(session.userId);
+    reply.header('set-cookie', 'PHPSESSID=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0');
+    return send(reply, 200, { result: true });
+  });
+
+  /** The console's key to /__control/*: handed to administrators' sessions only (docs/SECURITY.md). */
+  app.get('/__web/console', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    const user = await db.selectFrom('users').select('is_admin').where('id', '=', session.userId).executeTakeFirst();
+    if (!user?.is_admin) return deny(reply, 403, 'ACCESS_DENIED', 'The console is for administrators');
+    return send(reply, 200, { control_token: controlToken });
+  });
+
+  app.get('/__web/push', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    reply.hijack();
+    hub.attach(session.userId, reply.raw);
+  });
+}

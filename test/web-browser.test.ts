@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { parseStr } from '../src/rest/php.js';
+import { until } from './helpers/events.js';
+import { launchBrowser, SHOTS_DIR, type TestBrowser } from './helpers/browser.js';
+import { callJson, startPortal, type TestPortal } from './helpers/server.js';
+import { registerV2Bot } from './helpers/v2.js';
+
+/*
+ * The web messenger and console in a real browser (Debian's Chromium, headless) against a portal
+ * started here. Two test bots answer: a v1 echo bot behind a tiny HTTP handler, and a v2
+ * fetch-mode bot that polls imbot.v2.Event.get. Every check is on the DOM; Playwright's
+ * auto-waiting assertions wait for the page to show what the server pushed.
+ */
+
+type Obj = Record<string, any>;
+const APP = 'web-echo';
+
+describe('web messenger and console in Chromium', () => {
+  let p: TestPortal;
+  let tb: TestBrowser;
+  let page: Page;
+  let echo: Server;
+  let echoId = 0;
+  let v2: { botId: number; botToken: string };
+  let polling = true;
+  let poller: Promise<void>;
+  const received: Obj[] = [];
+  /** resolves the echo bot's pending "slow" answer */
+  let releaseSlow: () => void = () => undefined;
+  const slowGate = new Promise<void>((r) => (releaseSlow = r));
+
+  const asBot = async (method: string, params: Obj) => {
+    const a = await callJson(p.adminHook, method, { CLIENT_ID: APP, BOT_ID: echoId, ...params });
+    assert.equal(a.status, 200, `${method}: ${a.text}`);
+    return a.body.result;
+  };
+
+  /** The v1 echo bot: answers each message, shows typing for "slow", answers button presses. */
+  async function onEvent(form: Obj): Promise<void> {
+    received.push(form);
+    const data = form.data as Obj;
+    const dialog = data.PARAMS.DIALOG_ID;
+    if (form.event === 'ONIMCOMMANDADD') {
+      const cmd = Object.values(data.COMMAND as Obj)[0] as Obj;
+      await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: `You picked ${cmd.COMMAND_PARAMS}` });
+      return;
+    }
+    if (form.event !== 'ONIMBOTMESSAGEADD') return;
+    const text = String(data.PARAMS.MESSAGE);
+    if (text === 'slow') {
+      await asBot('imbot.chat.sendTyping', { DIALOG_ID: dialog });
+      await slowGate;
+      await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: 'done: slow' });
+    } else if (text === 'rich') {
+      await asBot('imbot.message.add', {
+        DIALOG_ID: dialog,
+        MESSAGE: '[b]bold[/b] [i]italic[/i] [s]gone[/s] [url=https://example.com/docs]the docs[/url][br]second line [USER=1]Admin[/USER]',
+        ATTACH: {
+          ID: 1,
+          COLOR: '#ff0000',
+          BLOCKS: [
+            { MESSAGE: 'Attached [b]text[/b]' },
+            { GRID: [{ NAME: 'Status', VALUE: 'Green', DISPLAY: 'LINE' }, { NAME: 'Owner', VALUE: 'Ann', DISPLAY: 'LINE' }] },
+            { DELIMITER: { SIZE: 200, COLOR: '#c8c8c8' } },
+            { LINK: { NAME: 'Ticket 42', LINK: 'https://example.com/t/42', DESC: 'An open ticket' } },
+          ],
+        },
+        KEYBOARD: [
+          { TEXT: 'Red', COMMAND: 'pick', COMMAND_PARAMS: 'red', BG_COLOR: '#ff0000', TEXT_COLOR: '#ffffff' },
+          { TEXT: 'Blue', COMMAND: 'pick', COMMAND_PARAMS: 'blue' },
+          { TYPE: 'NEWLINE' },
+          { TEXT: 'Off', COMMAND: 'pick', COMMAND_PARAMS: 'off', DISABLED: 'Y' },
+          { TEXT: 'Put it', ACTION: 'PUT', ACTION_VALUE: 'from the button' },
+        ],
+      });
+    } else {
+      await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: `Echo: ${text}` });
+    }
+  }
+
+  /** The v2 fetch-mode bot: reads its queue and answers each person's message. */
+  async function pollV2(): Promise<void> {
+    let offset = 0;
+    while (polling) {
+      const a = await callJson(p.adminHook, 'imbot.v2.Event.get', { botId: v2.botId, botToken: v2.botToken, offset });
+      const page = a.body?.result;
+      if (!page) break;
+      for (const e of page.events) {
+        if (e.type === 'ONIMBOTV2MESSAGEADD' && e.data.user?.bot !== true) {
+          await callJson(p.adminHook, 'imbot.v2.Chat.Message.send', {
+            botId: v2.botId,
+            botToken: v2.botToken,
+            dialogId: e.data.chat.dialogId ?? String(e.data.user.id),
+            fields: { message: `v2 got: ${e.data.message.text}` },
+          });
+        }
+      }
+      offset = page.nextOffset;
+      if (!page.events.length) await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  before(async () => {
+    p = await startPortal();
+    echo = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        res.end('ok');
+        const form = JSON.parse(JSON.stringify(parseStr(Buffer.concat(chunks).toString('utf8'))));
+        onEvent(form).catch((err) => console.error('echo bot:', err));
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const handler = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/echo`;
+    const reg = await callJson(p.adminHook, 'imbot.register', { CLIENT_ID: APP, CODE: 'echo', EVENT_HANDLER: handler, PROPERTIES: { NAME: 'Echo' } });
+    echoId = reg.body.result;
+    await asBot('imbot.command.register', { COMMAND: 'pick', EVENT_COMMAND_ADD: handler, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Pick a colour', PARAMS: 'colour' }] });
+    v2 = await registerV2Bot(p, { code: 'fetchy', name: 'Fetchy' });
+    poller = pollV2();
+    tb = await launchBrowser();
+    page = await tb.context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (e) => console.error('page error:', e));
+  });
+
+  after(async () => {
+    polling = false;
+    releaseSlow();
+    await poller;
+    await tb?.close();
+    echo?.closeAllConnections();
+    await new Promise<void>((r) => echo.close(() => r()));
+    await p.stop();
+  });
+
+  it('signs in through the people picker after adding a person', async () => {
+    await page.goto(`${p.http}/`);
+    await page.getByLabel('First name').fill('Ann');
+    await page.getByLabel('Last name').fill('Lee');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.locator('.picker .person', { hasText: 'Ann Lee' }).click();
+    await page.locator('.topbar .me', { hasText: 'Ann Lee' }).waitFor();
+  });
+
+  it('opens a chat with the echo bot, sends a message and sees the reply arrive live', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.locator('.dialog .person', { hasText: 'Echo' }).click();
+    await page.waitForURL(new RegExp(`#/im/${echoId}$`));
+    await page.getByLabel('Message').fill('hello');
+    await page.getByLabel('Message').press('Enter');
+    await page.locator('.message.mine', { hasText: 'hello' }).waitFor();
+    await page.locator('.message', { hasText: 'Echo: hello' }).waitFor();
+    // the recent list shows the chat with its last message
+    await page.locator(`.recent-item[data-dialog="${echoId}"] .recent-last`, { hasText: 'Echo: hello' }).waitFor();
+  });
+
+  it('shows "typing…" while the bot prepares its answer', async () => {
+    await page.getByLabel('Message').fill('slow');
+    await page.getByLabel('Message').press('Enter');
+    await page.locator('.typing', { hasText: 'Echo is typing…' }).waitFor();
+    releaseSlow();
+    await page.locator('.message', { hasText: 'done: slow' }).waitFor();
+    await page.locator('.typing', { hasText: /^$/ }).waitFor();
+  });
+
+  it('renders BB-code, ATTACH and KEYBOARD as the portal does', async () => {
+    await page.getByLabel('Message').fill('rich');
+    await page.getByLabel('Message').press('Enter');
+    const msg = page.locator('.message', { has: page.locator('.keyboard') }).last();
+    await msg.waitFor();
+    const text = msg.locator('.msg-text');
+    assert.equal(await text.locator('b').first().textContent(), 'bold');
+    assert.equal(await text.locator('i').first().textContent(), 'italic');
+    assert.equal(await text.locator('s').first().textContent(), 'gone');
+    assert.equal(await text.locator('a[href="https://example.com/docs"]').textContent(), 'the docs');
+    assert.equal(await text.locator('br').count(), 1);
+    assert.equal(await text.locator('a.bb-user[data-id="1"]').textContent(), 'Admin');
+    const attach = msg.locator('.attach');
+    assert.equal(await attach.evaluate((el) => getComputedStyle(el).borderLeftColor), 'rgb(255, 0, 0)');
+    assert.equal(await attach.locator('.att-message b').textContent(), 'text');
+    assert.deepEqual(await attach.locator('.att-grid-name').allTextContents(), ['Status', 'Owner']);
+    assert.deepEqual(await attach.locator('.att-grid-value').allTextContents(), ['Green', 'Ann']);
+    assert.equal(await attach.locator('hr.att-delimiter').count(), 1);
+    assert.equal(await attach.locator('.att-link a[href="https://example.com/t/42"]').textContent(), 'Ticket 42');
+    assert.equal(await attach.locator('.att-desc').textContent(), 'An open ticket');
+    const rows = msg.locator('.keyboard .kb-row');
+    assert.equal(await rows.count(), 2);
+    assert.deepEqual(await rows.nth(0).locator('button').allTextContents(), ['Red', 'Blue']);
+    const red = rows.nth(0).getByRole('button', { name: 'Red' });
+    assert.equal(await red.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(255, 0, 0)');
+    assert.equal(await rows.nth(1).getByRole('button', { name: 'Off' }).isDisabled(), true);
+    // ACTION PUT puts its value into the input
+    await rows.nth(1).getByRole('button', { name: 'Put it' }).click();
+    assert.equal(await page.getByLabel('Message').inputValue(), 'from the button');
+    await page.getByLabel('Message').fill('');
+    await page.screenshot({ path: join(SHOTS_DIR, 'messenger.png') });
+  });
+
+  it('a COMMAND button sends ONIMCOMMANDADD to the bot and its answer renders', async () => {
+    const msg = page.locator('.message', { has: page.locator('.keyboard') }).last();
+    await msg.getByRole('button', { name: 'Red' }).click();
+    await page.locator('.message', { hasText: 'You picked red' }).waitFor();
+    const press = received.find((f) => f.event === 'ONIMCOMMANDADD');
+    assert.ok(press, 'the bot received ONIMCOMMANDADD');
+    const cmd = Object.values(press.data.COMMAND as Obj)[0] as Obj;
+    assert.equal(cmd.COMMAND, 'pick');
+    assert.equal(cmd.COMMAND_PARAMS, 'red');
+    assert.equal(cmd.COMMAND_CONTEXT, 'KEYBOARD');
+  });
+
+  it('shows the bot’s edits and deletes live', async () => {
+    const hello = page.locator('.message', { hasText: 'Echo: hello' });
+    const id = Number(await hello.getAttribute('data-id'));
+    await asBot('imbot.message.update', { MESSAGE_ID: id, MESSAGE: 'Echo: hello, edited' });
+    // bots edit without the "edited" mark, as on a portal
+    await page.locator(`.message[data-id="${id}"]`, { hasText: 'Echo: hello, edited' }).waitFor();
+    await asBot('imbot.message.delete', { MESSAGE_ID: id });
+    await page.locator(`.message[data-id="${id}"].deleted`).waitFor();
+  });
+
+  it('a v2 fetch-mode bot answers', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.locator('.dialog .person', { hasText: 'Fetchy' }).click();
+    await page.waitForURL(new RegExp(`#/im/${v2.botId}$`));
+    await page.getByLabel('Message').fill('ping');
+    await page.getByLabel('Message').press('Enter');
+    await page.locator('.message', { hasText: 'v2 got: ping' }).waitFor();
+  });
+
+  it('the console shows the ONIMCOMMANDADD delivery and resends it', async () => {
+    // the console is for administrators: sign out, sign in as the admin
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('.picker .person', { hasText: 'Admin' }).click();
+    await page.getByRole('link', { name: 'Console' }).click();
+    await page.getByRole('tab', { name: 'Event deliveries' }).click();
+    const row = page.locator('tr[data-event="ONIMCOMMANDADD"]').first();
+    await row.locator('.status', { hasText: 'delivered' }).waitFor();
+    assert.equal(await row.locator('.attempts').textContent(), '1');
+    await row.getByRole('button', { name: 'ONIMCOMMANDADD' }).click();
+    await page.locator('pre.body', { hasText: 'data[COMMAND]' }).first().waitFor();
+    const before = received.filter((f) => f.event === 'ONIMCOMMANDADD').length;
+    await row.getByRole('button', { name: 'Resend' }).click();
+    await page.getByRole('status').filter({ hasText: 'queued again' }).waitFor();
+    // the handler gets the same event again, and the log counts the second attempt
+    await until(() => received.filter((f) => f.event === 'ONIMCOMMANDADD').length > before, 'the resent event arrives');
+    await until(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await row.locator('.attempts').textContent()) === '2';
+    }, 'the console shows the second attempt');
+    await page.getByRole('tab', { name: 'Bots' }).click();
+    await page.locator(`tr[data-bot="${echoId}"]`, { hasText: '/pick' }).waitFor();
+    await page.locator(`tr[data-bot="${v2.botId}"]`, { hasText: 'fetch' }).waitFor();
+    await page.getByRole('tab', { name: 'Event deliveries' }).click();
+    await page.locator('tr[data-event="ONIMCOMMANDADD"]').first().waitFor();
+    await page.screenshot({ path: join(SHOTS_DIR, 'console.png') });
+  });
+
+  it('works on a 390-px-wide phone screen: list, then chat, then back', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('.picker .person', { hasText: 'Ann Lee' }).click();
+    await page.locator('.recent').waitFor();
+    assert.equal(await page.locator('.chat').isVisible(), false);
+    await page.locator('.recent-item').first().click();
+    await page.getByLabel('Message').waitFor();
+    assert.equal(await page.locator('.sidebar').isVisible(), false);
+    const box = await page.locator('.composer').boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the composer fits the screen');
+    await page.screenshot({ path: join(SHOTS_DIR, 'phone.png') });
+    await page.getByRole('link', { name: 'Back to chats' }).click();
+    await page.locator('.recent').waitFor();
+  });
+});
