@@ -155,6 +155,18 @@ describe('web: the push stream', () => {
     push.close();
   });
 
+  it('lists a dialog’s commands for the "/" menu, only to someone who can open it', async () => {
+    const ann = (await login(p, { user_id: 2 })).signed!;
+    const get = (dialog: string) => request(`${p.http}/__web/commands?sessid=${ann.sessid}&dialog=${dialog}`, { headers: { cookie: ann.cookie } });
+    assertError(await get('chat999'), [403, 'ACCESS_ERROR', 'You do not have access to the specified dialog']);
+    assertError(await get('x'), [400, 'DIALOG_ID_EMPTY', "Dialog ID can't be empty"]);
+    const bot = (await callJson(p.adminHook, 'imbot.register', { CLIENT_ID: 'c', CODE: 'cmd', EVENT_HANDLER: 'http://127.0.0.1:9/h', PROPERTIES: { NAME: 'Cmd' } })).body.result;
+    for (const [COMMAND, HIDDEN] of [['open', 'N'], ['secret', 'Y']]) {
+      await callJson(p.adminHook, 'imbot.command.register', { CLIENT_ID: 'c', BOT_ID: bot, COMMAND, HIDDEN, EVENT_COMMAND_ADD: 'http://127.0.0.1:9/h', LANG: [{ LANGUAGE_ID: 'en', TITLE: `T ${COMMAND}`, PARAMS: 'p' }] });
+    }
+    assert.deepEqual((await get(String(bot))).body.commands, [{ botId: bot, command: 'open', title: 'T open', params: 'p' }]);
+  });
+
   it('refuses a stream without a session', async () => {
     assertError(await request(`${p.http}/__web/push`), [401, 'NO_AUTH_FOUND', 'Not signed in']);
   });

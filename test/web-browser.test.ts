@@ -47,7 +47,7 @@ describe('web messenger and console in Chromium', () => {
     const dialog = data.PARAMS.DIALOG_ID;
     if (form.event === 'ONIMCOMMANDADD') {
       const cmd = Object.values(data.COMMAND as Obj)[0] as Obj;
-      await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: `You picked ${cmd.COMMAND_PARAMS}` });
+      await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: cmd.COMMAND === 'ping' ? 'pong' : `You picked ${cmd.COMMAND_PARAMS}` });
       return;
     }
     if (form.event !== 'ONIMBOTMESSAGEADD') return;
@@ -77,6 +77,7 @@ describe('web messenger and console in Chromium', () => {
           { TEXT: 'Off', COMMAND: 'pick', COMMAND_PARAMS: 'off', DISABLED: 'Y' },
           { TEXT: 'Put it', ACTION: 'PUT', ACTION_VALUE: 'from the button' },
         ],
+        MENU: [{ TEXT: 'Menu & pick', COMMAND: 'pick', COMMAND_PARAMS: 'menu' }],
       });
     } else {
       await asBot('imbot.message.add', { DIALOG_ID: dialog, MESSAGE: `Echo: ${text}` });
@@ -121,6 +122,8 @@ describe('web messenger and console in Chromium', () => {
     const reg = await callJson(p.adminHook, 'imbot.register', { CLIENT_ID: APP, CODE: 'echo', EVENT_HANDLER: handler, PROPERTIES: { NAME: 'Echo' } });
     echoId = reg.body.result;
     await asBot('imbot.command.register', { COMMAND: 'pick', EVENT_COMMAND_ADD: handler, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Pick a colour', PARAMS: 'colour' }] });
+    await asBot('imbot.command.register', { COMMAND: 'ping', EVENT_COMMAND_ADD: handler, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Are you there?' }] });
+    await asBot('imbot.command.register', { COMMAND: 'pinsecret', HIDDEN: 'Y', EVENT_COMMAND_ADD: handler, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Hidden' }] });
     v2 = await registerV2Bot(p, { code: 'fetchy', name: 'Fetchy' });
     poller = pollV2();
     tb = await launchBrowser();
@@ -139,6 +142,8 @@ describe('web messenger and console in Chromium', () => {
     await p.stop();
   });
 
+  const messageInput = () => page.getByRole('textbox', { name: 'Message', exact: true });
+
   it('signs in through the people picker after adding a person', async () => {
     await page.goto(`${p.http}/`);
     await page.getByLabel('First name').fill('Ann');
@@ -152,8 +157,8 @@ describe('web messenger and console in Chromium', () => {
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.locator('.dialog .person', { hasText: 'Echo' }).click();
     await page.waitForURL(new RegExp(`#/im/${echoId}$`));
-    await page.getByLabel('Message').fill('hello');
-    await page.getByLabel('Message').press('Enter');
+    await messageInput().fill('hello');
+    await messageInput().press('Enter');
     await page.locator('.message.mine', { hasText: 'hello' }).waitFor();
     await page.locator('.message', { hasText: 'Echo: hello' }).waitFor();
     // the recent list shows the chat with its last message
@@ -161,8 +166,8 @@ describe('web messenger and console in Chromium', () => {
   });
 
   it('shows "typing…" while the bot prepares its answer', async () => {
-    await page.getByLabel('Message').fill('slow');
-    await page.getByLabel('Message').press('Enter');
+    await messageInput().fill('slow');
+    await messageInput().press('Enter');
     await page.locator('.typing', { hasText: 'Echo is typing…' }).waitFor();
     releaseSlow();
     await page.locator('.message', { hasText: 'done: slow' }).waitFor();
@@ -170,8 +175,8 @@ describe('web messenger and console in Chromium', () => {
   });
 
   it('renders BB-code, ATTACH and KEYBOARD as the portal does', async () => {
-    await page.getByLabel('Message').fill('rich');
-    await page.getByLabel('Message').press('Enter');
+    await messageInput().fill('rich');
+    await messageInput().press('Enter');
     const msg = page.locator('.message', { has: page.locator('.keyboard') }).last();
     await msg.waitFor();
     const text = msg.locator('.msg-text');
@@ -197,8 +202,8 @@ describe('web messenger and console in Chromium', () => {
     assert.equal(await rows.nth(1).getByRole('button', { name: 'Off' }).isDisabled(), true);
     // ACTION PUT puts its value into the input
     await rows.nth(1).getByRole('button', { name: 'Put it' }).click();
-    assert.equal(await page.getByLabel('Message').inputValue(), 'from the button');
-    await page.getByLabel('Message').fill('');
+    assert.equal(await messageInput().inputValue(), 'from the button');
+    await messageInput().fill('');
     await page.screenshot({ path: join(SHOTS_DIR, 'messenger.png') });
   });
 
@@ -228,9 +233,93 @@ describe('web messenger and console in Chromium', () => {
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.locator('.dialog .person', { hasText: 'Fetchy' }).click();
     await page.waitForURL(new RegExp(`#/im/${v2.botId}$`));
-    await page.getByLabel('Message').fill('ping');
-    await page.getByLabel('Message').press('Enter');
+    await messageInput().fill('ping');
+    await messageInput().press('Enter');
     await page.locator('.message', { hasText: 'v2 got: ping' }).waitFor();
+  });
+
+  it('a MENU item runs its command', async () => {
+    await page.locator(`.recent-item[data-dialog="${echoId}"]`).click();
+    const msg = page.locator('.message', { has: page.locator('.keyboard') }).last();
+    await msg.getByLabel('Message menu').click();
+    await msg.getByRole('menuitem', { name: 'Menu & pick' }).click();
+    await page.locator('.message', { hasText: 'You picked menu' }).waitFor();
+  });
+
+  it('typing "/" lists the chat’s commands (hidden ones not), and choosing one sends it', async () => {
+    const input = messageInput();
+    await input.fill('/');
+    const list = page.getByRole('listbox', { name: 'Commands' });
+    await list.waitFor();
+    assert.deepEqual(await list.locator('b').allTextContents(), ['/pick', '/ping']);
+    await input.fill('/pi');
+    await input.press('ArrowDown');
+    assert.equal(await list.getByRole('option', { selected: true }).locator('b').textContent(), '/ping');
+    await input.press('Enter');
+    await page.locator('.message.mine', { hasText: '/ping' }).waitFor();
+    await page.locator('.message', { hasText: 'pong' }).waitFor();
+    // a command with parameters is put into the input to be completed
+    await input.fill('/pic');
+    await input.press('Enter');
+    assert.equal(await input.inputValue(), '/pick ');
+    await input.fill('');
+  });
+
+  it('replies to a message and likes it', async () => {
+    const pong = page.locator('.message', { hasText: 'pong' }).last();
+    const pongId = await pong.getAttribute('data-id');
+    await pong.getByRole('button', { name: 'Reply' }).click();
+    await page.locator('.replying', { hasText: 'pong' }).waitFor();
+    await messageInput().fill('a reply');
+    await messageInput().press('Enter');
+    const reply = page.locator('.message.mine', { hasText: 'a reply' });
+    await reply.locator(`.reply-quote[data-reply="${pongId}"]`, { hasText: 'pong' }).waitFor();
+    await pong.getByRole('button', { name: 'Like' }).click();
+    await pong.locator('.like[aria-pressed="true"]', { hasText: '1' }).waitFor();
+  });
+
+  it('uploads a file; an image is shown and can be downloaded', async () => {
+    // a 1×1 PNG
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await page.getByLabel('Send a file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    const file = page.locator('.message.mine .file', { has: page.locator('.file-link', { hasText: 'dot.png' }) });
+    await file.waitFor();
+    const img = file.locator('img.file-image');
+    await until(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth === 1), 'the image loads');
+    const href = await file.locator('.file-link').getAttribute('href');
+    const bytes = Buffer.from(await (await fetch(`${p.http}${href}`)).arrayBuffer());
+    assert.deepEqual(bytes, png);
+  });
+
+  it('creates a group chat, renames it, adds and removes members (bots included)', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await page.getByRole('radio', { name: 'Group' }).check();
+    await page.getByLabel('Chat title').fill('Team');
+    await page.locator('.dialog label.person', { hasText: 'Echo' }).getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Create group chat' }).click();
+    await page.waitForURL(/#\/im\/chat\d+$/);
+    await page.locator('.chat-head h2', { hasText: 'Team' }).waitFor();
+    await page.getByRole('button', { name: 'Members' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Chat settings' });
+    await dialog.locator(`.member[data-user="${echoId}"]`).waitFor();
+    await dialog.getByLabel('Chat title').fill('Team 2');
+    await dialog.getByRole('button', { name: 'Rename' }).click();
+    await page.locator('.chat-head h2', { hasText: 'Team 2' }).waitFor();
+    await dialog.getByLabel('Person or bot to add').selectOption({ label: 'Fetchy (bot)' });
+    await dialog.getByRole('button', { name: 'Add', exact: true }).click();
+    await dialog.locator(`.member[data-user="${v2.botId}"]`).waitFor();
+    await dialog.getByRole('button', { name: 'Remove Echo' }).click();
+    await dialog.locator(`.member[data-user="${echoId}"]`).waitFor({ state: 'detached' });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('a bot turning the text field off disables the input', async () => {
+    const ann = Number(await page.locator('.topbar .me').getAttribute('data-user'));
+    await page.locator(`.recent-item[data-dialog="${v2.botId}"]`).click();
+    assert.equal(await messageInput().isEnabled(), true);
+    const off = await callJson(p.adminHook, 'imbot.v2.Chat.TextField.enabled', { botId: v2.botId, botToken: v2.botToken, dialogId: String(ann), enabled: false });
+    assert.equal(off.status, 200, off.text);
+    await until(() => messageInput().isDisabled(), 'the input is disabled');
   });
 
   it('the console shows the ONIMCOMMANDADD delivery and resends it', async () => {
@@ -268,7 +357,7 @@ describe('web messenger and console in Chromium', () => {
     await page.locator('.recent').waitFor();
     assert.equal(await page.locator('.chat').isVisible(), false);
     await page.locator('.recent-item').first().click();
-    await page.getByLabel('Message').waitFor();
+    await messageInput().waitFor();
     assert.equal(await page.locator('.sidebar').isVisible(), false);
     const box = await page.locator('.composer').boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the composer fits the screen');

@@ -5,6 +5,9 @@ import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { checkPassword, createSession, deleteSession, sessionByCookie, type UiSession } from '../auth/sessions.js';
+import { commandsForChat } from '../bots/commands.js';
+import { memberIds, resolveDialog } from '../im/chats.js';
+import { parseDialogId } from '../im/dialogs.js';
 import { createUser, fullName } from '../im/users.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
@@ -179,6 +182,18 @@ export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: Pus
     return send(reply, 200, {
       contacts: rows.map((r) => ({ id: r.id, name: fullName(r), work_position: r.work_position, bot: r.external_auth_id === 'bot' })),
     });
+  });
+
+  /** The "/" list of a dialog: the commands of the bots in it (or of the bot it is with) and common ones. */
+  app.get('/__web/commands', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    const ref = parseDialogId((req.query as Record<string, unknown>).dialog);
+    if (!ref) return deny(reply, 400, 'DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty');
+    const { access, chatId } = await resolveDialog(db, ref, session.userId);
+    if (!access) return deny(reply, 403, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
+    const members = chatId !== null ? await memberIds(db, chatId) : ref.kind === 'user' ? [ref.userId] : [];
+    return send(reply, 200, { commands: await commandsForChat(db, members, core.portal.languageId) });
   });
 
   app.post('/__web/logout', async (req, reply) => {

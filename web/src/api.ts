@@ -44,7 +44,8 @@ export async function rest<T = any>(method: string, params: Record<string, unkno
 
 /** A call to the server's own /__web/ routes (sign-in, people, session). */
 export async function web<T = any>(path: string, payload?: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`/__web/${path}${payload === undefined && sessid ? `?sessid=${sessid}` : ''}`, {
+  const query = payload === undefined && sessid ? `${path.includes('?') ? '&' : '?'}sessid=${sessid}` : '';
+  const res = await fetch(`/__web/${path}${query}`, {
     method: payload === undefined ? 'GET' : 'POST',
     credentials: 'same-origin',
     headers: payload === undefined ? {} : { 'content-type': 'application/json' },

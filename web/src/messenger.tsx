@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { rest, web } from './api.js';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { rest } from './api.js';
 import { BbText, bbPlain } from './bbcode.js';
+import { Composer } from './composer.js';
+import { FileView, readBase64 } from './files.js';
+import type { Me } from './main.js';
+import { Members, NewChat } from './members.js';
 import { subscribe, type ChatChange } from './push.js';
 import { Attachments, Keyboard, Menu, type ButtonActions } from './rich.js';
-import type { Me } from './main.js';
 
 type Rec = Record<string, any>;
 
@@ -23,19 +26,22 @@ export interface RecentItem {
 const TYPING_MS = 15_000;
 
 function dialogFromHash(): string | null {
-  const m = /^#\/im\/([\w]+)$/.exec(location.hash);
+  const m = /^#\/im\/(\w+)$/.exec(location.hash);
   return m ? m[1] : null;
 }
 
 function fullName(u: Rec | undefined): string {
   if (!u) return '';
-  return String(u.name ?? [u.first_name, u.last_name].filter(Boolean).join(' ') ?? '');
+  return String(u.name ?? [u.first_name, u.last_name].filter(Boolean).join(' '));
 }
 
 function timeOf(date: string): string {
   const d = new Date(date);
   return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
+
+const paramsOf = (m: Rec): Rec => (Array.isArray(m.params) || !m.params ? {} : m.params);
+const idList = (v: unknown): number[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : []).map(Number);
 
 export function Messenger({ me }: { me: Me }) {
   const [recent, setRecent] = useState<RecentItem[]>([]);
@@ -45,11 +51,14 @@ export function Messenger({ me }: { me: Me }) {
   const [typing, setTyping] = useState<Record<number, number>>({});
   const [blocked, setBlocked] = useState<Record<number, boolean>>({});
   const [draft, setDraft] = useState('');
+  const [replyTo, setReplyTo] = useState<{ id: number; author: string; text: string } | null>(null);
   const [error, setError] = useState('');
-  const [picking, setPicking] = useState(false);
+  const [modal, setModal] = useState<'new' | 'members' | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const current = useRef<{ dialogId: string | null; chatId: number | null }>({ dialogId, chatId: null });
+
+  const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
 
   const loadRecent = useCallback(async () => {
     const r = await rest<{ items: RecentItem[] }>('im.recent.list', { LIMIT: 200 });
@@ -61,11 +70,9 @@ export function Messenger({ me }: { me: Me }) {
     if (current.current.dialogId !== id) return;
     setMessages([...r.messages].reverse());
     setUsers((old) => ({ ...old, ...Object.fromEntries(r.users.map((u) => [u.id, u])) }));
-    current.current.chatId = r.chat_id;
+    current.current.chatId = r.chat_id || null;
     if (r.messages.some((m) => m.unread)) await rest('im.dialog.read', { DIALOG_ID: id }).catch(() => undefined);
   }, []);
-
-  const fail = (err: unknown) => setError(err instanceof Error ? err.message : String(err));
 
   useEffect(() => {
     const onHash = () => setDialogId(dialogFromHash());
@@ -77,8 +84,10 @@ export function Messenger({ me }: { me: Me }) {
     current.current = { dialogId, chatId: null };
     setMessages([]);
     setTyping({});
+    setReplyTo(null);
     setError('');
     if (dialogId) loadDialog(dialogId).then(loadRecent).catch(fail);
+    else loadRecent().catch(fail);
   }, [dialogId]);
 
   useEffect(() => subscribe((c: ChatChange) => {
@@ -102,8 +111,7 @@ export function Messenger({ me }: { me: Me }) {
 
   // "typing…" lapses on its own
   useEffect(() => {
-    const ids = Object.keys(typing);
-    if (!ids.length) return;
+    if (!Object.keys(typing).length) return;
     const timer = setTimeout(() => setTyping((t) => Object.fromEntries(Object.entries(t).filter(([, at]) => Date.now() - at < TYPING_MS))), 1000);
     return () => clearTimeout(timer);
   }, [typing]);
@@ -114,46 +122,54 @@ export function Messenger({ me }: { me: Me }) {
 
   const item = recent.find((r) => r.id === dialogId);
   const textFieldEnabled = item?.chat?.text_field_enabled !== false;
+  const isGroup = !!dialogId?.startsWith('chat');
 
   const send = async (text: string) => {
     if (!dialogId || !text.trim()) return;
-    await rest('im.message.add', { DIALOG_ID: dialogId, MESSAGE: text });
-    await loadDialog(dialogId);
-  };
-
-  const actions: ButtonActions = useMemo(() => ({
-    // a COMMAND needs its message: MessageView binds it (see below)
-    command: () => undefined,
-    put: (text) => {
-      setDraft(text);
-      inputRef.current?.focus();
-    },
-    send: (text) => send(text).catch(fail),
-    open: (id) => (location.hash = `#/im/${id}`),
-    onOpen: (id) => (location.hash = `#/im/${id}`),
-    onCommand: (kind, text) => (kind === 'send' ? send(text).catch(fail) : (setDraft(text), inputRef.current?.focus())),
-  }), [dialogId]);
-
-  const submit = async (e?: Event) => {
-    e?.preventDefault();
-    const text = draft;
-    if (!text.trim()) return;
+    const reply = replyTo;
     setDraft('');
+    setReplyTo(null);
     try {
-      await send(text);
+      await rest('im.message.add', { DIALOG_ID: dialogId, MESSAGE: text, ...(reply ? { REPLY_ID: reply.id } : {}) });
+      await loadDialog(dialogId);
     } catch (err) {
       setDraft(text);
+      setReplyTo(reply);
       fail(err);
     }
   };
 
-  const typingNames = Object.keys(typing).map((id) => fullName(users[Number(id)]) || recent.find((r) => r.id === id)?.title || `#${id}`);
+  const upload = async (file: File) => {
+    if (!dialogId) return;
+    try {
+      await rest('im.v2.File.upload', { dialogId, fields: { name: file.name, content: await readBase64(file) } });
+      await loadDialog(dialogId);
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const open = (id: string) => (location.hash = `#/im/${id}`);
+  const actions = (messageId: number): ButtonActions => ({
+    command: (botId, command, params) => void rest('im.message.command', { MESSAGE_ID: messageId, BOT_ID: botId, COMMAND: command, COMMAND_PARAMS: params }).catch(fail),
+    put: (text) => {
+      setDraft(text);
+      inputRef.current?.focus();
+    },
+    send: (text) => void send(text),
+    open,
+    onOpen: open,
+    onCommand: (kind, text) => (kind === 'send' ? void send(text) : (setDraft(text), inputRef.current?.focus())),
+  });
+
+  const typingNames = Object.keys(typing).map((id) => fullName(users[Number(id)]) || (item?.id === id ? item.title : `#${id}`));
+  const byId = new Map(messages.map((m) => [m.id, m]));
 
   return (
     <div class={`messenger ${dialogId ? 'has-dialog' : ''}`}>
       <aside class="sidebar" aria-label="Chats">
         <div class="sidebar-head">
-          <button type="button" class="primary" onClick={() => setPicking(true)}>New chat</button>
+          <button type="button" class="primary" onClick={() => setModal('new')}>New chat</button>
         </div>
         <ul class="recent" role="list">
           {recent.map((r) => (
@@ -179,81 +195,97 @@ export function Messenger({ me }: { me: Me }) {
             <header class="chat-head">
               <a href="#/" class="back" aria-label="Back to chats">‹</a>
               <h2>{item?.title ?? dialogId}</h2>
+              {isGroup && current.current.chatId ? <button type="button" class="chat-settings" onClick={() => setModal('members')}>Members</button> : null}
             </header>
             <div class="messages" ref={listRef} role="log" aria-live="polite">
               {messages.map((m) => (
-                <MessageView key={m.id} m={m} me={me} author={users[m.author_id]} actions={{ ...actions, command: (b, c, p) => rest('im.message.command', { MESSAGE_ID: m.id, BOT_ID: b, COMMAND: c, COMMAND_PARAMS: p }).catch(fail) }} blocked={!!blocked[m.id]} onBlock={() => setBlocked((x) => ({ ...x, [m.id]: true }))} />
+                <MessageView
+                  key={m.id}
+                  m={m}
+                  me={me}
+                  dialogId={dialogId}
+                  author={users[m.author_id]}
+                  replied={byId.get(Number(paramsOf(m).REPLY_ID))}
+                  users={users}
+                  actions={actions(m.id)}
+                  blocked={!!blocked[m.id]}
+                  onBlock={() => setBlocked((x) => ({ ...x, [m.id]: true }))}
+                  onReply={() => {
+                    setReplyTo({ id: m.id, author: fullName(users[m.author_id]) || `#${m.author_id}`, text: bbPlain(String(m.text ?? '')).slice(0, 80) });
+                    inputRef.current?.focus();
+                  }}
+                  onLike={() => void rest('im.message.like', { MESSAGE_ID: m.id }).then(() => loadDialog(dialogId), fail)}
+                />
               ))}
             </div>
             <div class="typing" aria-live="polite">{typingNames.length ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ''}</div>
             {error ? <div class="error" role="alert">{error}</div> : null}
-            <form class="composer" onSubmit={submit}>
-              <textarea
-                ref={inputRef}
-                aria-label="Message"
-                placeholder={textFieldEnabled ? 'Write a message…' : 'Writing is turned off in this chat'}
-                disabled={!textFieldEnabled}
-                value={draft}
-                rows={1}
-                onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter' && !e.shiftKey) {
-                    e.preventDefault();
-                    void submit();
-                  }
-                }}
-              />
-              <button type="submit" class="primary" disabled={!textFieldEnabled || !draft.trim()}>Send</button>
-            </form>
+            <Composer
+              dialogId={dialogId}
+              draft={draft}
+              setDraft={setDraft}
+              enabled={textFieldEnabled}
+              inputRef={inputRef}
+              onSend={send}
+              onFile={upload}
+              replyTo={replyTo}
+              onCancelReply={() => setReplyTo(null)}
+            />
           </>
         )}
       </main>
-      {picking ? <NewChat onClose={() => setPicking(false)} onOpen={(id) => { setPicking(false); location.hash = `#/im/${id}`; }} /> : null}
+      {modal === 'new' ? <NewChat onClose={() => setModal(null)} onOpen={(id) => { setModal(null); open(id); }} /> : null}
+      {modal === 'members' && current.current.chatId ? (
+        <Members chatId={current.current.chatId} title={item?.title ?? ''} me={me} onClose={() => setModal(null)} onLeft={() => { setModal(null); location.hash = '#/'; }} />
+      ) : null}
     </div>
   );
 }
 
-function MessageView({ m, me, author, actions, blocked, onBlock }: { m: Rec; me: Me; author?: Rec; actions: ButtonActions; blocked: boolean; onBlock(): void }) {
-  const params: Rec = Array.isArray(m.params) ? {} : (m.params ?? {});
-  const system = m.author_id === 0 || params.IS_DELETED === 'Y' && !m.text ? m.author_id === 0 : false;
+interface MessageProps {
+  m: Rec;
+  me: Me;
+  dialogId: string;
+  author?: Rec;
+  replied?: Rec;
+  users: Record<number, Rec>;
+  actions: ButtonActions;
+  blocked: boolean;
+  onBlock(): void;
+  onReply(): void;
+  onLike(): void;
+}
+
+function MessageView({ m, me, dialogId, author, replied, users, actions, blocked, onBlock, onReply, onLike }: MessageProps) {
+  const params = paramsOf(m);
+  const system = m.author_id === 0;
   const deleted = params.IS_DELETED === 'Y';
   const mine = m.author_id === me.id;
+  const likes = idList(params.LIKE);
+  const files = idList(params.FILE_ID);
   return (
     <article class={`message ${mine ? 'mine' : ''} ${system ? 'system' : ''} ${deleted ? 'deleted' : ''}`} data-id={m.id} data-author={m.author_id}>
       {!system ? <div class="msg-author">{fullName(author) || `#${m.author_id}`}{author?.bot ? <span class="bot-badge">bot</span> : null}</div> : null}
+      {params.REPLY_ID && !deleted ? (
+        <blockquote class="reply-quote" data-reply={params.REPLY_ID}>
+          {replied ? <><b>{fullName(users[replied.author_id]) || `#${replied.author_id}`}</b> {bbPlain(String(replied.text ?? '')).slice(0, 120)}</> : 'An earlier message'}
+        </blockquote>
+      ) : null}
       <div class="msg-text">{deleted ? <i>This message was deleted.</i> : <BbText text={String(m.text ?? '')} handlers={actions} />}</div>
+      {!deleted ? files.map((id) => <FileView key={id} fileId={id} dialogId={dialogId} />) : null}
       {!deleted && params.ATTACH ? <Attachments attach={params.ATTACH} h={actions} /> : null}
       {!deleted && params.KEYBOARD ? <Keyboard buttons={params.KEYBOARD} actions={actions} blocked={blocked} onBlock={onBlock} /> : null}
       <div class="msg-meta">
+        {!deleted && !system ? (
+          <>
+            <button type="button" class={`like ${likes.includes(me.id) ? 'liked' : ''}`} aria-pressed={likes.includes(me.id)} aria-label="Like" onClick={onLike}>👍{likes.length ? ` ${likes.length}` : ''}</button>
+            <button type="button" class="reply" aria-label="Reply" onClick={onReply}>↩</button>
+          </>
+        ) : null}
         {params.IS_EDITED === 'Y' && !deleted ? <span class="edited">edited</span> : null}
         <time dateTime={m.date}>{timeOf(m.date)}</time>
         {!deleted && params.MENU ? <Menu items={params.MENU} actions={actions} /> : null}
       </div>
     </article>
-  );
-}
-
-function NewChat({ onClose, onOpen }: { onClose(): void; onOpen(dialogId: string): void }) {
-  const [contacts, setContacts] = useState<Rec[]>([]);
-  const [filter, setFilter] = useState('');
-  const [error, setError] = useState('');
-  useEffect(() => {
-    web<{ contacts: Rec[] }>('contacts').then((r) => setContacts(r.contacts), (e) => setError(e.message));
-  }, []);
-  const shown = contacts.filter((u) => String(u.name).toLowerCase().includes(filter.toLowerCase()));
-  return (
-    <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div class="dialog" role="dialog" aria-modal="true" aria-label="New chat" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
-        <h2>New chat</h2>
-        <input type="search" placeholder="Find a person or a bot" aria-label="Find a person or a bot" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} autoFocus />
-        {error ? <div class="error" role="alert">{error}</div> : null}
-        <ul class="people" role="list">
-          {shown.map((u) => (
-            <li key={u.id}><button type="button" class="person" data-user={u.id} onClick={() => onOpen(String(u.id))}>{u.name}{u.bot ? <span class="bot-badge">bot</span> : null}</button></li>
-          ))}
-        </ul>
-        <div class="dialog-actions"><button type="button" onClick={onClose}>Close</button></div>
-      </div>
-    </div>
   );
 }

@@ -10,6 +10,9 @@ export interface ButtonActions extends BbHandlers {
 
 type Rec = Record<string, any>;
 
+/** MENU texts and button LINKs are stored HTML-escaped, as the portal keeps them; shown as text. */
+const unescape = (v: unknown) => String(v ?? '').replace(/&(amp|lt|gt|quot|#0?39);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"' } as Record<string, string>)[e] ?? "'");
+
 const asList = (v: unknown): Rec[] => (Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v as Rec) : []);
 const hex = (v: unknown) => (typeof v === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(v) ? v : undefined);
 const href = (v: unknown) => (typeof v === 'string' && /^(https?:|mailto:|tel:|\/)/i.test(v) ? v : undefined);
@@ -81,7 +84,7 @@ export function Attachments({ attach, h }: { attach: unknown; h: BbHandlers }) {
 
 function runButton(b: Rec, a: ButtonActions): void {
   if (b.COMMAND) a.command(Number(b.BOT_ID), String(b.COMMAND), String(b.COMMAND_PARAMS ?? ''));
-  else if (b.LINK) window.open(String(b.LINK), '_blank', 'noopener');
+  else if (b.LINK) window.open(unescape(b.LINK), '_blank', 'noopener');
   else if (b.ACTION === 'PUT') a.put(String(b.ACTION_VALUE));
   else if (b.ACTION === 'SEND') a.send(String(b.ACTION_VALUE));
   else if (b.ACTION === 'COPY') void navigator.clipboard?.writeText(String(b.ACTION_VALUE)).catch(() => undefined);
@@ -133,7 +136,7 @@ export function Menu({ items, actions }: { items: unknown; actions: ButtonAction
       <summary aria-label="Message menu">⋯</summary>
       <ul role="menu">
         {asList(items).map((item, i) => (
-          <li key={i} role="none"><button type="button" role="menuitem" onClick={(e) => { (e.currentTarget as HTMLElement).closest('details')?.removeAttribute('open'); runButton(item, actions); }}>{String(item.TEXT)}</button></li>
+          <li key={i} role="none"><button type="button" role="menuitem" onClick={(e) => { (e.currentTarget as HTMLElement).closest('details')?.removeAttribute('open'); runButton(item, actions); }}>{unescape(item.TEXT)}</button></li>
         ))}
       </ul>
     </details>
