@@ -152,6 +152,10 @@ describe('web: the push stream', () => {
     // the session reading the chat moves its read mark
     await asSession(p, s, 'im.dialog.read', { DIALOG_ID: `chat${chatId}` });
     assert.deepEqual(await push.next(), { chatId, kind: 'read', userId: ann.id });
+    // someone else typing (im.dialog.writing) reaches Ann; her own typing does not come back to her
+    await asSession(p, s, 'im.dialog.writing', { DIALOG_ID: `chat${chatId}` });
+    await callJson(bob.hook, 'im.dialog.writing', { DIALOG_ID: `chat${chatId}` });
+    assert.deepEqual(await push.next('change'), { chatId, kind: 'typing', userId: bob.id });
     push.close();
   });
 

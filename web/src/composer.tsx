@@ -1,6 +1,9 @@
 import type { Ref } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { web } from './api.js';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { rest, web } from './api.js';
+
+/** How often typing is announced while one keeps typing. */
+const TYPING_EVERY_MS = 5000;
 
 interface Command {
   botId: number;
@@ -30,6 +33,7 @@ export function Composer(p: ComposerProps) {
   const [commands, setCommands] = useState<Command[]>([]);
   const [active, setActive] = useState(0);
   const [closed, setClosed] = useState(false);
+  const lastTyping = useRef(0);
 
   useEffect(() => {
     setCommands([]);
@@ -90,7 +94,13 @@ export function Composer(p: ComposerProps) {
           value={p.draft}
           rows={1}
           onInput={(e) => {
-            p.setDraft((e.target as HTMLTextAreaElement).value);
+            const value = (e.target as HTMLTextAreaElement).value;
+            p.setDraft(value);
+            // tell the others "typing…" now and then, as the portal's messenger does (im.dialog.writing)
+            if (value && !value.startsWith('/') && Date.now() - lastTyping.current > TYPING_EVERY_MS) {
+              lastTyping.current = Date.now();
+              rest('im.dialog.writing', { DIALOG_ID: p.dialogId }).catch(() => undefined);
+            }
             setActive(0);
             setClosed(false);
           }}

@@ -1,4 +1,5 @@
 import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
+import { reportChange } from '../../changes.js';
 import { getChat, isMember, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
@@ -240,7 +241,10 @@ async function dialogWriting(call: MethodCall): Promise<true> {
     dialogId = `chat${intval(P.CHAT_ID)}`;
   }
   const ref = parseDialogId(dialogId);
-  if (!ref || !(await dialogAccess(call.ctx, ref, call.caller.userId)).access) throw PeopleErrors.noDialogAccessWriting();
+  const dialog = ref ? await dialogAccess(call.ctx, ref, call.caller.userId) : null;
+  if (!dialog?.access) throw PeopleErrors.noDialogAccessWriting();
+  // Nothing is stored, but the chat's other members watching in the web messenger see "typing…".
+  if (dialog.chatId !== null) reportChange(call.ctx, { chatId: dialog.chatId, kind: 'typing', userId: call.caller.userId });
   return true;
 }
 
