@@ -28,6 +28,9 @@ describe('web messenger and console in Chromium', () => {
   let echoId = 0;
   let v2: { botId: number; botToken: string };
   let polling = true;
+  /** the v2 bot stops reading its queue while set (`parked` tells that it has) */
+  let paused = false;
+  let parked = false;
   let poller: Promise<void>;
   const received: Obj[] = [];
   /** resolves the echo bot's pending "slow" answer */
@@ -88,9 +91,17 @@ describe('web messenger and console in Chromium', () => {
   async function pollV2(): Promise<void> {
     let offset = 0;
     while (polling) {
+      parked = paused;
+      if (paused) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
       const a = await callJson(p.adminHook, 'imbot.v2.Event.get', { botId: v2.botId, botToken: v2.botToken, offset });
       const page = a.body?.result;
-      if (!page) break;
+      if (!page) {
+        await new Promise((r) => setTimeout(r, 100)); // the portal was reset: the bot comes back with a restore
+        continue;
+      }
       for (const e of page.events) {
         if (e.type === 'ONIMBOTV2MESSAGEADD' && e.data.user?.bot !== true) {
           await callJson(p.adminHook, 'imbot.v2.Chat.Message.send', {
@@ -348,6 +359,97 @@ describe('web messenger and console in Chromium', () => {
     await page.getByRole('tab', { name: 'Event deliveries' }).click();
     await page.locator('tr[data-event="ONIMCOMMANDADD"]').first().waitFor();
     await page.screenshot({ path: join(SHOTS_DIR, 'console.png') });
+  });
+
+  it('the console cancels a pending delivery, and all pending ones at once', async () => {
+    // a bot whose handler refuses connections: its deliveries wait for retries
+    const reg = await callJson(p.adminHook, 'imbot.register', { CLIENT_ID: 'down-app', CODE: 'down', EVENT_HANDLER: 'http://127.0.0.1:1/down', PROPERTIES: { NAME: 'Down' } });
+    assert.equal(reg.status, 200, reg.text);
+    const sent = await callJson(p.adminHook, 'im.message.add', { DIALOG_ID: reg.body.result, MESSAGE: 'anyone there?' });
+    assert.equal(sent.status, 200, sent.text);
+    const pending = page.locator('tr[data-status="pending"]', { hasText: '127.0.0.1:1/down' });
+    await until(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await pending.count()) === 2;
+    }, 'both deliveries to the down bot wait for a retry');
+    const id = Number(await pending.first().getAttribute('data-delivery'));
+    await pending.first().getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('status').filter({ hasText: `Delivery ${id} cancelled` }).waitFor();
+    await page.locator(`tr[data-delivery="${id}"][data-status="cancelled"]`).waitFor();
+    assert.equal(await page.locator(`tr[data-delivery="${id}"]`).getByRole('button', { name: 'Cancel' }).count(), 0);
+    await page.getByRole('button', { name: 'Cancel all pending' }).click();
+    await page.getByRole('status').filter({ hasText: /^Cancelled \d+ pending deliver(y|ies)$/ }).waitFor();
+    await page.locator('tr[data-status="pending"]').first().waitFor({ state: 'detached' });
+    const log = await (await fetch(`${p.http}/__control/events?limit=500`, { headers: { 'x-imbot-control-token': p.server.controlToken } })).json();
+    const down = log.events.filter((e: Obj) => e.handler_url.includes('127.0.0.1:1/down'));
+    assert.deepEqual(down.map((e: Obj) => e.status), ['cancelled', 'cancelled']);
+  });
+
+  it('the console lists the events waiting in a v2 fetch bot’s queue', async () => {
+    paused = true;
+    await until(() => parked, 'the v2 bot stops reading');
+    const sent = await callJson(p.adminHook, 'im.message.add', { DIALOG_ID: v2.botId, MESSAGE: 'queued for fetchy' });
+    assert.equal(sent.status, 200, sent.text);
+    await page.getByRole('tab', { name: 'Bots' }).click();
+    const row = page.locator(`tr[data-bot="${v2.botId}"]`);
+    const toggle = row.locator('.queue button');
+    await toggle.waitFor();
+    assert.match(String(await toggle.textContent()), /^[1-9]\d* queued$/);
+    await toggle.click();
+    const item = row.locator('.queue-events li', { hasText: 'ONIMBOTV2MESSAGEADD' }).last();
+    await item.locator('pre.body', { hasText: 'queued for fetchy' }).waitFor();
+    paused = false;
+    // once the bot reads (and acknowledges) its queue, the console shows it empty
+    await until(async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      return (await row.locator('.queue button').textContent()) === '0 queued';
+    }, 'the queue drains');
+  });
+
+  it('the console shows the request log, filtered, and follows new calls', async () => {
+    await page.getByRole('tab', { name: 'Requests' }).click();
+    await page.getByLabel('Method filter').fill('im.message.add');
+    await page.getByLabel('Method filter').press('Enter');
+    const rows = page.locator('tr[data-request]');
+    await rows.first().waitFor();
+    assert.deepEqual([...new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-method'))))], ['im.message.add']);
+    const top = Number(await rows.first().getAttribute('data-request'));
+    await page.getByLabel('Follow').check();
+    const sent = await callJson(p.adminHook, 'im.message.add', { DIALOG_ID: echoId, MESSAGE: 'followed call' });
+    assert.equal(sent.status, 200, sent.text);
+    // no refresh: following adds the new call on top
+    await until(async () => Number(await rows.first().getAttribute('data-request')) > top, 'the new call appears on top');
+    await rows.first().getByRole('button', { name: 'im.message.add' }).click();
+    await page.locator('tr.detail pre.body', { hasText: 'followed call' }).waitFor();
+    await page.getByLabel('Follow').uncheck();
+    await page.getByLabel('errors only').check();
+    await page.getByLabel('Method filter').fill('');
+    await page.getByLabel('Method filter').press('Enter');
+    await until(async () => (await rows.count()) > 0 && (await rows.evaluateAll((els) => els.every((e) => Number(e.getAttribute('data-status')) >= 400))), 'only failed calls are listed');
+  });
+
+  it('the console takes a snapshot, resets the portal and restores the snapshot', async () => {
+    await page.getByRole('tab', { name: 'Snapshots' }).click();
+    await page.getByLabel('Snapshot name').fill('base');
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.getByRole('status').filter({ hasText: 'Snapshot base taken' }).waitFor();
+    const row = page.locator('tr[data-snapshot="base"]');
+    await row.waitFor();
+    assert.ok(Number(await row.locator('td').nth(2).textContent()) > 0, 'the snapshot holds rows');
+    await page.getByRole('button', { name: 'Reset portal…' }).click();
+    await page.getByRole('button', { name: 'Really reset everything?' }).click();
+    await page.getByRole('status').filter({ hasText: 'The portal was reset to its first start' }).waitFor();
+    const people = await (await fetch(`${p.http}/__web/people`)).json();
+    assert.deepEqual(people.people.map((x: Obj) => x.id), [1], 'only the first-start administrator is left');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('status').filter({ hasText: 'Restored base' }).waitFor();
+    const back = await (await fetch(`${p.http}/__web/people`)).json();
+    assert.ok(back.people.some((x: Obj) => x.name === 'Ann' && x.last_name === 'Lee'), 'the restore brings the people back');
+    await page.getByLabel('Snapshot name').fill('spare');
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.locator('tr[data-snapshot="spare"]').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('tr[data-snapshot="spare"]').waitFor({ state: 'detached' });
+    await page.screenshot({ path: join(SHOTS_DIR, 'console-snapshots.png') });
   });
 
   it('works on a 390-px-wide phone screen: list, then chat, then back', async () => {

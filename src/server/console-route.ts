@@ -2,28 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { fullName } from '../im/users.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
+import { botHandlerRows, botRows, commandRows, queueLengths, queueRows } from '../store/repos/console.js';
 
 /**
  * `GET /__control/bots`: every bot as the console shows it — API version, owner, webhook or
  * fetch mode, handler URLs, commands, and how many v2 fetch-mode events wait in its queue.
- * Token-checked like every /__control URL.
+ * `GET /__control/bots/<id>/queue?limit=N` (1–1000, default 100): the events waiting in that
+ * bot's queue, oldest first, as `imbot.v2.Event.get` would hand them out (the console's view;
+ * reading it acknowledges nothing). Registered inside the control gate (control-api.ts).
  */
 export function registerConsoleRoutes(app: FastifyInstance, core: RestCore): void {
   app.get('/__control/bots', async (_req, reply) => {
     const db = core.store.db;
-    const bots = await db
-      .selectFrom('bots')
-      .innerJoin('users', 'users.id', 'bots.bot_id')
-      .select(['bots.bot_id', 'bots.code', 'bots.type', 'bots.app_id', 'bots.api_version', 'bots.event_mode', 'bots.webhook_url', 'bots.hidden', 'users.name', 'users.last_name', 'users.active'])
-      .orderBy('bots.bot_id')
-      .execute();
-    const commands = await db.selectFrom('commands').select(['bot_id', 'command', 'hidden', 'common']).orderBy('id').execute();
-    const queues = await db.selectFrom('v2_event_log').select(['owner_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('owner_id').execute();
-    const bindings = await db
-      .selectFrom('event_bindings')
-      .select(['event_name', 'handler_url', 'application_token'])
-      .where((eb) => eb.or([eb('event_name', 'like', 'ONIMBOT%'), eb('event_name', '=', 'ONIMCOMMANDADD')]))
-      .execute();
+    const [bots, commands, queues, bindings] = await Promise.all([botRows(db), commandRows(db), queueLengths(db), botHandlerRows(db)]);
     const out = bots.map((b) => {
       // the owner key is the app's client_id, or "custom" + CLIENT_ID for a webhook's bots
       const token = b.app_id.startsWith('custom') ? b.app_id.slice('custom'.length) : b.app_id;
@@ -43,5 +34,18 @@ export function registerConsoleRoutes(app: FastifyInstance, core: RestCore): voi
       };
     });
     return reply.header('content-type', 'application/json; charset=utf-8').send(phpJson({ bots: out }));
+  });
+
+  app.get('/__control/bots/:id/queue', async (req, reply) => {
+    const send = (status: number, body: unknown) => reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
+    const id = Number((req.params as { id: string }).id);
+    const rawLimit = (req.query as Record<string, string | undefined>).limit;
+    const limit = rawLimit === undefined || rawLimit === '' ? 100 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return send(400, { error: 'INVALID_REQUEST', error_description: 'limit must be an integer from 1 to 1000' });
+    const bot = Number.isInteger(id) ? (await botRows(core.store.db)).find((b) => b.bot_id === id) : undefined;
+    if (!bot) return send(404, { error: 'BOT_NOT_FOUND', error_description: 'No bot with this id' });
+    const rows = await queueRows(core.store.db, id, limit);
+    const events = rows.map((r) => ({ event_id: r.id, type: r.event_type, created_at: r.created_at, data: JSON.parse(r.event_data) as unknown }));
+    return send(200, { bot_id: id, event_mode: bot.api_version === 2 ? bot.event_mode : 'WEBHOOK', events });
   });
 }

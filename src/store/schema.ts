@@ -266,7 +266,7 @@ export interface EventOutboxTable {
   /** JSON of the body to deliver */
   payload: string;
   created_at: Def<number>;
-  /** pending | delivered | failed */
+  /** pending | delivered | failed | cancelled */
   status: Def<string>;
   attempts: Def<number>;
   next_attempt_at: Def<number>;

@@ -1,9 +1,9 @@
 import { Fragment } from 'preact';
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { control, web } from './api.js';
 
 type Rec = Record<string, any>;
-type Tab = 'bots' | 'events' | 'clock' | 'faults' | 'limits' | 'requests';
+type Tab = 'bots' | 'events' | 'requests' | 'snapshots' | 'clock' | 'faults' | 'limits';
 
 function when(ms: number | null | undefined): string {
   return ms ? new Date(Number(ms)).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '—';
@@ -17,23 +17,14 @@ export function Console() {
   const [token, setToken] = useState('');
   const [error, setError] = useState('');
   const [tab, setTab] = useState<Tab>('events');
-  const [optional, setOptional] = useState<Record<string, boolean>>({});
 
   useEffect(() => {
-    web<{ control_token: string }>('console')
-      .then(async (r) => {
-        setToken(r.control_token);
-        // routes other branches add (request log); shown only when the server has them
-        const has = await control(r.control_token, 'requests').then(() => true, () => false);
-        setOptional({ requests: has });
-      })
-      .catch((e) => setError(e.message));
+    web<{ control_token: string }>('console').then((r) => setToken(r.control_token), (e) => setError(e.message));
   }, []);
 
   if (error) return <div class="console"><div class="error" role="alert">{error}</div></div>;
   if (!token) return <div class="console">Loading…</div>;
-  const tabs: [Tab, string][] = [['bots', 'Bots'], ['events', 'Event deliveries'], ['clock', 'Clock'], ['faults', 'Faults'], ['limits', 'Limits']];
-  if (optional.requests) tabs.push(['requests', 'Requests']);
+  const tabs: [Tab, string][] = [['bots', 'Bots'], ['events', 'Event deliveries'], ['requests', 'Requests'], ['snapshots', 'Snapshots'], ['clock', 'Clock'], ['faults', 'Faults'], ['limits', 'Limits']];
   return (
     <div class="console">
       <div class="tabs" role="tablist">
@@ -44,10 +35,11 @@ export function Console() {
       <section class="panel" role="tabpanel">
         {tab === 'bots' ? <Bots token={token} /> : null}
         {tab === 'events' ? <Events token={token} /> : null}
+        {tab === 'requests' ? <Requests token={token} /> : null}
+        {tab === 'snapshots' ? <Snapshots token={token} /> : null}
         {tab === 'clock' ? <Clock token={token} /> : null}
         {tab === 'faults' ? <Faults token={token} /> : null}
         {tab === 'limits' ? <Json token={token} path="limits" /> : null}
-        {tab === 'requests' ? <Json token={token} path="requests" /> : null}
       </section>
     </div>
   );
@@ -79,7 +71,7 @@ function Bots({ token }: { token: string }) {
               <td>v{b.api_version}</td>
               <td><code>{b.owner}</code></td>
               <td>
-                {b.event_mode === 'FETCH' ? <span>fetch · {b.queued_events} queued</span> : null}
+                {b.event_mode === 'FETCH' ? <Queue token={token} botId={b.id} count={b.queued_events} /> : null}
                 {b.webhook_url ? <div><code>{b.webhook_url}</code></div> : null}
                 {b.handlers.map((h: Rec) => <div key={h.event}><span class="muted">{h.event}</span> <code>{h.url}</code></div>)}
               </td>
@@ -89,6 +81,35 @@ function Bots({ token }: { token: string }) {
         </tbody>
       </table>
       {data && data.bots.length === 0 ? <p class="muted">No bots yet.</p> : null}
+    </div>
+  );
+}
+
+/** A v2 fetch-mode bot's queue: the count, and the waiting events on demand (oldest first). */
+function Queue({ token, botId, count }: { token: string; botId: number; count: number }) {
+  const [events, setEvents] = useState<Rec[] | null>(null);
+  const [error, setError] = useState('');
+  const toggle = () => {
+    if (events) return setEvents(null);
+    control<{ events: Rec[] }>(token, `bots/${botId}/queue`).then((r) => { setEvents(r.events); setError(''); }, (e) => setError(e.message));
+  };
+  return (
+    <div class="queue">
+      <span>fetch · </span>
+      <button type="button" class="link" aria-expanded={events !== null} onClick={toggle}>{count} queued</button>
+      {error ? <div class="error" role="alert">{error}</div> : null}
+      {events ? (
+        events.length === 0 ? <div class="muted">The queue is empty.</div> : (
+          <ol class="queue-events">
+            {events.map((e) => (
+              <li key={e.event_id} data-queued={e.event_id}>
+                <b>{e.type}</b> <span class="muted">#{e.event_id} · {when(e.created_at)}</span>
+                <pre class="body">{JSON.stringify(e.data, null, 2)}</pre>
+              </li>
+            ))}
+          </ol>
+        )
+      ) : null}
     </div>
   );
 }
@@ -107,11 +128,26 @@ function Events({ token }: { token: string }) {
       setNote((e as Error).message);
     }
   };
+  const cancel = async (id?: number) => {
+    try {
+      if (id === undefined) {
+        const r = await control<{ cancelled: number[] }>(token, 'events/cancel', { body: { pending: true } });
+        setNote(`Cancelled ${r.cancelled.length} pending deliver${r.cancelled.length === 1 ? 'y' : 'ies'}`);
+      } else {
+        await control(token, `events/${id}`, { method: 'DELETE' });
+        setNote(`Delivery ${id} cancelled`);
+      }
+      reload();
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  };
   return (
     <div>
       <div class="panel-head">
         <h2>Event deliveries</h2>
         <label><input type="checkbox" checked={failedOnly} onChange={(e) => setFailedOnly((e.target as HTMLInputElement).checked)} /> failed only</label>
+        <button type="button" onClick={() => cancel()}>Cancel all pending</button>
         <button type="button" onClick={reload}>Refresh</button>
       </div>
       {error ? <div class="error" role="alert">{error}</div> : null}
@@ -128,10 +164,14 @@ function Events({ token }: { token: string }) {
                 <td><span class={`status status-${e.status}`}>{e.status}</span>{e.last_status ? <span class="muted"> HTTP {e.last_status}</span> : null}</td>
                 <td class="attempts">{e.attempts}</td>
                 <td>{when(e.created_at)}</td>
-                <td><button type="button" onClick={() => resend(e.id)}>Resend</button></td>
+                <td>
+                  <button type="button" onClick={() => resend(e.id)}>Resend</button>
+                  {e.status === 'pending' ? <button type="button" onClick={() => cancel(e.id)}>Cancel</button> : null}
+                </td>
               </tr>
               {open === e.id ? (
                 <tr class="detail"><td colSpan={7}>
+                  {e.last_error ? <p class="muted">{e.last_error}</p> : null}
                   <h3>Body</h3>
                   <pre class="body">{decodeURIComponent(String(e.body).replace(/\+/g, ' ')).split('&').join('\n')}</pre>
                   <h3>Attempts</h3>
@@ -143,6 +183,138 @@ function Events({ token }: { token: string }) {
         </tbody>
       </table>
       {data && data.events.length === 0 ? <p class="muted">No deliveries yet.</p> : null}
+    </div>
+  );
+}
+
+/**
+ * The request log (`/__control/requests`): newest first, filtered by method, status and "errors
+ * only"; "Follow" asks every second for what came after the newest row shown.
+ */
+function Requests({ token }: { token: string }) {
+  const [method, setMethod] = useState('');
+  const [status, setStatus] = useState('');
+  const [errorsOnly, setErrorsOnly] = useState(false);
+  const [follow, setFollow] = useState(false);
+  const [rows, setRows] = useState<Rec[]>([]);
+  const [open, setOpen] = useState<number | null>(null);
+  const [error, setError] = useState('');
+  const query = () => {
+    const q = new URLSearchParams({ limit: '200' });
+    if (method.trim()) q.set('method', method.trim());
+    if (status.trim()) q.set('status', status.trim());
+    if (errorsOnly) q.set('error', '*');
+    return q;
+  };
+  const load = useCallback(() => {
+    control<{ requests: Rec[] }>(token, `requests?${query()}`).then((r) => { setRows(r.requests); setError(''); }, (e) => setError(e.message));
+  }, [token, method, status, errorsOnly]);
+  useEffect(load, [load]);
+  const newest = useRef(0);
+  useEffect(() => {
+    newest.current = rows[0]?.id ?? 0;
+  }, [rows]);
+  useEffect(() => {
+    if (!follow) return;
+    const timer = setInterval(() => {
+      const q = query();
+      if (newest.current) q.set('after', String(newest.current));
+      control<{ requests: Rec[] }>(token, `requests?${q}`).then((r) => {
+        if (r.requests.length) setRows((now) => [...r.requests.filter((x) => !now.some((y) => y.id === x.id)), ...now].slice(0, 500));
+      }, (e) => setError(e.message));
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [follow, load]);
+  return (
+    <div>
+      <div class="panel-head">
+        <h2>Requests</h2>
+        <label><input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> Follow</label>
+        <button type="button" onClick={load}>Refresh</button>
+      </div>
+      <form class="row" onSubmit={(e) => { e.preventDefault(); load(); }}>
+        <input aria-label="Method filter" placeholder="method, e.g. im.*" value={method} onInput={(e) => setMethod((e.target as HTMLInputElement).value)} />
+        <input aria-label="Status filter" placeholder="HTTP status" inputMode="numeric" value={status} onInput={(e) => setStatus((e.target as HTMLInputElement).value)} />
+        <label><input type="checkbox" checked={errorsOnly} onChange={(e) => setErrorsOnly((e.target as HTMLInputElement).checked)} /> errors only</label>
+      </form>
+      {error ? <div class="error" role="alert">{error}</div> : null}
+      <table class="grid requests">
+        <thead><tr><th>ID</th><th>Time</th><th>Method</th><th>Caller</th><th>Status</th><th>ms</th></tr></thead>
+        <tbody>
+          {rows.map((r) => (
+            <Fragment key={r.id}>
+              <tr data-request={r.id} data-method={r.method} data-status={r.status}>
+                <td>{r.id}{r.parent_id ? <span class="muted"> ↳{r.parent_id}</span> : null}</td>
+                <td>{when(r.time)}</td>
+                <td><button type="button" class="link" aria-expanded={open === r.id} onClick={() => setOpen(open === r.id ? null : r.id)}>{r.method}</button></td>
+                <td><code>{r.caller ?? '—'}</code> <span class="muted">{r.transport}</span></td>
+                <td><span class={`status ${r.error ? 'status-failed' : 'status-delivered'}`}>{r.status}</span>{r.error ? <span class="muted"> {r.error}</span> : null}</td>
+                <td>{Math.round(Number(r.duration_ms) * 10) / 10}</td>
+              </tr>
+              {open === r.id ? (
+                <tr class="detail"><td colSpan={6}>
+                  <h3>Parameters</h3>
+                  <pre class="body">{JSON.stringify(r.params, null, 2)}</pre>
+                  <h3>{r.error ? 'Error' : 'Result'}</h3>
+                  <pre class="body">{r.error ? `${r.error}: ${r.error_description ?? ''}` : JSON.stringify(r.result, null, 2)}</pre>
+                </td></tr>
+              ) : null}
+            </Fragment>
+          ))}
+        </tbody>
+      </table>
+      {rows.length === 0 ? <p class="muted">No requests recorded.</p> : null}
+    </div>
+  );
+}
+
+/** State snapshots (`/__control/snapshots`) and the reset to a fresh portal (`/__control/reset`). */
+function Snapshots({ token }: { token: string }) {
+  const [data, reload, error] = useControl<{ snapshots: Rec[] }>(token, 'snapshots');
+  const [name, setName] = useState('');
+  const [note, setNote] = useState('');
+  const [confirmReset, setConfirmReset] = useState(false);
+  const act = async (what: Promise<unknown>, done: string) => {
+    try {
+      await what;
+      setNote(done);
+      reload();
+    } catch (e) {
+      setNote((e as Error).message);
+    }
+  };
+  return (
+    <div>
+      <div class="panel-head"><h2>Snapshots</h2><button type="button" onClick={reload}>Refresh</button></div>
+      {error ? <div class="error" role="alert">{error}</div> : null}
+      {note ? <div class="note" role="status">{note}</div> : null}
+      <form class="row" onSubmit={(e) => { e.preventDefault(); void act(control(token, 'snapshots', { body: { name: name.trim() } }), `Snapshot ${name.trim()} taken`); }}>
+        <input aria-label="Snapshot name" placeholder="name, e.g. base" value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+        <button type="submit" disabled={!name.trim()}>Take snapshot</button>
+        {confirmReset ? (
+          <button type="button" class="danger" onClick={() => { setConfirmReset(false); void act(control(token, 'reset', { body: {} }), 'The portal was reset to its first start'); }}>Really reset everything?</button>
+        ) : (
+          <button type="button" onClick={() => setConfirmReset(true)}>Reset portal…</button>
+        )}
+      </form>
+      <table class="grid snapshots">
+        <thead><tr><th>Name</th><th>Taken</th><th>Rows</th><th>Files</th><th /></tr></thead>
+        <tbody>
+          {(data?.snapshots ?? []).map((x) => (
+            <tr key={x.name} data-snapshot={x.name}>
+              <td>{x.name}</td>
+              <td>{when(x.created_at)}</td>
+              <td>{x.rows}</td>
+              <td>{x.file_bytes} B</td>
+              <td>
+                <button type="button" onClick={() => act(control(token, `snapshots/${encodeURIComponent(x.name)}/restore`, { body: {} }), `Restored ${x.name}`)}>Restore</button>
+                <button type="button" onClick={() => act(control(token, `snapshots/${encodeURIComponent(x.name)}`, { method: 'DELETE' }), `Deleted ${x.name}`)}>Delete</button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {data && data.snapshots.length === 0 ? <p class="muted">No snapshots yet.</p> : null}
     </div>
   );
 }
