@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -274,6 +275,45 @@ describe('web messenger and console in Chromium', () => {
     await input.press('Enter');
     assert.equal(await input.inputValue(), '/pick ');
     await input.fill('');
+  });
+
+  it('chat apps (imbot.app.register) appear in the input area and do what the portal does', async () => {
+    await asBot('imbot.app.register', { CODE: 'pinger', JS_METHOD: 'SEND', JS_PARAM: '/ping from app', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Ping it' }] });
+    await asBot('imbot.app.register', { CODE: 'putter', JS_METHOD: 'PUT', JS_PARAM: '/pick green', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Pick green' }] });
+    const hash = '0123456789abcdef0123456789abcdef';
+    const framed = await asBot('imbot.app.register', { CODE: 'framed', IFRAME: 'https://example.com/app', HASH: hash, IFRAME_WIDTH: 300, IFRAME_HEIGHT: 200, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Framed' }] });
+    await asBot('imbot.app.register', { CODE: 'secret', HIDDEN: 'Y', JS_METHOD: 'SEND', JS_PARAM: '/ping hidden', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Hidden app' }] });
+    await asBot('imbot.app.register', { CODE: 'groups', CONTEXT: 'CHAT', JS_METHOD: 'SEND', JS_PARAM: '/ping group', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Group app' }] });
+    // the panel is read when a chat opens
+    await page.locator(`.recent-item[data-dialog="${v2.botId}"]`).click();
+    await page.locator(`.recent-item[data-dialog="${echoId}"]`).click();
+    const bar = page.getByRole('toolbar', { name: 'Chat apps' });
+    await bar.waitFor();
+    assert.deepEqual(await bar.getByRole('button').allTextContents(), ['Ping it', 'Pick green', 'Framed'], 'hidden and group-only apps are not offered here');
+
+    await bar.getByRole('button', { name: 'Pick green' }).click();
+    assert.equal(await messageInput().inputValue(), '/pick green');
+    await messageInput().fill('');
+    const pongs = await page.locator('.message', { hasText: 'pong' }).count();
+    await bar.getByRole('button', { name: 'Ping it' }).click();
+    await page.locator('.message.mine', { hasText: '/ping from app' }).waitFor();
+    await until(async () => (await page.locator('.message', { hasText: 'pong' }).count()) > pongs, 'the bot answers the command the app sent');
+
+    await bar.getByRole('button', { name: 'Framed' }).click();
+    const frame = page.getByRole('dialog', { name: 'Framed' }).locator('iframe');
+    await frame.waitFor();
+    const src = new URL(String(await frame.getAttribute('src')));
+    const ann = await page.locator('.topbar .me').getAttribute('data-user');
+    const domain = p.server.core.portal.domain;
+    const md5 = (x: string) => createHash('md5').update(x).digest('hex');
+    assert.equal(`${src.origin}${src.pathname}`, 'https://example.com/app');
+    assert.deepEqual(Object.fromEntries(src.searchParams), {
+      BOT_ID: String(echoId), BOT_CODE: 'echo', APP_ID: String(framed), APP_CODE: 'framed', DOMAIN: domain, DOMAIN_HASH: md5(domain + hash),
+      USER_ID: ann, USER_HASH: md5(ann + hash), DIALOG_ID: String(echoId), CONTEXT: 'textarea', LANG: 'en', IS_CHROME: 'N', MESSAGE_ID: '0', BUTTON_PARAMS: '',
+    });
+    assert.deepEqual([await frame.getAttribute('width'), await frame.getAttribute('height')], ['300', '200']);
+    await page.getByRole('button', { name: 'Close app' }).click();
+    await frame.waitFor({ state: 'detached' });
   });
 
   it('replies to a message and likes it', async () => {

@@ -5,10 +5,11 @@ import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { checkPassword, createSession, deleteSession, sessionByCookie, type UiSession } from '../auth/sessions.js';
+import { chatAppPanel } from '../bots/chat-app-panel.js';
 import { commandsForChat } from '../bots/commands.js';
 import { memberIds, resolveDialog } from '../im/chats.js';
 import { parseDialogId } from '../im/dialogs.js';
-import { createUser, fullName } from '../im/users.js';
+import { createUser, fullName, getUser } from '../im/users.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import type { PushHub } from './push.js';
@@ -194,6 +195,29 @@ export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: Pus
     if (!access) return deny(reply, 403, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
     const members = chatId !== null ? await memberIds(db, chatId) : ref.kind === 'user' ? [ref.userId] : [];
     return send(reply, 200, { commands: await commandsForChat(db, members, core.portal.languageId) });
+  });
+
+  /** The chat apps of the input area for a dialog (src/bots/chat-app-panel.ts). */
+  app.get('/__web/apps', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    const raw = (req.query as Record<string, unknown>).dialog;
+    const ref = parseDialogId(raw);
+    if (!ref) return deny(reply, 400, 'DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty');
+    const { access } = await resolveDialog(db, ref, session.userId);
+    if (!access) return deny(reply, 403, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
+    const me = await getUser(db, session.userId);
+    const other = ref.kind === 'user' ? await getUser(db, ref.userId) : undefined;
+    const dialog = ref.kind === 'user' ? (other?.external_auth_id === 'bot' ? 'bot' : 'person') : 'chat';
+    const apps = await chatAppPanel(db, {
+      userId: session.userId,
+      isAdmin: !!me?.is_admin,
+      dialogId: String(raw),
+      dialog,
+      domain: core.portal.domain,
+      languageId: core.portal.languageId,
+    });
+    return send(reply, 200, { apps });
   });
 
   app.post('/__web/logout', async (req, reply) => {

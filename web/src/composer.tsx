@@ -12,6 +12,14 @@ interface Command {
   params: string;
 }
 
+/** A chat app of the input area (`/__web/apps`, src/bots/chat-app-panel.ts). */
+interface ChatApp {
+  id: number;
+  title: string;
+  description: string;
+  action: { kind: 'send' | 'put' | 'call'; value: string } | { kind: 'iframe'; url: string; width: number; height: number; popup: boolean } | { kind: 'unsupported' };
+}
+
 export interface ComposerProps {
   dialogId: string;
   draft: string;
@@ -34,11 +42,25 @@ export function Composer(p: ComposerProps) {
   const [active, setActive] = useState(0);
   const [closed, setClosed] = useState(false);
   const lastTyping = useRef(0);
+  const [apps, setApps] = useState<ChatApp[]>([]);
+  const [frame, setFrame] = useState<(ChatApp['action'] & { kind: 'iframe' }) & { title: string } | null>(null);
 
   useEffect(() => {
     setCommands([]);
+    setApps([]);
+    setFrame(null);
     web<{ commands: Command[] }>(`commands?dialog=${encodeURIComponent(p.dialogId)}`).then((r) => setCommands(r.commands), () => undefined);
+    web<{ apps: ChatApp[] }>(`apps?dialog=${encodeURIComponent(p.dialogId)}`).then((r) => setApps(r.apps), () => undefined);
   }, [p.dialogId]);
+
+  /** What the portal's messenger does with an app button: BXIM.sendMessage / putMessage / phoneTo, or the IFRAME page. */
+  const runApp = (a: ChatApp) => {
+    const act = a.action;
+    if (act.kind === 'send') void p.onSend(act.value);
+    else if (act.kind === 'put') p.setDraft(act.value);
+    else if (act.kind === 'call') location.href = `tel:${act.value.replace(/[^\d+#]/g, '')}`;
+    else if (act.kind === 'iframe') setFrame({ ...act, title: a.title });
+  };
 
   const typed = /^\/(\S*)$/.exec(p.draft)?.[1];
   const matches = typed === undefined || closed ? [] : commands.filter((c) => c.command.toLowerCase().startsWith(typed.toLowerCase()));
@@ -70,6 +92,19 @@ export function Composer(p: ComposerProps) {
         <div class="replying">
           <span>Reply to <b>{p.replyTo.author}</b>: {p.replyTo.text}</span>
           <button type="button" aria-label="Cancel reply" onClick={p.onCancelReply}>×</button>
+        </div>
+      ) : null}
+      {frame ? (
+        <div class="app-frame" role="dialog" aria-label={frame.title}>
+          <div class="app-frame-head"><b>{frame.title}</b><button type="button" aria-label="Close app" onClick={() => setFrame(null)}>×</button></div>
+          <iframe title={frame.title} src={frame.url} width={frame.width} height={frame.height} sandbox="allow-scripts allow-forms allow-popups allow-same-origin" />
+        </div>
+      ) : null}
+      {apps.length ? (
+        <div class="apps" role="toolbar" aria-label="Chat apps">
+          {apps.map((a) => (
+            <button key={a.id} type="button" class="app-button" data-app={a.id} title={a.description || a.title} disabled={!p.enabled || a.action.kind === 'unsupported'} onClick={() => runApp(a)}>{a.title}</button>
+          ))}
         </div>
       ) : null}
       <form class="composer" onSubmit={submit}>
