@@ -19,6 +19,13 @@ export interface PortalInfo {
   license: string;
   /** lifetime of OAuth access tokens in seconds (default 3600, `serve --access-token-ttl`) */
   accessTokenTtl?: number;
+  /**
+   * Host names under which this server also plays the vendor's OAuth server (`serve
+   * --oauth-alias`), lower-case: a token request that arrives for one of them is answered as
+   * that server answers (its own name in `domain`/`server_endpoint`, the portal's URL in
+   * `client_endpoint`).
+   */
+  oauthHosts?: readonly string[];
 }
 
 /** Everything domain code needs: the database (or the call's transaction), time, and settings. */

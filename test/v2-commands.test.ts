@@ -285,7 +285,7 @@ describe('imbot.v2.Command.*', () => {
       const params = JSON.parse(posted.params);
       assert.equal(params.KEYBOARD[0].COMMAND, 'ask');
       assert.equal(params.KEYBOARD[0].BOT_ID, helper.botId);
-      assert.deepEqual(params.ATTACH.BLOCKS, [{ MESSAGE: 'attached' }]);
+      assert.deepEqual(params.ATTACH[0].BLOCKS, [{ MESSAGE: 'attached' }]);
       assert.equal(params.URL_PREVIEW, 'N');
     });
 

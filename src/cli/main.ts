@@ -8,7 +8,7 @@ import { SERVED_SCOPES } from '../auth/scopes.js';
 import { createUser, fullName, listUsers } from '../im/users.js';
 import { setPassword, MIN_PASSWORD_LENGTH } from '../auth/sessions.js';
 import { ensurePortal } from '../portal/bootstrap.js';
-import { startServer } from '../server/listen.js';
+import { startServer, VENDOR_OAUTH_HOSTS } from '../server/listen.js';
 import { inRanges, LOOPBACK, parseCidrList, type Cidr } from '../util/addresses.js';
 import type { Store } from '../store/db.js';
 import { openStore } from '../store/open.js';
@@ -17,6 +17,7 @@ import { appCommand } from './apps.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
 import { snapshotCommands } from './snapshots.js';
+import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
 import { packageVersion } from './version.js';
@@ -102,6 +103,13 @@ function redactUrl(url: string): string {
 }
 
 /** The base URL printed for webhooks: the one a server on this data dir prints, by default. */
+/** `--oauth-alias` alone: the vendor's hosts; with a value: those names (comma-separated). */
+function oauthAliases(value: string | true | undefined): string[] {
+  if (value === undefined) return [];
+  if (value === true) return [...VENDOR_OAUTH_HOSTS];
+  return value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+}
+
 function portalBase(host: string, httpsPort: number): string {
   return `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`;
 }
@@ -128,13 +136,16 @@ export function buildCli(): Command {
     .option('--control <on|off>', 'the control API /__control/* (off: not served at all)', onOff, true)
     .option('--control-from <cidrs>', 'client ranges the control API also answers, e.g. 172.17.0.0/16 (default: this machine only)', cidrs, [] as Cidr[])
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
-    .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false);
+    .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
+    .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
+    .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port);
   serveHarnessOptions(program.commands.at(-1)!)
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; delivery: 'once' | 'retry'; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, delivery: { policy: o.delivery }, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
+        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort,
       });
       const control = !o.control
         ? 'off (--control off)'
@@ -149,6 +160,7 @@ export function buildCli(): Command {
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
         `  control token:  ${control}`,
         `  messenger:      ${server.webUrl}`,
+        ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
       const stop = async () => {
@@ -259,6 +271,7 @@ export function buildCli(): Command {
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
   for (const command of snapshotCommands(DEFAULT_DATA)) program.addCommand(command);
+  for (const command of openLineCommands(DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(exportCommand(withStore, DEFAULT_DATA));
   program.enablePositionalOptions().addCommand(execCommand());
 

@@ -1,5 +1,6 @@
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
+import { listMembersWithNames } from '../store/repos/chats.js';
 import { chatPermissions, chatRestrictions, type ChatRow } from './chats.js';
 import { unreadSummary } from './messages.js';
 import { fullName } from './users.js';
@@ -21,13 +22,7 @@ export function chatKind(chat: Pick<ChatRow, 'type' | 'entity_type'>): string {
  * `viewerId`. The caller appends `dialog_id`.
  */
 export async function formatChat(db: Db, chat: ChatRow, viewerId: number): Promise<Record<string, unknown>> {
-  const members = await db
-    .selectFrom('chat_members')
-    .innerJoin('users', 'users.id', 'chat_members.user_id')
-    .select(['chat_members.user_id', 'chat_members.role', 'chat_members.last_read_message_id', 'chat_members.muted', 'users.name', 'users.last_name'])
-    .where('chat_members.chat_id', '=', chat.id)
-    .orderBy('chat_members.user_id')
-    .execute();
+  const members = await listMembersWithNames(db, chat.id);
   const me = members.find((m) => m.user_id === viewerId);
   const lastRead = me?.last_read_message_id ?? 0;
   const unread = me ? await unreadSummary(db, chat.id, viewerId, lastRead) : { count: 0, firstId: 0 };

@@ -1,24 +1,18 @@
-import type { Selectable } from 'kysely';
 import { reportChange } from '../changes.js';
 import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
-import type { ChatsTable } from '../store/schema.js';
+import * as chats from '../store/repos/chats.js';
+import { findChat as getChat, findPrivateChatId as privateChatId, listMemberIds as memberIds, memberExists as isMember, type ChatRow } from '../store/repos/chats.js';
+import { lastMessageIdByAuthor } from '../store/repos/messages.js';
+import { activeUsersAmong, userExists } from '../store/repos/users.js';
 import { emitPrivateJoin } from '../events/join.js';
 import { recordUserJoins } from '../events/v2/user-events.js';
 import type { DialogRef } from './dialogs.js';
 import type { UserRow } from './users.js';
 
-export type ChatRow = Selectable<ChatsTable>;
-
-export function getChat(db: Db, chatId: number): Promise<ChatRow | undefined> {
-  return db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
-}
-
-export async function privateChatId(db: Db, a: number, b: number): Promise<number | null> {
-  const [lo, hi] = a < b ? [a, b] : [b, a];
-  const row = await db.selectFrom('private_dialogs').select('chat_id').where('user_lo', '=', lo).where('user_hi', '=', hi).executeTakeFirst();
-  return row?.chat_id ?? null;
-}
+export type { ChatRow };
+export { getChat, isMember, memberIds, privateChatId };
+export { deleteChats } from '../store/repos/chats.js';
 
 /** The private chat between two users, created on first contact. */
 export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Promise<{ chatId: number; created: boolean }> {
@@ -26,35 +20,23 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
   const existing = await cachedRead(ctx, `private:${lo}:${hi}`, ['private_dialogs'], () => privateChatId(ctx.db, a, b));
   if (existing !== null) return { chatId: existing, created: false };
   const now = ctx.clock.now();
-  const chat = await ctx.db
-    .insertInto('chats')
-    .values({ type: 'P', author_id: a, owner_id: 0, created_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const chatId = await chats.insertChat(ctx.db, { type: 'P', author_id: a, owner_id: 0, created_at: now });
   // The pair is the primary key: of two first contacts at once, one makes the chat; the other's
   // insert does nothing (after the first commits), its empty chat goes, and it uses the first's.
-  const paired = await ctx.db
-    .insertInto('private_dialogs')
-    .values({ user_lo: lo, user_hi: hi, chat_id: chat.id })
-    .onConflict((oc) => oc.columns(['user_lo', 'user_hi']).doNothing())
-    .returning('chat_id')
-    .executeTakeFirst();
-  if (!paired) {
-    await ctx.db.deleteFrom('chats').where('id', '=', chat.id).execute();
+  if (!(await chats.pairPrivateChat(ctx.db, a, b, chatId))) {
+    await chats.deleteChat(ctx.db, chatId);
     return { chatId: (await privateChatId(ctx.db, a, b))!, created: false };
   }
   const members = a === b ? [a] : [a, b];
-  await ctx.db
-    .insertInto('chat_members')
-    .values(members.map((u) => ({ chat_id: chat.id, user_id: u, role: 'member', joined_at: now })))
-    .execute();
-  await emitPrivateJoin(ctx, chat.id, a, b);
-  reportChange(ctx, { chatId: chat.id, kind: 'chat' });
-  return { chatId: chat.id, created: true };
+  await chats.insertMembers(ctx.db, members.map((u) => ({ chat_id: chatId, user_id: u, role: 'member', joined_at: now })));
+  await emitPrivateJoin(ctx, chatId, a, b);
+  reportChange(ctx, { chatId, kind: 'chat' });
+  return { chatId, created: true };
 }
 
 export interface NewGroupChat {
-  type: 'C' | 'O';
+  /** closed (C), open (O), or an open-line dialog (L, made by src/openlines/) */
+  type: 'C' | 'O' | 'L';
   title: string;
   description?: string;
   color?: string;
@@ -63,7 +45,7 @@ export interface NewGroupChat {
   entityType?: string;
   entityId?: string;
   /**
-   * v2 `fields.ownerId` (imbot-v2.md §2.6): the owner when it is not the author. Not checked: an
+   * v2 `fields.ownerId` (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md): the owner when it is not the author. Not checked: an
    * owner who is not (or cannot be) a member leaves the chat without an owning member.
    */
   ownerId?: number;
@@ -78,39 +60,25 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
   // On a portal the owner is the chat's AUTHOR_ID; both columns follow it.
   const owner = c.ownerId ?? c.authorId;
   const color = c.color && COLORS.includes(c.color) ? c.color : COLORS[now % COLORS.length];
-  const chat = await ctx.db
-    .insertInto('chats')
-    .values({
-      type: c.type,
-      title: c.title,
-      description: c.description ?? '',
-      color,
-      author_id: owner,
-      owner_id: owner,
-      entity_type: c.entityType ?? '',
-      entity_id: c.entityId ?? '',
-      created_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (!c.title) {
-    await ctx.db.updateTable('chats').set({ title: `Chat #${chat.id}` }).where('id', '=', chat.id).execute();
-  }
+  const chatId = await chats.insertChat(ctx.db, {
+    type: c.type,
+    title: c.title,
+    description: c.description ?? '',
+    color,
+    author_id: owner,
+    owner_id: owner,
+    entity_type: c.entityType ?? '',
+    entity_id: c.entityId ?? '',
+    created_at: now,
+  });
+  if (!c.title) await chats.updateChat(ctx.db, chatId, { title: `Chat #${chatId}` });
   const users = [...new Set([c.authorId, ...c.users])];
-  await ctx.db
-    .insertInto('chat_members')
-    .values(users.map((u) => ({ chat_id: chat.id, user_id: u, role: u === owner ? 'owner' : 'member', joined_at: now })))
-    .execute();
-  reportChange(ctx, { chatId: chat.id, kind: 'chat' });
-  return chat.id;
+  await chats.insertMembers(ctx.db, users.map((u) => ({ chat_id: chatId, user_id: u, role: u === owner ? 'owner' : 'member', joined_at: now })));
+  reportChange(ctx, { chatId, kind: 'chat' });
+  return chatId;
 }
 
-export async function isMember(db: Db, chatId: number, userId: number): Promise<boolean> {
-  const row = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
-  return !!row;
-}
-
-/** Sort keys of v2 Chat.User.list (imbot-v2.md §2.6). */
+/** Sort keys of v2 Chat.User.list (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-user-list.md). */
 export type MemberOrder = 'id' | 'lastSendMessageId' | 'userId';
 
 /**
@@ -120,24 +88,8 @@ export type MemberOrder = 'id' | 'lastSendMessageId' | 'userId';
  * the chat (0 when none).
  */
 export async function activeMemberRows(db: Db, chatId: number, order: MemberOrder, desc: boolean, limit: number): Promise<UserRow[]> {
-  const rows = await db
-    .selectFrom('chat_members')
-    .innerJoin('users', 'users.id', 'chat_members.user_id')
-    .selectAll('users')
-    .select('chat_members.joined_at')
-    .where('chat_members.chat_id', '=', chatId)
-    .where('users.active', '=', 1)
-    .execute();
-  const lastSent = new Map<number, number>();
-  if (order === 'lastSendMessageId') {
-    const sent = await db
-      .selectFrom('messages')
-      .select(['author_id', (eb) => eb.fn.max<number>('id').as('last')])
-      .where('chat_id', '=', chatId)
-      .groupBy('author_id')
-      .execute();
-    for (const m of sent) lastSent.set(m.author_id, Number(m.last));
-  }
+  const rows = await chats.listActiveMemberUsers(db, chatId);
+  const lastSent = order === 'lastSendMessageId' ? await lastMessageIdByAuthor(db, chatId) : new Map<number, number>();
   const key = (r: (typeof rows)[number]): number[] =>
     order === 'userId' ? [r.id] : order === 'lastSendMessageId' ? [lastSent.get(r.id) ?? 0, r.id] : [r.joined_at, r.id];
   const sign = desc ? -1 : 1;
@@ -150,25 +102,8 @@ export async function activeMemberRows(db: Db, chatId: number, order: MemberOrde
   return rows.slice(0, limit).map(({ joined_at: _joined, ...user }) => user);
 }
 
-export async function memberIds(db: Db, chatId: number): Promise<number[]> {
-  const rows = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).orderBy('user_id').execute();
-  return rows.map((r) => r.user_id);
-}
-
-/**
- * Deletes chats outright: rows, members, private-dialog index and every message. Used when a
- * bot user is deleted (its private chats go with it).
- */
-export async function deleteChats(db: Db, chatIds: number[]): Promise<void> {
-  if (chatIds.length === 0) return;
-  await db.deleteFrom('messages').where('chat_id', 'in', chatIds).execute();
-  await db.deleteFrom('chat_members').where('chat_id', 'in', chatIds).execute();
-  await db.deleteFrom('private_dialogs').where('chat_id', 'in', chatIds).execute();
-  await db.deleteFrom('chats').where('id', 'in', chatIds).execute();
-}
-
 // ---------------------------------------------------------------------------------------------
-// Group-chat management (imbot-v1.md §2.4; the people's side shares every rule: on a portal the
+// Group-chat management (api-reference/chat-bots/outdated/chats/; the people's side shares every rule: on a portal the
 // im.chat.* and imbot.chat.* methods are the same handlers, acting as the caller or as the bot).
 
 /** Roles in a chat, weakest first; `guest` sees an open chat without being a member. */
@@ -226,14 +161,14 @@ export function chatRestrictions(chat: Pick<ChatRow, 'entity_type'>): ChatRestri
   return { ...NO_RESTRICTIONS, ...(ENTITY_RESTRICTIONS[chat.entity_type] ?? {}) };
 }
 
-/** Group chats are the ones these methods manage: closed (C) and open (O). */
+/** Group chats are the ones these methods manage: closed (C), open (O) and open-line dialogs (L). */
 export function isGroupChat(chat: ChatRow | undefined): chat is ChatRow {
-  return !!chat && (chat.type === 'C' || chat.type === 'O');
+  return !!chat && (chat.type === 'C' || chat.type === 'O' || chat.type === 'L');
 }
 
 export async function memberRole(db: Db, chatId: number, userId: number): Promise<ChatRole | null> {
-  const row = await db.selectFrom('chat_members').select('role').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
-  return row ? (row.role as ChatRole) : null;
+  const role = await chats.findMemberRole(db, chatId, userId);
+  return role === undefined ? null : (role as ChatRole);
 }
 
 /** Can `userId` see this chat at all: a member, or anyone for an open chat. */
@@ -242,7 +177,7 @@ export async function canSeeChat(db: Db, chat: ChatRow, userId: number): Promise
 }
 
 /**
- * A bot that became a member of a group chat: the input of `ONIMBOTJOINCHAT` (imbot-v1.md §3.6).
+ * A bot that became a member of a group chat: the input of `ONIMBOTJOINCHAT` (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md).
  * `userId` is who added it (the creator for a new chat, the bot itself when it creates the chat).
  */
 export interface BotJoin {
@@ -263,25 +198,12 @@ export interface MembersAdded {
 
 /** Existing, active users among `ids`, in id order (unknown and deactivated ids dropped). */
 async function activeUsers(db: Db, ids: number[]): Promise<{ id: number; bot: boolean }[]> {
-  const unique = [...new Set(ids.filter((id) => Number.isInteger(id) && id > 0))];
-  if (unique.length === 0) return [];
-  const rows = await db
-    .selectFrom('users')
-    .select(['id', 'external_auth_id'])
-    .where('id', 'in', unique)
-    .where('active', '=', 1)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => ({ id: r.id, bot: r.external_auth_id === 'bot' }));
+  return activeUsersAmong(db, [...new Set(ids.filter((id) => Number.isInteger(id) && id > 0))]);
 }
 
 async function insertMembers(ctx: DomainCtx, chatId: number, users: { id: number; role: ChatRole }[]): Promise<void> {
-  if (users.length === 0) return;
   const now = ctx.clock.now();
-  await ctx.db
-    .insertInto('chat_members')
-    .values(users.map((u) => ({ chat_id: chatId, user_id: u.id, role: u.role, joined_at: now })))
-    .execute();
+  await chats.insertMembers(ctx.db, users.map((u) => ({ chat_id: chatId, user_id: u.id, role: u.role, joined_at: now })));
 }
 
 export interface NewChat extends Omit<NewGroupChat, 'title'> {
@@ -293,13 +215,13 @@ export interface NewChat extends Omit<NewGroupChat, 'title'> {
 /**
  * Creates a group chat: the author is its owner, unknown or inactive users are dropped. Reports
  * every member added, the author included, and the bots among them (a creating bot included:
- * imbot-v1.md §2.4.1 note).
+ * api-reference/chat-bots/outdated/chats/imbot-chat-add.md).
  */
 export async function createChat(ctx: DomainCtx, c: NewChat): Promise<MembersAdded> {
   const wanted = c.ownerId !== undefined ? [...c.users, c.ownerId] : c.users;
   const users = (await activeUsers(ctx.db, wanted)).filter((u) => u.id !== c.authorId);
   const chatId = await createGroupChat(ctx, { ...c, title: c.title ?? '', users: users.map((u) => u.id) });
-  if (c.avatar) await ctx.db.updateTable('chats').set({ avatar: c.avatar }).where('id', '=', chatId).execute();
+  if (c.avatar) await chats.updateChat(ctx.db, chatId, { avatar: c.avatar });
   const author = await activeUsers(ctx.db, [c.authorId]);
   const all = [...author, ...users].sort((a, b) => a.id - b.id);
   return {
@@ -319,7 +241,7 @@ export class ChatError extends Error {
 /**
  * `actorId` adds users to a group chat (CIMChat::AddUser): the actor must be a member allowed to
  * add people. Users already in the chat, unknown and inactive ones are skipped silently.
- * `hideHistory` null means "visible" (imbot-v1.md §7 row 9).
+ * `hideHistory` null means "visible" (api-reference/chat-bots/outdated/chats/imbot-chat-user-add.md).
  */
 export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: number, userIds: number[], hideHistory: boolean | null): Promise<MembersAdded> {
   const chat = await getChat(ctx.db, chatId);
@@ -365,12 +287,12 @@ export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: nu
     if (targetRole === null && rules.missingOk) return;
     if (targetRole === null || targetRole === 'owner' || (targetRole === 'manager' && actorRole !== 'owner')) throw new ChatError('no_access');
   }
-  await ctx.db.deleteFrom('chat_members').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  await chats.deleteMember(ctx.db, chatId, userId);
   reportChange(ctx, { chatId, kind: 'chat', alsoUsers: [userId] });
 }
 
 /**
- * v2's rules for owners and managers (imbot-v2.md §2.6, doc-new): the actor needs the chat's
+ * v2's rules for owners and managers (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-manager-add.md, chat-set-owner.md): the actor needs the chat's
  * `manage_settings` role (the owner, or managers when the chat allows them). v1: the owner only.
  */
 async function mayManageSettings(db: Db, chat: ChatRow, actorId: number): Promise<boolean> {
@@ -379,7 +301,7 @@ async function mayManageSettings(db: Db, chat: ChatRow, actorId: number): Promis
 
 /**
  * Hands a group chat to another member (CIMChat::SetOwner); only the owner may. With `v2`
- * (Chat.setOwner, doc-new): whoever `manage_settings` allows may, `userId` is not checked (a
+ * (Chat.setOwner): whoever `manage_settings` allows may, `userId` is not checked (a
  * non-member becomes owner on joining), and the previous owner stays a manager.
  */
 export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: number, userId: number, v2 = false): Promise<void> {
@@ -389,14 +311,9 @@ export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: numb
   if (userId === chat.owner_id) return;
   if (!v2 && (await memberRole(ctx.db, chatId, userId)) === null) throw new ChatError('no_access');
   // On a portal the owner is the chat's AUTHOR_ID; both columns follow it.
-  await ctx.db.updateTable('chats').set({ owner_id: userId, author_id: userId }).where('id', '=', chatId).execute();
-  await ctx.db
-    .updateTable('chat_members')
-    .set({ role: v2 ? 'manager' : 'member' })
-    .where('chat_id', '=', chatId)
-    .where('user_id', '=', chat.owner_id)
-    .execute();
-  await ctx.db.updateTable('chat_members').set({ role: 'owner' }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  await chats.updateChat(ctx.db, chatId, { owner_id: userId, author_id: userId });
+  await chats.setMemberRole(ctx.db, chatId, [chat.owner_id], v2 ? 'manager' : 'member');
+  await chats.setMemberRole(ctx.db, chatId, [userId], 'owner');
   reportChange(ctx, { chatId, kind: 'chat' });
 }
 
@@ -407,14 +324,7 @@ export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: numb
 export async function setChatManagers(ctx: DomainCtx, chatId: number, actorId: number, userIds: number[], isManager: boolean): Promise<void> {
   const chat = await getChat(ctx.db, chatId);
   if (!isGroupChat(chat) || !(await mayManageSettings(ctx.db, chat, actorId))) throw new ChatError('no_access');
-  if (userIds.length === 0) return;
-  await ctx.db
-    .updateTable('chat_members')
-    .set({ role: isManager ? 'manager' : 'member' })
-    .where('chat_id', '=', chatId)
-    .where('user_id', 'in', userIds)
-    .where('role', '=', isManager ? 'member' : 'manager')
-    .execute();
+  await chats.setMemberRole(ctx.db, chatId, userIds, isManager ? 'manager' : 'member', isManager ? 'member' : 'manager');
 }
 
 /** Grants or revokes manager rights (CIMChat::SetManager); only the owner may, only for members. */
@@ -424,12 +334,7 @@ export async function setChatManager(ctx: DomainCtx, chatId: number, actorId: nu
   const role = await memberRole(ctx.db, chatId, userId);
   if (role === null) throw new ChatError('no_access');
   if (role === 'owner') return;
-  await ctx.db
-    .updateTable('chat_members')
-    .set({ role: isManager ? 'manager' : 'member' })
-    .where('chat_id', '=', chatId)
-    .where('user_id', '=', userId)
-    .execute();
+  await chats.setMemberRole(ctx.db, chatId, [userId], isManager ? 'manager' : 'member');
 }
 
 /** Chat settings a member with `manage_ui` may change. */
@@ -449,34 +354,24 @@ export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: nu
   const chat = await getChat(ctx.db, chatId);
   if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_ui')) throw new ChatError('no_access');
   if (look.color !== undefined && look.color === chat.color) throw new ChatError('same_color');
-  await ctx.db.updateTable('chats').set(look).where('id', '=', chatId).execute();
+  await chats.updateChat(ctx.db, chatId, look);
   reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /**
  * Shows or hides the message input of a group chat for its members (bots' "text field").
- * `privateToo`: v2's TextField.enabled also works in the bot's 1:1 chats (imbot-v2.md §2.9).
+ * `privateToo`: v2's TextField.enabled also works in the bot's 1:1 chats (api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-text-field-enabled.md).
  */
 export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorId: number, enabled: boolean, privateToo = false): Promise<void> {
   const chat = await getChat(ctx.db, chatId);
   const kindOk = (privateToo && chat?.type === 'P') || isGroupChat(chat);
   if (!kindOk || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
-  await ctx.db.updateTable('chats').set({ text_field_enabled: enabled ? 1 : 0 }).where('id', '=', chatId).execute();
+  await chats.updateChat(ctx.db, chatId, { text_field_enabled: enabled ? 1 : 0 });
   reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /** The first chat bound to exactly this entity (imbot.chat.get / im.chat.get); no access check. */
-export async function chatByEntity(db: Db, entityType: string, entityId: string): Promise<number | null> {
-  const row = await db
-    .selectFrom('chats')
-    .select('id')
-    .where('entity_type', '=', entityType)
-    .where('entity_id', '=', entityId)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.id ?? null;
-}
+export const chatByEntity = chats.findChatIdByEntity;
 
 /**
  * Which chat a dialog id names for `viewerId`, if the viewer may open it (Bitrix\Im\Dialog
@@ -485,8 +380,7 @@ export async function chatByEntity(db: Db, entityType: string, entityId: string)
  */
 export async function resolveDialog(db: Db, ref: DialogRef, viewerId: number): Promise<{ access: boolean; chatId: number | null }> {
   if (ref.kind === 'user') {
-    const user = await db.selectFrom('users').select('id').where('id', '=', ref.userId).executeTakeFirst();
-    if (!user) return { access: false, chatId: null };
+    if (!(await userExists(db, ref.userId))) return { access: false, chatId: null };
     return { access: true, chatId: await privateChatId(db, viewerId, ref.userId) };
   }
   if (ref.kind !== 'chat') return { access: false, chatId: null }; // no workgroup or CRM chats here

@@ -1,24 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import type { Selectable } from 'kysely';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { notifyMessage } from '../events/notify.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
 import { phpEmpty } from '../rest/php.js';
 import type { Db } from '../store/db.js';
-import type { FilesTable } from '../store/schema.js';
+import * as files from '../store/repos/files.js';
+import { findFile as getFile, type FileRow } from '../store/repos/files.js';
 import { imageInfo } from './avatar.js';
 import { normalizeText, postMessage } from './messages.js';
 import { fullName, getUser } from './users.js';
 
 /*
- * Chat files (imbot-v2.md §6): `File.upload` stores the bytes, records the file against the chat
+ * Chat files (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.md): `File.upload` stores the bytes, records the file against the chat
  * (the chat's "Disk folder") and posts a message carrying it (`params.FILE_ID`), through the same
  * postMessage + notifyMessage path as any message; `File.download` hands out a token link served
  * by /rest/download.json.
  */
 
-export type FileRow = Selectable<FilesTable>;
+export type { FileRow };
+export { getFile };
 
 /** Why an upload was refused; each API spells these with its own codes. */
 export type FileFailure = 'empty' | 'too_large' | 'invalid_content' | 'folder' | 'upload';
@@ -124,7 +125,7 @@ const DOCUMENTS: Record<string, string> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
 };
 
-/** §4.6 `type` and the Content-Type: images by their bytes (with their size), media by extension. */
+/** The File entity's `type` (api-reference/chat-bots/chat-bots-v2/entities.md) and the Content-Type: images by their bytes (with their size), media by extension. */
 function classify(extension: string, bytes: Buffer): { type: string; mime: string; width: number; height: number } {
   const image = imageInfo(bytes);
   if (image) return { type: 'image', mime: image.mime, width: image.width, height: image.height };
@@ -176,23 +177,19 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
     const name = cleanFileName(f.name);
     const extension = extensionOf(name);
     const kind = classify(extension, f.bytes);
-    const file = await ctx.db
-      .insertInto('files')
-      .values({
-        chat_id: f.chatId,
-        author_id: f.authorId,
-        name,
-        extension,
-        type: kind.type,
-        mime: kind.mime,
-        size: f.bytes.length,
-        width: kind.width,
-        height: kind.height,
-        storage_key: key,
-        created_at: ctx.clock.now(),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const file = await files.insertFile(ctx.db, {
+      chat_id: f.chatId,
+      author_id: f.authorId,
+      name,
+      extension,
+      type: kind.type,
+      mime: kind.mime,
+      size: f.bytes.length,
+      width: kind.width,
+      height: kind.height,
+      storage_key: key,
+      created_at: ctx.clock.now(),
+    });
     const text = f.caption === '' ? '' : normalizeText(f.caption);
     const messageId = await postMessage(ctx, { chatId: f.chatId, authorId: f.authorId, text, params: { FILE_ID: [file.id] } });
     if (f.notify) await notifyMessage(ctx, messageId, 'add');
@@ -203,15 +200,11 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
   }
 }
 
-export function getFile(db: Db, id: number): Promise<FileRow | undefined> {
-  return db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-/** The keys §4.6 lists only for `im.v2.File.upload` (`OutputFilter::FILE_EXCLUDE` drops them for imbot.v2). */
+/** The File keys api-reference/chat-bots/chat-bots-v2/entities.md lists only for `im.v2.File.upload` (`OutputFilter::FILE_EXCLUDE` drops them for imbot.v2). */
 export const IM_ONLY_FILE_FIELDS = ['status', 'progress', 'urlPreview', 'urlShow', 'urlDownload', 'viewerAttrs', 'mediaUrl'] as const;
 
 /**
- * §4.6 File, the full im.v2 shape. `downloadUrl` is a token link (see issueDownloadLink) standing
+ * The File entity (api-reference/chat-bots/chat-bots-v2/entities.md), the full im.v2 shape. `downloadUrl` is a token link (see issueDownloadLink) standing
  * in for the portal's session-bound Disk URLs; there are no previews, so `urlPreview` is ''.
  */
 export async function fileV2(db: Db, file: FileRow, downloadUrl: string): Promise<Record<string, unknown>> {
@@ -269,15 +262,15 @@ export type LinkPrefix = 'imbot' | 'im';
 export async function issueDownloadLink(ctx: DomainCtx, file: FileRow, userId: number, prefix: LinkPrefix): Promise<string> {
   const now = ctx.clock.now();
   // Expired links are dropped as new ones are made; nothing else needs them.
-  await ctx.db.deleteFrom('file_download_tokens').where('expires_at', '<=', now).execute();
+  await files.deleteExpiredDownloadTokens(ctx.db, now);
   const token = `${prefix}|${randomBytes(24).toString('base64url')}`;
-  await ctx.db.insertInto('file_download_tokens').values({ token, file_id: file.id, user_id: userId, expires_at: now + DOWNLOAD_TOKEN_TTL_MS }).execute();
+  await files.insertDownloadToken(ctx.db, { token, file_id: file.id, user_id: userId, expires_at: now + DOWNLOAD_TOKEN_TTL_MS });
   return `${ctx.portal.baseUrl}/rest/download.json?token=${encodeURIComponent(token)}`;
 }
 
 /** The file a live token opens; null for an unknown or expired token or a file that is gone. */
 export async function redeemDownloadToken(ctx: Pick<DomainCtx, 'db' | 'clock'>, token: string): Promise<{ file: FileRow | null } | null> {
-  const row = await ctx.db.selectFrom('file_download_tokens').selectAll().where('token', '=', token).executeTakeFirst();
+  const row = await files.findDownloadToken(ctx.db, token);
   if (!row || row.expires_at <= ctx.clock.now()) return null;
   return { file: (await getFile(ctx.db, row.file_id)) ?? null };
 }
@@ -290,8 +283,7 @@ export async function redeemDownloadToken(ctx: Pick<DomainCtx, 'db' | 'clock'>, 
 export async function sweepOrphanFiles(db: Db, store: FileStore): Promise<number> {
   const keys = await store.keys();
   if (keys.length === 0) return 0;
-  const rows = await db.selectFrom('files').select('storage_key').execute();
-  const referenced = new Set(rows.map((r) => r.storage_key));
+  const referenced = new Set(await files.listStorageKeys(db));
   let removed = 0;
   for (const key of keys) {
     if (referenced.has(key)) continue;

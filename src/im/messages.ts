@@ -1,14 +1,17 @@
-import type { Selectable } from 'kysely';
 import { reportChange } from '../changes.js';
 import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
-import { isPostgres, type Db } from '../store/db.js';
-import type { MessagesTable } from '../store/schema.js';
+import type { Db } from '../store/db.js';
+import { chatMessageAdded, chatMessageRemoved, findChat, lockChatForWrite } from '../store/repos/chats.js';
+import { deleteMessageRow, deleteReactionsOf, findMessage, insertMessage, lastMessageId, listChatHistory, updateMessage, type HistoryPage, type MessageRow } from '../store/repos/messages.js';
+import { countUnread, findReadMark, setReadMark } from '../store/repos/read-state.js';
 import { recordUserMessageEvent } from '../events/v2/user-events.js';
 
-export type MessageRow = Selectable<MessagesTable>;
+export type { MessageRow };
+export { findMessage as getMessage };
+export { countUnread as unreadCount, countUnreadByChat as unreadByChat, listUnreadBetween as viewedBetween, unreadAbove as unreadSummary } from '../store/repos/read-state.js';
 
-/** Longest text the messenger keeps; longer texts are cut with a marker (imbot-v1.md §4.2). */
+/** Longest text the messenger keeps; longer texts are cut with a marker (api-reference/chat-bots/outdated/messages/imbot-message-add.md). */
 export const MESSAGE_LIMIT = 20_000;
 
 /** Message text as the messenger stores it: `[BR]`/`#BR#` become newlines, over-long text is cut. */
@@ -35,7 +38,7 @@ export interface NewMessage {
   params?: Record<string, unknown>;
   uuid?: string | null;
   replyId?: number | null;
-  /** a forwarded copy: where the original came from (imbot-v2.md §4.4 `forward`) */
+  /** a forwarded copy: where the original came from (`forward` of the Message entity, api-reference/chat-bots/chat-bots-v2/entities.md) */
   forward?: ForwardInfo | null;
 }
 
@@ -50,60 +53,37 @@ export interface ForwardInfo {
 export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number> {
   // PostgreSQL: writers to one chat take turns from here, so a chat's message ids (and the events
   // they cause) commit in id order; on SQLite they always do.
-  if (isPostgres(ctx.db)) await ctx.db.selectFrom('chats').select('id').where('id', '=', m.chatId).forUpdate().execute();
-  const row = await ctx.db
-    .insertInto('messages')
-    .values({
-      chat_id: m.chatId,
-      author_id: m.authorId,
-      text: m.text,
-      system: m.system ? 'Y' : 'N',
-      params: JSON.stringify(m.params ?? {}),
-      uuid: m.uuid ?? null,
-      reply_id: m.replyId ?? null,
-      forward_id: m.forward?.id ?? null,
-      forward_user_id: m.forward?.userId ?? null,
-      forward_chat_id: m.forward?.chatId ?? null,
-      forward_date: m.forward?.date ?? null,
-      created_at: ctx.clock.now(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await ctx.db
-    .updateTable('chats')
-    .set((eb) => ({ last_message_id: row.id, message_count: eb('message_count', '+', 1) }))
-    .where('id', '=', m.chatId)
-    .execute();
+  await lockChatForWrite(ctx.db, m.chatId);
+  const id = await insertMessage(ctx.db, {
+    chat_id: m.chatId,
+    author_id: m.authorId,
+    text: m.text,
+    system: m.system ? 'Y' : 'N',
+    params: JSON.stringify(m.params ?? {}),
+    uuid: m.uuid ?? null,
+    reply_id: m.replyId ?? null,
+    forward_id: m.forward?.id ?? null,
+    forward_user_id: m.forward?.userId ?? null,
+    forward_chat_id: m.forward?.chatId ?? null,
+    forward_date: m.forward?.date ?? null,
+    created_at: ctx.clock.now(),
+  });
+  await chatMessageAdded(ctx.db, m.chatId, id);
   // Writing into a chat reads it up to one's own message, as the messenger does.
-  await ctx.db
-    .updateTable('chat_members')
-    .set({ last_read_message_id: row.id })
-    .where('chat_id', '=', m.chatId)
-    .where('user_id', '=', m.authorId)
-    .execute();
-  await recordUserMessageEvent(ctx, { messageId: row.id, chatId: m.chatId, authorId: m.authorId }, 'add');
+  await setReadMark(ctx.db, m.chatId, m.authorId, id);
+  await recordUserMessageEvent(ctx, { messageId: id, chatId: m.chatId, authorId: m.authorId }, 'add');
   reportChange(ctx, { chatId: m.chatId, kind: 'message', userId: m.authorId });
-  return row.id;
+  return id;
 }
 
-export interface HistoryQuery {
-  /** messages newer than this id, oldest first */
-  firstId?: number;
-  /** messages older than this id */
-  lastId?: number;
-  limit: number;
-}
+export type HistoryQuery = HistoryPage;
 
-/** A page of a chat's history, newest first (as im.dialog.messages.get lists it). */
-export async function chatHistory(db: Db, chatId: number, q: HistoryQuery): Promise<MessageRow[]> {
-  // Soft-deleted messages stay in the history as stubs (text "", params.IS_DELETED "Y").
-  let query = db.selectFrom('messages').selectAll().where('chat_id', '=', chatId);
-  if (q.firstId !== undefined && q.firstId > 0) {
-    const rows = await query.where('id', '>', q.firstId).orderBy('id', 'asc').limit(q.limit).execute();
-    return rows.reverse();
-  }
-  if (q.lastId !== undefined && q.lastId > 0) query = query.where('id', '<', q.lastId);
-  return query.orderBy('id', 'desc').limit(q.limit).execute();
+/**
+ * A page of a chat's history, newest first (as im.dialog.messages.get lists it). Soft-deleted
+ * messages stay in the history as stubs (text "", params.IS_DELETED "Y").
+ */
+export function chatHistory(db: Db, chatId: number, q: HistoryQuery): Promise<MessageRow[]> {
+  return listChatHistory(db, chatId, q);
 }
 
 export function parseParams(row: MessageRow): Record<string, unknown> {
@@ -136,12 +116,8 @@ export function formatImMessage(row: MessageRow, unread: boolean): Record<string
 // Editing, deleting, likes and read state. Every change returns the row before and after, which
 // is what the ONIMBOTMESSAGEUPDATE/DELETE events are built from.
 
-/** Messages can be edited for 3 days (259 200 s); deleting has no age limit (imbot-v1.md §4.2). */
+/** Messages can be edited for 3 days (259 200 s); deleting has no age limit (api-reference/chat-bots/outdated/messages/imbot-message-update.md). */
 export const EDIT_WINDOW_MS = 259_200_000;
-
-export function getMessage(db: Db, id: number): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-}
 
 /** A change of one message: `after` is null when the message was removed completely. */
 export interface MessageChange {
@@ -166,18 +142,14 @@ export function canChangeMessage(ctx: DomainCtx, row: MessageRow | undefined, ac
 export type ParamsPatch = Record<string, unknown>;
 
 async function rewrite(ctx: DomainCtx, before: MessageRow, set: { text?: string; params?: Record<string, unknown>; deleted?: number; updated?: boolean }): Promise<MessageChange> {
-  await ctx.db
-    .updateTable('messages')
-    .set({
-      ...(set.text !== undefined ? { text: set.text } : {}),
-      ...(set.params !== undefined ? { params: JSON.stringify(set.params) } : {}),
-      ...(set.deleted !== undefined ? { deleted: set.deleted } : {}),
-      ...(set.updated ? { updated_at: ctx.clock.now() } : {}),
-    })
-    .where('id', '=', before.id)
-    .execute();
+  await updateMessage(ctx.db, before.id, {
+    ...(set.text !== undefined ? { text: set.text } : {}),
+    ...(set.params !== undefined ? { params: JSON.stringify(set.params) } : {}),
+    ...(set.deleted !== undefined ? { deleted: set.deleted } : {}),
+    ...(set.updated ? { updated_at: ctx.clock.now() } : {}),
+  });
   reportChange(ctx, { chatId: before.chat_id, kind: 'message' });
-  return { before, after: (await getMessage(ctx.db, before.id)) ?? null };
+  return { before, after: (await findMessage(ctx.db, before.id)) ?? null };
 }
 
 function patched(row: MessageRow, patch: ParamsPatch): Record<string, unknown> {
@@ -218,19 +190,10 @@ export async function updateMessageText(ctx: DomainCtx, row: MessageRow, text: s
 export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: boolean): Promise<MessageChange> {
   await recordUserMessageEvent(ctx, sceneOf(row), 'delete');
   // v2 reactions go with the likes (src/im/reactions.ts)
-  await ctx.db.deleteFrom('message_reactions').where('message_id', '=', row.id).execute();
+  await deleteReactionsOf(ctx.db, row.id);
   if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });
-  await ctx.db.deleteFrom('messages').where('id', '=', row.id).execute();
-  const last = await ctx.db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.max('id').as('id'))
-    .where('chat_id', '=', row.chat_id)
-    .executeTakeFirst();
-  await ctx.db
-    .updateTable('chats')
-    .set((eb) => ({ last_message_id: Number(last?.id ?? 0), message_count: eb('message_count', '-', 1) }))
-    .where('id', '=', row.chat_id)
-    .execute();
+  await deleteMessageRow(ctx.db, row.id);
+  await chatMessageRemoved(ctx.db, row.chat_id, await lastMessageId(ctx.db, row.chat_id));
   reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return { before: row, after: null };
 }
@@ -256,83 +219,19 @@ export async function likeMessage(ctx: DomainCtx, row: MessageRow, userId: numbe
   return rewrite(ctx, row, { params: patched(row, { LIKE: next.length ? next : null }) });
 }
 
-/** Messages of others newer than what `userId` has read in a chat. */
-export async function unreadCount(db: Db, chatId: number, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('messages')
-    .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').on('chat_members.user_id', '=', userId))
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('messages.chat_id', '=', chatId)
-    .where('messages.deleted', '=', 0)
-    .where('messages.author_id', '!=', userId)
-    .whereRef('messages.id', '>', 'chat_members.last_read_message_id')
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
-/**
- * What a member has not read yet in a chat: others' live messages above `lastReadId` — how many,
- * and the first one's id (0 when none).
- */
-export async function unreadSummary(db: Db, chatId: number, userId: number, lastReadId: number): Promise<{ count: number; firstId: number }> {
-  const row = await db
-    .selectFrom('messages')
-    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('id').as('first')])
-    .where('chat_id', '=', chatId)
-    .where('deleted', '=', 0)
-    .where('id', '>', lastReadId)
-    .where('author_id', '!=', userId)
-    .executeTakeFirst();
-  return { count: Number(row?.n ?? 0), firstId: Number(row?.first ?? 0) };
-}
-
-/** Unread counts of every chat `userId` belongs to that has any (chat id → count). */
-export async function unreadByChat(db: Db, userId: number): Promise<Map<number, number>> {
-  const rows = await db
-    .selectFrom('messages')
-    .innerJoin('chat_members', (j) => j.onRef('chat_members.chat_id', '=', 'messages.chat_id').on('chat_members.user_id', '=', userId))
-    .select(['messages.chat_id as chat_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('messages.deleted', '=', 0)
-    .where('messages.author_id', '!=', userId)
-    .whereRef('messages.id', '>', 'chat_members.last_read_message_id')
-    .groupBy('messages.chat_id')
-    .execute();
-  return new Map(rows.map((r) => [r.chat_id, Number(r.n)]));
-}
-
 /**
  * Marks a chat read for `userId` up to `upTo` (default: its last message). The read mark never
  * moves back. Returns the read mark and the unread count afterwards.
  */
 export async function readChat(ctx: DomainCtx, chatId: number, userId: number, upTo: number | null): Promise<{ lastId: number; counter: number; previousId: number }> {
-  const member = await ctx.db
-    .selectFrom('chat_members')
-    .select('last_read_message_id')
-    .where('chat_id', '=', chatId)
-    .where('user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  const chat = await ctx.db.selectFrom('chats').select('last_message_id').where('id', '=', chatId).executeTakeFirstOrThrow();
+  const previousId = await findReadMark(ctx.db, chatId, userId);
+  const chat = await findChat(ctx.db, chatId);
+  if (previousId === undefined || !chat) throw new Error(`readChat: user ${userId} is not a member of chat ${chatId}`);
   const target = Math.min(upTo ?? chat.last_message_id, chat.last_message_id);
-  const lastId = Math.max(member.last_read_message_id, target);
-  if (lastId !== member.last_read_message_id) {
-    await ctx.db.updateTable('chat_members').set({ last_read_message_id: lastId }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  const lastId = Math.max(previousId, target);
+  if (lastId !== previousId) {
+    await setReadMark(ctx.db, chatId, userId, lastId);
     reportChange(ctx, { chatId, kind: 'read', userId });
   }
-  return { lastId, counter: await unreadCount(ctx.db, chatId, userId), previousId: member.last_read_message_id };
-}
-
-/** Live messages of others in (afterId, upToId]: what a read from `afterId` to `upToId` viewed. */
-export async function viewedBetween(db: Db, chatId: number, userId: number, afterId: number, upToId: number): Promise<number[]> {
-  if (upToId <= afterId) return [];
-  const rows = await db
-    .selectFrom('messages')
-    .select('id')
-    .where('chat_id', '=', chatId)
-    .where('deleted', '=', 0)
-    .where('author_id', '!=', userId)
-    .where('id', '>', afterId)
-    .where('id', '<=', upToId)
-    .orderBy('id')
-    .execute();
-  return rows.map((r) => r.id);
+  return { lastId, counter: await countUnread(ctx.db, chatId, userId), previousId };
 }

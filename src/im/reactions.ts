@@ -1,17 +1,18 @@
 import type { DomainCtx } from '../context.js';
 import { reportChange } from '../changes.js';
 import type { Db } from '../store/db.js';
+import { deleteReaction, insertReaction, listReactionsOf } from '../store/repos/messages.js';
 import { likeMessage, likesOf, type LikeAction, type MessageRow } from './messages.js';
 
 /*
- * Message reactions (imbot-v2.md §2.7, §4.8). Codes are kept in their camelCase wire form.
+ * Message reactions (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md). Codes are kept in their camelCase wire form.
  *
  * One platform: the v2 `like` reaction IS the v1 like (im.message.like / imbot.message.like,
  * `params.LIKE`), so a like set through either API is seen and removable through the other. Every
  * other code lives in the message_reactions table. Deleting a message drops both (deleteMessage).
  */
 
-/** The 48 codes of §4.8, in the documented order. */
+/** The 48 codes of that page, in the documented order. */
 export const REACTION_CODES: readonly string[] = [
   'like', 'dislike', 'faceWithTearsOfJoy', 'redHeart', 'neutralFace', 'fire', 'cry', 'slightlySmilingFace',
   'winkingFace', 'laugh', 'kiss', 'wonder', 'slightlyFrowningFace', 'loudlyCryingFace', 'faceWithStuckOutTongue',
@@ -31,13 +32,7 @@ export function isReactionCode(code: string): boolean {
 
 /** The codes `userId` has set on a message (like first). */
 export async function reactionsOf(db: Db, row: MessageRow, userId: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('message_reactions')
-    .select('reaction')
-    .where('message_id', '=', row.id)
-    .where('user_id', '=', userId)
-    .execute();
-  const own = rows.map((r) => r.reaction);
+  const own = await listReactionsOf(db, row.id, userId);
   return likesOf(row).includes(userId) ? [LIKE, ...own] : own;
 }
 
@@ -45,10 +40,7 @@ export async function reactionsOf(db: Db, row: MessageRow, userId: number): Prom
 export async function addReaction(ctx: DomainCtx, row: MessageRow, userId: number, code: string): Promise<boolean> {
   if (code === LIKE) return (await likeMessage(ctx, row, userId, 'plus')) !== null;
   if ((await reactionsOf(ctx.db, row, userId)).includes(code)) return false;
-  await ctx.db
-    .insertInto('message_reactions')
-    .values({ message_id: row.id, user_id: userId, reaction: code, created_at: ctx.clock.now() })
-    .execute();
+  await insertReaction(ctx.db, row.id, userId, code, ctx.clock.now());
   reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return true;
 }
@@ -56,14 +48,9 @@ export async function addReaction(ctx: DomainCtx, row: MessageRow, userId: numbe
 /** Removes a reaction; false when `userId` had not set it. */
 export async function removeReaction(ctx: DomainCtx, row: MessageRow, userId: number, code: string): Promise<boolean> {
   if (code === LIKE) return (await likeMessage(ctx, row, userId, 'minus')) !== null;
-  const result = await ctx.db
-    .deleteFrom('message_reactions')
-    .where('message_id', '=', row.id)
-    .where('user_id', '=', userId)
-    .where('reaction', '=', code)
-    .executeTakeFirst();
-  if (Number(result.numDeletedRows) > 0) reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
-  return Number(result.numDeletedRows) > 0;
+  const removed = await deleteReaction(ctx.db, row.id, userId, code);
+  if (removed) reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
+  return removed;
 }
 
 /** A v1 like call (`auto` toggles) as the reaction change it made; null when nothing changed. */

@@ -4,8 +4,9 @@
  * (or the chat's creation for chats without messages).
  */
 import type { Db } from '../store/db.js';
-import type { ChatRow } from './chats.js';
-import { unreadByChat, type MessageRow } from './messages.js';
+import { listMembersOfChats, listMemberships, listPrivatePairs, type ChatRow } from '../store/repos/chats.js';
+import { findMessages, type MessageRow } from '../store/repos/messages.js';
+import { countUnreadByChat } from '../store/repos/read-state.js';
 
 export interface RecentEntry {
   chat: ChatRow;
@@ -23,21 +24,15 @@ export interface RecentEntry {
 }
 
 export async function recentEntries(db: Db, userId: number): Promise<RecentEntry[]> {
-  const memberships = await db
-    .selectFrom('chat_members')
-    .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
-    .selectAll('chats')
-    .select(['chat_members.role as member_role', 'chat_members.muted as member_muted', 'chat_members.last_read_message_id as member_read'])
-    .where('chat_members.user_id', '=', userId)
-    .execute();
+  const memberships = await listMemberships(db, userId);
   if (memberships.length === 0) return [];
   const chatIds = memberships.map((m) => m.id);
   const lastIds = memberships.map((m) => m.last_message_id).filter((id) => id > 0);
   const [unread, lastRows, pairs, members] = await Promise.all([
-    unreadByChat(db, userId),
-    lastIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', lastIds).execute() : Promise.resolve([]),
-    db.selectFrom('private_dialogs').selectAll().where('chat_id', 'in', chatIds).execute(),
-    db.selectFrom('chat_members').select(['chat_id', 'user_id', 'role']).where('chat_id', 'in', chatIds).execute(),
+    countUnreadByChat(db, userId),
+    findMessages(db, lastIds),
+    listPrivatePairs(db, chatIds),
+    listMembersOfChats(db, chatIds),
   ]);
   const lastById = new Map(lastRows.map((r) => [r.id, r]));
   const partner = new Map(pairs.map((p) => [p.chat_id, p.user_lo === userId ? p.user_hi : p.user_lo]));

@@ -1,12 +1,13 @@
 import type { Clock } from '../clock.js';
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
-import type { UsersTable } from '../store/schema.js';
-import type { Selectable } from 'kysely';
+import { insertUser, setUserLogin, type UserRow } from '../store/repos/users.js';
 import { colorHex } from './colors.js';
 import { DEFAULT_PRESENCE, type Presence } from './user-status.js';
 
-export type UserRow = Selectable<UsersTable>;
+export type { UserRow };
+export { findUser as getUser, findUsers as getUsers, listUsers } from '../store/repos/users.js';
+import { listUsersExcept } from '../store/repos/users.js';
 
 export interface NewUser {
   name: string;
@@ -25,42 +26,25 @@ export interface NewUser {
 }
 
 export async function createUser(db: Db, clock: Clock, u: NewUser): Promise<number> {
-  const row = await db
-    .insertInto('users')
-    .values({
-      login: u.login ?? '',
-      name: u.name,
-      last_name: u.lastName ?? '',
-      email: u.email ?? '',
-      is_admin: u.isAdmin ? 1 : 0,
-      external_auth_id: u.externalAuthId ?? '',
-      user_type: u.userType ?? 'employee',
-      work_position: u.workPosition ?? '',
-      personal_gender: u.gender ?? '',
-      personal_birthday: u.birthday ?? '',
-      personal_www: u.www ?? '',
-      color: u.color ?? '',
-      departments: JSON.stringify(u.departments ?? (u.externalAuthId === 'bot' ? [] : [1])),
-      date_register: clock.now(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const id = await insertUser(db, {
+    login: u.login ?? '',
+    name: u.name,
+    last_name: u.lastName ?? '',
+    email: u.email ?? '',
+    is_admin: u.isAdmin ? 1 : 0,
+    external_auth_id: u.externalAuthId ?? '',
+    user_type: u.userType ?? 'employee',
+    work_position: u.workPosition ?? '',
+    personal_gender: u.gender ?? '',
+    personal_birthday: u.birthday ?? '',
+    personal_www: u.www ?? '',
+    color: u.color ?? '',
+    departments: JSON.stringify(u.departments ?? (u.externalAuthId === 'bot' ? [] : [1])),
+    date_register: clock.now(),
+  });
   // People get a login like a portal account; bots get theirs from the bot lifecycle.
-  if (!u.login) await db.updateTable('users').set({ login: `user${row.id}` }).where('id', '=', row.id).execute();
-  return row.id;
-}
-
-export function getUser(db: Db, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
-export function listUsers(db: Db): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().orderBy('id').execute();
-}
-
-export async function getUsers(db: Db, ids: number[]): Promise<UserRow[]> {
-  if (ids.length === 0) return [];
-  return db.selectFrom('users').selectAll().where('id', 'in', ids).orderBy('id').execute();
+  if (!u.login) await setUserLogin(db, id, `user${id}`);
+  return id;
 }
 
 export function fullName(u: Pick<UserRow, 'name' | 'last_name'>): string {
@@ -164,7 +148,7 @@ export function formatImUser(u: UserRow, presence: Presence = DEFAULT_PRESENCE):
 }
 
 // ---------------------------------------------------------------------------------------------
-// user.get filtering and sorting (rest-core.md (i)): pure functions over the user rows.
+// user.get filtering and sorting (api-reference/user/user-get.md): pure functions over the user rows.
 
 /** The user.get fields a filter or sort can name, as the API spells them. */
 const USER_FIELDS: Record<string, (u: UserRow) => unknown> = {
@@ -283,7 +267,10 @@ export function sortUsers(users: UserRow[], field: string, desc: boolean): UserR
   return [...users].sort((a, b) => sign * compare(get(a), get(b)) || a.id - b.id);
 }
 
-/** People as user.get lists them: never bots. */
-export async function listPeople(db: Db): Promise<UserRow[]> {
-  return db.selectFrom('users').selectAll().where('external_auth_id', '!=', 'bot').orderBy('id').execute();
+/** Users that are not people of the portal: bots and open-line visitors (the connector's users). */
+export const EXTERNAL_USER_TYPES = ['bot', 'imconnector'] as const;
+
+/** People as user.get lists them: never bots or open-line visitors. */
+export function listPeople(db: Db): Promise<UserRow[]> {
+  return listUsersExcept(db, EXTERNAL_USER_TYPES);
 }

@@ -1,5 +1,7 @@
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
+import { listMembers } from '../store/repos/chats.js';
+import { listReadMarks } from '../store/repos/read-state.js';
 import { chatKind } from './chat-view.js';
 import { colorHex } from './colors.js';
 import { chatPermissions, type ChatRow } from './chats.js';
@@ -7,14 +9,14 @@ import { parseParams, unreadSummary, type MessageRow } from './messages.js';
 import { departmentsOf, fullName, userColor, type UserRow } from './users.js';
 
 /*
- * The entities of the v2 API (imbot-v2.md §4) in camelCase, as method responses and fetch-mode
+ * The entities of the v2 API (api-reference/chat-bots/chat-bots-v2/entities.md) in camelCase, as method responses and fetch-mode
  * events carry them (JSON types kept). Webhook-mode events stringify these same objects.
  * Shared by src/methods/imbotv2 (responses) and src/events (payloads), hence domain code.
  */
 
 export type Where = 'response' | 'event';
 
-/** §4.1. In events the online fields are always false. */
+/** User. In events the online fields are always false. */
 export function userV2(u: UserRow, where: Where = 'response'): Record<string, unknown> {
   const isBot = u.external_auth_id === 'bot';
   const birthday = /^\d{4}-(\d{2})-(\d{2})$/.exec(u.personal_birthday);
@@ -48,7 +50,7 @@ export function userV2(u: UserRow, where: Where = 'response'): Record<string, un
   };
 }
 
-/** `manage_users_add` → `manageUsersAdd`, with the keys v2 adds (doc-new §4.3). */
+/** `manage_users_add` → `manageUsersAdd`, with the keys v2 adds (Chat `permissions`). */
 function permissionsV2(chat: ChatRow): Record<string, string> {
   const p = chatPermissions(chat);
   return {
@@ -65,17 +67,12 @@ function permissionsV2(chat: ChatRow): Record<string, string> {
 }
 
 /**
- * §4.3 as `viewerId` sees it. `dialogId` of a private chat is the other party. Events get the
+ * Chat as `viewerId` sees it. `dialogId` of a private chat is the other party. Events get the
  * fields marked "in events" (no `role`, `muteList` or response-only counters); responses get all,
- * using the doc-new shapes §9.12 recommends (boolean textFieldEnabled, 0 for missing ids).
+ * using the documented shapes (boolean textFieldEnabled, 0 for missing ids).
  */
 export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Where = 'response'): Promise<Record<string, unknown>> {
-  const members = await db
-    .selectFrom('chat_members')
-    .select(['user_id', 'role', 'last_read_message_id', 'muted'])
-    .where('chat_id', '=', chat.id)
-    .orderBy('user_id')
-    .execute();
+  const members = await listMembers(db, chat.id);
   const partner = members.find((m) => m.user_id !== viewerId)?.user_id ?? viewerId;
   const base: Record<string, unknown> = {
     id: chat.id,
@@ -127,7 +124,7 @@ export async function chatV2(db: Db, chat: ChatRow, viewerId: number, where: Whe
   };
 }
 
-/** Keys the v2 output filter never shows in `params` (§4.4). */
+/** Keys the v2 output filter never shows in `params` (Message). */
 const HIDDEN_PARAMS = ['SENDING', 'SENDING_TS', 'COPILOT_PROMPT_CODE', 'COPILOT_ROLE', 'COPILOT_REASONING', 'AI_ASSISTANT_MCP_AUTH_ID', 'AI_TASK_TRIGGER_MESSAGE_ID'];
 
 /** What decides `viewedByOthers`, `unread` and `viewed` of a chat's messages for one viewer. */
@@ -143,7 +140,7 @@ export interface MessageReadState {
 
 /** The read cursors of a chat as `viewerId` sees them (see MessageReadState). */
 export async function chatReadState(db: Db, chatId: number, viewerId: number): Promise<MessageReadState> {
-  const rows = await db.selectFrom('chat_members').select(['user_id', 'last_read_message_id']).where('chat_id', '=', chatId).execute();
+  const rows = await listReadMarks(db, chatId);
   const cursors = rows.map((r) => ({ userId: r.user_id, lastReadId: r.last_read_message_id }));
   return { viewerId, lastReadId: cursors.find((c) => c.userId === viewerId)?.lastReadId ?? 0, cursors };
 }
@@ -153,14 +150,14 @@ function viewedByOthers(m: MessageRow, read: MessageReadState): boolean {
   return (read.othersReadUpTo ?? 0) >= m.id;
 }
 
-/** `forward` of §4.4: the original of a forwarded message, else null. */
+/** `forward` of Message: the original of a forwarded message, else null. */
 function forwardV2(m: MessageRow): Record<string, unknown> | null {
   if (m.forward_id === null || m.forward_id === undefined) return null;
   return { id: m.forward_id, userId: m.forward_user_id ?? 0, chatId: m.forward_chat_id ?? 0, date: m.forward_date ? isoDate(m.forward_date) : null };
 }
 
 /**
- * §4.4. `read` decides `viewedByOthers`, and in responses `unread`/`viewed`: a message is unread
+ * Message. `read` decides `viewedByOthers`, and in responses `unread`/`viewed`: a message is unread
  * for a viewer who did not write it and whose read cursor is below it.
  */
 export function messageV2(m: MessageRow, where: Where = 'response', read?: MessageReadState): Record<string, unknown> {

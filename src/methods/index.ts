@@ -15,10 +15,11 @@ import { imbotChatMethods } from './imbot/chats.js';
 import { commandMethods } from './imbot/commands.js';
 import { appMethods } from './imbot/apps.js';
 import { v2Methods } from './imbotv2/index.js';
+import { openLinesBotMethods } from './imopenlines/bot-session.js';
 
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
   return registry;
 }

@@ -27,6 +27,7 @@ import { hostname } from 'node:os';
 import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
 import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
 import { registerHarnessRoutes } from './control/index.js';
+import { registerOpenLineRoutes } from './control/openlines-route.js';
 import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
 import { applySeed } from '../harness/seed/apply.js';
@@ -79,13 +80,27 @@ export interface ServerOptions {
   resolveHost?: (host: string) => Promise<string[]>;
   /** timeouts and the per-address connection cap (src/server/connections.ts) */
   connections?: Partial<ConnectionLimits>;
+  /**
+   * Vendor OAuth host names this server also answers token requests for (`serve --oauth-alias`):
+   * the server certificate carries them, and a token request for one of them is answered as the
+   * vendor's server answers. Clients that hard-wire e.g. `https://oauth.bitrix.info/oauth/token/`
+   * reach us with one hosts-file line (docs: README, "Token refresh in unchanged clients").
+   */
+  oauthAliases?: readonly string[];
+  /** a further HTTPS port serving the same portal, e.g. 443 for the aliases (`serve --oauth-port`) */
+  oauthPort?: number;
 }
+
+/** The vendor's OAuth servers that unchanged clients hard-wire (CRest, b24phpsdk, b24pysdk). */
+export const VENDOR_OAUTH_HOSTS = ['oauth.bitrix.info', 'oauth.bitrix24.tech'] as const;
 
 export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
   /** the web messenger (plain HTTP, so a browser needs no CA) */
   webUrl: string;
+  /** the further HTTPS port (`oauthPort`), when one was asked for */
+  oauthPort?: number;
   adminWebhookUrl: string;
   /** this start made the portal (fresh data dir) */
   firstStart: boolean;
@@ -118,9 +133,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const clock = new MovableClock();
   const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
   const state = await ensurePortal(store.db, clock);
-  const tls = ensureTls(opts.dataDir, [opts.host]);
+  const oauthHosts = [...new Set((opts.oauthAliases ?? []).map((h) => h.toLowerCase()))];
+  const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts]);
   const token = controlToken(opts.dataDir);
-  const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl };
+  const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl, oauthHosts };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
   const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
@@ -153,6 +169,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);
       registerConsoleRoutes(scope, core);
+      registerOpenLineRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
@@ -167,16 +184,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   limitConnections(app.server, connections, perAddress, CORS_HEADERS, false);
   await app.listen({ host: opts.host, port: opts.httpPort });
   await app.ready();
-  const https: HttpsServer = createHttpsServer(
-    { key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE, handshakeTimeout: connections.headersTimeoutMs },
-    (req, res) => app.routing(req, res),
-  );
-  https.on('clientError', answerClientError);
-  limitConnections(https, connections, perAddress, CORS_HEADERS, true);
-  await new Promise<void>((resolve, reject) => {
-    https.once('error', reject);
-    https.listen(opts.port, opts.host, () => resolve());
-  });
+  const listenHttps = async (port: number): Promise<HttpsServer> => {
+    const server: HttpsServer = createHttpsServer(
+      { key: tls.keyPem, cert: tls.certPem, maxHeaderSize: MAX_HEADER_SIZE, handshakeTimeout: connections.headersTimeoutMs },
+      (req, res) => app.routing(req, res),
+    );
+    server.on('clientError', answerClientError);
+    limitConnections(server, connections, perAddress, CORS_HEADERS, true);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, opts.host, () => resolve());
+    });
+    return server;
+  };
+  const https = await listenHttps(opts.port);
+  const extraHttps = opts.oauthPort === undefined ? null : await listenHttps(opts.oauthPort);
 
   const host = urlHost(opts.host);
   const httpPort = (app.server.address() as AddressInfo).port;
@@ -186,7 +208,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.seed) {
     const seed = opts.seed;
     await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
-      await Promise.allSettled([app.close(), new Promise((r) => https.close(r))]);
+      await Promise.allSettled([app.close(), new Promise((r) => https.close(r)), new Promise((r) => (extraHttps ? extraHttps.close(r) : r(undefined)))]);
       await store.close();
       throw err;
     });
@@ -196,6 +218,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   return {
     httpsUrl: portal.baseUrl,
     httpUrl: `http://${host}:${httpPort}`,
+    ...(extraHttps ? { oauthPort: (extraHttps.address() as AddressInfo).port } : {}),
     adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
     state: portalState,
@@ -209,9 +232,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       stopForeign();
       push.end();
       await events.stop();
-      const closed = new Promise<void>((resolve) => https.close(() => resolve()));
-      https.closeAllConnections();
-      await closed;
+      for (const server of extraHttps ? [https, extraHttps] : [https]) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      }
       await app.close();
       await store.close();
     },

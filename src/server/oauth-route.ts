@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { appByClientId, grantTokens, issueCode, OAuthError, userMayUse, type Endpoints } from '../auth/oauth.js';
-import type { DomainCtx } from '../context.js';
+import type { DomainCtx, PortalInfo } from '../context.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
 import { queryParams, requestParams } from './params.js';
@@ -22,7 +22,7 @@ export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logErr
   const token = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const p = await paramsOf(req);
-      return send(reply, 200, await grantTokens(ctx(), p, endpointsOf(req)));
+      return send(reply, 200, await grantTokens(ctx(), p, endpointsOf(req, core.portal)));
     } catch (err) {
       return failure(reply, err);
     }
@@ -42,7 +42,7 @@ export function registerOAuthRoutes(app: FastifyInstance, core: RestCore, logErr
       if (!user?.active) throw new OAuthError('authorization_error', 'Unable to authorize user', 403);
       if (!userMayUse(application, userId)) throw new OAuthError('user_access_error', 'The user does not have access to the application.', 403);
 
-      const ep = endpointsOf(req);
+      const ep = endpointsOf(req, core.portal);
       const host = ep.portal.replace(/^[a-z]+:\/\//, '');
       const answer: Record<string, string> = { code: await issueCode(c, application, userId) };
       if (typeof p.state === 'string') answer.state = p.state;
@@ -78,10 +78,27 @@ async function paramsOf(req: FastifyRequest): Promise<Record<string, unknown>> {
   }
 }
 
-function endpointsOf(req: FastifyRequest): Endpoints {
+/**
+ * The token server and the portal as the client should see them. On the portal's own host both
+ * are the scheme and host the client reached us by. Reached under a vendor OAuth host name
+ * (`serve --oauth-alias`, e.g. `oauth.bitrix.info` mapped to this machine), the answer is the
+ * vendor server's: that name in `domain` and `server_endpoint`, the portal in `client_endpoint`
+ * (settings/oauth/index.md: the token server is not the portal).
+ */
+function endpointsOf(req: FastifyRequest, portal: PortalInfo): Endpoints {
   const scheme = (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http';
-  const base = `${scheme}://${req.headers.host ?? '127.0.0.1'}`;
+  const host = req.headers.host ?? '127.0.0.1';
+  const base = `${scheme}://${host}`;
+  if (portal.oauthHosts?.includes(hostName(host))) return { server: base, portal: portal.baseUrl };
   return { server: base, portal: base };
+}
+
+/** `Host` without its port, lower-case (`[::1]:443` → `::1`). */
+function hostName(host: string): string {
+  const h = host.toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  const colon = h.lastIndexOf(':');
+  return colon < 0 ? h : h.slice(0, colon);
 }
 
 /** The portal user the browser is logged in as: its PHPSESSID session, else the administrator. */

@@ -19,6 +19,7 @@ import * as m020 from './migrations/020_user_passwords.js';
 import * as m040 from './migrations/040_notifications.js';
 import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
+import * as m060 from './migrations/060_open_lines.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 /** Anything queries can run on: the database or a transaction on it. */
@@ -63,6 +64,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '040_notifications': m040,
   '041_app_options': m041,
   '042_user_status': m042,
+  '060_open_lines': m060,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

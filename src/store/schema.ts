@@ -417,6 +417,29 @@ export interface NotificationsTable {
 }
 
 /** (040) A person's notification chat (a chats row of type S). */
+/** (060) An open line: its bot (0 = none), operator queue (JSON ids) and welcome text. */
+export interface OpenLinesTable {
+  id: Id;
+  name: Def<string>;
+  bot_id: Def<number>;
+  queue: Def<string>;
+  welcome_message: Def<string>;
+  created_at: number;
+}
+
+/** (060) One visitor dialog on a line, in a chat of type L. */
+export interface OpenLineSessionsTable {
+  id: Id;
+  line_id: number;
+  chat_id: number;
+  visitor_id: number;
+  status: 'bot' | 'operator' | 'closed';
+  bot_id: Def<number>;
+  operator_id: Def<number>;
+  started_at: number;
+  closed_at: number | null;
+}
+
 export interface NotifyChatsTable {
   user_id: number;
   chat_id: number;
@@ -490,6 +513,8 @@ export interface Schema {
   file_download_tokens: FileDownloadTokensTable;
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
+  open_lines: OpenLinesTable;
+  open_line_sessions: OpenLineSessionsTable;
   notification_replies: NotificationRepliesTable;
   app_options: AppOptionsTable;
   user_options: UserOptionsTable;

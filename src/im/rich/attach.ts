@@ -59,6 +59,18 @@ export function normalizeAttach(input: unknown, options: AttachOptions): AttachR
   return { ok: true, attach };
 }
 
+export type MessageAttachResult = { ok: true; attach: RichRecord[] } | { ok: false; error: 'ATTACH_ERROR' | 'ATTACH_OVERSIZE' };
+
+/**
+ * The ATTACH param of a message as every writing path stores it — v1 and v2, people, bots and
+ * command answers alike: the list of attachments, one per call. A portal sends them all through
+ * one message-add path, so a client that iterates `params.ATTACH` works on any message.
+ */
+export function messageAttach(input: unknown, options: AttachOptions): MessageAttachResult {
+  const r = normalizeAttach(input, options);
+  return r.ok ? { ok: true, attach: [r.attach] } : r;
+}
+
 /** Absent or `CHAT` → inherit the chat colour (no key); `TRANSPARENT` → `transparent`; invalid → random palette colour. */
 function attachColor(color: unknown, random: () => number): string | undefined {
   if (!isSet(color) || color === 'CHAT') return undefined;

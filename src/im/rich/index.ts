@@ -10,7 +10,7 @@
 export { RICH_MAX_JSON_LENGTH, fitsRichLimit, isRichRemoval, parseRichParam, richJsonLength } from './common.js';
 export { type KeyboardOptions, type KeyboardResult, normalizeKeyboard } from './keyboard.js';
 export { type MenuOptions, type MenuResult, normalizeMenu } from './menu.js';
-export { ATTACH_PALETTE, type AttachOptions, type AttachResult, normalizeAttach } from './attach.js';
+export { ATTACH_PALETTE, type AttachOptions, type AttachResult, messageAttach, type MessageAttachResult, normalizeAttach } from './attach.js';
 
 /** Error texts of the rich-content codes (imbot-v1.md §2.3.1/§2.3.2), all HTTP 400. */
 export const RICH_ERROR_TEXTS = {

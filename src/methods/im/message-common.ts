@@ -5,7 +5,7 @@
 import {
   RICH_ERROR_TEXTS,
   isRichRemoval,
-  normalizeAttach,
+  messageAttach,
   normalizeKeyboard,
   normalizeMenu,
   type RichErrorCode,
@@ -41,11 +41,11 @@ export function richParamsForAdd(P: Record<string, unknown>, botId: number, now:
   return out;
 }
 
-/** The stored ATTACH param is the list of attachments (one per call). */
+/** The stored ATTACH param (im/rich messageAttach: the list of attachments, one per call). */
 export function attachValue(input: unknown, now: number): unknown[] {
-  const a = normalizeAttach(input, { now });
+  const a = messageAttach(input, { now });
   if (!a.ok) throw richError(a.error);
-  return [a.attach];
+  return a.attach;
 }
 
 export function keyboardValue(input: unknown, botId: number): unknown[] {

@@ -1,6 +1,6 @@
 import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
+import { getChat, isMember, memberRole, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { reportChange } from '../../changes.js';
-import { getChat, isMember, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
   canChangeMessage,
@@ -23,6 +23,7 @@ import { RestError } from '../../rest/errors.js';
 import { intval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import type { DomainCtx } from '../../context.js';
+import { findReadMark } from '../../store/repos/read-state.js';
 import { ImErrors } from './errors.js';
 import {
   MessageErrors,
@@ -167,13 +168,8 @@ async function mayDelete(ctx: DomainCtx, row: MessageRow | undefined, me: number
   if (row.author_id === me) return true;
   const chat = await getChat(ctx.db, row.chat_id);
   if (!chat || chat.type === 'P') return false;
-  const member = await ctx.db
-    .selectFrom('chat_members')
-    .select('role')
-    .where('chat_id', '=', row.chat_id)
-    .where('user_id', '=', me)
-    .executeTakeFirst();
-  return member?.role === 'owner' || member?.role === 'manager';
+  const role = await memberRole(ctx.db, row.chat_id, me);
+  return role === 'owner' || role === 'manager';
 }
 
 /** im.message.delete: soft delete (the stub stays in the history). */
@@ -283,13 +279,7 @@ async function dialogMessagesGet(call: MethodCall): Promise<unknown> {
   if (chatId === null) throw ImErrors.noDialogAccess();
 
   const rows = await chatHistory(call.ctx.db, chatId, { firstId, lastId, limit });
-  const member = await call.ctx.db
-    .selectFrom('chat_members')
-    .select('last_read_message_id')
-    .where('chat_id', '=', chatId)
-    .where('user_id', '=', me)
-    .executeTakeFirst();
-  const lastRead = member?.last_read_message_id ?? 0;
+  const lastRead = (await findReadMark(call.ctx.db, chatId, me)) ?? 0;
   const authorIds = [...new Set(rows.map((r) => r.author_id).filter((id) => id > 0))];
   const users = await getUsers(call.ctx.db, authorIds);
   return {

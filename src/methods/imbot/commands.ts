@@ -13,7 +13,7 @@ import {
 import { handlerUrlProblem, withClientId } from '../../bots/handlers.js';
 import { getBot } from '../../bots/lifecycle.js';
 import type { BotOwner } from '../../bots/owner.js';
-import { normalizeAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
+import { messageAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
 import { RestError } from '../../rest/errors.js';
 import { intval, isPhpArray, phpEmpty, phpIntKey, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
@@ -136,7 +136,7 @@ async function answer(call: MethodCall): Promise<number | true> {
 
   let attach: unknown;
   if (!phpEmpty(P.ATTACH)) {
-    const r = normalizeAttach(P.ATTACH, { now: call.ctx.clock.now() });
+    const r = messageAttach(P.ATTACH, { now: call.ctx.clock.now() });
     if (!r.ok) throw richError(r.error);
     attach = r.attach;
   }

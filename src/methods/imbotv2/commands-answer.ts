@@ -2,7 +2,7 @@ import { answerCommand } from '../../bots/commands.js';
 import { getChat, isMember } from '../../im/chats.js';
 import { parseDialogId } from '../../im/dialogs.js';
 import { getMessage, type MessageRow } from '../../im/messages.js';
-import { normalizeAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
+import { messageAttach, normalizeKeyboard, normalizeMenu, RICH_ERROR_TEXTS, type RichErrorCode } from '../../im/rich/index.js';
 import { phpEmpty } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import type { Db } from '../../store/db.js';
@@ -25,7 +25,7 @@ function richParts(call: MethodCall, F: Record<string, unknown>, botId: number) 
   const out: { attach?: unknown; keyboard?: unknown; menu?: unknown } = {};
   const attach = pick(F, 'attach');
   if (!phpEmpty(attach) && attach !== 'N') {
-    const r = normalizeAttach(attach, { now: call.ctx.clock.now() });
+    const r = messageAttach(attach, { now: call.ctx.clock.now() });
     if (!r.ok) throw richError(r.error);
     out.attach = r.attach;
   }

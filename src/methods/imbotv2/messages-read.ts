@@ -4,13 +4,14 @@ import { getMessage, readChat, viewedBetween, type MessageRow } from '../../im/m
 import { getUser, getUsers } from '../../im/users.js';
 import { chatReadState, messageV2, userV2 } from '../../im/v2-entities.js';
 import type { MethodCall } from '../../rest/registry.js';
+import { listNeighbours } from '../../store/repos/messages.js';
 import { pick, v2Int } from './args.js';
 import { V2Errors } from './errors.js';
 import { botDialog, gate } from './gate.js';
 import { MessageV2Errors, messageIdParam, reachMessage, type ReachedMessage } from './messages-common.js';
 
 /*
- * imbot.v2.Chat.Message.read, .get and .getContext (imbot-v2.md §2.7). Reading history is for
+ * imbot.v2.Chat.Message.read, .get and .getContext (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/). Reading history is for
  * `supervisor` and `personal` bots only, and only in chats the bot is a member of; soft-deleted
  * messages show as the stubs im.dialog.messages.get shows.
  */
@@ -34,7 +35,7 @@ export async function messageRead(call: MethodCall): Promise<Record<string, unkn
   return { chatId: chat.id, lastId: read.lastId, counter: read.counter, viewedMessages };
 }
 
-/** BOT_TYPE_NOT_ALLOWED unless the bot may read history (§1.6). */
+/** BOT_TYPE_NOT_ALLOWED unless the bot may read history (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md, bot types). */
 function requireHistoryReader(bot: BotRow): void {
   const type = botTypeName(bot.type);
   if (type !== 'supervisor' && type !== 'personal') throw MessageV2Errors.botTypeNotAllowed();
@@ -68,14 +69,7 @@ function rangeParam(value: unknown): number {
 
 /** Up to `range` neighbours of `centre` on one side, nearest first, and whether more lie beyond. */
 async function neighbours(call: MethodCall, centre: MessageRow, side: 'before' | 'after', range: number): Promise<{ rows: MessageRow[]; more: boolean }> {
-  const rows = await call.ctx.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('chat_id', '=', centre.chat_id)
-    .where('id', side === 'before' ? '<' : '>', centre.id)
-    .orderBy('id', side === 'before' ? 'desc' : 'asc')
-    .limit(range + 1)
-    .execute();
+  const rows = await listNeighbours(call.ctx.db, centre.chat_id, centre.id, side, range + 1);
   return { rows: rows.slice(0, range), more: rows.length > range };
 }
 

@@ -4,6 +4,7 @@ import { getMessage, isDeleted, parseParams, postMessage, type ForwardInfo, type
 import { getUser } from '../../im/users.js';
 import { phpEmpty } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
+import { findMessageIdByUuid } from '../../store/repos/messages.js';
 import { attachValue, keyboardValue } from '../im/message-common.js';
 import { fieldsOf, pick, v2Bool, v2Int, v2String, v2Text } from './args.js';
 import { V2Errors } from './errors.js';
@@ -11,7 +12,7 @@ import { botDialog, gate } from './gate.js';
 import { MessageV2Errors, isUuid } from './messages-common.js';
 
 /*
- * imbot.v2.Chat.Message.send (imbot-v2.md §2.7). Checks, in order: the bot gate; the dialog
+ * imbot.v2.Chat.Message.send (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-send.md). Checks, in order: the bot gate; the dialog
  * (ACCESS_DENIED unless the bot may post there); `forwardIds` (TOO_MANY_MESSAGES, WRONG_UUID);
  * something to send (EMPTY_MESSAGE); ATTACH (ATTACH_OVERSIZE, ATTACH_ERROR) and KEYBOARD (the v1
  * validators and codes); `replyId` (MESSAGE_NOT_FOUND); the forwarded originals (ACCESS_DENIED).
@@ -38,7 +39,7 @@ async function postableChat(call: MethodCall, bot: BotRow): Promise<number> {
     if (!user || !user.active || user.id === bot.bot_id) throw V2Errors.accessDenied();
     return (await openPrivateChat(call.ctx, bot.bot_id, user.id)).chatId;
   }
-  // the chat's `canPost` rule (§4.3 permissions), as File.upload checks it; `none` lets nobody post
+  // the chat's `canPost` rule (Chat `permissions`, api-reference/chat-bots/chat-bots-v2/entities.md), as File.upload checks it; `none` lets nobody post
   if (dialog.kind === 'group' && roleAllows(dialog.chat, dialog.role, 'can_post')) return dialog.chat.id;
   throw V2Errors.accessDenied();
 }
@@ -56,9 +57,7 @@ function forwardList(value: unknown): { uuid: string; messageId: number }[] {
 
 /** A message already sent into this chat under this uuid: a retried call posts nothing new. */
 async function sentBefore(call: MethodCall, chatId: number, uuid: string | null): Promise<number | null> {
-  if (!uuid) return null;
-  const row = await call.ctx.db.selectFrom('messages').select('id').where('chat_id', '=', chatId).where('uuid', '=', uuid).executeTakeFirst();
-  return row?.id ?? null;
+  return uuid ? findMessageIdByUuid(call.ctx.db, chatId, uuid) : null;
 }
 
 /** The original a forward points to: a forward of a forward keeps the first original. */
@@ -116,7 +115,7 @@ export async function messageSend(call: MethodCall): Promise<{ id: number | null
   const replyId = await replyTarget(call, chatId, pick(F, 'replyId'));
   if (replyId !== null) params.REPLY_ID = replyId;
   const sources = await forwardSources(call, bot, forwards);
-  // A system message belongs to nobody: authorId 0, so the bot can no longer edit it (§2.7).
+  // A system message belongs to nobody: authorId 0, so the bot can no longer edit it.
   const authorId = v2Bool(pick(F, 'system'), false) ? 0 : bot.bot_id;
   // Any non-UUID templateId is ignored, as the messenger's Uuid::validate does.
   const templateId = v2String(pick(F, 'templateId')).trim();

@@ -2,11 +2,13 @@ import { emitContextGet } from '../../events/v2/context.js';
 import { getChat, memberIds, privateChatId, type ChatRow } from '../../im/chats.js';
 import { parseDialogId } from '../../im/dialogs.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
+import { listBotIdsAmong } from '../../store/repos/bots.js';
+import { userExists } from '../../store/repos/users.js';
 import { pick } from '../imbotv2/args.js';
 import { v2Error } from '../imbotv2/errors.js';
 
 /*
- * im.v2.Chat.Bot.sendContext (imbot-v2.md §2.13, §5.4): the messenger client tells the bots of a
+ * im.v2.Chat.Bot.sendContext (api-reference/chat-bots/chat-bots-v2/imbot.v2/bot-context.md): the messenger client tells the bots of a
  * dialog the BOT_CONTEXT it was opened with. The portal documents one error code,
  * BOT_CONTEXT_ERROR, and no texts; ours say which check failed (checked in this order).
  */
@@ -28,20 +30,13 @@ interface Target {
   dialogId: string;
 }
 
-async function botIdsAmong(call: MethodCall, ids: number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const rows = await call.ctx.db.selectFrom('bots').select('bot_id').where('bot_id', 'in', ids).orderBy('bot_id').execute();
-  return rows.map((r) => r.bot_id);
-}
-
 /** The dialog as the caller names it: `"<botId>"` (1:1, chat created or not) or `"chatN"`. */
 async function targetOf(call: MethodCall, me: number): Promise<Target> {
   const ref = parseDialogId(pick(call.params, 'dialogId'));
   const db = call.ctx.db;
   if (ref?.kind === 'user') {
-    const user = await db.selectFrom('users').select('id').where('id', '=', ref.userId).executeTakeFirst();
-    if (!user) throw ContextErrors.dialog();
-    const botIds = ref.userId === me ? [] : await botIdsAmong(call, [ref.userId]);
+    if (!(await userExists(db, ref.userId))) throw ContextErrors.dialog();
+    const botIds = ref.userId === me ? [] : await listBotIdsAmong(db, [ref.userId]);
     if (botIds.length === 0) throw ContextErrors.noBot();
     const chatId = await privateChatId(db, me, ref.userId);
     return { chat: chatId ? ((await getChat(db, chatId)) ?? null) : null, botIds, dialogId: String(me) };
@@ -51,7 +46,7 @@ async function targetOf(call: MethodCall, me: number): Promise<Target> {
     if (!chat) throw ContextErrors.dialog();
     const members = await memberIds(db, chat.id);
     if (!members.includes(me)) throw ContextErrors.access();
-    const botIds = await botIdsAmong(call, members.filter((id) => id !== me));
+    const botIds = await listBotIdsAmong(db, members.filter((id) => id !== me));
     if (botIds.length === 0) throw ContextErrors.noBot();
     return { chat, botIds, dialogId: chat.type === 'P' ? String(me) : `chat${chat.id}` };
   }

@@ -1,0 +1,203 @@
+/**
+ * Queries on chats and who is in them: `chats`, `chat_members` (roles; the read mark column is
+ * read-state.ts's) and `private_dialogs` (the one chat of each pair of users). No access rules
+ * here: those are src/im/chats.ts's.
+ */
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import { isPostgres, type Db } from '../db.js';
+import type { ChatMembersTable, ChatsTable, PrivateDialogsTable } from '../schema.js';
+import { deleteMessagesOfChats } from './messages.js';
+import type { UserRow } from './users.js';
+
+export type ChatRow = Selectable<ChatsTable>;
+export type NewChatRow = Insertable<ChatsTable>;
+export type ChatPatch = Updateable<ChatsTable>;
+export type NewMemberRow = Insertable<ChatMembersTable>;
+export type PrivateDialogRow = Selectable<PrivateDialogsTable>;
+
+/** What a member row says besides who: role, read mark and mute flag. */
+export type MemberRow = Pick<Selectable<ChatMembersTable>, 'user_id' | 'role' | 'last_read_message_id' | 'muted'>;
+
+export function findChat(db: Db, chatId: number): Promise<ChatRow | undefined> {
+  return db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+}
+
+export async function insertChat(db: Db, row: NewChatRow): Promise<number> {
+  const r = await db.insertInto('chats').values(row).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function updateChat(db: Db, chatId: number, patch: ChatPatch): Promise<void> {
+  await db.updateTable('chats').set(patch).where('id', '=', chatId).execute();
+}
+
+export async function deleteChat(db: Db, chatId: number): Promise<void> {
+  await db.deleteFrom('chats').where('id', '=', chatId).execute();
+}
+
+/**
+ * Deletes chats outright: their messages, members, private-dialog index and the chat rows.
+ */
+export async function deleteChats(db: Db, chatIds: number[]): Promise<void> {
+  if (chatIds.length === 0) return;
+  await deleteMessagesOfChats(db, chatIds);
+  await db.deleteFrom('chat_members').where('chat_id', 'in', chatIds).execute();
+  await db.deleteFrom('private_dialogs').where('chat_id', 'in', chatIds).execute();
+  await db.deleteFrom('chats').where('id', 'in', chatIds).execute();
+}
+
+/**
+ * PostgreSQL: locks the chat row until the transaction ends, so writers to one chat take turns
+ * (its message ids commit in id order). SQLite has one writer at a time: nothing to do.
+ */
+export async function lockChatForWrite(db: Db, chatId: number): Promise<void> {
+  if (isPostgres(db)) await db.selectFrom('chats').select('id').where('id', '=', chatId).forUpdate().execute();
+}
+
+/** A new last message: the chat's last message id moves to it and its count grows by one. */
+export async function chatMessageAdded(db: Db, chatId: number, messageId: number): Promise<void> {
+  await db
+    .updateTable('chats')
+    .set((eb) => ({ last_message_id: messageId, message_count: eb('message_count', '+', 1) }))
+    .where('id', '=', chatId)
+    .execute();
+}
+
+/** A message removed for good: the last message id becomes `lastId` and the count drops by one. */
+export async function chatMessageRemoved(db: Db, chatId: number, lastId: number): Promise<void> {
+  await db
+    .updateTable('chats')
+    .set((eb) => ({ last_message_id: lastId, message_count: eb('message_count', '-', 1) }))
+    .where('id', '=', chatId)
+    .execute();
+}
+
+/** The first chat (lowest id) bound to exactly this entity. */
+export async function findChatIdByEntity(db: Db, entityType: string, entityId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('chats')
+    .select('id')
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', entityId)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Private dialogs: one chat per unordered pair of users.
+
+const pair = (a: number, b: number): [number, number] => (a < b ? [a, b] : [b, a]);
+
+/** The chat of users `a` and `b` (either order), null when they never wrote. */
+export async function findPrivateChatId(db: Db, a: number, b: number): Promise<number | null> {
+  const [lo, hi] = pair(a, b);
+  const row = await db.selectFrom('private_dialogs').select('chat_id').where('user_lo', '=', lo).where('user_hi', '=', hi).executeTakeFirst();
+  return row?.chat_id ?? null;
+}
+
+/**
+ * Records `chatId` as the chat of `a` and `b` unless the pair has one already (the pair is the
+ * primary key: of two writers at once, one wins, the other gets false after the first commits).
+ */
+export async function pairPrivateChat(db: Db, a: number, b: number, chatId: number): Promise<boolean> {
+  const [lo, hi] = pair(a, b);
+  const row = await db
+    .insertInto('private_dialogs')
+    .values({ user_lo: lo, user_hi: hi, chat_id: chatId })
+    .onConflict((oc) => oc.columns(['user_lo', 'user_hi']).doNothing())
+    .returning('chat_id')
+    .executeTakeFirst();
+  return !!row;
+}
+
+/** The private-dialog rows of these chats (group chats have none). */
+export async function listPrivatePairs(db: Db, chatIds: number[]): Promise<PrivateDialogRow[]> {
+  if (chatIds.length === 0) return [];
+  return db.selectFrom('private_dialogs').selectAll().where('chat_id', 'in', chatIds).execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members.
+
+export async function insertMembers(db: Db, rows: NewMemberRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.insertInto('chat_members').values(rows).execute();
+}
+
+export async function deleteMember(db: Db, chatId: number, userId: number): Promise<void> {
+  await db.deleteFrom('chat_members').where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+}
+
+export async function memberExists(db: Db, chatId: number, userId: number): Promise<boolean> {
+  const row = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
+  return !!row;
+}
+
+/** A member's role, undefined for a non-member. */
+export async function findMemberRole(db: Db, chatId: number, userId: number): Promise<string | undefined> {
+  const row = await db.selectFrom('chat_members').select('role').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
+  return row?.role;
+}
+
+/**
+ * Sets the role of these members; with `from`, only of those whose role is `from` now.
+ */
+export async function setMemberRole(db: Db, chatId: number, userIds: number[], role: string, from?: string): Promise<void> {
+  if (userIds.length === 0) return;
+  let q = db.updateTable('chat_members').set({ role }).where('chat_id', '=', chatId).where('user_id', 'in', userIds);
+  if (from !== undefined) q = q.where('role', '=', from);
+  await q.execute();
+}
+
+/** Member user ids of a chat, ascending. */
+export async function listMemberIds(db: Db, chatId: number): Promise<number[]> {
+  const rows = await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).orderBy('user_id').execute();
+  return rows.map((r) => r.user_id);
+}
+
+/** The member rows of a chat, by user id. */
+export function listMembers(db: Db, chatId: number): Promise<MemberRow[]> {
+  return db.selectFrom('chat_members').select(['user_id', 'role', 'last_read_message_id', 'muted']).where('chat_id', '=', chatId).orderBy('user_id').execute();
+}
+
+/** The member rows of a chat with each member's first and last name, by user id. */
+export function listMembersWithNames(db: Db, chatId: number): Promise<(MemberRow & { name: string; last_name: string })[]> {
+  return db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .select(['chat_members.user_id', 'chat_members.role', 'chat_members.last_read_message_id', 'chat_members.muted', 'users.name', 'users.last_name'])
+    .where('chat_members.chat_id', '=', chatId)
+    .orderBy('chat_members.user_id')
+    .execute();
+}
+
+/** The active members of a chat as user rows with when each joined (no order). */
+export function listActiveMemberUsers(db: Db, chatId: number): Promise<(UserRow & { joined_at: number })[]> {
+  return db
+    .selectFrom('chat_members')
+    .innerJoin('users', 'users.id', 'chat_members.user_id')
+    .selectAll('users')
+    .select('chat_members.joined_at')
+    .where('chat_members.chat_id', '=', chatId)
+    .where('users.active', '=', 1)
+    .execute();
+}
+
+/** `chat_id`, `user_id` and `role` of every member of these chats. */
+export async function listMembersOfChats(db: Db, chatIds: number[]): Promise<{ chat_id: number; user_id: number; role: string }[]> {
+  if (chatIds.length === 0) return [];
+  return db.selectFrom('chat_members').select(['chat_id', 'user_id', 'role']).where('chat_id', 'in', chatIds).execute();
+}
+
+/** Every chat `userId` is a member of, with that membership's role, mute flag and read mark. */
+export function listMemberships(db: Db, userId: number): Promise<(ChatRow & { member_role: string; member_muted: number; member_read: number })[]> {
+  return db
+    .selectFrom('chat_members')
+    .innerJoin('chats', 'chats.id', 'chat_members.chat_id')
+    .selectAll('chats')
+    .select(['chat_members.role as member_role', 'chat_members.muted as member_muted', 'chat_members.last_read_message_id as member_read'])
+    .where('chat_members.user_id', '=', userId)
+    .execute();
+}
