@@ -1,3 +1,4 @@
+import type { ChangeSink } from './changes.js';
 import type { Clock } from './clock.js';
 import type { DomainEvents } from './domain-events.js';
 import type { FileSpace } from './files/store.js';
@@ -50,6 +51,8 @@ export interface DomainCtx {
   events: DomainEvents<DomainCtx>;
   /** how `cloud` resolves and judges handler hosts (default: the system resolver, no allow-list) */
   handlerNet?: HandlerNet;
+  /** where chat changes are reported for live clients (src/changes.ts); absent outside a server */
+  changes?: ChangeSink;
 }
 
 /** Reads through the context's cache when there is one (see src/store/read-cache.ts). */

@@ -39,7 +39,7 @@ test('npm pack → npm install <tarball> → the documented example test passes'
     const warnings = install.out.split('\n').filter((l) => /EBADENGINE|npm warn|deprecated/i.test(l));
     assert.deepEqual(warnings, [], install.out);
     const pkg = join(project, 'node_modules/imbot-server');
-    for (const f of ['dist/src/index.d.ts', 'dist/src/testing/index.d.ts', 'bin/imbot-server.js']) assert.ok(existsSync(join(pkg, f)), f);
+    for (const f of ['dist/src/index.d.ts', 'dist/src/testing/index.d.ts', 'bin/imbot-server.js', 'dist/web/index.html', 'dist/web/app.js']) assert.ok(existsSync(join(pkg, f)), f);
     copyFileSync(join(repo, 'docs/examples/echo-bot.test.mjs'), join(project, 'echo-bot.test.mjs'));
     const run = await sh(process.execPath, ['--test', 'echo-bot.test.mjs'], project);
     assert.equal(run.code, 0, run.out);

@@ -12,6 +12,7 @@ import {
   listBotCommands,
   listCommandLangs,
   putAnswerToken,
+  listTypableCommands,
   replaceCommandLangs,
   updateCommandRow,
   type CommandPatch,
@@ -307,4 +308,29 @@ export async function answerCommand(ctx: DomainCtx, command: CommandRow, message
   }
   const { chatId } = await openPrivateChat(ctx, from, to);
   return postMessage(ctx, { chatId, authorId: from, text: botAnswerPrefix(botId) + text, system: true, params });
+}
+
+/** A command a person can pick from the messenger's "/" list. */
+export interface CommandChoice {
+  botId: number;
+  command: string;
+  title: string;
+  params: string;
+}
+
+/**
+ * The commands a person may type in a chat whose members include `botIds`: those bots' own
+ * commands and every bot's common ones, hidden ones excluded; titles in `lang`, else English.
+ */
+export async function commandsForChat(db: Db, botIds: number[], lang: string): Promise<CommandChoice[]> {
+  const rows = await listTypableCommands(db, botIds);
+  const byId = new Map<number, CommandChoice & { lang: string | null }>();
+  for (const r of rows) {
+    const seen = byId.get(r.id);
+    // one entry per command: the wanted language wins over English, English over anything else
+    const rank = (l: string | null) => (l === lang ? 2 : l === 'en' ? 1 : 0);
+    if (seen && rank(seen.lang) >= rank(r.language_id)) continue;
+    byId.set(r.id, { botId: r.bot_id, command: r.command, title: r.title ?? '', params: r.params ?? '', lang: r.language_id });
+  }
+  return [...byId.values()].map(({ lang: _lang, ...c }) => c);
 }

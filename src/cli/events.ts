@@ -1,5 +1,6 @@
 import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
+import { cancelDelivery, cancelPendingDeliveries } from '../events/cancel.js';
 import { deliveryLog } from '../events/outbox.js';
 import type { DeliveryPolicy } from '../events/worker.js';
 import type { Store } from '../store/db.js';
@@ -17,7 +18,7 @@ type WithStore = <T>(o: StoreOpts, fn: (store: Store) => Promise<T>) => Promise<
  * `--json` prints the whole entries (bodies and every attempt) as the control API does.
  */
 export function eventsCommand(withStore: WithStore, defaultData: string): Command {
-  const events = new Command('events').description('bot events: the delivery log');
+  const events = new Command('events').description('bot events: the delivery log, cancelling pending deliveries');
   events
     .command('log')
     .description('show the event delivery log (newest first)')
@@ -35,6 +36,31 @@ export function eventsCommand(withStore: WithStore, defaultData: string): Comman
           const cols = [e.id, new Date(e.created_at).toISOString(), e.event, e.status, e.attempts, e.last_status ?? '-', e.handler_url, e.event_id, e.last_error];
           console.log(cols.join('\t'));
         }
+      });
+    });
+  events
+    .command('cancel')
+    .description('cancel a pending delivery (or, with --pending, all of them): it is never sent')
+    .argument('[id]', 'the delivery id (events log, first column)')
+    .option('--data <dir>', 'data directory', defaultData)
+    .addOption(storeOption())
+    .option('--pending', 'cancel every pending delivery', false)
+    .option('--handler <url>', 'with --pending: only deliveries to this handler URL')
+    .action(async (idArg: string | undefined, o: { data: string; pending: boolean; handler?: string }) => {
+      if ((idArg === undefined) === !o.pending || (o.handler !== undefined && !o.pending)) {
+        throw new InvalidArgumentError('give a delivery id, or --pending [--handler URL]');
+      }
+      await withStore(o, async (store) => {
+        if (o.pending) {
+          const ids = await cancelPendingDeliveries(store.db, { handler: o.handler });
+          for (const id of ids) console.log(String(id));
+          console.error(`cancelled ${ids.length} pending deliver${ids.length === 1 ? 'y' : 'ies'}`);
+          return;
+        }
+        const id = Number(idArg);
+        const outcome = Number.isInteger(id) && id > 0 ? await cancelDelivery(store.db, id) : { cancelled: false as const, status: null };
+        if (!outcome.cancelled) throw new InvalidArgumentError(outcome.status === null ? `no delivery ${idArg}` : `delivery ${id} is ${outcome.status}: only a pending delivery can be cancelled`);
+        console.log(`cancelled ${id}`);
       });
     });
   return events;

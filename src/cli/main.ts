@@ -5,7 +5,8 @@ import { MovableClock } from '../clock.js';
 import type { Profile } from '../context.js';
 import { addWebhook, listWebhooks, removeWebhook, WebhookError } from '../auth/webhooks.js';
 import { SERVED_SCOPES } from '../auth/scopes.js';
-import { createUser, fullName, listUsers } from '../im/users.js';
+import { createUser, fullName, getUser, listUsers } from '../im/users.js';
+import { setPassword, MIN_PASSWORD_LENGTH } from '../auth/sessions.js';
 import { ensurePortal } from '../portal/bootstrap.js';
 import { startServer, VENDOR_OAUTH_HOSTS } from '../server/listen.js';
 import { inRanges, LOOPBACK, parseCidrList, type Cidr } from '../util/addresses.js';
@@ -66,6 +67,18 @@ function adminWebhookLine(url: string, firstStart: boolean, quiet: boolean, data
   const again = `imbot-server webhook list --data ${dataDir}`;
   if (firstStart && !quiet) return `  admin webhook:  ${url}\n                  (shown on this first start only; later: ${again})`;
   return `  admin webhook:  ${url.replace(/\/rest\/1\/[^/]+\/$/, '/rest/1/<hidden>/')} (${again})`;
+}
+
+/** A password from the command line, or from the first line of stdin for "-" (kept out of `ps` and history). */
+async function passwordArg(value: string): Promise<string> {
+  let password = value;
+  if (value === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  }
+  if (password.length < MIN_PASSWORD_LENGTH) throw new InvalidArgumentError(`a password has at least ${MIN_PASSWORD_LENGTH} characters`);
+  return password;
 }
 
 function profile(value: string): Profile {
@@ -151,6 +164,7 @@ export function buildCli(): Command {
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
         `  delivery:       ${o.delivery === 'once' ? 'once (no retry)' : `retry, for ${formatDuration(o.retryFor)} after each event`}`,
         `  control token:  ${control}`,
+        `  messenger:      ${server.webUrl}`,
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
@@ -214,12 +228,34 @@ export function buildCli(): Command {
     .requiredOption('--name <name>', 'first name')
     .option('--last-name <name>', 'last name', '')
     .option('--email <email>', 'e-mail', '')
+    .option('--login <login>', 'login for the web sign-in (the e-mail works too)', '')
     .option('--admin', 'make the user an administrator', false)
     .option('--department <id>', 'a department the user belongs to (repeatable; default: 1, the company)', (v: string, all: number[] = []) => [...all, departmentId(v)])
+    .option('--password <password>', 'web sign-in password ("-" reads it from stdin)')
     .action(async (o) => {
+      const password = o.password === undefined ? undefined : await passwordArg(o.password);
       await withStore(o, async (store, clock) => {
-        const id = await createUser(store.db, clock, { name: o.name, lastName: o.lastName, email: o.email, isAdmin: o.admin, departments: o.department });
-        console.log(String(id));
+        await store.transaction(async (trx) => {
+          const id = await createUser(trx, clock, { name: o.name, lastName: o.lastName, email: o.email, login: o.login, isAdmin: o.admin, departments: o.department });
+          if (password !== undefined) await setPassword(trx, clock, id, password);
+          console.log(String(id));
+        });
+      });
+    });
+  user
+    .command('password')
+    .description('set the password a person signs in to the web messenger with (ends their sessions)')
+    .option('--data <dir>', 'data directory', DEFAULT_DATA)
+    .addOption(storeOption())
+    .argument('<id>', 'user id', positiveInt)
+    .option('--password <password>', 'the password ("-" or absent: read from stdin)', '-')
+    .action(async (id: number, o) => {
+      const password = await passwordArg(o.password);
+      await withStore(o, async (store, clock) => {
+        const user = await getUser(store.db, id);
+        if (!user || user.external_auth_id === 'bot') throw new WebhookError(`no person ${id}`);
+        await setPassword(store.db, clock, id, password);
+        console.log(`password set for user ${id}`);
       });
     });
   user

@@ -1,3 +1,4 @@
+import { reportChange } from '../changes.js';
 import { cachedRead, type DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import * as chats from '../store/repos/chats.js';
@@ -27,6 +28,7 @@ export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Pro
   const members = a === b ? [a] : [a, b];
   await chats.insertMembers(ctx.db, members.map((u) => ({ chat_id: chatId, user_id: u, role: 'member', joined_at: now })));
   await ctx.events.publish(ctx, { kind: 'private-chat-opened', chatId, from: a, to: b });
+  reportChange(ctx, { chatId, kind: 'chat' });
   return { chatId, created: true };
 }
 
@@ -70,6 +72,7 @@ export async function createGroupChat(ctx: DomainCtx, c: NewGroupChat): Promise<
   if (!c.title) await chats.updateChat(ctx.db, chatId, { title: `Chat #${chatId}` });
   const users = [...new Set([c.authorId, ...c.users])];
   await chats.insertMembers(ctx.db, users.map((u) => ({ chat_id: chatId, user_id: u, role: u === owner ? 'owner' : 'member', joined_at: now })));
+  reportChange(ctx, { chatId, kind: 'chat' });
   return chatId;
 }
 
@@ -247,6 +250,7 @@ export async function addChatUsers(ctx: DomainCtx, chatId: number, actorId: numb
   await insertMembers(ctx, chatId, fresh.map((u) => ({ id: u.id, role: u.id === chat.owner_id ? 'owner' : 'member' })));
   // ONIMV2JOINCHAT for the chat's subscribed people, whoever joined (a new chat's members do not "join")
   await ctx.events.publish(ctx, { kind: 'chat-joined', chatId, userIds: fresh.map((u) => u.id) });
+  reportChange(ctx, { chatId, kind: 'chat' });
   return {
     chatId,
     added: fresh.map((u) => u.id),
@@ -282,6 +286,7 @@ export async function removeChatUser(ctx: DomainCtx, chatId: number, actorId: nu
     if (targetRole === null || targetRole === 'owner' || (targetRole === 'manager' && actorRole !== 'owner')) throw new ChatError('no_access');
   }
   await chats.deleteMember(ctx.db, chatId, userId);
+  reportChange(ctx, { chatId, kind: 'chat', alsoUsers: [userId] });
 }
 
 /**
@@ -307,6 +312,7 @@ export async function setChatOwner(ctx: DomainCtx, chatId: number, actorId: numb
   await chats.updateChat(ctx.db, chatId, { owner_id: userId, author_id: userId });
   await chats.setMemberRole(ctx.db, chatId, [chat.owner_id], v2 ? 'manager' : 'member');
   await chats.setMemberRole(ctx.db, chatId, [userId], 'owner');
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /**
@@ -347,6 +353,7 @@ export async function updateChatLook(ctx: DomainCtx, chatId: number, actorId: nu
   if (!isGroupChat(chat) || !roleAllows(chat, await memberRole(ctx.db, chatId, actorId), 'manage_ui')) throw new ChatError('no_access');
   if (look.color !== undefined && look.color === chat.color) throw new ChatError('same_color');
   await chats.updateChat(ctx.db, chatId, look);
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /**
@@ -358,6 +365,7 @@ export async function setTextFieldEnabled(ctx: DomainCtx, chatId: number, actorI
   const kindOk = (privateToo && chat?.type === 'P') || isGroupChat(chat);
   if (!kindOk || !(await isMember(ctx.db, chatId, actorId))) throw new ChatError('no_access');
   await chats.updateChat(ctx.db, chatId, { text_field_enabled: enabled ? 1 : 0 });
+  reportChange(ctx, { chatId, kind: 'chat' });
 }
 
 /** The first chat bound to exactly this entity (imbot.chat.get / im.chat.get); no access check. */

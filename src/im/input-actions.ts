@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { reportChange } from '../changes.js';
 import type { Db } from '../store/db.js';
 import { listLiveInputActions, replaceInputAction } from '../store/repos/input-actions.js';
 
@@ -34,6 +35,7 @@ export interface InputAction {
 export async function setInputAction(ctx: DomainCtx, chatId: number, userId: number, code: string, seconds: number): Promise<void> {
   const expiresAt = ctx.clock.now() + seconds * 1000;
   await replaceInputAction(ctx.db, chatId, userId, code, expiresAt);
+  reportChange(ctx, { chatId, kind: 'typing', userId });
 }
 
 /** The indicators of a chat that have not lapsed at `now`, by user id. */

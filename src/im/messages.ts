@@ -1,3 +1,4 @@
+import { reportChange } from '../changes.js';
 import type { DomainCtx } from '../context.js';
 import { isoDate } from '../clock.js';
 import type { Db } from '../store/db.js';
@@ -70,6 +71,7 @@ export async function postMessage(ctx: DomainCtx, m: NewMessage): Promise<number
   // Writing into a chat reads it up to one's own message, as the messenger does.
   await setReadMark(ctx.db, m.chatId, m.authorId, id);
   await ctx.events.publish(ctx, { kind: 'message-for-people', message: { messageId: id, chatId: m.chatId, authorId: m.authorId }, change: 'add' });
+  reportChange(ctx, { chatId: m.chatId, kind: 'message', userId: m.authorId });
   return id;
 }
 
@@ -145,6 +147,7 @@ async function rewrite(ctx: DomainCtx, before: MessageRow, set: { text?: string;
     ...(set.deleted !== undefined ? { deleted: set.deleted } : {}),
     ...(set.updated ? { updated_at: ctx.clock.now() } : {}),
   });
+  reportChange(ctx, { chatId: before.chat_id, kind: 'message' });
   return { before, after: (await findMessage(ctx.db, before.id)) ?? null };
 }
 
@@ -190,6 +193,7 @@ export async function deleteMessage(ctx: DomainCtx, row: MessageRow, complete: b
   if (!complete) return rewrite(ctx, row, { text: '', params: { IS_DELETED: 'Y' }, deleted: 1, updated: true });
   await deleteMessageRow(ctx.db, row.id);
   await chatMessageRemoved(ctx.db, row.chat_id, await lastMessageId(ctx.db, row.chat_id));
+  reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return { before: row, after: null };
 }
 
@@ -224,6 +228,9 @@ export async function readChat(ctx: DomainCtx, chatId: number, userId: number, u
   if (previousId === undefined || !chat) throw new Error(`readChat: user ${userId} is not a member of chat ${chatId}`);
   const target = Math.min(upTo ?? chat.last_message_id, chat.last_message_id);
   const lastId = Math.max(previousId, target);
-  if (lastId !== previousId) await setReadMark(ctx.db, chatId, userId, lastId);
+  if (lastId !== previousId) {
+    await setReadMark(ctx.db, chatId, userId, lastId);
+    reportChange(ctx, { chatId, kind: 'read', userId });
+  }
   return { lastId, counter: await countUnread(ctx.db, chatId, userId), previousId };
 }

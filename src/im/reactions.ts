@@ -1,4 +1,5 @@
 import type { DomainCtx } from '../context.js';
+import { reportChange } from '../changes.js';
 import type { Db } from '../store/db.js';
 import { deleteReaction, insertReaction, listReactionsOf } from '../store/repos/messages.js';
 import { likeMessage, likesOf, type LikeAction, type MessageRow } from './messages.js';
@@ -40,13 +41,16 @@ export async function addReaction(ctx: DomainCtx, row: MessageRow, userId: numbe
   if (code === LIKE) return (await likeMessage(ctx, row, userId, 'plus')) !== null;
   if ((await reactionsOf(ctx.db, row, userId)).includes(code)) return false;
   await insertReaction(ctx.db, row.id, userId, code, ctx.clock.now());
+  reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
   return true;
 }
 
 /** Removes a reaction; false when `userId` had not set it. */
 export async function removeReaction(ctx: DomainCtx, row: MessageRow, userId: number, code: string): Promise<boolean> {
   if (code === LIKE) return (await likeMessage(ctx, row, userId, 'minus')) !== null;
-  return deleteReaction(ctx.db, row.id, userId, code);
+  const removed = await deleteReaction(ctx.db, row.id, userId, code);
+  if (removed) reportChange(ctx, { chatId: row.chat_id, kind: 'message' });
+  return removed;
 }
 
 /** A v1 like call (`auto` toggles) as the reaction change it made; null when nothing changed. */

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'kysely';
 import { authenticate, type Credentials } from '../auth/authenticate.js';
+import type { ChangeSink } from '../changes.js';
+import { PendingChanges } from '../changes.js';
 import type { Clock } from '../clock.js';
 import type { DomainCtx, PortalInfo, Profile } from '../context.js';
 import type { FileSpace } from '../files/store.js';
@@ -36,6 +38,8 @@ export interface RestCore {
   requests?: RequestLog;
   /** holds requests while the harness resets or restores the portal */
   gate?: CallGate;
+  /** where committed chat changes go (the web push channel); absent = nobody listens */
+  changes?: ChangeSink;
 }
 
 /** What a call leaves for the request log: who called, and the commands it ran (a batch). */
@@ -74,12 +78,13 @@ const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connecto
 export async function callMethod(core: RestCore, input: CallInput, group?: CommandGroup): Promise<CallOutput> {
   const spec = core.registry.get(input.method);
   if (!spec) throw SystemErrors.methodNotFound();
-  const base = domainCtx(core, group?.db ?? core.store.db);
+  // The commands this call makes (a batch's) share one transaction, committed before it answers.
+  const commands = group ? null : new CommandGroup(core.store, core.changes);
+  const changes = (group ?? commands!).changes;
+  const base = domainCtx(core, group?.db ?? core.store.db, changes);
   const caller = input.caller ?? (await authenticate(base, input.credentials, spec));
   if (input.trace) input.trace.caller = caller;
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
-  // The commands this call makes (a batch's) share one transaction, committed before it answers.
-  const commands = group ? null : new CommandGroup(core.store);
   const subcall = subcallOf(core, input.credentials, group ?? commands!, input.trace);
 
   const params: Record<string, unknown> = {};
@@ -124,8 +129,8 @@ async function scriptedFaults(faults: FaultPlan, method: string): Promise<void> 
   if (faults.take(method, 'internal_error')) throw new Error(`scripted internal error in ${method}`);
 }
 
-function domainCtx(core: RestCore, db: DomainCtx['db']): DomainCtx {
-  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet };
+function domainCtx(core: RestCore, db: DomainCtx['db'], changes?: ChangeSink): DomainCtx {
+  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet, changes };
 }
 
 /** Authenticates credentials for a method outside a call (the transport's check before a body). */
@@ -169,8 +174,10 @@ export { RestError };
 export class CommandGroup {
   private open: OpenUnit | null = null;
   private savepoints = 0;
+  /** chat changes reported by the commands, published once the transaction commits */
+  readonly changes = new PendingChanges();
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly publisher?: ChangeSink) {}
 
   /** What the next command reads through: the open transaction, if any. */
   get db(): Store['db'] | Transaction<Schema> {
@@ -180,14 +187,28 @@ export class CommandGroup {
   async inSavepoint<T>(fn: (trx: Transaction<Schema>, unit: Unit) => Promise<T>): Promise<T> {
     this.open ??= await this.store.begin();
     const open = this.open;
-    return open.savepoint(`command${++this.savepoints}`, (trx) => fn(trx, open.unit));
+    const mark = this.changes.mark();
+    try {
+      return await open.savepoint(`command${++this.savepoints}`, (trx) => fn(trx, open.unit));
+    } catch (err) {
+      this.changes.rollbackTo(mark);
+      throw err;
+    }
   }
 
   /** Commits (or, when the call itself failed, rolls back) the shared transaction. */
   async end(ok: boolean): Promise<void> {
     const open = this.open;
-    if (!open) return;
     this.open = null;
-    await open.end(ok);
+    if (open) {
+      try {
+        await open.end(ok);
+      } catch (err) {
+        this.changes.rollbackTo(0);
+        throw err;
+      }
+    }
+    if (!ok) this.changes.rollbackTo(0);
+    this.changes.flush(this.publisher);
   }
 }

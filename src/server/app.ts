@@ -79,12 +79,6 @@ export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBas
 
   registerOAuthRoutes(app, core, logError);
 
-  app.get('/', async (_req, reply) =>
-    reply.header('content-type', 'application/json; charset=utf-8').send(
-      phpJson({ server: 'imbot-server', domain: core.portal.domain, rest: `${core.portal.baseUrl}/rest/` }),
-    ),
-  );
-
   app.setNotFoundHandler((_req, reply) => {
     reply.code(404).header('content-type', 'application/json; charset=utf-8').send(phpJson({ error: 'NOT_FOUND', error_description: 'Not found' }));
   });

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { createSession } from '../auth/sessions.js';
 import type { MovableClock } from '../clock.js';
 import { ID_MAX } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
-import { insertSession } from '../store/repos/sessions.js';
 import { userExists } from '../store/repos/users.js';
 import { jsonBody, sendError, sendJson } from './control/reply.js';
 
@@ -34,9 +33,7 @@ export function registerControlRoutes(app: FastifyInstance, core: RestCore, cloc
       return sendError(reply, 400, 'INVALID_SESSION', 'Expected {"user_id": <id of an existing user>}');
     }
     if (!(await userExists(core.store.db, userId))) return sendError(reply, 400, 'USER_NOT_FOUND', 'User not found');
-    const session = { id: randomBytes(16).toString('hex'), sessid: randomBytes(16).toString('hex') };
-    const now = clock.now();
-    await insertSession(core.store.db, { id: session.id, sessid: session.sessid, user_id: userId, created_at: now, expires_at: now + 86_400_000 });
+    const session = await createSession(core.store.db, clock, userId);
     return sendJson(reply, 200, { PHPSESSID: session.id, sessid: session.sessid });
   });
 }

@@ -37,6 +37,9 @@ import type { Seed } from '../harness/seed/schema.js';
 import { redactingLog } from '../util/secrets.js';
 import { SYSTEM_HANDLER_NET, type Cidr, type HandlerNet } from '../util/addresses.js';
 import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } from './connections.js';
+import { PushHub } from './push.js';
+import { registerWebRoutes } from './web-route.js';
+import { registerConsoleRoutes } from './console-route.js';
 
 export interface ServerOptions {
   /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
@@ -96,6 +99,8 @@ export const VENDOR_OAUTH_HOSTS = ['oauth.bitrix.info', 'oauth.bitrix24.tech'] a
 export interface RunningServer {
   httpsUrl: string;
   httpUrl: string;
+  /** the web messenger (plain HTTP, so a browser needs no CA) */
+  webUrl: string;
   /** the further HTTPS port (`oauthPort`), when one was asked for */
   oauthPort?: number;
   adminWebhookUrl: string;
@@ -151,6 +156,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const app = buildApp(core, logError, logger);
   registerDownloadRoute(app, core);
   registerUploadRoute(app, core);
+  // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
+  const push = new PushHub(store.db, logError);
+  core.changes = push;
+  registerWebRoutes(app, core, push, token);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
@@ -163,6 +172,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerEventRoutes(scope, core);
       registerLimitsRoutes(scope, limits);
       registerNotificationRoutes(scope, core);
+      registerConsoleRoutes(scope, core);
       registerOpenLineRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
@@ -216,6 +226,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
     state: portalState,
+    webUrl: `http://${host}:${httpPort}/`,
     caPath: tls.caPath,
     controlToken: token,
     core,
@@ -223,6 +234,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     events,
     async close() {
       stopForeign();
+      push.end();
       await events.stop();
       for (const server of extraHttps ? [https, extraHttps] : [https]) {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -15,6 +15,7 @@ import * as m010 from './migrations/010_files.js';
 import * as m011 from './migrations/011_chat_input_actions.js';
 import * as m012 from './migrations/012_outbox_due_index.js';
 import * as m013 from './migrations/013_concurrent_writers.js';
+import * as m020 from './migrations/020_user_passwords.js';
 import * as m040 from './migrations/040_notifications.js';
 import * as m041 from './migrations/041_app_options.js';
 import * as m042 from './migrations/042_user_status.js';
@@ -66,6 +67,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '011_chat_input_actions': m011,
   '012_outbox_due_index': m012,
   '013_concurrent_writers': m013,
+  '020_user_passwords': m020,
   '040_notifications': m040,
   '041_app_options': m041,
   '042_user_status': m042,

@@ -266,7 +266,7 @@ export interface EventOutboxTable {
   /** JSON of the body to deliver */
   payload: string;
   created_at: Def<number>;
-  /** pending | delivered | failed */
+  /** pending | delivered | failed | cancelled */
   status: Def<string>;
   attempts: Def<number>;
   next_attempt_at: Def<number>;
@@ -341,6 +341,13 @@ export interface V2DeletedBotsTable {
   bot_id: number;
   app_id: string;
   deleted_at: Def<number>;
+}
+
+/** A person's web sign-in password (scrypt, src/auth/sessions.ts). */
+export interface UserPasswordsTable {
+  user_id: number;
+  hash: string;
+  updated_at: Def<number>;
 }
 
 export interface UiSessionsTable {
@@ -570,6 +577,7 @@ export interface Schema {
   event_offline: EventOfflineTable;
   event_offline_notices: EventOfflineNoticesTable;
   ui_sessions: UiSessionsTable;
+  user_passwords: UserPasswordsTable;
   chat_input_actions: ChatInputActionsTable;
   v2_event_log: V2EventLogTable;
   v2_event_counter: V2EventCounterTable;

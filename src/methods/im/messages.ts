@@ -1,6 +1,7 @@
 import { messageFileCards } from '../../im/disk.js';
 import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
 import { getChat, isMember, memberRole, openPrivateChat, privateChatId } from '../../im/chats.js';
+import { reportChange } from '../../changes.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
   canChangeMessage,
@@ -237,7 +238,10 @@ async function dialogWriting(call: MethodCall): Promise<true> {
     dialogId = `chat${idval(P.CHAT_ID)}`;
   }
   const ref = parseDialogId(dialogId);
-  if (!ref || !(await dialogAccess(call.ctx, ref, call.caller.userId)).access) throw PeopleErrors.noDialogAccessWriting();
+  const dialog = ref ? await dialogAccess(call.ctx, ref, call.caller.userId) : null;
+  if (!dialog?.access) throw PeopleErrors.noDialogAccessWriting();
+  // Nothing is stored, but the chat's other members watching in the web messenger see "typing…".
+  if (dialog.chatId !== null) reportChange(call.ctx, { chatId: dialog.chatId, kind: 'typing', userId: call.caller.userId });
   return true;
 }
 

@@ -1,6 +1,7 @@
 import type { BotRow } from '../../bots/lifecycle.js';
 import { notifyReaction } from '../../events/notify.js';
-import { getChat, isMember, openPrivateChat } from '../../im/chats.js';
+import { getChat, isMember, openPrivateChat, resolveDialog } from '../../im/chats.js';
+import { reportChange } from '../../changes.js';
 import { parseDialogId } from '../../im/dialogs.js';
 import {
   canChangeMessage,
@@ -176,8 +177,12 @@ async function messageLike(call: MethodCall): Promise<true> {
 async function sendTyping(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   const owner = requireOwner(call, P);
-  await actingBot(call, owner, P);
-  if (!parseDialogId(P.DIALOG_ID)) throw ImbotErrors.dialogEmpty();
+  const bot = await actingBot(call, owner, P);
+  const ref = parseDialogId(P.DIALOG_ID);
+  if (!ref) throw ImbotErrors.dialogEmpty();
+  // Nothing to store, but the people watching the chat (the web messenger) see "typing…".
+  const { access, chatId } = await resolveDialog(call.ctx.db, ref, bot.bot_id);
+  if (access && chatId !== null) reportChange(call.ctx, { chatId, kind: 'typing', userId: bot.bot_id });
   return true;
 }
 

@@ -107,3 +107,18 @@ export async function findAnswerTokenExpiry(db: Db, botId: number, dialogId: str
   const row = await db.selectFrom('command_answer_tokens').select('expires_at').where('bot_id', '=', botId).where('dialog_id', '=', dialogId).executeTakeFirst();
   return row?.expires_at;
 }
+
+// ---- what the web messenger's "/" list needs ----
+
+/** Commands not hidden that are common or belong to `botIds`, with every language's title, by command then id. */
+export function listTypableCommands(db: Db, botIds: number[]) {
+  return db
+    .selectFrom('commands')
+    .leftJoin('command_langs', 'command_langs.command_id', 'commands.id')
+    .select(['commands.id', 'commands.bot_id', 'commands.command', 'command_langs.language_id', 'command_langs.title', 'command_langs.params'])
+    .where('commands.hidden', '!=', 'Y')
+    .where((eb) => (botIds.length ? eb.or([eb('commands.common', '=', 'Y'), eb('commands.bot_id', 'in', botIds)]) : eb('commands.common', '=', 'Y')))
+    .orderBy('commands.command')
+    .orderBy('commands.id')
+    .execute();
+}

@@ -102,6 +102,7 @@ export async function recordAttempts(db: Db, done: Attempted[], now: number): Pr
         next_attempt_at: outcome.status === 'pending' ? outcome.retryAt : row.next_attempt_at,
       })
       .where('id', '=', row.id)
+      .where('status', '=', 'pending') // cancelled while on the wire: stays cancelled
       .execute();
   }
   for (const [httpStatus, ids] of deliveredBy) {
@@ -109,6 +110,7 @@ export async function recordAttempts(db: Db, done: Attempted[], now: number): Pr
       .updateTable('event_outbox')
       .set({ status: 'delivered', attempts: 1, last_status: httpStatus, last_error: '', delivered_at: now })
       .where('id', 'in', ids)
+      .where('status', '=', 'pending')
       .execute();
   }
   await db

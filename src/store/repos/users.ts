@@ -115,3 +115,37 @@ export async function maxUserId(db: Db): Promise<number> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   return Number(row?.id ?? 0);
 }
+
+// ---- what the web messenger's sign-in and contact list need ----
+
+/** Active users whose EXTERNAL_AUTH_ID is none of `authIds`, in id order (the people picker). */
+export function listActiveUsersExcept(db: Db, authIds: readonly string[]): Promise<{ id: number; name: string; last_name: string; is_admin: number; work_position: string }[]> {
+  return db
+    .selectFrom('users')
+    .select(['id', 'name', 'last_name', 'is_admin', 'work_position'])
+    .where('active', '=', 1)
+    .where('external_auth_id', 'not in', [...authIds])
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Active users but `userId` and those of `authIds`, with the bot type of bots (network bots, type
+ * N, left out), in id order: whom a person may start a chat with.
+ */
+export function listContacts(
+  db: Db,
+  userId: number,
+  authIds: readonly string[],
+): Promise<{ id: number; name: string; last_name: string; work_position: string; external_auth_id: string; type: string | null }[]> {
+  return db
+    .selectFrom('users')
+    .leftJoin('bots', 'bots.bot_id', 'users.id')
+    .select(['users.id', 'users.name', 'users.last_name', 'users.work_position', 'users.external_auth_id', 'bots.type'])
+    .where('users.active', '=', 1)
+    .where('users.id', '!=', userId)
+    .where('users.external_auth_id', 'not in', [...authIds])
+    .where((eb) => eb.or([eb('bots.type', 'is', null), eb('bots.type', '!=', 'N')]))
+    .orderBy('users.id')
+    .execute();
+}
