@@ -31,7 +31,12 @@ test('npm pack → npm install <tarball> → the documented example test passes'
     assert.ok(existsSync(tarball), pack.out);
     const project = join(dir, 'project');
     await sh('mkdir', [project], dir);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'bot-tests', version: '1.0.0', private: true, type: 'module' }));
+    // npm 11 asks a project to approve the install scripts it runs (README, "An importable testing
+    // API"): imbot-server's own and better-sqlite3's native build.
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'bot-tests', version: '1.0.0', private: true, type: 'module', allowScripts: { 'imbot-server': true, 'better-sqlite3': true } }),
+    );
     const install = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], project);
     assert.equal(install.code, 0, install.out);
     // No warning at all on Node 20 (cookie@2 from light-my-request used to warn EBADENGINE:
