@@ -1,6 +1,7 @@
 /**
  * A REST error as the portal renders it: `{error, error_description}` plus optional extra keys,
- * with an HTTP status. Texts and statuses come from shared/spec/notes (rest-core.md (g), imbot-v1.md).
+ * with an HTTP status. Texts and statuses follow `error-codes.md` and the method pages under
+ * api-reference/chat-bots/outdated/ (with the portal's own texts where the pages are silent).
  */
 export class RestError extends Error {
   constructor(

@@ -162,7 +162,7 @@ export interface CommandAnswerTokensTable {
   expires_at: number;
 }
 
-/** (005) A legacy chat application of a bot (imbot.app.*, imbot-v1.md §2.6, §8). */
+/** (005) A legacy chat application of a bot (imbot.app.*, api-reference/chats/outdated/create-app/). */
 export interface ChatAppsTable {
   id: Id;
   bot_id: number;
@@ -294,7 +294,7 @@ export interface EventAttemptsTable {
   response: Def<string>;
 }
 
-/** (006) The offline event queue (rest-core.md h.2). */
+/** (006) The offline event queue (api-reference/events/offline-events.md). */
 export interface EventOfflineTable {
   id: Id;
   changed_at: Def<number>;
@@ -360,7 +360,7 @@ export interface UiSessionsTable {
   expires_at: Def<number>;
 }
 
-/** (010) A file uploaded into a chat (imbot-v2.md §6); the bytes live in the file store. */
+/** (010) A file uploaded into a chat (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/); the bytes live in the file store. */
 export interface FilesTable {
   id: Id;
   chat_id: number;

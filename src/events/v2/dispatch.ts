@@ -8,7 +8,7 @@ import { chatData, deletePayload, joinPayload, language, messageData, messagePay
 import { enqueueWebhook } from './webhook.js';
 
 /*
- * The v2 branch of emitBotEvents (imbot-v2.md §5): the same intents the v1 rules produce (who
+ * The v2 branch of emitBotEvents (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md): the same intents the v1 rules produce (who
  * hears what is decided once, src/bots/addressing.ts), told to the bots registered through
  * imbot.v2 (api_version 2) as ONIMBOTV2* — in the bot's own mode: a row of the fetch log, or a
  * webhook POST through the outbox. Both are written in the caller's transaction.

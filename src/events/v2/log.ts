@@ -16,7 +16,7 @@ import {
 import type { Data } from './payload.js';
 
 /*
- * The fetch-mode event log (imbot-v2.md §5.5, `EventLogger` / `EventService`): one table for every
+ * The fetch-mode event log (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md, `EventLogger` / `EventService`): one table for every
  * queue, a bot's (owner_id = the bot's user id) and a subscribed user's alike, so ids are one
  * global sequence and one `offset` acknowledges a bot's and a user's queue together (§9.18).
  * Rows are written inside the transaction of the change that caused them.

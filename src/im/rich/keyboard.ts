@@ -1,4 +1,4 @@
-/** KEYBOARD normalisation (imbot-v1.md §5.1; `Bitrix\Im\Bot\Keyboard`). */
+/** KEYBOARD normalisation (api-reference/chats/messages/keyboards.md; `Bitrix\Im\Bot\Keyboard`). */
 import { idval, phpEmpty } from '../../util/php.js';
 import {
   type RichRecord,

@@ -1,4 +1,4 @@
-/** MENU (message context menu) normalisation (imbot-v1.md §5.3; `Bitrix\Im\Bot\ContextMenu`). */
+/** MENU (message context menu) normalisation (api-reference/chats/messages/menu.md; `Bitrix\Im\Bot\ContextMenu`). */
 import { idval } from '../../util/php.js';
 import {
   type RichRecord,

@@ -2,7 +2,7 @@ import { cutText, MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
 import { idval } from '../../rest/php.js';
 
 /*
- * Reading v2 parameters (imbot-v2.md §1.1, §1.5). Names are case-preserving: each parameter is
+ * Reading v2 parameters (api-reference/chat-bots/chat-bots-v2/index.md). Names are case-preserving: each parameter is
  * looked up under its camelCase name and then its UPPER_CASE alias, never case-insensitively.
  */
 

@@ -7,7 +7,7 @@ import { objectParam, pick, toUpperSnake, v2String } from './args.js';
 import { v2Error } from './errors.js';
 
 /*
- * The fields `imbot.v2.Bot.register` and `Bot.update` share (imbot-v2.md §2.1, §2.2): each read
+ * The fields `imbot.v2.Bot.register` and `Bot.update` share (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md, bot-update.md): each read
  * under its camelCase name, then its UPPER_CASE alias (§1.1).
  */
 

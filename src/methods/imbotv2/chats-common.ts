@@ -8,7 +8,7 @@ import { v2Error, V2Errors } from './errors.js';
 import { botDialog, gate, type BotDialog } from './gate.js';
 
 /*
- * What the chat family (imbot-v2.md §2.6, §2.9) shares: the gate plus the dialog as the bot sees
+ * What the chat family (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/) shares: the gate plus the dialog as the bot sees
  * it, the family's own errors, and the mapping of domain refusals to ACCESS_DENIED.
  */
 

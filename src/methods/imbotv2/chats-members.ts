@@ -7,7 +7,7 @@ import { V2Errors } from './errors.js';
 import { ChatV2Errors, deniedOnRefusal, done, gateDialog, groupChatOf, requireUnrestricted } from './chats-common.js';
 
 /*
- * imbot.v2.Chat.User.* / Chat.Manager.* / Chat.setOwner (imbot-v2.md §2.6), acting as the bot
+ * imbot.v2.Chat.User.* / Chat.Manager.* / Chat.setOwner (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/), acting as the bot
  * through the domain functions imbot.chat.user.* / setManager / setOwner use, with v2's
  * permission model (`manageUsersAdd`, `manageUsersDelete`, `manageSettings`).
  */

@@ -11,7 +11,7 @@ import { botUsers, ChatV2Errors, deniedOnRefusal, done, gateDialog, groupChatOf,
 import { v2ChatMemberMethods } from './chats-members.js';
 
 /*
- * imbot.v2.Chat.add / get / update / leave (imbot-v2.md §2.6). Every change goes through the same
+ * imbot.v2.Chat.add / get / update / leave (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/). Every change goes through the same
  * domain functions as imbot.chat.* / im.chat.*, so v1 sees it and the same events fire.
  */
 

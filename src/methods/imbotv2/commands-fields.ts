@@ -7,7 +7,7 @@ import { v2Error } from './errors.js';
 import type { V2Owner } from './gate.js';
 
 /*
- * What the imbot.v2.Command.* methods share (imbot-v2.md §2.8, §4.5): their errors with the real
+ * What the imbot.v2.Command.* methods share (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/, api-reference/chat-bots/chat-bots-v2/entities.md#command): their errors with the real
  * texts, reading the command name and the `{lang: text}` maps, and the Command entity.
  */
 

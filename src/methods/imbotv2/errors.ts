@@ -1,7 +1,7 @@
 import { RestError } from '../../rest/errors.js';
 
 /*
- * v2 method errors (imbot-v2.md §1.3, §2.14): every method-level error is HTTP 400
+ * v2 method errors (api-reference/chat-bots/chat-bots-v2/index.md and each method page's error table): every method-level error is HTTP 400
  * (recommendation §9.1) with the real `error_description` strings (§9.3).
  */
 

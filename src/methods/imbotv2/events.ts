@@ -5,7 +5,7 @@ import { v2Error, V2Errors } from './errors.js';
 import { loadBot, requireV2Owner } from './gate.js';
 import { sameSecret } from '../../util/secrets.js';
 
-/* imbot.v2.Event.get (imbot-v2.md §2.10, §5.5). */
+/* imbot.v2.Event.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md). */
 
 const EventErrors = {
   scope: () => v2Error('SCOPE_ERROR', "Scope 'im' is required to fetch user events"),

@@ -8,7 +8,7 @@ import { V2Errors, v2Error } from './errors.js';
 import { botDialog } from './gate.js';
 
 /*
- * What imbot.v2.File.* (as the bot) and im.v2.File.* (as the caller) share (imbot-v2.md §2.11,
+ * What imbot.v2.File.* (as the bot) and im.v2.File.* (as the caller) share (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/, api-reference/chat-bots/chat-bots-v2/im.v2/files/;
  * §2.13, §6): the same domain upload, each API with its own error codes.
  */
 

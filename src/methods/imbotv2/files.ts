@@ -4,7 +4,7 @@ import { ImbotFileErrors, canReadChatFile, fileIdParam, uploadAs } from './files
 import { gate } from './gate.js';
 
 /*
- * imbot.v2.File.upload / File.download (imbot-v2.md §2.11, §6): as the bot, after the bot gate.
+ * imbot.v2.File.upload / File.download (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/): as the bot, after the bot gate.
  */
 
 /** `OutputFilter::FILE_EXCLUDE`: imbot.v2 answers without the im.v2-only file fields (§4.6). */

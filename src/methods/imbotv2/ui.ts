@@ -7,7 +7,7 @@ import type { BotDialog } from './gate.js';
 import { deniedOnRefusal, done, gateDialog } from './chats-common.js';
 
 /*
- * imbot.v2.Chat.InputAction.notify and Chat.TextField.enabled (imbot-v2.md §2.9). Both work in
+ * imbot.v2.Chat.InputAction.notify and Chat.TextField.enabled (api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/). Both work in
  * group chats and in the bot's 1:1 chats; access is membership only, and ACCESS_DENIED is their
  * one error after the gate (a dialog that names nothing included).
  */

@@ -7,7 +7,7 @@ import { V2Errors } from '../imbotv2/errors.js';
 import { ImFileErrors, canReadChatFile, fileIdParam, uploadAs } from '../imbotv2/files-common.js';
 
 /*
- * im.v2.File.upload / File.download (imbot-v2.md §2.13, §6): as the calling person, no botId.
+ * im.v2.File.upload / File.download (api-reference/chat-bots/chat-bots-v2/im.v2/files/): as the calling person, no botId.
  */
 
 /** The full §4.6 file (im.v2 keeps status, progress, urls, viewerAttrs, mediaUrl). */

@@ -4,7 +4,7 @@ import type { Dialect } from '../dialect.js';
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
 
 /**
- * Chatbots 2.0 messages (imbot-v2.md §2.7, §4.4, §4.8): reactions other than `like` (a `like`
+ * Chatbots 2.0 messages (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/, api-reference/chat-bots/chat-bots-v2/entities.md#message): reactions other than `like` (a `like`
  * stays the v1 like in `params.LIKE`, see src/im/reactions.ts), and where a forwarded message came
  * from (`message.forward` = {id, userId, chatId, date} of the original).
  */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
 
 /**
- * What a bot is doing in a chat right now (imbot.v2.Chat.InputAction.notify, imbot-v2.md §2.9):
+ * What a bot is doing in a chat right now (imbot.v2.Chat.InputAction.notify, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.md):
  * one row per chat and user, replaced by each notify and ignored once `expires_at` has passed.
  * Nothing reaches a bot's wire; the row is there for a messenger UI to show the indicator.
  */
