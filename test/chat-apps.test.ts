@@ -5,7 +5,7 @@ import { addWebhook } from '../src/auth/webhooks.js';
 import { createUser } from '../src/im/users.js';
 import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
-// imbot.app.register / unregister / update (imbot-v1.md §2.6, §7 row 18, §8; chats/outdated/**),
+// imbot.app.register / unregister / update (api-reference/chats/outdated/create-app/),
 // keyboard/menu buttons opening a chat app (§5.1), chat apps on imbot.unregister (§2.2.2 step 6),
 // and imbot.dialog.vote (§2.4.13).
 

@@ -171,7 +171,7 @@ describe('people and chats', () => {
     });
   });
 
-  describe('bot joins reported by the domain (for ONIMBOTJOINCHAT, imbot-v1.md §2.4.1, §3.6)', () => {
+  describe('bot joins reported by the domain (for ONIMBOTJOINCHAT)', () => {
     const ctx = (): DomainCtx => ({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher});
 
     it('creating a chat reports every bot among the members, the creating bot included', async () => {

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
 // imbot.command.register / unregister / update / answer and im.message.command
-// (imbot-v1.md §2.5, §4.3, §5.1, §7 rows 13-15, 17; chats/messages/im-message-command.md).
+// (api-reference/chat-bots/outdated/commands/, api-reference/chats/messages/keyboards.md,
+// api-reference/chats/messages/im-message-command.md).
 
 type Params = Record<string, unknown>;
 

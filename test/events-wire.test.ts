@@ -7,7 +7,8 @@ import { control, personMessageFlags, startReceiver, type Hit, type Receiver } f
 import { callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
 
 // People's messages, typed and pressed commands and group joins, as bot handlers receive them
-// over HTTP (imbot-v1.md §3.1, §3.3–§3.6, §3.8): the exact decoded form bodies, who gets a POST,
+// over HTTP (api-reference/chat-bots/outdated/messages/events/, chats/events/on-imbot-join-chat.md,
+// commands/events/on-im-command-add.md): the exact decoded form bodies, who gets a POST,
 // one POST per application, commit order per application, and nothing for a failed call.
 
 /** Portal time, frozen: `ts` and the deletion stub's date are known. */
@@ -20,7 +21,7 @@ interface Person {
   hook: string;
 }
 
-/** What the handler decodes: every scalar a string (imbot-v1.md §3.1). */
+/** What the handler decodes: every scalar a string (api-reference/events/index.md). */
 function wire(v: unknown): any {
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)]));
   return String(v);

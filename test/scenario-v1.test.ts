@@ -8,8 +8,8 @@ import { callJson, errorOf, startPortal, type TestPortal } from './helpers/serve
 
 // Issue 3's complete scenario, driven only through the API: a webhook bot whose handler is a real
 // HTTP receiver, played by this test (on each event it receives, it calls the REST API as its
-// app), and two people. At the end imbot.unregister leaves the store as imbot-v1.md §2.2.2 and
-// §7 row 22 describe.
+// app), and two people. At the end imbot.unregister leaves the store as api-reference/chat-bots/outdated/bots/imbot-unregister.md
+// describes (group chats: the portal's behaviour, made deterministic).
 
 type Obj = Record<string, any>;
 interface Person {

@@ -5,8 +5,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, type Answer, type Expected, type Person, type TestPortal, startPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
-// Audit of Chatbots 2.0 bots, chats, chat UI and commands against imbot-v2.md: the entity shapes
-// of §4 (every field name and JSON type), the gate and owner resolution of §1.1/§1.4 on every
+// Audit of Chatbots 2.0 bots, chats, chat UI and commands against the docs (api-reference/chat-bots/chat-bots-v2/): the entity
+// shapes of entities.md (every field name and JSON type), the gate and owner resolution of index.md on every
 // method not covered elsewhere, Revision.get, the bot counters, the Chat.User.list default
 // limit, and the state v1 and v2 share (§ issue 7 item 2).
 

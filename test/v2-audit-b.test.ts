@@ -6,7 +6,7 @@ import { addPerson, assertError, assertResult, callJson, startPortal, type Perso
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
 /*
- * Audit of Chatbots 2.0 messages/reactions/events/files against imbot-v2.md: the gaps the family
+ * Audit of Chatbots 2.0 messages/reactions/events/files against the docs (api-reference/chat-bots/chat-bots-v2/): the gaps the family
  * tests left — ONIMBOTV2COMMANDADD `context: "menu"` for context-menu presses (v1 keeps KEYBOARD),
  * the exact key sets and JSON types of the §4 entities inside fetch-mode payloads, reactions from
  * every API reaching ONIMBOTV2REACTIONCHANGE (also pushed by webhook), and the OAuth tokens of

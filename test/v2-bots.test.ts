@@ -5,8 +5,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { callJson, request, startPortal, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call, v2callHttps, type V2Answer } from './helpers/v2.js';
 
-// imbot.v2.Bot.register / update / get / list / unregister and Revision.get (imbot-v2.md §2.1–§2.5,
-// §2.12, §4.2, §5.6, §9), v1 ↔ v2 visibility and the ONIMBOTV2* subscription rows.
+// imbot.v2.Bot.register / update / get / list / unregister and Revision.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/,
+// api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.md, api-reference/chat-bots/chat-bots-v2/entities.md#bot), v1 ↔ v2 visibility and the ONIMBOTV2* subscription rows.
 
 type Params = Record<string, unknown>;
 type Expected = [error: string, description: string];

@@ -6,7 +6,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot } from './helpers/v2.js';
 
-// imbot.v2.Chat.* and the chat UI methods (imbot-v2.md §2.6, §2.9, §3, §4.3, §4.7, §4.9, §9.11-14).
+// imbot.v2.Chat.* and the chat UI methods (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/,
+// api-reference/chat-bots/chat-bots-v2/entities.md#chat; the portal's behaviour where the pages are silent).
 
 type Params = Record<string, unknown>;
 interface Bot {

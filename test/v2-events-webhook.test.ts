@@ -6,7 +6,8 @@ import { addPerson, assertResult, callJson, startPortal, type Person, type TestP
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
 /*
- * Chatbots 2.0 webhook mode (imbot-v2.md §5.3, §4 "types by delivery path", §9.15–§9.17): one
+ * Chatbots 2.0 webhook mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#webhook-payload; the
+ * portal's behaviour where the page is silent): one
  * form-encoded POST per bot through the outbox, every scalar a string, two auth blocks; and a v1
  * bot next to a v2 bot in one chat, each hearing its own API's format.
  */

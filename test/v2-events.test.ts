@@ -8,7 +8,7 @@ import { registerV2Bot, v2call } from './helpers/v2.js';
 import { eventPublisher } from '../src/events/publisher.js';
 
 /*
- * Chatbots 2.0 fetch mode (imbot-v2.md §5.1, §5.2, §5.5, §2.10, §2.13): bots that never open a
+ * Chatbots 2.0 fetch mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/, api-reference/chat-bots/chat-bots-v2/im.v2/events/): bots that never open a
  * port read their events with imbot.v2.Event.get; people read theirs with im.v2.Event.*.
  */
 

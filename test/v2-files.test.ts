@@ -10,7 +10,7 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
-// imbot.v2.File.* and im.v2.File.* (imbot-v2.md §2.11, §2.13, §4.6, §6): upload = store + attach
+// imbot.v2.File.* and im.v2.File.* (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/, api-reference/chat-bots/chat-bots-v2/im.v2/files/, entities.md#file): upload = store + attach
 // + post one message carrying `FILE_ID`, seen by v1 and by events; download = a token link on
 // /rest/download.json serving the same bytes.
 
