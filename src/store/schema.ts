@@ -63,7 +63,7 @@ export interface BotsTable {
   background_id: Def<string | null>;
   /** (007) the webhookUrl of a v2 bot in WEBHOOK mode ('' otherwise) */
   webhook_url: Def<string>;
-  /** (007) the application_token of this bot's ONIMBOTV2* deliveries (webhook-token bots, §9.17) */
+  /** (007) the application_token of this bot's ONIMBOTV2* deliveries (webhook-token bots, the portal's behaviour) */
   event_secret: Def<string>;
 }
 
@@ -127,7 +127,7 @@ export interface MessagesTable {
   forward_date: Def<number | null>;
 }
 
-/** (009) v2 reactions by a user on a message (§4.8 camelCase codes); `like` lives in params.LIKE */
+/** (009) v2 reactions by a user on a message (camelCase codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions); `like` lives in params.LIKE */
 export interface MessageReactionsTable {
   message_id: number;
   user_id: number;

@@ -51,7 +51,7 @@ function v2Bots(known: ReadonlyMap<number, BotRow>, ids: number[]): BotRow[] {
   });
 }
 
-/** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased (`menu` for a menu item). */
+/** ONIMBOTV2COMMANDADD's `command` (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md, api-reference/chat-bots/chat-bots-v2/migration.md): `/` + the command, context lower-cased (`menu` for a menu item). */
 function commandData(h: CommandHit): Data {
   return { id: h.COMMAND_ID, command: `/${h.COMMAND}`, params: h.COMMAND_PARAMS, context: h.menu ? 'menu' : h.COMMAND_CONTEXT.toLowerCase() };
 }
@@ -79,7 +79,7 @@ async function planOf(ctx: DomainCtx, intent: BotEventIntent, known: ReadonlyMap
       return bots.map((bot) => ({ bot, event: 'ONIMBOTV2DELETE' as const, payload: async () => ({}) }));
     }
     case 'ONIMCOMMANDADD': {
-      // one event per executed command (§5.1), even when one message holds several
+      // one event per executed command (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md), even when one message holds several
       const hits = intent.commands ?? [];
       const bots = v2Bots(known, hits.map((h) => h.BOT_ID));
       const plan: { bot: BotRow; event: V2BotEvent; payload: PayloadOf }[] = [];

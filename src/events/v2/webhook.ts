@@ -44,7 +44,7 @@ async function topAuth(ctx: DomainCtx, binding: BindingRow, event: string, userI
   return (oauth?.appAuth ? await oauth.appAuth(ctx, binding) : null) ?? bareAuth(ctx, binding);
 }
 
-/** §4: every scalar a string — true "1", false "0", null "" (the form encoder keeps "" keys). */
+/** api-reference/chat-bots/chat-bots-v2/entities.md: every scalar a string — true "1", false "0", null "" (the form encoder keeps "" keys). */
 export function stringifyScalars(v: unknown): unknown {
   if (v === null || v === undefined) return '';
   if (v === true) return '1';

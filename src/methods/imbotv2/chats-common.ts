@@ -30,7 +30,7 @@ export interface BotInDialog {
   dialog: BotDialog;
 }
 
-/** The bot gate (§1.4, always first), then `dialogId` resolved as the bot. */
+/** The bot gate (api-reference/chat-bots/chat-bots-v2/index.md, always first), then `dialogId` resolved as the bot. */
 export async function gateDialog(call: MethodCall): Promise<BotInDialog> {
   const { bot } = await gate(call);
   return { bot, botId: bot.bot_id, dialog: await botDialog(call, bot.bot_id) };
@@ -62,10 +62,10 @@ export async function deniedOnRefusal<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `{result: true}`: the nested envelope of v2 action methods (§1.2). */
+/** `{result: true}`: the nested envelope of v2 action methods (api-reference/chat-bots/chat-bots-v2/index.md). */
 export const done = { result: true } as const;
 
-/** `users` of Chat.add / Chat.get: the calling bot only (doc-new, §9.11). */
+/** `users` of Chat.add / Chat.get: the calling bot only (the portal's behaviour). */
 export async function botUsers(call: MethodCall, botId: number): Promise<Record<string, unknown>[]> {
   const user = await getUser(call.ctx.db, botId);
   return user ? [userV2(user, 'response')] : [];

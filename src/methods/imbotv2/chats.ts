@@ -16,7 +16,7 @@ import { v2ChatMemberMethods } from './chats-members.js';
  */
 
 /**
- * A §4.7 colour code as the v1 value it stores (`lightBlue` → `LIGHT_BLUE`; the v1 spelling is
+ * A colour code (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors) as the v1 value it stores (`lightBlue` → `LIGHT_BLUE`; the v1 spelling is
  * accepted as well); undefined when it is not a chat colour.
  */
 function storedColor(value: unknown): string | undefined {
@@ -25,7 +25,7 @@ function storedColor(value: unknown): string | undefined {
 }
 
 /**
- * A Base64 avatar (§2.6) as a `data:` URL. Neither Chat.add nor Chat.update documents an avatar
+ * A Base64 avatar (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/) as a `data:` URL. Neither Chat.add nor Chat.update documents an avatar
  * error, so a value that is not an image of an accepted size is ignored, as imbot.chat.add does.
  */
 function avatarOf(value: unknown): string | undefined {

@@ -34,7 +34,7 @@ import { gate } from './gate.js';
 
 /**
  * `fields` when present and non-empty, else the legacy flat format (the same keys at the top
- * level, BOT-BC-0330-1). Its window closed on 30.09.2026, but the src still reads it (§9.23).
+ * level, BOT-BC-0330-1). Its window closed on 30.09.2026, but the src still reads it (the portal's behaviour).
  */
 function registerFields(P: Record<string, unknown>): Record<string, unknown> {
   const F = fieldsOf(P);

@@ -2,14 +2,14 @@ import { RestError } from '../../rest/errors.js';
 
 /*
  * v2 method errors (api-reference/chat-bots/chat-bots-v2/index.md and each method page's error table): every method-level error is HTTP 400
- * (recommendation §9.1) with the real `error_description` strings (§9.3).
+ * (as a portal answers) with the real `error_description` strings.
  */
 
 export function v2Error(code: string, description: string = code): RestError {
   return new RestError(code, description, 400);
 }
 
-/** The shared bot gate (§1.4) and the errors several families raise. */
+/** The shared bot gate (api-reference/chat-bots/chat-bots-v2/index.md) and the errors several families raise. */
 export const V2Errors = {
   tokenNotSpecified: () => v2Error('BOT_TOKEN_NOT_SPECIFIED', 'Bot token not specified (botToken is required for webhook auth)'),
   botIdRequired: () => v2Error('BOT_ID_REQUIRED', 'botId is required'),

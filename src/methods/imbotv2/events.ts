@@ -14,7 +14,7 @@ const EventErrors = {
 } as const;
 
 /**
- * The bot gate (§1.4) with one addition (§9.9): a fetch bot deleted less than an hour ago still
+ * The bot gate (api-reference/chat-bots/chat-bots-v2/index.md) with one addition (the portal's behaviour): a fetch bot deleted less than an hour ago still
  * answers its old owner here, so the ONIMBOTV2DELETE it was told last can be read. To anyone
  * else it is not found.
  */

@@ -18,7 +18,7 @@ import { isChatAdmin, messageIdParam, reachMessage } from './messages-common.js'
  * `fields.message` / `attach` / `keyboard` / `urlPreview`. ATTACH and KEYBOARD are validated
  * before anything is written; `"N"` or an empty value removes them. As in imbot.message.update an
  * empty `message` deletes the message (soft) and a bot's edit carries no "edited" mark. Text is
- * cut at 20 000 characters as on send (§9.20).
+ * cut at 20 000 characters as on send (the portal's behaviour).
  */
 export async function messageUpdate(call: MethodCall): Promise<{ result: true }> {
   const { bot } = await gate(call);

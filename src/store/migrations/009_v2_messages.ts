@@ -13,7 +13,7 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .createTable('message_reactions')
     .addColumn('message_id', 'integer', (c) => c.notNull())
     .addColumn('user_id', 'integer', (c) => c.notNull())
-    /** the camelCase code of §4.8, as the wire carries it */
+    /** the camelCase code of api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions, as the wire carries it */
     .addColumn('reaction', 'varchar(64)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', int0)
     .addPrimaryKeyConstraint('message_reactions_pk', ['message_id', 'user_id', 'reaction'])
