@@ -127,7 +127,7 @@ describe('bot event addressing', () => {
       );
       for (const change of ['add', 'update', 'delete'] as const) assert.deepEqual(await intents(byBot, change), [], change);
       const toPerson = ok(await callJson(p.adminHook, 'imbot.message.add', { CLIENT_ID: 'a', BOT_ID: bot, DIALOG_ID: people.pat.id, MESSAGE: 'hi' }));
-      assert.deepEqual(await intents(toPerson, 'update'), [], 'bot-authored private messages never trigger events (§7 row 27)');
+      assert.deepEqual(await intents(toPerson, 'update'), [], 'bot-authored private messages never trigger events');
     });
 
     it('group chat: supervisors always, other bots only when mentioned and members', async () => {

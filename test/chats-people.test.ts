@@ -61,7 +61,7 @@ describe('people and chats', () => {
   });
 
   describe('im.chat.get', () => {
-    it('finds a chat by its entity binding, without access checks (§7 row 25)', async () => {
+    it('finds a chat by its entity binding, without access checks', async () => {
       const chat = await chatOf(alice, [bob.id], { ENTITY_TYPE: 'DEAL', ENTITY_ID: '77' });
       assert.deepEqual(await w.asOk(carol, 'im.chat.get', { ENTITY_TYPE: 'DEAL', ENTITY_ID: '77' }), { ID: chat });
       assert.equal(await w.asOk(carol, 'im.chat.get', { ENTITY_TYPE: 'DEAL', ENTITY_ID: '0' }), null, '"0" is empty in PHP');

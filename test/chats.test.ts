@@ -368,7 +368,7 @@ describe('imbot chats', () => {
         ...chatIdRows({}, chat),
         ['nobody leaves a workgroup chat', { CHAT_ID: sonet }, E.cantDelete],
         ...botRows({ CHAT_ID: chat }),
-        ['the owner cannot leave without handing over (§2.4.10)', { CHAT_ID: chat }, E.ownerLeave],
+        ['the owner cannot leave without handing over', { CHAT_ID: chat }, E.ownerLeave],
         ['a chat the bot is not in', { CHAT_ID: others }, E.notDeleted],
       ]);
       assert.deepEqual(await w.members(alice, chat), sorted(bot, alice.id, bob.id));
@@ -435,7 +435,7 @@ describe('imbot chats', () => {
     });
   });
 
-  describe('imbot.unregister and group chats (§7 row 22)', () => {
+  describe('imbot.unregister and group chats', () => {
     it('the bot leaves the chats it created; chats, people and its messages stay', async () => {
       const gone = await w.bot('leaving-bot', 'leaving-app');
       const chat = assertResult(await w.as(p.adminHook, 'imbot.chat.add', { CLIENT_ID: 'leaving-app', USERS: [alice.id, bob.id], MESSAGE: 'welcome' }));

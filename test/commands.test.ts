@@ -216,7 +216,7 @@ describe('imbot.command.*', () => {
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: { EVENT_COMMAND_ADD: 'ftp://example.com' } }), E.badProtocol);
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id }), E.updateEmpty);
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: {} }), E.updateEmpty);
-      // FIELDS.COMMAND and FIELDS.COMMON are ignored by the REST layer (§7 row 13).
+      // FIELDS.COMMAND and FIELDS.COMMON are ignored by the REST layer (the portal's behaviour; api-reference/chat-bots/outdated/commands/imbot-command-update.md lists them as updatable).
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: { COMMAND: 'renamed', COMMON: 'Y' } }), E.updateEmpty);
       const row = await storedCommand(id);
       assert.deepEqual([row?.command, row?.common, row?.hidden], ['upd-errors', 'N', 'N']);

@@ -387,7 +387,7 @@ describe('imbot.v2.Bot.update', () => {
     assert.deepEqual(await storedBot(p, botId), before);
   });
 
-  it('rebuilds the subscriptions only when the mode or the URL changes (§2.2)', async () => {
+  it('rebuilds the subscriptions only when the mode or the URL changes', async () => {
     const { botId, botToken } = await registerV2Bot(p, { code: 'modes', botToken: 'modes-token' });
     const secret = await secretOf(botId);
     // a stray row on another URL (e.g. a hand-made binding) goes when the bot switches to webhook
@@ -510,7 +510,7 @@ describe('imbot.v2.Bot.get, Bot.list and Revision.get', () => {
     assert.deepEqual(sup.bots.map((b: any) => b.id), [mine]);
     const bots = ok(await list({ botToken: 'me', FILTER: { TYPE: 'BOT' } }));
     assert.deepEqual(bots.bots.map((b: any) => b.id), extra);
-    assert.deepEqual(ok(await list({ botToken: 'me', filter: { type: 'robot' } })), { bots: [], users: [], hasNextPage: false }, 'an unknown type lists nothing (§9.6)');
+    assert.deepEqual(ok(await list({ botToken: 'me', filter: { type: 'robot' } })), { bots: [], users: [], hasNextPage: false }, 'an unknown type lists nothing');
     assert.deepEqual(ok(await list({ botToken: 'nobody' })), { bots: [], users: [], hasNextPage: false });
   });
 

@@ -115,7 +115,7 @@ describe('a v1 bot and a v2 bot in one group chat', () => {
     assert.deepEqual(Object.keys(d), ['bot', 'dialogId', 'context', 'chat', 'user', 'language']);
     assert.deepEqual(d.context, { taskId: '456' });
     assert.equal(d.dialogId, `chat${groupId}`);
-    // a form body cannot carry a number: strings in webhook mode (§9.16)
+    // a form body cannot carry a number: strings in webhook mode (the portal's behaviour)
     assert.equal(d.user.id, String(alice.id));
   });
 

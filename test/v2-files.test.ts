@@ -36,7 +36,7 @@ const E = {
   goneFile: [404, 'FILE_NOT_FOUND', 'File not found'] as Expected,
 };
 
-/** The §4.6 keys imbot.v2 answers with, and the ones only im.v2.File.upload adds. */
+/** The File keys (api-reference/chat-bots/chat-bots-v2/entities.md#file) imbot.v2 answers with, and the ones only im.v2.File.upload adds. */
 const BOT_FILE_KEYS = ['authorId', 'authorName', 'chatId', 'date', 'extension', 'id', 'image', 'isTranscribable', 'isVideoNote', 'isVoiceNote', 'name', 'size', 'type'];
 const IM_ONLY_KEYS = ['mediaUrl', 'progress', 'status', 'urlDownload', 'urlPreview', 'urlShow', 'viewerAttrs'];
 
