@@ -24,8 +24,8 @@ export function accessDenied(detail?: string): RestError {
 }
 
 /**
- * System errors raised by the core around every method. Statuses follow the notes' recommendation
- * (the server source and the newer docs agree; see docs/COMPATIBILITY.md for the choices).
+ * System errors raised by the core around every method. Statuses follow error-codes.md
+ * (the portal's source and the newer docs agree; see docs/COMPATIBILITY.md for the choices).
  */
 export const SystemErrors = {
   methodNotFound: () => new RestError('ERROR_METHOD_NOT_FOUND', 'Method not found!', 404),

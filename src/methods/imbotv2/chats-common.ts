@@ -13,12 +13,12 @@ import { botDialog, gate, type BotDialog } from './gate.js';
  */
 
 export const ChatV2Errors = {
-  /** doc-new: a group-only method on a personal chat */
+  /** the newer docs: a group-only method on a personal chat */
   wrongType: () => v2Error('WRONG_MESSAGE_TYPE', 'WRONG_MESSAGE_TYPE'),
   emptyUserIds: () => v2Error('EMPTY_USER_IDS', 'userIds is required'),
   creation: () => v2Error('CREATION_ERROR', 'Error creating chat'),
   /**
-   * `userId` missing or not positive (Chat.setOwner, Chat.User.delete). The notes list no code
+   * `userId` missing or not positive (Chat.setOwner, Chat.User.delete). The docs list no code
    * for it; this follows the family's `EMPTY_USER_IDS` / `userIds is required` wording.
    */
   userIdRequired: () => v2Error('USER_ID_REQUIRED', 'userId is required'),

@@ -96,7 +96,7 @@ function managers(isManager: boolean) {
 
 /**
  * Chat.setOwner: same right as Manager.*. `userId` is not checked for existence or membership
- * (doc-new): a non-member becomes the owner on joining. The previous owner stays a manager.
+ * (the newer docs): a non-member becomes the owner on joining. The previous owner stays a manager.
  */
 async function setOwner(call: MethodCall): Promise<typeof done> {
   const { botId, dialog } = await gateDialog(call);

@@ -40,7 +40,7 @@ async function chatResult(call: MethodCall, chat: ChatRow, botId: number): Promi
 
 /**
  * Chat.add: the bot creates a group chat (`fields.type` `open` → open chat, anything else a closed
- * one). The bot is always a member; `ownerId` (unchecked, doc-new) owns it instead of the bot.
+ * one). The bot is always a member; `ownerId` (unchecked, the newer docs) owns it instead of the bot.
  * An invalid colour is assigned automatically. The first `message` is the bot's.
  */
 async function chatAdd(call: MethodCall): Promise<Record<string, unknown>> {
@@ -73,7 +73,7 @@ async function chatAdd(call: MethodCall): Promise<Record<string, unknown>> {
   return chatResult(call, chat, botId);
 }
 
-/** Chat.get: a chat the bot is in, or any open chat (role `guest`, doc-new). */
+/** Chat.get: a chat the bot is in, or any open chat (role `guest`, the newer docs). */
 async function chatGet(call: MethodCall): Promise<Record<string, unknown>> {
   const { botId, dialog } = await gateDialog(call);
   // A personal dialog nobody has written in yet has no chat to show.

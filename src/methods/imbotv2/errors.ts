@@ -15,7 +15,7 @@ export const V2Errors = {
   botIdRequired: () => v2Error('BOT_ID_REQUIRED', 'botId is required'),
   botNotFound: () => v2Error('BOT_NOT_FOUND', 'Bot not found'),
   ownership: () => v2Error('BOT_OWNERSHIP_ERROR', 'Bot was installed by another rest application'),
-  /** doc-new spells the description as the code itself */
+  /** the newer docs spell the description as the code itself */
   accessDenied: () => v2Error('ACCESS_DENIED', 'ACCESS_DENIED'),
   chatNotFound: () => v2Error('CHAT_NOT_FOUND', 'CHAT_NOT_FOUND'),
   messageNotFound: () => v2Error('MESSAGE_NOT_FOUND', 'Message not found'),
