@@ -4,7 +4,7 @@ import { findAppByClientId } from '../store/repos/apps.js';
 import { deleteBindingsById, deleteOwnerHandlers, insertBindings, listOwnerHandlers, retokenOwnerHandlers } from '../store/repos/bot-bindings.js';
 import { ownerHasBot } from '../store/repos/bots.js';
 import { randomCode } from '../util/random.js';
-import type { BotRow } from './lifecycle.js';
+import type { BotRow } from '../store/repos/bots.js';
 
 /**
  * The `ONIMBOTV2*` subscriptions of Chatbots 2.0 bots (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md, api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md).

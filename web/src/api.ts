@@ -1,3 +1,11 @@
+/** The signed-in person, as /__web/session answers. */
+export interface Me {
+  id: number;
+  name: string;
+  last_name: string;
+  is_admin: boolean;
+}
+
 /** A Bitrix-style error answer ({error, error_description}) as an exception. */
 export class ApiError extends Error {
   constructor(readonly code: string, readonly description: string, readonly status: number) {

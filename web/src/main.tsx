@@ -4,13 +4,9 @@ import { ApiError, setSessid, web } from './api.js';
 import { Console } from './console.js';
 import { Messenger } from './messenger.js';
 import './style.css';
+import type { Me } from './api.js';
 
-export interface Me {
-  id: number;
-  name: string;
-  last_name: string;
-  is_admin: boolean;
-}
+export type { Me } from './api.js';
 
 interface Config {
   profile: 'dev' | 'cloud';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, rest, web } from './api.js';
-import type { Me } from './main.js';
+import type { Me } from './api.js';
 
 interface Contact {
   id: number;

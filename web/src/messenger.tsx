@@ -3,7 +3,7 @@ import { rest } from './api.js';
 import { BbText, bbPlain } from './bbcode.js';
 import { Composer } from './composer.js';
 import { FileView, readBase64 } from './files.js';
-import type { Me } from './main.js';
+import type { Me } from './api.js';
 import { Members, NewChat } from './members.js';
 import { subscribe, type ChatChange } from './push.js';
 import { Attachments, Keyboard, Menu, type ButtonActions } from './rich.js';

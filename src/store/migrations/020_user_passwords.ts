@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * Passwords for the web messenger's sign-in (`user add --password`, `user password`): one scrypt

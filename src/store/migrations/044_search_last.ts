@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * A person's recent-search list (api-reference/chats/search/im-search-last-*): the dialogs they

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 const yn = (d: 'Y' | 'N') => (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(d);
 

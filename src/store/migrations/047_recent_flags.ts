@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * One person's marks on one entry of their recent list (api-reference/chats/special-operations):

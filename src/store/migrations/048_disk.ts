@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 /**
  * Drive folders for the pre-v2 file flow (api-reference/chats/files): a chat's folder

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely } from 'kysely';
-import type { Dialect } from '../db.js';
+import type { Dialect } from '../dialect.js';
 
 const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('');
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
