@@ -10,7 +10,8 @@ import { personMessageFlags } from './helpers/events.js';
 import { callJson, startPortal, type Answer, type TestPortal } from './helpers/server.js';
 import { eventPublisher } from '../src/events/publisher.js';
 
-// Who hears what (imbot-v1.md §3.3-§3.5, §3.8, §4.3, §7 rows 17, 21, 27, 28): the domain function
+// Who hears what (api-reference/chat-bots/outdated/messages/events/,
+// commands/events/on-im-command-add.md; the portal's rules where the pages say less): the domain function
 // against a real store, with chats, bots and messages built through HTTP.
 
 type Params = Record<string, unknown>;
@@ -126,7 +127,7 @@ describe('bot event addressing', () => {
       );
       for (const change of ['add', 'update', 'delete'] as const) assert.deepEqual(await intents(byBot, change), [], change);
       const toPerson = ok(await callJson(p.adminHook, 'imbot.message.add', { CLIENT_ID: 'a', BOT_ID: bot, DIALOG_ID: people.pat.id, MESSAGE: 'hi' }));
-      assert.deepEqual(await intents(toPerson, 'update'), [], 'bot-authored private messages never trigger events (§7 row 27)');
+      assert.deepEqual(await intents(toPerson, 'update'), [], 'bot-authored private messages never trigger events');
     });
 
     it('group chat: supervisors always, other bots only when mentioned and members', async () => {

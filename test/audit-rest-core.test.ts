@@ -13,7 +13,8 @@ import { advance, installScriptApp, portalCtx, type InstallAuth } from './helper
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type TestPortal } from './helpers/server.js';
 
 /**
- * Fidelity audit of the REST core (rest-core.md a–g): claims of the notes that no other test
+ * Fidelity audit of the REST core (settings/how-to-call-rest-api/, error-codes.md, limits.md, settings/oauth/):
+ * the portal's behaviour that no other test
  * pinned down, each asserted exactly through real HTTP — batch scope errors, CRest's long GET
  * URLs, the XML scalars, the OAuth token carrier order, the order of the auth checks (webhook,
  * token, load limiter) and which parameters the core consumes before a method sees them.
@@ -80,7 +81,7 @@ describe('REST core audit', () => {
   });
   after(() => Promise.all([p.stop(), r.close()]));
 
-  describe('batch (rest-core.md d)', () => {
+  describe('batch', () => {
     it('a command outside the scope fails with a bare insufficient_scope: empty description, as in the docs example', async () => {
       const hook = await addWebhook(p.server.core.store.db, p.server.clock, { userId: 1, scope: 'user' });
       const base = `${p.http}/rest/1/${hook.code}`;
@@ -106,7 +107,7 @@ describe('REST core audit', () => {
     });
   });
 
-  describe('long GET URLs (CRest webhook calls, rest-core.md j.4)', () => {
+  describe('long GET URLs (CRest webhook calls)', () => {
     it('takes a 15,000-character message in the query string over HTTP and HTTPS', async () => {
       const person = await addPerson(p, 'Reader');
       // 15,000 characters, Cyrillic and emoji: ~85 KB once percent-encoded (Node's default limit: 16 KiB)
@@ -144,7 +145,7 @@ describe('REST core audit', () => {
     });
   });
 
-  describe('.xml transport (rest-core.md b.5)', () => {
+  describe('.xml transport', () => {
     it('writes scalars the PHP way: true as 1, false as empty; quotes as entities', async () => {
       const yes = await request(`${p.adminHook}/method.get.xml?name=server.time`);
       assert.match(yes.text, /<result><isExisting>1<\/isExisting><isAvailable>1<\/isAvailable><\/result>/);
@@ -156,7 +157,7 @@ describe('REST core audit', () => {
     });
   });
 
-  describe('OAuth token carriers (rest-core.md c.3: Bearer, then auth, then access_token)', () => {
+  describe('OAuth token carriers (Bearer, then auth, then access_token)', () => {
     const profileWith = (query: string, headers: Record<string, string> = {}, body?: unknown) =>
       request(`${p.http}/rest/profile.json?${query}`, body === undefined ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -172,7 +173,7 @@ describe('REST core audit', () => {
     });
   });
 
-  describe('what reaches a method (rest-core.md a.3)', () => {
+  describe('what reaches a method', () => {
     it('start, state and the auth keys are consumed by the core; telemetry and other params pass through', async () => {
       assert.equal(assertResult(await withToken(admin.access_token, 'event.bind', { event: 'ONAPPTEST', handler: `${r.base}/query` })), true);
       const query = 'bx24_request_id=0190a1b2&bx24_sdk_ver=2.1.0&start=50&state=xyz&auth_connector=c1&access_token=unused';
@@ -183,7 +184,7 @@ describe('REST core audit', () => {
   });
 
   describe('order of the auth checks', () => {
-    it('tokens: an unknown app comes before expiry, expiry before scope (rest-core.md c.3)', async () => {
+    it('tokens: an unknown app comes before expiry, expiry before scope', async () => {
       const second = await installScriptApp(p, r, '/second', { scope: 'user' });
       await advance(p, 3601_000);
       assertError(await withToken(narrow, 'imbot.bot.list'), EXPIRED);
@@ -214,7 +215,7 @@ describe('REST core audit', () => {
       assertError(await request(`${otherBase}/user.current`), BAD_CREDENTIALS);
     });
 
-    it('the operating-time limiter comes after method lookup and authentication (rest-core.md c.1)', async () => {
+    it('the operating-time limiter comes after method lookup and authentication', async () => {
       const db = p.server.core.store.db;
       const userId = await createUser(db, p.server.clock, { name: 'Heavy' });
       const hook = await addWebhook(db, p.server.clock, { userId, scope: 'user' });

@@ -18,7 +18,8 @@ import {
   type TestPortal,
 } from './helpers/server.js';
 
-// Fidelity audit of the classic bot API (imbot-v1.md §1–§2, §5, §7; the seed page imbot.unregister):
+// Fidelity audit of the classic bot API (api-reference/chat-bots/outdated/, api-reference/chats/messages/keyboards.md …;
+// the seed page imbot.unregister):
 // the claims the other v1 test files left unchecked.
 
 type Params = Record<string, unknown>;
@@ -34,7 +35,7 @@ const E = {
   keyboardOversize: [400, 'KEYBOARD_OVERSIZE', 'You have exceeded the maximum allowable size of keyboard'] as Expected,
   noDialog: [403, 'ACCESS_ERROR', 'You do not have access to the specified dialog'] as Expected,
 };
-/** The `time` block of every answer (imbot-v1.md §1.3), key for key. */
+/** The `time` block of every answer (api-reference/data-types.md#time), key for key. */
 const TIME_KEYS = ['start', 'finish', 'duration', 'processing', 'date_start', 'date_finish', 'operating_reset_at', 'operating'];
 
 /** A context menu of LINK items whose normalised JSON is well over 60 000 characters. */
@@ -81,7 +82,7 @@ describe('v1 audit', () => {
     it('an app\'s bot answers only to that app: a webhook naming its client_id, or the app touching a webhook bot, is APP_ID_ERROR', async () => {
       const appBot = assertResult(await withToken('imbot.register', { CODE: 'seed-oauth', EVENT_HANDLER: H, PROPERTIES: { NAME: 'Seed' } }));
       const hookBot = await register('seed-hook', 'seed-hook-app');
-      // A webhook's CLIENT_ID X owns "customX", never the OAuth app X (imbot-v1.md §1.2).
+      // A webhook's CLIENT_ID X owns "customX", never the OAuth app X (api-reference/chat-bots/outdated/bots/imbot-register.md; the portal's behaviour).
       assertError(await asApp(clientId, 'imbot.unregister', { BOT_ID: appBot }), E.otherApp);
       // An OAuth caller's CLIENT_ID is ignored, so it cannot reach the webhook bot either.
       assertError(await withToken('imbot.unregister', { BOT_ID: hookBot, CLIENT_ID: 'seed-hook-app' }), E.otherApp);
@@ -138,7 +139,7 @@ describe('v1 audit', () => {
     });
   });
 
-  describe('session auth: message and chat methods act like a webhook (imbot-v1.md §1.1)', () => {
+  describe('session auth: message and chat methods act like a webhook', () => {
     it('needs CLIENT_ID, then posts as the app\'s bot', async () => {
       const bot = await register('session-bot', 'session-app');
       assertError(await sessionCall(p, 'imbot.message.add', { DIALOG_ID: String(alice.id), MESSAGE: 'x' }), E.noClient);
@@ -150,7 +151,7 @@ describe('v1 audit', () => {
     });
   });
 
-  describe('imbot.update: PROPERTIES as the portal checks them (imbot-v1.md §2.2.3)', () => {
+  describe('imbot.update: PROPERTIES as the portal checks them', () => {
     let bot: number;
     before(async () => {
       bot = await register('props', 'props-app', { NAME: 'Props' });
@@ -197,7 +198,7 @@ describe('v1 audit', () => {
     });
   });
 
-  describe('imbot.command.answer checks the KEYBOARD size but not the MENU size (imbot-v1.md §2.5.4)', () => {
+  describe('imbot.command.answer checks the KEYBOARD size but not the MENU size', () => {
     it('a 60 000+ character menu is posted by answer, refused by message.update; a keyboard that size is KEYBOARD_OVERSIZE', async () => {
       const bot = await register('answer-size', 'answer-app');
       const command = assertResult(await asApp('answer-app', 'imbot.command.register', { BOT_ID: bot, COMMAND: 'echo', EVENT_COMMAND_ADD: H, LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Echo' }] }));

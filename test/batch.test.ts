@@ -11,7 +11,7 @@ import { createUser } from '../src/im/users.js';
 import { callJson, request, startPortal, type Answer, type TestPortal } from './helpers/server.js';
 
 /**
- * `batch` (rest-core.md d) and list paging (e) through HTTP, with each client's own encoding of
+ * `batch` (settings/how-to-call-rest-api/batch.md) and list paging (settings/how-to-call-rest-api/list-methods-pecularities.md) through HTTP, with each client's own encoding of
  * the commands: b24jssdk (qs inside a JSON body), PHP (http_build_query, as b24phpsdk's JSON body and
  * as CRest's form), BX24.js (form fields, so the sub-queries are encoded twice, sent as text/plain)
  * and b24pysdk (a JSON list of strings).
@@ -163,7 +163,7 @@ describe('batch and pagination', () => {
     assert.equal(r.result.me.ID, '2', 'the outer credentials win over an auth inside the command');
     assert.equal(r.result.alsoMe.ID, '2');
     assert.deepEqual(r.result_error, {
-      bots: { error: 'insufficient_scope', error_description: '' }, // the batch item's bare scope error (rest-core.md d)
+      bots: { error: 'insufficient_scope', error_description: '' }, // the batch item's bare scope error (settings/how-to-call-rest-api/batch.md)
     });
   });
 

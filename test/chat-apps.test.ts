@@ -5,9 +5,9 @@ import { addWebhook } from '../src/auth/webhooks.js';
 import { createUser } from '../src/im/users.js';
 import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
-// imbot.app.register / unregister / update (imbot-v1.md §2.6, §7 row 18, §8; chats/outdated/**),
-// keyboard/menu buttons opening a chat app (§5.1), chat apps on imbot.unregister (§2.2.2 step 6),
-// and imbot.dialog.vote (§2.4.13).
+// imbot.app.register / unregister / update (api-reference/chats/outdated/create-app/),
+// keyboard/menu buttons opening a chat app (api-reference/chats/messages/keyboards.md), chat apps on imbot.unregister (api-reference/chat-bots/outdated/bots/imbot-unregister.md step 6),
+// and imbot.dialog.vote (undocumented).
 
 type Params = Record<string, unknown>;
 
@@ -387,7 +387,7 @@ describe('chat apps (imbot.app.*)', () => {
       assert.deepEqual((await storedLangs(id)).map((l) => l.language_id), ['en']);
     });
 
-    it('answers true with nothing to change, and ignores fields outside FIELDS (§7 row 18)', async () => {
+    it('answers true with nothing to change, and ignores fields outside FIELDS', async () => {
       const id = await register(jsApp('nothing'));
       const before = await stored(id);
       assert.deepEqual(await updated(id, {}), before);
@@ -440,7 +440,7 @@ describe('chat apps (imbot.app.*)', () => {
   });
 
   describe('buttons and the bot lifecycle', () => {
-    it('keyboard buttons and menu items carry APP_ID and APP_PARAMS (§5.1)', async () => {
+    it('keyboard buttons and menu items carry APP_ID and APP_PARAMS', async () => {
       const appId = await register(iframeApp('context-app', { HIDDEN: 'Y' }));
       const messageId = assertResult(
         await call('imbot.message.add', {
@@ -461,7 +461,7 @@ describe('chat apps (imbot.app.*)', () => {
       assert.equal(m.params.MENU[0].APP_ID, appId);
     });
 
-    it('imbot.unregister deletes the bot\'s chat apps and nobody else\'s (§2.2.2 step 6)', async () => {
+    it('imbot.unregister deletes the bot\'s chat apps and nobody else\'s', async () => {
       const doomed = await registerBot('doomed', APP);
       const a1 = await register(jsApp('d1', { BOT_ID: doomed }));
       const a2 = await register(iframeApp('d2', { BOT_ID: doomed }));

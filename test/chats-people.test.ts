@@ -61,7 +61,7 @@ describe('people and chats', () => {
   });
 
   describe('im.chat.get', () => {
-    it('finds a chat by its entity binding, without access checks (§7 row 25)', async () => {
+    it('finds a chat by its entity binding, without access checks', async () => {
       const chat = await chatOf(alice, [bob.id], { ENTITY_TYPE: 'DEAL', ENTITY_ID: '77' });
       assert.deepEqual(await w.asOk(carol, 'im.chat.get', { ENTITY_TYPE: 'DEAL', ENTITY_ID: '77' }), { ID: chat });
       assert.equal(await w.asOk(carol, 'im.chat.get', { ENTITY_TYPE: 'DEAL', ENTITY_ID: '0' }), null, '"0" is empty in PHP');
@@ -171,7 +171,7 @@ describe('people and chats', () => {
     });
   });
 
-  describe('bot joins reported by the domain (for ONIMBOTJOINCHAT, imbot-v1.md §2.4.1, §3.6)', () => {
+  describe('bot joins reported by the domain (for ONIMBOTJOINCHAT)', () => {
     const ctx = (): DomainCtx => ({ db: p.server.core.store.db, clock: p.server.clock, portal: p.server.core.portal, profile: 'dev' , events: eventPublisher});
 
     it('creating a chat reports every bot among the members, the creating bot included', async () => {

@@ -3,7 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Expected, addPerson, sessionCall } from './helpers/server.js';
 
 // imbot.command.register / unregister / update / answer and im.message.command
-// (imbot-v1.md §2.5, §4.3, §5.1, §7 rows 13-15, 17; chats/messages/im-message-command.md).
+// (api-reference/chat-bots/outdated/commands/, api-reference/chats/messages/keyboards.md,
+// api-reference/chats/messages/im-message-command.md).
 
 type Params = Record<string, unknown>;
 
@@ -215,7 +216,7 @@ describe('imbot.command.*', () => {
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: { EVENT_COMMAND_ADD: 'ftp://example.com' } }), E.badProtocol);
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id }), E.updateEmpty);
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: {} }), E.updateEmpty);
-      // FIELDS.COMMAND and FIELDS.COMMON are ignored by the REST layer (§7 row 13).
+      // FIELDS.COMMAND and FIELDS.COMMON are ignored by the REST layer (the portal's behaviour; api-reference/chat-bots/outdated/commands/imbot-command-update.md lists them as updatable).
       assertError(await upd({ CLIENT_ID: APP, COMMAND_ID: id, FIELDS: { COMMAND: 'renamed', COMMON: 'Y' } }), E.updateEmpty);
       const row = await storedCommand(id);
       assert.deepEqual([row?.command, row?.common, row?.hidden], ['upd-errors', 'N', 'N']);

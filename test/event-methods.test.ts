@@ -12,7 +12,7 @@ import { control, startReceiver, until, type Hit, type Receiver } from './helper
 import { installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, removeTestData, testStoreUrl, type Answer, type Expected, type TestPortal } from './helpers/server.js';
 
-// event.bind / event.unbind / event.get / events / event.test (rest-core.md h.1) through HTTP with
+// event.bind / event.unbind / event.get / events / event.test (api-reference/events/event-bind.md …) through HTTP with
 // an OAuth app's tokens; the handler URL rules of the dev and cloud profiles at bind and send time;
 // ONAPPUNINSTALL to the app's own binding.
 

@@ -10,7 +10,8 @@ import { control, runCli, startReceiver, until, type Hit, type Receiver } from '
 import { addPerson, assertResult, callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
 import { eventPublisher } from '../src/events/publisher.js';
 
-// Bot events on the wire (imbot-v1.md §3.1, §3.6, §3.7; rest-core.md h.3): exact form bodies,
+// Bot events on the wire (api-reference/chat-bots/outdated/events/, chats/events/on-imbot-join-chat.md;
+// api-reference/events/index.md): exact form bodies,
 // one POST per application, the outbox's transaction, the delivery log and re-sending.
 
 /** Portal time frozen here, so `ts` is known: 1800000000. */

@@ -7,7 +7,8 @@ import { control, personMessageFlags, startReceiver, type Hit, type Receiver } f
 import { callJson, errorOf, startPortal, type TestPortal } from './helpers/server.js';
 
 // People's messages, typed and pressed commands and group joins, as bot handlers receive them
-// over HTTP (imbot-v1.md §3.1, §3.3–§3.6, §3.8): the exact decoded form bodies, who gets a POST,
+// over HTTP (api-reference/chat-bots/outdated/messages/events/, chats/events/on-imbot-join-chat.md,
+// commands/events/on-im-command-add.md): the exact decoded form bodies, who gets a POST,
 // one POST per application, commit order per application, and nothing for a failed call.
 
 /** Portal time, frozen: `ts` and the deletion stub's date are known. */
@@ -20,7 +21,7 @@ interface Person {
   hook: string;
 }
 
-/** What the handler decodes: every scalar a string (imbot-v1.md §3.1). */
+/** What the handler decodes: every scalar a string (api-reference/events/index.md). */
 function wire(v: unknown): any {
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, wire(x)]));
   return String(v);
@@ -165,7 +166,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
     await rb.close();
   });
 
-  it("a person's private message: first contact, then ONIMBOTMESSAGEADD with the complete §3.4 body", async () => {
+  it("a person's private message: first contact, then ONIMBOTMESSAGEADD with the complete body", async () => {
     const mark = ra.hits.length;
     firstId = await say(sveta, a1, 'Hello, bot! 1+1=2 & ü');
     const h = await eventFor(ra, 'ONIMBOTMESSAGEADD', firstId);
@@ -209,7 +210,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
     assert.ok(h.raw.endsWith(`&${bracket('auth', 'member_id')}=${memberId}&${bracket('auth', 'application_token')}=appA`), h.raw);
   });
 
-  it('im.chat.add with bots in USERS: ONIMBOTJOINCHAT per bot, to each app, with the group PARAMS of §3.6', async () => {
+  it('im.chat.add with bots in USERS: ONIMBOTJOINCHAT per bot, to each app, with the group PARAMS', async () => {
     const [markA, markB] = [ra.hits.length, rb.hits.length];
     group = await ok(callJson(pavel.hook, 'im.chat.add', { TITLE: 'Planning', COLOR: 'BROWN', USERS: [sveta.id, a1, a2, b1] }), 'im.chat.add');
     const joinData = (id: number, code: string, addedBy: Obj, history: string) => ({
@@ -396,7 +397,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
     assert.equal('MESSAGE_ORIGINAL' in h, false, 'no mention stripping for commands');
   });
 
-  it('a pressed keyboard button: ONIMCOMMANDADD with COMMAND_CONTEXT=KEYBOARD and the synthetic PARAMS of §3.8', async () => {
+  it('a pressed keyboard button: ONIMCOMMANDADD with COMMAND_CONTEXT=KEYBOARD and the synthetic PARAMS', async () => {
     const mark = ra.hits.length;
     const keyboardId = await asApp('imbot.message.add', 'appA', {
       BOT_ID: a1,
@@ -431,7 +432,7 @@ describe('bot events on the wire: messages, commands, joins', () => {
     assert.equal(history.messages[0].id, keyboardId, 'a press posts nothing');
   });
 
-  it('edits by the person: ONIMBOTMESSAGEUPDATE with the §3.5 PARAMS (private with USER, group without)', async () => {
+  it('edits by the person: ONIMBOTMESSAGEUPDATE with its PARAMS (private with USER, group without)', async () => {
     const mark = ra.hits.length;
     assert.equal(await ok(callJson(sveta.hook, 'im.message.update', { MESSAGE_ID: firstId, MESSAGE: 'Hello again' }), 'edit'), true);
     const raw = `[USER=${a1}]Bot a1[/USER], plan the next sprint`;

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { callJson, request, startPortal, type Answer, type TestPortal, assertError, assertResult, type Expected, addPerson, httpsJson, sessionCall } from './helpers/server.js';
 
-// imbot.register / unregister / update / bot.list (imbot-v1.md §1, §2.2, §4.1, §7 rows 1-4, 16, 20, 22).
+// imbot.register / unregister / update / bot.list (api-reference/chat-bots/outdated/bots/; the portal's behaviour
+// where the pages are silent or disagree with it).
 
 const H = 'http://127.0.0.1:9/h';
 const WRONG_URL = 'Wrong handler URL';
@@ -362,7 +363,7 @@ describe('imbot.unregister', () => {
     assert.equal(list[kept]?.CODE, 'survivor');
     assert.deepEqual(assertResult(await history(p.adminHook, kept)).messages.map((m: any) => m.text), ['survivor to admin']);
     assertError(await unregister(p.adminHook, { CLIENT_ID: 'doomed-app', BOT_ID: gone }), E.noBot, 'a second unregister');
-    // v1 bindings are sticky (imbot-v1.md §7 row 20)
+    // v1 bindings are sticky (the portal's behaviour; the pages are silent)
     assert.equal((await bindingsOf(p, 'doomed-app')).length, 3);
   });
 });

@@ -9,7 +9,7 @@ import { buildCli } from '../src/cli/main.js';
 import { callJson, errorOf, request, startPortal, storeArgs, type TestPortal } from './helpers/server.js';
 
 /**
- * The platform's limits (rest-core.md f) driven to their edges on a frozen portal clock: the leaky
+ * The platform's limits (limits.md) driven to their edges on a frozen portal clock: the leaky
  * bucket (503 QUERY_LIMIT_EXCEEDED), the operating-time limiter (429 OPERATION_TIME_LIMIT, the
  * `time.operating*` pair), manual blocks (OVERLOAD_LIMIT) and b24jssdk's own back-off meeting them.
  */

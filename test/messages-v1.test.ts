@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callJson, request, startPortal, type TestPortal, assertError, assertResult, type Person, type Expected, addPerson } from './helpers/server.js';
 
-// The bot's message methods of imbot-v1.md §2.3: imbot.message.add (rich content, FROM/TO mode),
+// The bot's message methods of api-reference/chat-bots/outdated/messages/: imbot.message.add (rich content, FROM/TO mode),
 // imbot.message.update/delete/like, imbot.chat.sendTyping and its imbot.sendTyping alias.
 
 type Params = Record<string, unknown>;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { callJson, startPortal, type TestPortal, assertError, assertResult, type Person, type Expected, addPerson } from './helpers/server.js';
 
-// The small messenger: imbot.message.add (imbot-v1.md §2.3.1, §6), im.message.add,
+// The small messenger: imbot.message.add (api-reference/chat-bots/outdated/messages/imbot-message-add.md), im.message.add,
 // im.dialog.messages.get, im.chat.add and im.chat.user.list (chats API reference).
 
 type Params = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { control, startReceiver, until, type Receiver } from './helpers/events.j
 import { advance, installScriptApp, portalCtx, refreshParams, restWithAuth, TOKEN_KEYS, tokenGet, tokenPost, type InstallAuth } from './helpers/oauth.js';
 import { errorOf, request, startPortal, type TestPortal } from './helpers/server.js';
 
-// The OAuth server (rest-core.md c.3, c.4): install callback, /oauth/authorize/, /oauth/token/,
+// The OAuth server (settings/oauth/index.md, settings/app-installation/local-apps/): install callback, /oauth/authorize/, /oauth/token/,
 // tokens on REST calls and every error row the server can produce.
 
 const T = 1_800_000_000_000;

@@ -5,7 +5,7 @@ import { control, startReceiver, type Hit, type Receiver } from './helpers/event
 import { advance, freeze, installScriptApp, portalCtx, type InstallAuth } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 
-// Offline events (rest-core.md h.2): offline bindings fill the app's queue in the transaction of the
+// Offline events (api-reference/events/offline-events.md): offline bindings fill the app's queue in the transaction of the
 // change; event.offline.get reserves (clear=0, process_id), re-reads, clears; event.offline.error
 // flags; event.offline.list pages; ONOFFLINEEVENT tells an online handler, at most every minTimeout.
 

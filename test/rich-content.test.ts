@@ -109,7 +109,7 @@ describe('rich params: parsing, removal, size', () => {
     assert.equal(fitsRichLimit('x'.repeat(59_998)), false); // 60 000
   });
 
-  it('exports the error texts of the notes', () => {
+  it('exports the portal\'s error texts', () => {
     assert.deepEqual(RICH_ERROR_TEXTS, {
       ATTACH_ERROR: 'Incorrect attach params',
       ATTACH_OVERSIZE: 'You have exceeded the maximum allowable size of attach',

@@ -8,8 +8,8 @@ import { callJson, errorOf, startPortal, type TestPortal } from './helpers/serve
 
 // Issue 3's complete scenario, driven only through the API: a webhook bot whose handler is a real
 // HTTP receiver, played by this test (on each event it receives, it calls the REST API as its
-// app), and two people. At the end imbot.unregister leaves the store as imbot-v1.md §2.2.2 and
-// §7 row 22 describe.
+// app), and two people. At the end imbot.unregister leaves the store as api-reference/chat-bots/outdated/bots/imbot-unregister.md
+// describes (group chats: the portal's behaviour, made deterministic).
 
 type Obj = Record<string, any>;
 interface Person {
@@ -80,7 +80,7 @@ describe('scenario: a bot from first message to imbot.unregister', () => {
     await r.close();
   });
 
-  it('runs end to end and unregister leaves the store as §2.2.2 describes', async () => {
+  it('runs end to end and unregister leaves the store as documented', async () => {
     // The developer installs the bot and one command.
     botId = await ok(
       callJson(p.adminHook, 'imbot.register', { CLIENT_ID: APP, CODE: 'helper', EVENT_HANDLER: `${r.base}/bot`, PROPERTIES: { NAME: 'Helper' } }),
@@ -177,7 +177,7 @@ describe('scenario: a bot from first message to imbot.unregister', () => {
     assert.deepEqual(deleted, { BOT_ID: String(botId), BOT_CODE: 'helper' });
     assert.equal(r.hits.length, handled, 'the bot heard nothing else');
 
-    // The store (§2.2.2, §7 row 22): the bot, its user, its commands and its private chat are gone…
+    // The store (api-reference/chat-bots/outdated/bots/imbot-unregister.md; group chats as this server decides): the bot, its user, its commands and its private chat are gone…
     assert.equal(await count('bots', 'bot_id', botId), 0);
     assert.equal(await count('users', 'id', botId), 0);
     assert.equal(await count('commands', 'bot_id', botId), 0);

@@ -5,8 +5,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, type Answer, type Expected, type Person, type TestPortal, startPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
-// Audit of Chatbots 2.0 bots, chats, chat UI and commands against imbot-v2.md: the entity shapes
-// of §4 (every field name and JSON type), the gate and owner resolution of §1.1/§1.4 on every
+// Audit of Chatbots 2.0 bots, chats, chat UI and commands against the docs (api-reference/chat-bots/chat-bots-v2/): the entity
+// shapes of entities.md (every field name and JSON type), the gate and owner resolution of index.md on every
 // method not covered elsewhere, Revision.get, the bot counters, the Chat.User.list default
 // limit, and the state v1 and v2 share (§ issue 7 item 2).
 
@@ -24,7 +24,7 @@ const E = {
   denied: [400, 'ACCESS_DENIED', 'ACCESS_DENIED'] as Expected,
 };
 
-/** The JSON type of a value as the tables of §4 name them. */
+/** The JSON type of a value as the tables of api-reference/chat-bots/chat-bots-v2/entities.md name them. */
 function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -42,7 +42,7 @@ function assertShape(obj: Record<string, unknown>, shape: Record<string, string>
   }
 }
 
-/** §4.1 User. */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#user User. */
 const USER_SHAPE: Record<string, string> = {
   id: 'integer', active: 'boolean', name: 'string', firstName: 'string', lastName: 'string', workPosition: 'string', color: 'string',
   avatar: 'string', gender: 'string', birthday: 'string', extranet: 'boolean', bot: 'boolean', connector: 'boolean',
@@ -51,7 +51,7 @@ const USER_SHAPE: Record<string, string> = {
   website: 'string', email: 'string',
 };
 
-/** §4.2 Bot, brief and owner formats. */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#bot Bot, brief and owner formats. */
 const BOT_BRIEF: Record<string, string> = {
   id: 'integer', code: 'string', type: 'string', isHidden: 'boolean', isSupportOpenline: 'boolean', isReactionsEnabled: 'boolean',
   backgroundId: 'string|null', language: 'string',
@@ -60,7 +60,7 @@ const BOT_OWNER: Record<string, string> = {
   ...BOT_BRIEF, moduleId: 'string', eventMode: 'string', countMessage: 'integer', countCommand: 'integer', countChat: 'integer', countUser: 'integer',
 };
 
-/** §4.3 Chat in method responses (doc-new shapes, §9.12). */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#chat Chat in method responses (the newer docs' shapes). */
 const CHAT_SHAPE: Record<string, string> = {
   id: 'integer', dialogId: 'string', name: 'string', type: 'string', messageType: 'string', owner: 'integer', color: 'string|null',
   avatar: 'string', description: 'string', extranet: 'boolean', containsCollaber: 'boolean', role: 'string', muteList: 'array',
@@ -74,7 +74,7 @@ const CHAT_SHAPE: Record<string, string> = {
 const PERMISSION_KEYS = ['manageUsersAdd', 'manageUsersDelete', 'manageUi', 'manageSettings', 'manageMessages', 'manageMessagesAutoDelete', 'manageGuestInvites', 'manageDelete', 'canPost'];
 const ROLE_VALUES = ['member', 'manager', 'owner', 'none'];
 
-/** §4.5 Command: register/update, and the extra fields of Command.list. */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#command Command: register/update, and the extra fields of Command.list. */
 const COMMAND_SHAPE: Record<string, string> = { id: 'integer', botId: 'integer', command: 'string', common: 'boolean', hidden: 'boolean', extranetSupport: 'boolean' };
 const LISTED_COMMAND_SHAPE: Record<string, string> = { ...COMMAND_SHAPE, title: 'string', params: 'string', category: 'string', context: 'string' };
 
@@ -114,8 +114,8 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
     await p.stop();
   });
 
-  describe('§4 entity shapes', () => {
-    it('User: every field of §4.1 with its JSON type, for a bot and for a person', async () => {
+  describe('entity shapes', () => {
+    it('User: every documented field with its JSON type, for a bot and for a person', async () => {
       const reg = assertResult(await v2call(p, 'imbot.v2.Bot.register', { botToken: 'shapes', fields: { code: 'shapes', properties: { name: 'Shape', lastName: 'Bot' } } }));
       assertShape(reg.users[0], USER_SHAPE, 'Bot.register users[0]');
       assert.deepEqual([reg.users[0].bot, reg.users[0].type, reg.users[0].externalAuthId], [true, 'bot', 'bot']);
@@ -132,7 +132,7 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
       for (const field of ['botData', 'avatarHr', 'network']) assert.ok(!(field in person), `${field} is filtered out`);
     });
 
-    it('Bot: the brief and owner formats of §4.2, never appId or botToken', async () => {
+    it('Bot: the brief and owner formats, never appId or botToken', async () => {
       const own = await ok('Bot.get');
       assertShape(own.bot, BOT_OWNER, 'Bot.get (owner)');
       const brief = assertResult(await v2call(p, 'imbot.v2.Bot.get', { botToken: stranger.botToken, botId: owner.botId }));
@@ -143,7 +143,7 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
       assert.ok(!JSON.stringify([own, brief, listed]).includes(owner.botToken));
     });
 
-    it('Chat: every field of §4.3 with its JSON type, group and personal, as member and as guest', async () => {
+    it('Chat: every documented field with its JSON type, group and personal, as member and as guest', async () => {
       const created = await ok('Chat.add', { fields: { title: 'Typed', userIds: [alice.id], message: 'hello' } });
       assertShape(created.chat, CHAT_SHAPE, 'Chat.add chat');
       const c = created.chat;
@@ -170,7 +170,7 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
       assert.ok(personal.unreadId > 0, 'the bot has not read Bob\'s message');
     });
 
-    it('Command: the §4.5 fields of register/update, and of list with title/params/category/context', async () => {
+    it('Command: the documented fields of register/update, and of list with title/params/category/context', async () => {
       const reg = (await ok('Command.register', { fields: { command: 'shape', title: { en: 'Shape' }, params: { en: 'p' } } })).command;
       assertShape(reg, COMMAND_SHAPE, 'Command.register');
       assert.equal(reg.command, '/shape', 'with the leading /');
@@ -181,7 +181,7 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
     });
   });
 
-  describe('§1.2 result envelopes', () => {
+  describe('result envelopes', () => {
     it('object payloads carry exactly their documented keys; action methods nest {result:true}', async () => {
       const created = await call('Chat.add', { fields: { title: 'Envelope', userIds: [bob.id] } });
       assert.equal(created.status, 200, created.text);
@@ -218,7 +218,7 @@ describe('imbot.v2 audit: bots, chats, UI and commands', () => {
     });
   });
 
-  describe('§1.1 / §1.4 owner resolution and the gate', () => {
+  describe('owner resolution and the gate', () => {
     it('runs the gate in order on every Command method', async () => {
       const cmd = (await ok('Command.register', { fields: { command: 'gated', title: { en: 'Gated' } } })).command;
       const methods: [string, Params][] = [

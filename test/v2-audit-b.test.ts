@@ -6,9 +6,9 @@ import { addPerson, assertError, assertResult, callJson, startPortal, type Perso
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
 /*
- * Audit of Chatbots 2.0 messages/reactions/events/files against imbot-v2.md: the gaps the family
+ * Audit of Chatbots 2.0 messages/reactions/events/files against the docs (api-reference/chat-bots/chat-bots-v2/): the gaps the family
  * tests left — ONIMBOTV2COMMANDADD `context: "menu"` for context-menu presses (v1 keeps KEYBOARD),
- * the exact key sets and JSON types of the §4 entities inside fetch-mode payloads, reactions from
+ * the exact key sets and JSON types of the api-reference/chat-bots/chat-bots-v2/entities.md entities inside fetch-mode payloads, reactions from
  * every API reaching ONIMBOTV2REACTIONCHANGE (also pushed by webhook), and the OAuth tokens of
  * `data.bot.auth` actually acting as the bot.
  */
@@ -57,7 +57,7 @@ async function richMessage(b: { botId: number; clientId: string }, userId: numbe
 const press = (who: Person, messageId: number, botId: number, COMMAND: string, COMMAND_PARAMS: string) =>
   callJson(who.hook, 'im.message.command', { MESSAGE_ID: messageId, BOT_ID: botId, COMMAND, COMMAND_PARAMS });
 
-describe('ONIMBOTV2COMMANDADD context: textarea, keyboard, menu (§5.2, §8.2)', () => {
+describe('ONIMBOTV2COMMANDADD context: textarea, keyboard, menu', () => {
   it('a menu item says "menu" to a v2 bot; a keyboard button "keyboard"; the message decides which', async () => {
     const bot = await registerV2Bot(p, { code: 'menu_v2' });
     const owner = { botId: bot.botId, clientId: bot.botToken };
@@ -103,7 +103,7 @@ describe('ONIMBOTV2COMMANDADD context: textarea, keyboard, menu (§5.2, §8.2)',
   });
 });
 
-// ---- §4 entity shapes inside fetch-mode payloads (exact JSON types) ----
+// ---- api-reference/chat-bots/chat-bots-v2/entities.md entity shapes inside fetch-mode payloads (exact JSON types) ----
 
 type Check = (v: unknown) => boolean;
 const int: Check = (v) => Number.isInteger(v);
@@ -123,11 +123,11 @@ function assertShape(value: Obj, shape: Record<string, Check>, label: string): v
   for (const [key, check] of Object.entries(shape)) assert.ok(check(value[key]), `${label}.${key} = ${JSON.stringify(value[key])}`);
 }
 
-/** §4.4 in events (no `unread` / `viewed`). */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#message in events (no `unread` / `viewed`). */
 const MESSAGE_EVENT: Record<string, Check> = {
   id: int, chatId: int, authorId: int, date: or(iso, nul), text: str, isSystem: bool, uuid: str, forward: or(obj, nul), params: obj, viewedByOthers: bool,
 };
-/** §4.1; in events the online fields are always false. */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#user; in events the online fields are always false. */
 const USER_EVENT: Record<string, Check> = {
   id: int, active: bool, name: str, firstName: str, lastName: str, workPosition: str, color: (v) => typeof v === 'string' && /^#[0-9a-f]{6}$/i.test(v),
   avatar: str, gender: oneOf('M', 'F'), birthday: str, extranet: bool, bot: bool, connector: bool, externalAuthId: str, status: str,
@@ -135,7 +135,7 @@ const USER_EVENT: Record<string, Check> = {
   phones: or(obj, isFalse), type: oneOf('employee', 'extranet', 'email', 'collaber', 'bot'), website: str, email: str,
 };
 const PERMISSION_KEYS = ['manageUsersAdd', 'manageUsersDelete', 'manageUi', 'manageSettings', 'manageMessages', 'manageMessagesAutoDelete', 'manageGuestInvites', 'manageDelete', 'canPost'];
-/** §4.3, the fields marked "in events" (no role, muteList or response-only counters). */
+/** api-reference/chat-bots/chat-bots-v2/entities.md#chat, the fields marked "in events" (no role, muteList or response-only counters). */
 const CHAT_EVENT: Record<string, Check> = {
   id: int, dialogId: str, name: str, type: str, messageType: str, owner: int, color: or(str, nul), avatar: str, description: str, extranet: bool,
   containsCollaber: bool, entityType: str, entityId: str, entityData1: str, entityData2: str, entityData3: str,
@@ -144,7 +144,7 @@ const CHAT_EVENT: Record<string, Check> = {
   parentChatId: or(int, nul), parentMessageId: or(int, nul), isNew: bool, textFieldEnabled: bool, backgroundId: or(str, nul),
 };
 
-describe('entity shapes in fetch-mode payloads (§4, §5.2, §5.5)', () => {
+describe('entity shapes in fetch-mode payloads', () => {
   it('ONIMBOTV2MESSAGEADD / JOINCHAT carry Message, Chat (event format) and User with exact keys and JSON types', async () => {
     const bot = await registerV2Bot(p, { code: 'shape_v2', type: 'supervisor' });
     const chatId = assertResult(await callJson(alice.hook, 'im.chat.add', { TITLE: 'Shapes', USERS: [bob.id, bot.botId] }), 'im.chat.add');
@@ -165,7 +165,7 @@ describe('entity shapes in fetch-mode payloads (§4, §5.2, §5.5)', () => {
     await drain(bot, page.nextOffset);
   });
 
-  it('Message.get answers §4.4 with unread/viewed and a §4.1 author whose online fields may be dates', async () => {
+  it('Message.get answers a Message with unread/viewed and a User author whose online fields may be dates', async () => {
     const bot = await registerV2Bot(p, { code: 'shape_get', type: 'supervisor' });
     const chatId = assertResult(await callJson(alice.hook, 'im.chat.add', { TITLE: 'Shapes 2', USERS: [bot.botId] }), 'im.chat.add');
     const messageId = assertResult(await callJson(alice.hook, 'im.message.add', { DIALOG_ID: `chat${chatId}`, MESSAGE: 'get me' }), 'im.message.add');
@@ -175,7 +175,7 @@ describe('entity shapes in fetch-mode payloads (§4, §5.2, §5.5)', () => {
   });
 });
 
-describe('reactions from every API reach the author bot (§5.1 ONIMBOTV2REACTIONCHANGE)', () => {
+describe('reactions from every API reach the author bot (ONIMBOTV2REACTIONCHANGE)', () => {
   it('im.message.like (auto toggles), a v1 bot’s imbot.message.like and a v2 Reaction.add, pushed to a webhook bot as strings', async () => {
     const hooked = await registerV2Bot(p, { code: 'react_hook', eventMode: 'webhook', webhookUrl: `${rx.base}/react` });
     const v1 = assertResult(
@@ -215,7 +215,7 @@ describe('reactions from every API reach the author bot (§5.1 ONIMBOTV2REACTION
     }
     // no scalar is sent as a JS literal: booleans "1"/"0", null ""
     for (const h of hits) assert.doesNotMatch(h.raw, /=(true|false|null|undefined)(&|$)/, h.raw.slice(0, 120));
-    // §5.5: only fetch-mode bots are logged, so a webhook bot's own queue stays empty
+    // api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md: only fetch-mode bots are logged, so a webhook bot's own queue stays empty
     assert.deepEqual(assertResult(await botCall(hooked, 'imbot.v2.Event.get', {})), { events: [], nextOffset: 0, hasMore: false });
   });
 
@@ -237,7 +237,7 @@ describe('reactions from every API reach the author bot (§5.1 ONIMBOTV2REACTION
   });
 });
 
-describe('an OAuth webhook bot’s data.bot.auth (§5.3)', () => {
+describe('an OAuth webhook bot’s data.bot.auth', () => {
   it('carries the documented keys, and its access and refresh tokens act as the bot', async () => {
     const { app, auth } = await installScriptApp(p, rx, '/auditb-install');
     const reg = await callJson(`${p.http}/rest`, 'imbot.v2.Bot.register', {
@@ -293,7 +293,7 @@ describe('rows the family tests left open', () => {
     assertResult(await botCall(bot, 'imbot.v2.Chat.Message.send', { dialogId: String(alice.id), fields: { message: 'kept' } }), 'the next call works');
   });
 
-  it('canPost "none" lets nobody post, not even the chat owner bot (§4.3)', async () => {
+  it('canPost "none" lets nobody post, not even the chat owner bot', async () => {
     const bot = await registerV2Bot(p, { code: 'auditb_owner' });
     const chatId: number = assertResult(await callJson(p.adminHook, 'imbot.chat.add', { BOT_ID: bot.botId, CLIENT_ID: bot.botToken, TITLE: 'Owned', USERS: [alice.id] }), 'imbot.chat.add');
     const db = p.server.core.store.db;
@@ -304,7 +304,7 @@ describe('rows the family tests left open', () => {
     assertResult(await send(), 'the owner may post under "owner"');
   });
 
-  it('Message.read works on a 1:1 dialog named by the user id (§1.5)', async () => {
+  it('Message.read works on a 1:1 dialog named by the user id', async () => {
     const bot = await registerV2Bot(p, { code: 'auditb_reader' });
     const first = assertResult(await callJson(bob.hook, 'im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: 'one' }));
     const second = assertResult(await callJson(bob.hook, 'im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: 'two' }));
@@ -317,7 +317,7 @@ describe('rows the family tests left open', () => {
     assertError(await botCall(bot, 'imbot.v2.Chat.Message.read', { dialogId: String(stranger.id) }), [400, 'ACCESS_DENIED', 'ACCESS_DENIED']);
   });
 
-  it('Event.get: a negative offset acknowledges nothing and the cursor echoes 0 (§5.5, §9.8)', async () => {
+  it('Event.get: a negative offset acknowledges nothing and the cursor echoes 0', async () => {
     const bot = await registerV2Bot(p, { code: 'auditb_cursor' });
     assertResult(await callJson(alice.hook, 'im.message.add', { DIALOG_ID: String(bot.botId), MESSAGE: 'queued' }));
     const first = assertResult(await botCall(bot, 'imbot.v2.Event.get', { offset: -5 }));

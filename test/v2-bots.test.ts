@@ -5,8 +5,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { callJson, request, startPortal, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call, v2callHttps, type V2Answer } from './helpers/v2.js';
 
-// imbot.v2.Bot.register / update / get / list / unregister and Revision.get (imbot-v2.md §2.1–§2.5,
-// §2.12, §4.2, §5.6, §9), v1 ↔ v2 visibility and the ONIMBOTV2* subscription rows.
+// imbot.v2.Bot.register / update / get / list / unregister and Revision.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/,
+// api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.md, api-reference/chat-bots/chat-bots-v2/entities.md#bot), v1 ↔ v2 visibility and the ONIMBOTV2* subscription rows.
 
 type Params = Record<string, unknown>;
 type Expected = [error: string, description: string];
@@ -387,7 +387,7 @@ describe('imbot.v2.Bot.update', () => {
     assert.deepEqual(await storedBot(p, botId), before);
   });
 
-  it('rebuilds the subscriptions only when the mode or the URL changes (§2.2)', async () => {
+  it('rebuilds the subscriptions only when the mode or the URL changes', async () => {
     const { botId, botToken } = await registerV2Bot(p, { code: 'modes', botToken: 'modes-token' });
     const secret = await secretOf(botId);
     // a stray row on another URL (e.g. a hand-made binding) goes when the bot switches to webhook
@@ -510,7 +510,7 @@ describe('imbot.v2.Bot.get, Bot.list and Revision.get', () => {
     assert.deepEqual(sup.bots.map((b: any) => b.id), [mine]);
     const bots = ok(await list({ botToken: 'me', FILTER: { TYPE: 'BOT' } }));
     assert.deepEqual(bots.bots.map((b: any) => b.id), extra);
-    assert.deepEqual(ok(await list({ botToken: 'me', filter: { type: 'robot' } })), { bots: [], users: [], hasNextPage: false }, 'an unknown type lists nothing (§9.6)');
+    assert.deepEqual(ok(await list({ botToken: 'me', filter: { type: 'robot' } })), { bots: [], users: [], hasNextPage: false }, 'an unknown type lists nothing');
     assert.deepEqual(ok(await list({ botToken: 'nobody' })), { bots: [], users: [], hasNextPage: false });
   });
 

@@ -6,7 +6,8 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot } from './helpers/v2.js';
 
-// imbot.v2.Chat.* and the chat UI methods (imbot-v2.md §2.6, §2.9, §3, §4.3, §4.7, §4.9, §9.11-14).
+// imbot.v2.Chat.* and the chat UI methods (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/,
+// api-reference/chat-bots/chat-bots-v2/entities.md#chat; the portal's behaviour where the pages are silent).
 
 type Params = Record<string, unknown>;
 interface Bot {
@@ -27,7 +28,7 @@ const E = {
   creation: [400, 'CREATION_ERROR', 'Error creating chat'] as Expected,
 };
 
-/** §4.7 codes and their HEX. */
+/** api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors codes and their HEX. */
 const HEX: Record<string, string> = {
   red: '#df532d', green: '#64a513', mint: '#4ba984', lightBlue: '#4ba5c3', darkBlue: '#3e99ce', purple: '#8474c8',
   aqua: '#1eb4aa', pink: '#f76187', lime: '#58cc47', brown: '#ab7761', azure: '#29619b', khaki: '#728f7a',
@@ -138,7 +139,7 @@ describe('imbot.v2 chats and chat UI', () => {
       assert.equal(chat.permissions.manageUsersAdd, 'member');
       assert.equal(chat.permissions.manageUsersDelete, 'manager');
       assert.equal(chat.permissions.manageSettings, 'owner');
-      assert.equal(res.users.length, 1, 'users holds the calling bot only (§9.11)');
+      assert.equal(res.users.length, 1, 'users holds the calling bot only');
       assert.equal(res.users[0].id, owner.botId);
       assert.equal(res.users[0].bot, true);
       assert.equal(res.users[0].type, 'bot');
@@ -353,7 +354,7 @@ describe('imbot.v2 chats and chat UI', () => {
       await done('Chat.User.add', { dialogId: `chat${chatId}`, userIds: [carol.id] });
       const list = async (params: Params, bot: Bot = owner) => ids(await ok('Chat.User.list', { dialogId: `chat${chatId}`, ...params }, bot));
       const raw = await v2('Chat.User.list', { dialogId: `chat${chatId}` });
-      assert.ok(Array.isArray(raw.body.result), 'bare array (§1.2)');
+      assert.ok(Array.isArray(raw.body.result), 'bare array');
       assert.equal(raw.body.result[0].id, owner.botId);
       assert.equal(raw.body.result[0].bot, true);
       const everyone = sorted(owner.botId, helper.botId, alice.id, bob.id, carol.id);

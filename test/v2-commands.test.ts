@@ -5,8 +5,8 @@ import { advance, installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
-// imbot.v2.Command.register / update / list / unregister / answer (imbot-v2.md §2.8, §4.5, §8.1,
-// §9.20, §9.23) and the commands both APIs share (imbot.command.*).
+// imbot.v2.Command.register / update / list / unregister / answer (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/,
+// api-reference/chat-bots/chat-bots-v2/migration.md) and the commands both APIs share (imbot.command.*).
 
 type Params = Record<string, unknown>;
 

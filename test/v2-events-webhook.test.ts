@@ -6,7 +6,8 @@ import { addPerson, assertResult, callJson, startPortal, type Person, type TestP
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
 /*
- * Chatbots 2.0 webhook mode (imbot-v2.md §5.3, §4 "types by delivery path", §9.15–§9.17): one
+ * Chatbots 2.0 webhook mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#webhook-payload; the
+ * portal's behaviour where the page is silent): one
  * form-encoded POST per bot through the outbox, every scalar a string, two auth blocks; and a v1
  * bot next to a v2 bot in one chat, each hearing its own API's format.
  */
@@ -114,7 +115,7 @@ describe('a v1 bot and a v2 bot in one group chat', () => {
     assert.deepEqual(Object.keys(d), ['bot', 'dialogId', 'context', 'chat', 'user', 'language']);
     assert.deepEqual(d.context, { taskId: '456' });
     assert.equal(d.dialogId, `chat${groupId}`);
-    // a form body cannot carry a number: strings in webhook mode (§9.16)
+    // a form body cannot carry a number: strings in webhook mode (the portal's behaviour)
     assert.equal(d.user.id, String(alice.id));
   });
 

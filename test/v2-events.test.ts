@@ -8,7 +8,7 @@ import { registerV2Bot, v2call } from './helpers/v2.js';
 import { eventPublisher } from '../src/events/publisher.js';
 
 /*
- * Chatbots 2.0 fetch mode (imbot-v2.md §5.1, §5.2, §5.5, §2.10, §2.13): bots that never open a
+ * Chatbots 2.0 fetch mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/, api-reference/chat-bots/chat-bots-v2/im.v2/events/): bots that never open a
  * port read their events with imbot.v2.Event.get; people read theirs with im.v2.Event.*.
  */
 
@@ -77,7 +77,7 @@ describe('a fetch-mode bot that never opens a port', () => {
 
     const d = add.data;
     assert.deepEqual(Object.keys(d), DATA_KEYS);
-    // the full owner-format bot, exact JSON types (§4.2)
+    // the full owner-format bot, exact JSON types (api-reference/chat-bots/chat-bots-v2/entities.md#bot)
     assert.deepEqual(d.bot, {
       id: bots.fetcher!.botId,
       code: 'fetcher',
@@ -174,7 +174,7 @@ describe('a fetch-mode bot that never opens a port', () => {
     assert.equal(one.nextOffset, one.events[0]!.eventId + 1);
     const rest = await eventGet('fetcher', { OFFSET: one.nextOffset, LIMIT: 2 });
     assert.deepEqual(rest.events.map((e) => e.data.message.text), ['msg 2', 'msg 3']);
-    assert.equal(rest.hasMore, true, 'exactly `limit` left: hasMore is still true (§9.7)');
+    assert.equal(rest.hasMore, true, 'exactly `limit` left: hasMore is still true');
     const empty = await eventGet('fetcher', { offset: rest.nextOffset, limit: 2 });
     assert.deepEqual(empty, { events: [], nextOffset: rest.nextOffset, hasMore: false });
     cursor = rest.nextOffset;
@@ -219,7 +219,7 @@ describe('imbot.v2.Event.get errors and ownership', () => {
     assertError(await callJson(p.adminHook, 'imbot.v2.Event.get', { botToken: 'x' }), [400, 'BOT_ID_REQUIRED', 'botId is required']);
     assertError(await callJson(p.adminHook, 'imbot.v2.Event.get', { botId: 999999, botToken: 'x' }), [400, 'BOT_NOT_FOUND', 'Bot not found']);
     assertError(await callJson(p.adminHook, 'imbot.v2.Event.get', { BOT_ID: id, BOT_TOKEN: bots.watcher!.botToken }), [400, 'BOT_OWNERSHIP_ERROR', 'Bot was installed by another rest application']);
-    // any webhook that knows the botToken is the owner (§3)
+    // any webhook that knows the botToken is the owner (the portal's behaviour)
     const page = await eventGet('fetcher', {}, bob.hook);
     assert.ok(Array.isArray(page.events));
   });
@@ -259,7 +259,7 @@ describe('user events (im.v2.Event.*)', () => {
 
     const page: Page = assertResult(await callJson(alice.hook, 'im.v2.Event.get', { limit: 50 }));
     const types = page.events.map((e) => e.type);
-    // the bot joining with Dave records nothing: join user-events skip bots (§5.1)
+    // the bot joining with Dave records nothing: join user-events skip bots (the portal's `EventLogger`)
     assert.deepEqual(types, ['ONIMV2MESSAGEADD', 'ONIMV2MESSAGEUPDATE', 'ONIMV2MESSAGEDELETE', 'ONIMV2JOINCHAT', 'ONIMV2MESSAGEADD']);
     const [add, upd, del, join, own] = page.events as Page['events'];
     assert.deepEqual(Object.keys(add!.data), ['message', 'chat', 'user', 'language']);
@@ -315,7 +315,7 @@ describe('user events (im.v2.Event.*)', () => {
     assertResult(await callJson(alice.hook, 'im.v2.Event.get', { offset: page.nextOffset }));
   });
 
-  it('unsubscribe stops recording but keeps what was recorded (§9.10)', async () => {
+  it('unsubscribe stops recording but keeps what was recorded', async () => {
     await say(bob, `chat${chatId}`, 'kept');
     assert.equal((await callJson(alice.hook, 'im.v2.Event.unsubscribe', {})).body.result, true);
     await say(bob, `chat${chatId}`, 'not recorded');
@@ -379,7 +379,7 @@ describe('commands, context and deletion', () => {
     assert.equal(added!.data.user.id, alice.id, 'who reacted');
     assert.equal(added!.data.chat.dialogId, String(alice.id));
     await drain('fetcher', page.nextOffset);
-    // alice's own queue: every person's reaction in her chats; the bot's reaction is skipped (§5.1)
+    // alice's own queue: every person's reaction in her chats; the bot's reaction is skipped (the portal's `EventLogger`)
     const mine: Page = assertResult(await callJson(alice.hook, 'im.v2.Event.get', {}));
     const reactions = mine.events.filter((e) => e.type === 'ONIMV2REACTIONCHANGE');
     assert.deepEqual(reactions.map((e) => [e.data.reaction, e.data.action, e.data.user.id]), [['like', 'add', alice.id], ['like', 'delete', alice.id]]);
@@ -427,7 +427,7 @@ describe('commands, context and deletion', () => {
     await drain('fetcher', page.nextOffset);
   });
 
-  it('ONIMBOTV2DELETE is the last event; the old owner reads it for an hour (§9.9)', async () => {
+  it('ONIMBOTV2DELETE is the last event; the old owner reads it for an hour', async () => {
     const gone = await registerV2Bot(p, { code: 'shortlived' });
     bots.shortlived = gone;
     await say(alice, gone.botId, 'bye');

@@ -10,7 +10,7 @@ import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertError, assertResult, callJson, request, startPortal, type Answer, type Expected, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 
-// imbot.v2.File.* and im.v2.File.* (imbot-v2.md §2.11, §2.13, §4.6, §6): upload = store + attach
+// imbot.v2.File.* and im.v2.File.* (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/, api-reference/chat-bots/chat-bots-v2/im.v2/files/, entities.md#file): upload = store + attach
 // + post one message carrying `FILE_ID`, seen by v1 and by events; download = a token link on
 // /rest/download.json serving the same bytes.
 
@@ -36,7 +36,7 @@ const E = {
   goneFile: [404, 'FILE_NOT_FOUND', 'File not found'] as Expected,
 };
 
-/** The §4.6 keys imbot.v2 answers with, and the ones only im.v2.File.upload adds. */
+/** The File keys (api-reference/chat-bots/chat-bots-v2/entities.md#file) imbot.v2 answers with, and the ones only im.v2.File.upload adds. */
 const BOT_FILE_KEYS = ['authorId', 'authorName', 'chatId', 'date', 'extension', 'id', 'image', 'isTranscribable', 'isVideoNote', 'isVoiceNote', 'name', 'size', 'type'];
 const IM_ONLY_KEYS = ['mediaUrl', 'progress', 'status', 'urlDownload', 'urlPreview', 'urlShow', 'viewerAttrs'];
 

@@ -5,7 +5,7 @@ import { installScriptApp, restWithAuth } from './helpers/oauth.js';
 import { addPerson, callJson, startPortal, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call, type V2Answer } from './helpers/v2.js';
 
-// imbot.v2.Chat.Message.* (imbot-v2.md §2.7, §4.4, §4.8, §7): send (keyboards, attachments,
+// imbot.v2.Chat.Message.* (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/, api-reference/chat-bots/chat-bots-v2/entities.md#message): send (keyboards, attachments,
 // limits, replies, templates, forwards), update, delete, read, get, getContext and reactions, on
 // the same messages v1 reads and writes (im.dialog.messages.get, im.message.like).
 

@@ -1,4 +1,4 @@
-/** Every scope code a portal knows (rest-core.md (i)); `scope full=true` returns this list. */
+/** Every scope code a portal knows (api-reference/common/system/scope.md); `scope full=true` returns this list. */
 export const ALL_SCOPES: readonly string[] = [
   'ai_admin', 'biconnector', 'bizproc', 'booking', 'calendar', 'call', 'cashbox', 'catalog', 'contact_center',
   'crm', 'documentgenerator', 'delivery', 'department', 'disk', 'entity', 'humanresources',

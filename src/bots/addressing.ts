@@ -17,7 +17,7 @@ import { findBotCommand, grantAnswerToken, stripSlash, type CommandRow } from '.
 
 export type MessageChange = 'add' | 'update' | 'delete';
 
-/** Chat entity types whose bots all hear every message (§3.3 rule 3). */
+/** Chat entity types whose bots all hear every message (api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.md; the portal's rule 3). */
 const ALL_BOTS_ENTITIES = ['LINES', 'SUPPORT24_QUESTION', 'NETWORK_DIALOG'];
 const MAX_EXECUTIONS = 10;
 /** The messenger's own commands (C `mergeWithDefaultCommands`): they match, but reach no app. */
@@ -78,7 +78,7 @@ export function stripMentions(text: string): string {
   return text.replace(/\[USER=\d+\].+?\[\/USER\],?/g, '').trim();
 }
 
-/** §3.3: the bots a person's message in this chat is addressed to. */
+/** api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.md: the bots a person's message in this chat is addressed to. */
 function addressedBots(s: Scene): number[] {
   if (s.author.external_auth_id === 'bot') return [];
   if (isPrivate(s.chat)) {
@@ -169,7 +169,7 @@ function mentionedList(text: string): Record<string, number> | undefined {
 
 const firstMention = (text: string) => mentionedIds(text)[0] ?? 0;
 
-/** §3.4: PARAMS of ONIMBOTMESSAGEADD. */
+/** api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.md: PARAMS of ONIMBOTMESSAGEADD. */
 async function messageAddParams(ctx: DomainCtx, s: Scene): Promise<Record<string, unknown>> {
   const raw = s.message.text;
   const group = !isPrivate(s.chat);
@@ -199,7 +199,7 @@ export function deletedStub(createdAt: number): string {
   return `Message from ${date} ${time} has been deleted`;
 }
 
-/** §3.5: PARAMS of ONIMBOTMESSAGEUPDATE / ONIMBOTMESSAGEDELETE. */
+/** api-reference/chat-bots/outdated/messages/events/on-imbot-message-update.md: PARAMS of ONIMBOTMESSAGEUPDATE / ONIMBOTMESSAGEDELETE. */
 function changeParams(ctx: DomainCtx, s: Scene, change: 'update' | 'delete'): Record<string, unknown> {
   const raw = s.message.text;
   const group = !isPrivate(s.chat);
@@ -230,7 +230,7 @@ function changeParams(ctx: DomainCtx, s: Scene, change: 'update' | 'delete'): Re
   return { ...p, DIALOG_ID: dialogIdFor(s, s.author.id), MESSAGE_ID: s.message.id, CHAT_TYPE: s.chat.type, LANGUAGE: ctx.portal.languageId };
 }
 
-/** §3.8: PARAMS of a typed command (the message fields, no mention stripping). */
+/** api-reference/chat-bots/outdated/commands/events/on-im-command-add.md: PARAMS of a typed command (the message fields, no mention stripping). */
 async function typedCommandParams(ctx: DomainCtx, s: Scene): Promise<Record<string, unknown>> {
   const group = !isPrivate(s.chat);
   const p: Record<string, unknown> = head(s, s.message.text);

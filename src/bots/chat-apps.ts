@@ -15,7 +15,7 @@ import {
 
 // Legacy chat applications of REST bots (api-reference/chat-bots/outdated/index.md; `Bitrix\Im\App`): a JS command or
 // an IFRAME page offered in the messenger's text panel, or opened from a keyboard/menu button
-// carrying its APP_ID (§5.1).
+// carrying its APP_ID (api-reference/chats/messages/keyboards.md).
 
 export type { ChatAppRow };
 

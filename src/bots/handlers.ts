@@ -6,7 +6,7 @@ export type HandlerProblem = 'Wrong handler URL' | 'Unsupported handler protocol
 
 
 /**
- * The real `HandlerHelper::checkCallback` (imbot-v1.md §2.2.1): a URL needs a host containing a
+ * The real `HandlerHelper::checkCallback` (api-reference/chat-bots/outdated/bots/imbot-register.md; the portal's behaviour; the page is silent): a URL needs a host containing a
  * dot not at position 0 (so `localhost` fails) and an http/https scheme. In the `dev` profile any
  * non-empty host passes, so bots on localhost or a CI service name (`bot:3000`) get their events.
  * The host is the WHATWG parser's, which already turns `2130706433`, `0x7f000001`, `0177.0.0.1`

@@ -1,7 +1,7 @@
 import type { Caller } from '../caller.js';
 
 /**
- * Which application owns a bot (imbot-v1.md §1.2). An OAuth app is its client_id; a webhook or
+ * Which application owns a bot (api-reference/chat-bots/outdated/bots/imbot-register.md, CLIENT_ID; the portal's behaviour; the page is silent). An OAuth app is its client_id; a webhook or
  * session caller names one with CLIENT_ID, stored as "custom" + CLIENT_ID — so CLIENT_ID acts as
  * a shared secret between every webhook that knows it.
  */

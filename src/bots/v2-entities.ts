@@ -9,7 +9,7 @@ import type { BotRow } from './lifecycle.js';
  * row, so a bot registered through either API shows the same way.
  */
 
-/** Stored type letters ↔ v2 names (§1.6). `P` is this server's letter for `personal`. */
+/** Stored type letters ↔ v2 names (api-reference/chat-bots/chat-bots-v2/index.md). `P` is this server's letter for `personal`. */
 const TYPE_NAMES: Record<string, string> = { B: 'bot', S: 'supervisor', P: 'personal', O: 'openline', N: 'network' };
 export const V2_TYPE_LETTERS: Record<string, string> = { bot: 'B', supervisor: 'S', personal: 'P', openline: 'O', network: 'N' };
 

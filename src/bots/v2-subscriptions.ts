@@ -17,19 +17,19 @@ import type { BotRow } from '../store/repos/bots.js';
  *   `handler_url` = its webhook URL, `event_type` 'online', `user_id` 0 and:
  *   - webhook-token bots (owner key `"custom"+botToken`): `app_id` 0 and `application_token` =
  *     `bots.event_secret`, a random per-bot secret made at register and replaced when the
- *     botToken rotates (§9.17). The delivery sends it as the top-level `auth.application_token`
+ *     botToken rotates (the portal's behaviour). The delivery sends it as the top-level `auth.application_token`
  *     (and in `data.bot.auth`). Each such bot has its own 8 rows.
  *   - OAuth bots: `app_id` = the app's `apps.id` and `application_token` = its client_id (the
  *     bot's `app_id`), like the app's other bindings (so `event.get` lists them). These rows
  *     belong to the application (as on a portal): all its bots share them, and an event for any
  *     of its webhook-mode bots goes to every such row of that event.
  * - Fetch-mode bots have no rows. Only this module writes these rows; `event.bind` /
- *   `event.unbind` by hand are not needed (§5.3).
+ *   `event.unbind` by hand are not needed (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#webhook-payload).
  * Rows are looked up by (`app_id`, `application_token`, `event_name`); a row's id stays the same
  * as long as its URL and token do.
  */
 
-/** The eight bot events of §5.1, one subscription each. */
+/** The eight bot events of api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md, one subscription each. */
 export const V2_BOT_EVENTS = [
   'ONIMBOTV2MESSAGEADD',
   'ONIMBOTV2MESSAGEUPDATE',
@@ -66,9 +66,9 @@ function hasSiblings(db: Db, bot: Pick<BotRow, 'bot_id' | 'app_id'>): Promise<bo
 }
 
 /**
- * Brings the bot's subscriptions in line with its row (§2.2 table): eight rows for its URL in
+ * Brings the bot's subscriptions in line with its row (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md table): eight rows for its URL in
  * WEBHOOK mode, none in FETCH mode; rows on other URLs ("stray" ones) go. For an OAuth app that
- * has other bots nothing is deleted, so their subscriptions keep working (§2.2 last row).
+ * has other bots nothing is deleted, so their subscriptions keep working (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md last row).
  */
 export async function syncV2Subscriptions(ctx: DomainCtx, bot: BotRow): Promise<void> {
   const key = await subscriptionKey(ctx.db, bot);
@@ -87,14 +87,14 @@ export async function syncV2Subscriptions(ctx: DomainCtx, bot: BotRow): Promise<
   await insertBindings(ctx.db, missing.map((event_name) => ({ event_name, handler_url: url, app_id: key.appId, application_token: key.token, user_id: 0, created_at: now })));
 }
 
-/** Moves a webhook-token bot's rows to its new secret after a botToken rotation (§5.6). */
+/** Moves a webhook-token bot's rows to its new secret after a botToken rotation (the portal's behaviour). */
 export async function rekeyV2Subscriptions(ctx: DomainCtx, oldSecret: string, newSecret: string): Promise<void> {
   if (!oldSecret) return;
   await retokenOwnerHandlers(ctx.db, { appId: 0, token: oldSecret }, V2_BOT_EVENTS, newSecret);
 }
 
 /**
- * Drops the subscriptions of a bot that is going away (§2.5), in either mode. An OAuth app's rows
+ * Drops the subscriptions of a bot that is going away (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-unregister.md), in either mode. An OAuth app's rows
  * stay while it still has other bots; they go with its last bot (or when the app is removed).
  * Call it while the bot row still exists.
  */

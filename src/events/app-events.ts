@@ -25,7 +25,7 @@ export interface OutboxEntry {
   dueNow?: boolean;
 }
 
-/** One outbox row with the exact body (rest-core.md h.3: event, event_handler_id, data, ts, auth). */
+/** One outbox row with the exact body (api-reference/events/index.md: event, event_handler_id, data, ts, auth). */
 export async function writeOutbox(ctx: DomainCtx, e: OutboxEntry): Promise<void> {
   const now = ctx.clock.now();
   const body = { event: e.binding.event_name, event_handler_id: e.binding.id, data: e.data, ts: Math.floor(now / 1000), auth: e.auth };
@@ -73,7 +73,7 @@ export async function toOfflineQueue(ctx: DomainCtx, binding: BindingRow, data: 
 const notifiedInCall = new WeakMap<Transaction<Schema>, Set<number>>();
 
 /**
- * ONOFFLINEEVENT (rest-core.md h.2, events/on-offline-event.md): each online handler of the app
+ * ONOFFLINEEVENT (api-reference/events/on-offline-event.md): each online handler of the app
  * hears that its queue changed — `data` empty, `auth` with refresh_token — at most once per
  * `options.minTimeout` seconds (default 1, portal clock); with 0, once per REST call.
  */

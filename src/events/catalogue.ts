@@ -10,7 +10,7 @@ const SCOPE_EVENTS: Record<string, readonly string[]> = {
   imbot: [
     'ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMBOTJOINCHAT', 'ONIMBOTDELETE', 'ONIMCOMMANDADD',
     'ONIMBOTCONTEXTGET',
-    // imbot v2 (imbot-v2.md §5.1): bindable; their delivery is the v2 engine's business
+    // imbot v2 (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md): bindable; their delivery is the v2 engine's business
     'ONIMBOTV2MESSAGEADD', 'ONIMBOTV2MESSAGEUPDATE', 'ONIMBOTV2MESSAGEDELETE', 'ONIMBOTV2REACTIONCHANGE',
     'ONIMBOTV2COMMANDADD', 'ONIMBOTV2JOINCHAT', 'ONIMBOTV2CONTEXTGET', 'ONIMBOTV2DELETE',
   ],
@@ -28,7 +28,7 @@ const TRAITS: Record<string, EventTraits> = {
   ONOFFLINEEVENT: { disableOffline: true, options: { minTimeout: 'int' } },
 };
 
-/** App events whose `auth` carries refresh_token (rest-core.md h.3 "sendRefreshToken"). */
+/** App events whose `auth` carries refresh_token (api-reference/events/index.md; "sendRefreshToken" is the portal's behaviour; the page is silent). */
 export const SENDS_REFRESH_TOKEN = new Set(['ONAPPINSTALL', 'ONAPPUPDATE', 'ONAPPTEST', 'ONOFFLINEEVENT']);
 
 /** Every scope that has events, in description order. */

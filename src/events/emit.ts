@@ -17,7 +17,7 @@ export type { BindingRow };
 
 export { setOAuthEventAuth, oauthEventAuth, type OAuthEventAuth } from './oauth-seam.js';
 
-/** Events whose top-level auth carries refresh_token (imbot-v1.md §3.2 "sendRefreshToken"). */
+/** Events whose top-level auth carries refresh_token (api-reference/chat-bots/outdated/events/index.md; "sendRefreshToken" is the portal's behaviour; the page is silent). */
 const WITH_REFRESH = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE', 'ONIMCOMMANDADD', 'ONIMBOTCONTEXTGET']);
 const FULL_USER_CARD = new Set<BotEventName>(['ONIMBOTMESSAGEADD', 'ONIMBOTMESSAGEUPDATE', 'ONIMBOTMESSAGEDELETE']);
 

@@ -1,5 +1,5 @@
 /**
- * The body a Bitrix24 event handler receives (rest-core.md h.3, imbot-v1.md §3.1): PHP
+ * The body a Bitrix24 event handler receives (api-reference/events/index.md, api-reference/chat-bots/outdated/events/index.md): PHP
  * `http_build_query` of the event array — `application/x-www-form-urlencoded` with bracket
  * notation, every scalar a string, `true` → "1", `false` → "0", `null` and empty arrays left out
  * (PHP writes nothing for them). Keys keep the object's order; the caller builds the top level

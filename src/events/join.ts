@@ -4,7 +4,7 @@ import { emitBotEvents } from './emit.js';
 
 /**
  * ONIMBOTJOINCHAT for a private chat user↔bot created on first contact, whichever side wrote
- * first (imbot-v1.md §3.6). `from` started the chat. Bot-to-bot chats fire nothing.
+ * first (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md). `from` started the chat. Bot-to-bot chats fire nothing.
  */
 export async function emitPrivateJoin(ctx: DomainCtx, chatId: number, from: number, to: number): Promise<void> {
   if (from === to) return;

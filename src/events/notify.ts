@@ -35,7 +35,7 @@ export async function emitAll(ctx: DomainCtx, intents: BotEventIntent[] | null):
   if (intents && intents.length) await emitBotEvents(ctx, intents);
 }
 
-/** ONIMBOTJOINCHAT for bots added to a group chat, one event per bot (imbot-v1.md §3.6). */
+/** ONIMBOTJOINCHAT for bots added to a group chat, one event per bot (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md). */
 export async function notifyGroupJoins(ctx: DomainCtx, joins: BotJoin[]): Promise<void> {
   if (joins.length === 0) return;
   const chats = new Map<number, { type: string; author_id: number; entity_type: string; entity_id: string }>();
@@ -71,11 +71,11 @@ export async function notifyGroupJoins(ctx: DomainCtx, joins: BotJoin[]): Promis
   await emitBotEvents(ctx, intents);
 }
 
-/** A reaction was added to or removed from a message (imbot-v2.md §5.1 ONIMBOTV2REACTIONCHANGE). */
+/** A reaction was added to or removed from a message (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md, ONIMBOTV2REACTIONCHANGE). */
 export interface ReactionChange {
   messageId: number;
   userId: number;
-  /** camelCase code of imbot-v2.md §4.8 */
+  /** camelCase code of api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions */
   reaction: string;
   action: 'add' | 'delete';
 }

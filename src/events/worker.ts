@@ -308,7 +308,7 @@ export class DeliveryWorker {
 
   /**
    * Why the lane's app gets no events now, or null. An OAuth application whose installation is
-   * not finished gets no events (rest-core.md c.4, h.3); such an event is dropped, as on a
+   * not finished gets no events (settings/app-installation/local-apps/installation-finish.md, api-reference/events/index.md); such an event is dropped, as on a
    * portal, and the delivery log says why (ONAPPUNINSTALL is exempt: it is sent when the app is
    * already gone). Read once per batch of a lane's rows.
    */

@@ -103,7 +103,7 @@ export class DirFileStore implements FileStore {
   }
 }
 
-/** Largest decoded upload (imbot-v2.md §1.5: 100 MB). */
+/** Largest decoded upload (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.md: 100 MB). */
 export const MAX_FILE_SIZE = 100 * 1024 * 1024;
 
 /** What the domain gets to keep chat files: the store and the size limit (lowered in tests). */

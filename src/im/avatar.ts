@@ -1,5 +1,5 @@
 /**
- * Chat avatars sent with the REST file convention (imbot-v1.md §1.1): a base64 string, or a
+ * Chat avatars sent with the REST file convention (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md): a base64 string, or a
  * `[fileName, base64Content]` pair. The image is recognised by its signature (PNG, JPEG, GIF,
  * WEBP, BMP) and its size read from the header; it is kept as a `data:` URL in the chat row.
  */
@@ -8,7 +8,7 @@ export type AvatarCheck =
   | { ok: true; dataUrl: string }
   | { ok: false; reason: 'type' | 'size' };
 
-/** Largest side a chat avatar may have (imbot-v1.md §2.4.8). */
+/** Largest side a chat avatar may have (api-reference/chat-bots/outdated/chats/imbot-chat-update-avatar.md; the portal's behaviour; the page is silent). */
 export const AVATAR_MAX_SIDE = 5000;
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,6 +1,6 @@
 // The messenger's named colours (`Bitrix\Im\Color`), shared by chat views and user cards.
 
-/** Colour names as hex (imbot-v2.md colour table, `Bitrix\Im\Color`); COPILOT has no published value. */
+/** Colour names as hex (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors, `Bitrix\Im\Color`); COPILOT has no published value. */
 export const CHAT_COLOR_HEX: Readonly<Record<string, string>> = {
   RED: '#df532d',
   GREEN: '#64a513',

@@ -1,7 +1,7 @@
 import { idval } from '../util/php.js';
 
 /**
- * Dialog ids (imbot-v1.md §6): `"42"` is the private chat with user 42 (relative to the acting
+ * Dialog ids (api-reference/chat-bots/outdated/messages/imbot-message-add.md, DIALOG_ID): `"42"` is the private chat with user 42 (relative to the acting
  * user), `"chat7"` is chat 7, `"sg3"` the chat of workgroup 3. `crm…` passes the syntax check but
  * resolves to nothing.
  */

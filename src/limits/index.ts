@@ -7,7 +7,7 @@ import { BUCKET_TTL_MS, MemoryBackend, type LimitsBackend, type OperatingUsage }
 export { MemoryBackend, type LimitsBackend } from './backend.js';
 
 /**
- * The platform's limits (rest-core.md f): the cloud edge's leaky bucket per client address, the
+ * The platform's limits (`limits.md`): the cloud edge's leaky bucket per client address, the
  * operating-time limiter per method × application or webhook, both on the portal clock so tests
  * move them with /__control/clock. Manual blocks live on the webhook/app rows (`blocked`).
  */

@@ -3,7 +3,7 @@ import { parseStr, phpBool, phpString, upperKeys, type PhpValue } from './php.js
 import type { MethodCall, MethodSpec } from './registry.js';
 
 /**
- * `batch` (rest-core.md d): up to 50 commands `"method?query"`, run in order through the whole
+ * `batch` (settings/how-to-call-rest-api/batch.md): up to 50 commands `"method?query"`, run in order through the whole
  * pipeline with the caller's credentials (each one authenticated, scope-checked, limited and
  * timed on its own), later commands referring to earlier answers with `$result[cmd][…]`,
  * `$next[cmd]`, `$total[cmd]`, `$time[cmd][…]` and `$error[cmd][…]`.
@@ -77,7 +77,7 @@ async function runCommand(call: MethodCall, command: unknown, acc: Accumulators)
   } catch (err) {
     if (!(err instanceof RestError)) return failed(SystemErrors.internal());
     // A command's scope is checked by the batch item itself, which throws a bare
-    // `insufficient_scope` without a text (rest-core.md d; the batch docs show `""`).
+    // `insufficient_scope` without a text (settings/how-to-call-rest-api/batch.md shows `""`).
     if (err.code === 'insufficient_scope') return failed(new RestError(err.code, '', err.status));
     return failed(err);
   }

@@ -1,6 +1,7 @@
 /**
  * A REST error as the portal renders it: `{error, error_description}` plus optional extra keys,
- * with an HTTP status. Texts and statuses come from shared/spec/notes (rest-core.md (g), imbot-v1.md).
+ * with an HTTP status. Texts and statuses follow `error-codes.md` and the method pages under
+ * api-reference/chat-bots/outdated/ (with the portal's own texts where the pages are silent).
  */
 export class RestError extends Error {
   constructor(
@@ -23,8 +24,8 @@ export function accessDenied(detail?: string): RestError {
 }
 
 /**
- * System errors raised by the core around every method. Statuses follow the notes' recommendation
- * (the server source and the newer docs agree; see docs/COMPATIBILITY.md for the choices).
+ * System errors raised by the core around every method. Statuses follow error-codes.md
+ * (the portal's source and the newer docs agree; see docs/COMPATIBILITY.md for the choices).
  */
 export const SystemErrors = {
   methodNotFound: () => new RestError('ERROR_METHOD_NOT_FOUND', 'Method not found!', 404),

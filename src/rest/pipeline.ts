@@ -68,7 +68,7 @@ export interface CallOutput {
   operating?: OperatingInfo;
 }
 
-/** Parameters the core consumes itself and never passes to a method (rest-core.md a.3). */
+/** Parameters the core consumes itself and never passes to a method (settings/how-to-call-rest-api/general-principles.md; the portal's behaviour; the page is silent). */
 const SERVICE_PARAMS = ['start', 'state', 'auth', 'access_token', 'auth_connector', 'aplogin', 'ap'];
 
 /**

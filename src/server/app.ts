@@ -12,12 +12,12 @@ import { REST_BODY_LIMITS, restRoute, type ErrorLog } from './rest-route.js';
 const SMALL_BODY_LIMIT = 1024 * 1024;
 /**
  * Request line + headers. CRest sends every webhook call as GET with the parameters in the query
- * (rest-core.md j.4, "long URLs"): a 20,000-character message is up to ~240 KB once
- * percent-encoded, far over Node's 16 KiB default. Used by the HTTP and the HTTPS server.
+ * (CRest's own behaviour; settings/how-to-call-rest-api/general-principles.md is silent on URL
+ * length): a 20,000-character message is up to ~240 KB once percent-encoded, far over Node's 16 KiB default. Used by the HTTP and the HTTPS server.
  */
 export const MAX_HEADER_SIZE = 1024 * 1024;
 
-/** Headers every portal response carries (rest-core.md a.4); `authorization` added for browser clients. */
+/** Headers every portal response carries (settings/how-to-call-rest-api/general-principles.md; the portal's behaviour); `authorization` added for browser clients. */
 export const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-allow-headers': 'origin, content-type, accept, authorization',

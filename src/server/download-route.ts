@@ -5,7 +5,7 @@ import type { RestCore } from '../rest/pipeline.js';
 
 /**
  * `/rest/download.json?token=…`: the links `imbot.v2.File.download` / `im.v2.File.download` hand
- * out (imbot-v2.md §6). The token is the only credential. A missing, unknown or expired token is
+ * out (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.md). The token is the only credential. A missing, unknown or expired token is
  * 403 ACCESS_DENIED; a live token whose file (or its bytes) is gone is 404 FILE_NOT_FOUND. Both as
  * JSON, never bytes. The file goes out as an attachment under its own name.
  */

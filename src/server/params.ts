@@ -3,7 +3,7 @@ import { INPUT_CAPS, InputErrors, capJson } from '../rest/input-limits.js';
 import { parseStr, PhpParams, type PhpArray } from '../rest/php.js';
 
 /**
- * The parameter array exactly as the real server builds it (rest-core.md a.3): query and form
+ * The parameter array exactly as the real server builds it (settings/how-to-call-rest-api/data-encoding.md; the portal's behaviour; the page is silent on the details): query and form
  * fields merged; for a POST without form fields, the raw body is JSON-decoded when the content
  * type says JSON (a decode failure silently gives nothing) and otherwise `parse_str`-ed (BX24.js
  * sends forms as text/plain); body keys then replace query keys at the top level. Every source

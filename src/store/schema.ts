@@ -63,7 +63,7 @@ export interface BotsTable {
   background_id: Def<string | null>;
   /** (007) the webhookUrl of a v2 bot in WEBHOOK mode ('' otherwise) */
   webhook_url: Def<string>;
-  /** (007) the application_token of this bot's ONIMBOTV2* deliveries (webhook-token bots, §9.17) */
+  /** (007) the application_token of this bot's ONIMBOTV2* deliveries (webhook-token bots, the portal's behaviour) */
   event_secret: Def<string>;
 }
 
@@ -127,7 +127,7 @@ export interface MessagesTable {
   forward_date: Def<number | null>;
 }
 
-/** (009) v2 reactions by a user on a message (§4.8 camelCase codes); `like` lives in params.LIKE */
+/** (009) v2 reactions by a user on a message (camelCase codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions); `like` lives in params.LIKE */
 export interface MessageReactionsTable {
   message_id: number;
   user_id: number;
@@ -162,7 +162,7 @@ export interface CommandAnswerTokensTable {
   expires_at: number;
 }
 
-/** (005) A legacy chat application of a bot (imbot.app.*, imbot-v1.md §2.6, §8). */
+/** (005) A legacy chat application of a bot (imbot.app.*, api-reference/chats/outdated/create-app/). */
 export interface ChatAppsTable {
   id: Id;
   bot_id: number;
@@ -294,7 +294,7 @@ export interface EventAttemptsTable {
   response: Def<string>;
 }
 
-/** (006) The offline event queue (rest-core.md h.2). */
+/** (006) The offline event queue (api-reference/events/offline-events.md). */
 export interface EventOfflineTable {
   id: Id;
   changed_at: Def<number>;
@@ -360,7 +360,7 @@ export interface UiSessionsTable {
   expires_at: Def<number>;
 }
 
-/** (010) A file uploaded into a chat (imbot-v2.md §6); the bytes live in the file store. */
+/** (010) A file uploaded into a chat (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/); the bytes live in the file store. */
 export interface FilesTable {
   id: Id;
   chat_id: number;

@@ -23,7 +23,7 @@ const mask = (_value: string) => MASK;
 
 /**
  * Names whose values are secrets, in the portal's snake_case and the v2 camelCase. `CLIENT_ID`
- * (upper case) is a webhook bot's shared secret (imbot-v1.md §1.2: whoever knows it controls the
+ * (upper case) is a webhook bot's shared secret (`local-integrations/local-webhooks.md`: whoever knows it controls the
  * bot) and rides in its handler URLs; an OAuth `client_id` is public and stays readable.
  */
 const SECRET_NAMES = new Set([

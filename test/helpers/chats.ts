@@ -5,7 +5,7 @@ import { createUser } from '../../src/im/users.js';
 import { callJson, errorOf, request, type Answer, type TestPortal } from './server.js';
 
 // Shared fixture of the chat tests (test/chats*.test.ts): people with webhooks, bots, and the
-// exact error rows of imbot-v1.md §1.4 / §2.4.
+// exact error rows of the api-reference/chat-bots/outdated/chats/ pages (texts as a portal sends them).
 
 export type Params = Record<string, unknown>;
 export type Expected = [status: number, error: string, description: string];

@@ -115,7 +115,7 @@ export async function until(cond: () => Promise<boolean> | boolean, what = 'cond
   throw new Error(`${what} did not hold within 15 s`);
 }
 
-/** The flags every person's message carries (§3.4; `RECENT_ADD` only in command PARAMS, §3.8). */
+/** The flags every person's message carries (api-reference/chat-bots/outdated/messages/events/on-imbot-message-add.md; `RECENT_ADD` only in command PARAMS, api-reference/chat-bots/outdated/commands/events/on-im-command-add.md). */
 export function personMessageFlags(command: boolean): Record<string, unknown> {
   return {
     PUSH: 'Y',

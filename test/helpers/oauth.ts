@@ -59,7 +59,7 @@ export function restWithAuth(p: TestPortal, method: string, token: string, param
   });
 }
 
-/** The keys of a token answer, in the order rest-core.md c.3 shows them. */
+/** The keys of a token answer, in the order settings/oauth/index.md shows them. */
 export const TOKEN_KEYS = [
   'access_token', 'client_endpoint', 'domain', 'expires', 'expires_in', 'member_id',
   'refresh_token', 'scope', 'server_endpoint', 'status', 'user_id',

@@ -2,7 +2,7 @@ import type { DomainCtx } from '../../context.js';
 import type { ChatRow } from '../../im/chats.js';
 import { emitBotEvents } from '../emit.js';
 
-/** A dialog opened with BOT_CONTEXT (imbot-v2.md §5.4), resolved by the method layer. */
+/** A dialog opened with BOT_CONTEXT (api-reference/chat-bots/chat-bots-v2/imbot.v2/bot-context.md), resolved by the method layer. */
 export interface BotContextOpen {
   /** who opened it */
   userId: number;
@@ -16,7 +16,7 @@ export interface BotContextOpen {
 }
 
 /**
- * ONIMBOTCONTEXTGET for v1 bots (imbot-v1.md §3.9: BOT, PARAMS, brief USER) and, through the
+ * ONIMBOTCONTEXTGET for v1 bots (undocumented for v1 — BOT, PARAMS, brief USER, the portal's behaviour) and, through the
  * same intent, ONIMBOTV2CONTEXTGET for v2 bots in their own mode — no subscription of its own.
  */
 export async function emitContextGet(ctx: DomainCtx, o: BotContextOpen): Promise<void> {

@@ -8,7 +8,7 @@ import { chatData, deletePayload, joinPayload, language, messageData, messagePay
 import { enqueueWebhook } from './webhook.js';
 
 /*
- * The v2 branch of emitBotEvents (imbot-v2.md §5): the same intents the v1 rules produce (who
+ * The v2 branch of emitBotEvents (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/index.md): the same intents the v1 rules produce (who
  * hears what is decided once, src/bots/addressing.ts), told to the bots registered through
  * imbot.v2 (api_version 2) as ONIMBOTV2* — in the bot's own mode: a row of the fetch log, or a
  * webhook POST through the outbox. Both are written in the caller's transaction.
@@ -51,7 +51,7 @@ function v2Bots(known: ReadonlyMap<number, BotRow>, ids: number[]): BotRow[] {
   });
 }
 
-/** ONIMBOTV2COMMANDADD's `command` (§5.2, §8.2): `/` + the command, context lower-cased (`menu` for a menu item). */
+/** ONIMBOTV2COMMANDADD's `command` (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md, api-reference/chat-bots/chat-bots-v2/migration.md): `/` + the command, context lower-cased (`menu` for a menu item). */
 function commandData(h: CommandHit): Data {
   return { id: h.COMMAND_ID, command: `/${h.COMMAND}`, params: h.COMMAND_PARAMS, context: h.menu ? 'menu' : h.COMMAND_CONTEXT.toLowerCase() };
 }
@@ -79,7 +79,7 @@ async function planOf(ctx: DomainCtx, intent: BotEventIntent, known: ReadonlyMap
       return bots.map((bot) => ({ bot, event: 'ONIMBOTV2DELETE' as const, payload: async () => ({}) }));
     }
     case 'ONIMCOMMANDADD': {
-      // one event per executed command (§5.1), even when one message holds several
+      // one event per executed command (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md), even when one message holds several
       const hits = intent.commands ?? [];
       const bots = v2Bots(known, hits.map((h) => h.BOT_ID));
       const plan: { bot: BotRow; event: V2BotEvent; payload: PayloadOf }[] = [];

@@ -16,13 +16,13 @@ import {
 import type { Data } from './payload.js';
 
 /*
- * The fetch-mode event log (imbot-v2.md §5.5, `EventLogger` / `EventService`): one table for every
+ * The fetch-mode event log (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md, `EventLogger` / `EventService`): one table for every
  * queue, a bot's (owner_id = the bot's user id) and a subscribed user's alike, so ids are one
- * global sequence and one `offset` acknowledges a bot's and a user's queue together (§9.18).
+ * global sequence and one `offset` acknowledges a bot's and a user's queue together (the portal's behaviour).
  * Rows are written inside the transaction of the change that caused them.
  */
 
-/** §5.5: 24 hours from creation, acknowledged or not, on the portal clock. */
+/** api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md: 24 hours from creation, acknowledged or not, on the portal clock. */
 export const RETENTION_MS = 24 * 3600_000;
 /** How many expired rows one sweep removes (the portal's cleaner works in batches of 1000). */
 const SWEEP_BATCH = 1000;
@@ -52,18 +52,18 @@ export interface EventPage {
   hasMore: boolean;
 }
 
-/** `limit`: 1–1000, default 100 (§1.5). */
+/** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
 export function clampLimit(raw: number | null): number {
   if (raw === null) return 100;
   return Math.min(1000, Math.max(1, raw));
 }
 
 /**
- * `Event.get` over the queues of `ownerIds` (§5.5, `EventService::fetchEventsForRest`): an
+ * `Event.get` over the queues of `ownerIds` (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md, `EventService::fetchEventsForRest`): an
  * `offset` above 0 first deletes every row of those queues below it (the acknowledgement), then
  * the rows from `offset` on come oldest first. `nextOffset` = max(offset, last id + 1), echoing
- * the offset when nothing came (§9.8; a negative offset is echoed as 0, since it acknowledges
- * nothing and a cursor below 0 means nothing either); `hasMore` = a full page (§9.7).
+ * the offset when nothing came (the portal's behaviour; a negative offset is echoed as 0, since it acknowledges
+ * nothing and a cursor below 0 means nothing either); `hasMore` = a full page (the portal's behaviour).
  */
 export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<EventPage> {
   await sweepExpired(ctx);
@@ -92,7 +92,7 @@ export async function subscribeUser(ctx: DomainCtx, userId: number): Promise<voi
 
 /**
  * Idempotent. Recording stops; what was recorded stays until acknowledged or expired (the
- * documented contract, §9.10 — the portal's code deletes it at once).
+ * documented contract, api-reference/chat-bots/chat-bots-v2/im.v2/events/event-unsubscribe.md — the portal's code deletes it at once).
  */
 export async function unsubscribeUser(ctx: DomainCtx, userId: number): Promise<void> {
   await removeV2Subscriber(ctx.db, userId);
@@ -113,10 +113,10 @@ export function allSubscribers(ctx: DomainCtx): Promise<Set<number>> {
   return cachedRead(ctx, 'v2:subscribers', ['v2_event_subscribers', 'users'], async () => new Set(await listV2SubscribedPeople(ctx.db)));
 }
 
-// ---- deleted fetch bots (§9.9) ----
+// ---- deleted fetch bots (the portal's behaviour) ----
 
 /**
- * §9.9: a fetch bot's ONIMBOTV2DELETE is its last event, but the bot is gone once it is written.
+ * the portal's behaviour: a fetch bot's ONIMBOTV2DELETE is its last event, but the bot is gone once it is written.
  * Its old owner may keep reading the queue with `Event.get` for this long after the deletion;
  * after that the bot is simply not found and its rows are dropped.
  */

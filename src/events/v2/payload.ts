@@ -5,7 +5,7 @@ import { getMessage } from '../../im/messages.js';
 import { chatV2, messageV2, userV2 } from '../../im/v2-entities.js';
 
 /*
- * The `data` of v2 events (imbot-v2.md §5.2, `EventPayload`) in exact JSON types, as one recipient
+ * The `data` of v2 events (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md, `EventPayload`) in exact JSON types, as one recipient
  * (a bot or a subscribed user) sees it: a private chat's `dialogId` is the other party from the
  * recipient's side. The `bot` key is the caller's business (full bot in fetch mode, `{id, code,
  * auth}` in webhook mode). An entity that cannot be loaded becomes a stub `{id}`, id 0 `{}`.

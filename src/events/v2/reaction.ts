@@ -9,13 +9,13 @@ export interface ReactionEvent {
   messageId: number;
   /** who reacted */
   userId: number;
-  /** camelCase code (imbot-v2.md §4.8) */
+  /** camelCase code (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions) */
   reaction: string;
   action: 'add' | 'delete';
 }
 
 /**
- * A reaction changed (imbot-v2.md §5.1): ONIMBOTV2REACTIONCHANGE to the message's author when it
+ * A reaction changed (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md): ONIMBOTV2REACTIONCHANGE to the message's author when it
  * is a v2 bot — only reactions on the bot's own messages, and not its own reaction (v1 has no
  * REST reaction event) — and ONIMV2REACTIONCHANGE to the chat's subscribed people.
  */

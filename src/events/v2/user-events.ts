@@ -5,7 +5,7 @@ import { allSubscribers, recordEvent, subscribedPeople, sweepExpired } from './l
 import { deletePayload, joinPayload, messagePayload, reactionPayload, type MessageScene } from './payload.js';
 
 /*
- * User events (`ONIMV2*`, imbot-v2.md §5.1–§5.2, `EventLogger::logUser*`): recorded for the
+ * User events (`ONIMV2*`, api-reference/chat-bots/chat-bots-v2/im.v2/events/events.md, `EventLogger::logUser*`): recorded for the
  * people of the chat who called im.v2.Event.subscribe — never for bots — each with the chat seen
  * from their side, in the transaction of the change. Polling only.
  */
@@ -25,7 +25,7 @@ export async function recordUserMessageEvent(ctx: DomainCtx, scene: MessageScene
 }
 
 /*
- * "Reaction and join user-events skip bot users" (imbot-v2.md §5.1, `EventLogger`): we read it as
+ * "Reaction and join user-events skip bot users" (api-reference/chat-bots/chat-bots-v2/im.v2/events/events.md is silent; the portal's `EventLogger`): we read it as
  * the actor — a bot joining a chat or reacting records no ONIMV2* event (recipients are people
  * anyway). A bot's messages still do: people see the answers of the bots they talk to.
  */

@@ -6,7 +6,7 @@ import { oauthEventAuth } from '../oauth-seam.js';
 import type { Data } from './payload.js';
 
 /*
- * Webhook mode (imbot-v2.md §5.3, `BotWebhookPayloadBuilder`): one outbox row per bot per binding,
+ * Webhook mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/events.md#webhook-payload, `BotWebhookPayloadBuilder`): one outbox row per bot per binding,
  * so one POST carries one bot; the worker sends it as a PHP form like every other event, with the
  * same retries, delivery log and crash guarantees. `data.bot` is `{id, code, auth}`; the top-level
  * `auth` is always there and carries the binding's application_token.
@@ -26,7 +26,7 @@ function bindingsOf(ctx: DomainCtx, bot: BotRow, event: string): Promise<Binding
   return listOwnerBindings(ctx.db, event, { webhookToken: bot.event_secret }, true);
 }
 
-/** Events whose top-level auth carries no refresh_token, as for their v1 counterparts (imbot-v1.md §3: JOINCHAT, DELETE). */
+/** Events whose top-level auth carries no refresh_token, as for their v1 counterparts (api-reference/chat-bots/outdated/events/index.md: JOINCHAT, DELETE; the portal's behaviour). */
 const WITHOUT_REFRESH = new Set(['ONIMBOTV2JOINCHAT', 'ONIMBOTV2DELETE']);
 
 /** The no-user-context block (webhook-token bots, or no user behind the event). */
@@ -44,7 +44,7 @@ async function topAuth(ctx: DomainCtx, binding: BindingRow, event: string, userI
   return (oauth?.appAuth ? await oauth.appAuth(ctx, binding) : null) ?? bareAuth(ctx, binding);
 }
 
-/** §4: every scalar a string — true "1", false "0", null "" (the form encoder keeps "" keys). */
+/** api-reference/chat-bots/chat-bots-v2/entities.md: every scalar a string — true "1", false "0", null "" (the form encoder keeps "" keys). */
 export function stringifyScalars(v: unknown): unknown {
   if (v === null || v === undefined) return '';
   if (v === true) return '1';

@@ -1,4 +1,4 @@
-/** ATTACH normalisation (imbot-v1.md §5.2; `CIMMessageParamAttach::GetAttachByJson`). */
+/** ATTACH normalisation (api-reference/chats/messages/attachments.md; `CIMMessageParamAttach::GetAttachByJson`). */
 import {
   type RichRecord,
   copyPositiveInts,

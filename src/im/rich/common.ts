@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the KEYBOARD, MENU and ATTACH normalisers (imbot-v1.md §5.1–§5.3).
+ * Helpers shared by the KEYBOARD, MENU and ATTACH normalisers (api-reference/chats/messages/keyboards.md, menu.md, attachments.md).
  * Everything here is pure and mirrors the PHP checks the portal applies to client input.
  */
 

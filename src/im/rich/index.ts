@@ -1,5 +1,5 @@
 /**
- * Rich message content: KEYBOARD, ATTACH and MENU validation/normalisation (imbot-v1.md §5.1–§5.3).
+ * Rich message content: KEYBOARD, ATTACH and MENU validation/normalisation (api-reference/chats/messages/keyboards.md, attachments.md, menu.md).
  * Pure functions, shared by imbot.message.add/update, imbot.command.answer, im.message.* and the v2 send methods.
  *
  * Typical use in a method:
@@ -12,7 +12,7 @@ export { type KeyboardOptions, type KeyboardResult, normalizeKeyboard } from './
 export { type MenuOptions, type MenuResult, normalizeMenu } from './menu.js';
 export { ATTACH_PALETTE, type AttachOptions, type AttachResult, messageAttach, type MessageAttachResult, normalizeAttach } from './attach.js';
 
-/** Error texts of the rich-content codes (imbot-v1.md §2.3.1/§2.3.2), all HTTP 400. */
+/** Error texts of the rich-content codes (api-reference/chat-bots/outdated/messages/imbot-message-add.md, imbot-message-update.md), all HTTP 400. */
 export const RICH_ERROR_TEXTS = {
   ATTACH_ERROR: 'Incorrect attach params',
   ATTACH_OVERSIZE: 'You have exceeded the maximum allowable size of attach',

@@ -1,4 +1,4 @@
-/** KEYBOARD normalisation (imbot-v1.md §5.1; `Bitrix\Im\Bot\Keyboard`). */
+/** KEYBOARD normalisation (api-reference/chats/messages/keyboards.md; `Bitrix\Im\Bot\Keyboard`). */
 import { idval, phpEmpty } from '../../util/php.js';
 import {
   type RichRecord,
@@ -18,7 +18,7 @@ import {
 export interface KeyboardOptions {
   /** The sending bot; overrides the keyboard's own `BOT_ID` (bot methods). Without it the input's `BOT_ID` is used. */
   botId?: number;
-  /** Reject a keyboard whose JSON is 60 000 characters or more (default true; §7 row 6). */
+  /** Reject a keyboard whose JSON is 60 000 characters or more (default true; the portal's limit — the v1 pages say 30 KB). */
   checkSize?: boolean;
 }
 

@@ -1,4 +1,4 @@
-/** MENU (message context menu) normalisation (imbot-v1.md §5.3; `Bitrix\Im\Bot\ContextMenu`). */
+/** MENU (message context menu) normalisation (api-reference/chats/messages/menu.md; `Bitrix\Im\Bot\ContextMenu`). */
 import { idval } from '../../util/php.js';
 import {
   type RichRecord,
@@ -16,7 +16,7 @@ import {
 export interface MenuOptions {
   /** The sending bot; overrides the menu's own `BOT_ID` (bot methods). Without it the input's `BOT_ID` is used. */
   botId?: number;
-  /** Reject a menu whose JSON is 60 000 characters or more (default true; §7 row 6). */
+  /** Reject a menu whose JSON is 60 000 characters or more (default true; the portal's limit — the v1 pages say 30 KB). */
   checkSize?: boolean;
 }
 

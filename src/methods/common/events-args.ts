@@ -6,7 +6,7 @@ import type { Caller, MethodCall } from '../../rest/registry.js';
  * `ERROR_ARGUMENT` shapes of a portal's argument exceptions.
  */
 
-/** The event methods answer only an OAuth application (rest-core.md h.1); anything else is WRONG_AUTH_TYPE. */
+/** The event methods answer only an OAuth application (api-reference/events/event-bind.md); anything else is WRONG_AUTH_TYPE. */
 export function appCaller(call: MethodCall): Caller & { appId: number; clientId: string } {
   const { caller } = call;
   if (caller.authType !== 'oauth' || caller.appId === null || caller.clientId === null) throw SystemErrors.wrongAuthType();

@@ -19,7 +19,7 @@ import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js'
 import { appCaller, argumentError, argumentNull, isset, lowerKeys } from './events-args.js';
 
 /*
- * `event.offline.get/list/clear/error` (rest-core.md h.2, api-reference/events/event-offline-*):
+ * `event.offline.get/list/clear/error` (api-reference/events/event-offline-*):
  * administrators of an OAuth application only, checks in the portal's order.
  */
 

@@ -1,7 +1,7 @@
 /**
  * Application data and portal features (api-reference/common/settings/*, common/system/feature-get.md):
  * app.option.get/set, user.option.get/set, feature.get. The option methods need an application
- * (an OAuth token); a webhook gets "Application context required" (rest-core.md c.2).
+ * (an OAuth token); a webhook gets "Application context required" (api-reference/common/settings/app-option-get.md).
  */
 import { GLOBAL_SCOPE } from '../../auth/scopes.js';
 import { allOptions, oneOption, setOptions, type OptionOwner } from '../../apps/options.js';
@@ -24,7 +24,7 @@ async function optionGet(call: MethodCall, owner: OptionOwner): Promise<unknown>
 
 /**
  * `options`: a non-empty array of key → value, else ERROR_ARGUMENT (ArgumentNullException).
- * Without an `options` key the params themselves are the options (rest-core.md (i)).
+ * Without an `options` key the params themselves are the options (api-reference/common/settings/app-option-set.md).
  */
 function optionsParam(call: MethodCall): Record<string, unknown> {
   const given = lowerKeys(call.params).options;

@@ -48,7 +48,7 @@ async function actor(call: MethodCall, P: Params, side: Side): Promise<number> {
 }
 
 /**
- * The seam for `ONIMBOTJOINCHAT` (imbot-v1.md §3.6): every group-chat join of a bot passes
+ * The seam for `ONIMBOTJOINCHAT` (api-reference/chat-bots/outdated/chats/events/on-imbot-join-chat.md): every group-chat join of a bot passes
  * through here, inside the call's transaction. Delivery belongs to the events outbox.
  */
 export async function afterBotJoins(call: MethodCall, joins: BotJoin[]): Promise<void> {
@@ -57,7 +57,7 @@ export async function afterBotJoins(call: MethodCall, joins: BotJoin[]): Promise
 
 const isset = (v: unknown) => v !== undefined && v !== null;
 
-/** CHAT_ID, or DIALOG_ID in a chat form instead (undocumented, imbot-v1.md §2.4). */
+/** CHAT_ID, or DIALOG_ID in a chat form instead (undocumented; the portal's behaviour). */
 function chatIdParam(P: Params): number {
   let raw = P.CHAT_ID;
   if (isset(P.DIALOG_ID)) {
@@ -151,7 +151,7 @@ function chatAdd(side: Side): MethodHandler {
   };
 }
 
-/** The dialog as the calling person sees it (never the bot: imbot-v1.md §2.4.3, §6). */
+/** The dialog as the calling person sees it (never the bot: api-reference/chat-bots/outdated/chats/imbot-dialog-get.md; the portal's behaviour). */
 async function dialogView(call: MethodCall, dialogId: unknown): Promise<Record<string, unknown>> {
   const ref = parseDialogId(dialogId);
   if (!ref) throw ChatErrors.dialogEmpty();
@@ -219,7 +219,7 @@ function updateTitle(side: Side): MethodHandler {
     if (phpEmpty(title)) throw ChatErrors.titleEmpty();
     const me = await actor(call, P, side);
     await requireAllowed(call, chatId, 'rename', ChatErrors.cantRename);
-    // A portal answers true even when the rename itself is refused (imbot-v1.md §2.4.7).
+    // A portal answers true even when the rename itself is refused (api-reference/chat-bots/outdated/chats/imbot-chat-update-title.md; the portal's behaviour; the page is silent).
     await updateChatLook(call.ctx, chatId, me, { title }).catch((err) => {
       if (!(err instanceof ChatError)) throw err;
     });

@@ -5,7 +5,7 @@ import { idval, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 
 // im.message.command: a person presses a keyboard button or menu item that carries a COMMAND
-// (api-reference/chats/messages/im-message-command.md; imbot-v1.md §3.8, §5.1, §7 row 17).
+// (api-reference/chats/messages/im-message-command.md; api-reference/chat-bots/outdated/commands/events/on-im-command-add.md).
 
 const Errors = {
   messageId: () => new RestError('MESSAGE_ID_ERROR', "Message ID can't be empty"),

@@ -30,7 +30,8 @@ export const isSet = (v: unknown): boolean => v !== undefined && v !== null;
 /**
  * ATTACH, KEYBOARD and MENU of a new message, each only when present and not PHP-empty, validated
  * in the portal's order (ATTACH_OVERSIZE → ATTACH_ERROR → KEYBOARD_* → MENU_*). All three sizes
- * are capped at 60 000 characters (imbot-v1.md §7 row 6). `botId` is the keyboard/menu owner
+ * are capped at 60 000 characters (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/attachments/index.md; the v1 pages say
+ * 30 KB). `botId` is the keyboard/menu owner
  * (0 drops COMMAND buttons). Returns the params to store.
  */
 export function richParamsForAdd(P: Record<string, unknown>, botId: number, now: number): ParamsPatch {

@@ -1,6 +1,6 @@
 /**
  * The people's overview methods: im.recent.get, im.recent.list, im.counters.get, im.user.get,
- * im.user.list.get and user.get (chats API reference; rest-core.md (e), (i)).
+ * im.user.list.get and user.get (chats API reference; settings/how-to-call-rest-api/list-methods-pecularities.md).
  */
 import { CHAT_COLOR_HEX, colorHex } from '../../im/colors.js';
 import { isoDate } from '../../clock.js';
@@ -274,7 +274,7 @@ async function userPage(call: MethodCall, conditions: UserCondition[]): Promise<
   const users = sortUsers(filterUsers(await listPeople(call.ctx.db), conditions), sort, desc);
   if (users.length === 0) return new Paged([], null, null);
   // user.get is a legacy CDBResult list on a portal: `start` picks the page it falls in
-  // (iNumPage = floor(start / 50) + 1), so 55 reads the same page as 50 (rest-core.md (e)).
+  // (iNumPage = floor(start / 50) + 1), so 55 reads the same page as 50 (settings/how-to-call-rest-api/list-methods-pecularities.md; the portal's behaviour; the page is silent).
   const offset = Math.floor(Math.max(call.start, 0) / 50) * 50;
   const rows = users.slice(offset, offset + 50);
   const custom = await fieldValuesOf(call.ctx.db, rows.map((u) => u.id));

@@ -25,7 +25,7 @@ import { ownedBot, rejectSession, requireOwner } from './owner.js';
 import { dialogVoteMethods } from './vote.js';
 import { sameSecret } from '../../util/secrets.js';
 
-// imbot.app.register / unregister / update: legacy chat applications (imbot-v1.md §2.6, §7 row 18;
+// imbot.app.register / unregister / update: legacy chat applications (api-reference/chats/outdated/create-app/;
 // api-reference/chats/outdated/**).
 
 const AppErrors = {
@@ -163,7 +163,7 @@ async function update(call: MethodCall): Promise<true> {
   const P = upperKeys(call.params);
   const owner = requireOwner(call, P);
   const app = await ownedApp(call, owner, P.APP_ID);
-  // Fields come under FIELDS (imbot-v1.md §7 row 18), uppercase keys only.
+  // Fields come under FIELDS (api-reference/chats/outdated/create-app/imbot-app-update.md, as its example), uppercase keys only.
   const F = isPhpArray(P.FIELDS) && !Array.isArray(P.FIELDS) ? (P.FIELDS as Record<string, unknown>) : {};
   const given = (v: unknown) => !phpEmpty(v) && scalar(v) !== undefined;
   const u: ChatAppUpdate = {};

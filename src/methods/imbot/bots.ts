@@ -63,7 +63,7 @@ function readProperties(raw: unknown): BotProperties {
     const v = (raw as Record<string, unknown>)[key];
     if (v !== undefined && v !== null) out[key] = phpString(v);
   }
-  // A photo that is not an image, or is over 5000×5000, is ignored without an error (§2.2.1).
+  // A photo that is not an image, or is over 5000×5000, is ignored without an error (api-reference/chat-bots/outdated/bots/imbot-register.md).
   const photo = (raw as Record<string, unknown>).PERSONAL_PHOTO;
   const avatar = photo !== undefined && photo !== null ? checkAvatar(photo) : null;
   if (avatar?.ok) out.PERSONAL_PHOTO = avatar.dataUrl;

@@ -2,7 +2,7 @@ import type { MethodSpec } from '../../rest/registry.js';
 import { chatHandlers } from '../im/chat-handlers.js';
 import { ChatErrors } from './errors.js';
 
-// imbot.chat.* and imbot.dialog.get (imbot-v1.md §2.4): the shared chat handlers, acting as the
+// imbot.chat.* and imbot.dialog.get (api-reference/chat-bots/outdated/chats/): the shared chat handlers, acting as the
 // app's bot (BOT_ID auto-fill) where a portal does.
 const h = chatHandlers('imbot');
 

@@ -21,7 +21,7 @@ import { imCommandMethods } from '../im/command.js';
 import { ownedBot, rejectSession, requireOwner } from './owner.js';
 import { sameSecret } from '../../util/secrets.js';
 
-// imbot.command.register / unregister / update / answer (imbot-v1.md §2.5, §4.3).
+// imbot.command.register / unregister / update / answer (api-reference/chat-bots/outdated/commands/).
 
 const CommandErrors = {
   handlerMissing: () => new RestError('EVENT_COMMAND_ADD_ERROR', 'Handler for "Command add" event isn\'t specified'),
@@ -102,7 +102,7 @@ async function update(call: MethodCall): Promise<true> {
   const command = await ownedCommand(call, owner, P.COMMAND_ID);
   const bot = await getBot(call.ctx.db, command.bot_id);
   if (bot?.event_mode === 'FETCH') throw CommandErrors.fetchMode();
-  // FIELDS.COMMAND and FIELDS.COMMON are not updatable through REST (imbot-v1.md §7 row 13).
+  // FIELDS.COMMAND and FIELDS.COMMON are not updatable through REST (the portal's behaviour; api-reference/chat-bots/outdated/commands/imbot-command-update.md says otherwise).
   const F = isPhpArray(P.FIELDS) && !Array.isArray(P.FIELDS) ? (P.FIELDS as Record<string, unknown>) : {};
   const u: CommandUpdate = {};
   if (!phpEmpty(F.EVENT_COMMAND_ADD)) u.handlerUrl = await handlerUrl(F.EVENT_COMMAND_ADD, owner, call);

@@ -1,6 +1,6 @@
 import { RestError, accessDenied } from '../../rest/errors.js';
 
-/** The exact v1 error strings (imbot-v1.md §1.4 and §2). */
+/** The exact v1 error strings (the method pages under api-reference/chat-bots/outdated/, with the portal's own texts). */
 export const ImbotErrors = {
   sessionAuth: () => new RestError('WRONG_AUTH_TYPE', 'Access for this method not allowed by session authorization.', 403),
   noClientId: () => accessDenied('Client ID not specified'),
@@ -18,7 +18,7 @@ export const ImbotErrors = {
 } as const;
 
 /**
- * The chat-management error strings (imbot-v1.md §2.4). A portal serves im.chat.* and
+ * The chat-management error strings (api-reference/chat-bots/outdated/chats/). A portal serves im.chat.* and
  * imbot.chat.* from the same handlers, so the people's side uses these too.
  */
 export const ChatErrors = {

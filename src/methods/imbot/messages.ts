@@ -50,7 +50,7 @@ async function targetChat(call: MethodCall, bot: BotRow, dialogId: unknown): Pro
   return null; // workgroup and CRM chats do not exist on this portal
 }
 
-/** FROM_USER_ID + TO_USER_ID, both > 0: the "private system" mode (imbot-v1.md §2.3.1). */
+/** FROM_USER_ID + TO_USER_ID, both > 0: the "private system" mode (api-reference/chat-bots/outdated/messages/imbot-message-add.md). */
 function privateSystemPair(P: Record<string, unknown>): { from: number; to: number } | null {
   const from = idval(P.FROM_USER_ID);
   const to = idval(P.TO_USER_ID);

@@ -41,7 +41,7 @@ export function botByIdKey(call: MethodCall, owner: BotOwner, botIdParam: unknow
 }
 
 /**
- * BOT_ID auto-fill (imbot-v1.md §1.2, `getBotId`): without BOT_ID the app's first bot acts; a
+ * BOT_ID auto-fill (api-reference/chat-bots/outdated/bots/imbot-register.md; the portal's behaviour; the page is silent, `getBotId`): without BOT_ID the app's first bot acts; a
  * BOT_ID that is set, even 0, must exist and be the app's. "Set" is PHP `isset`, so a JSON null
  * counts as absent.
  */

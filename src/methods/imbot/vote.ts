@@ -5,7 +5,7 @@ import { upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ChatErrors } from './errors.js';
 
-// imbot.dialog.vote (undocumented; imbot-v1.md §2.4.13, R `dialogVote`, MSG `LinesSessionVote`).
+// imbot.dialog.vote (undocumented: no docs page; the portal's `dialogVote`, MSG `LinesSessionVote`).
 
 const VoteErrors = {
   messageIdEmpty: () => new RestError('MESSAGE_ID_EMPTY', "Message ID can't be empty"),

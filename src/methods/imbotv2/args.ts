@@ -2,7 +2,7 @@ import { cutText, MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
 import { idval } from '../../rest/php.js';
 
 /*
- * Reading v2 parameters (imbot-v2.md §1.1, §1.5). Names are case-preserving: each parameter is
+ * Reading v2 parameters (api-reference/chat-bots/chat-bots-v2/index.md). Names are case-preserving: each parameter is
  * looked up under its camelCase name and then its UPPER_CASE alias, never case-insensitively.
  */
 
@@ -16,7 +16,7 @@ export function toUpperSnake(camel: string): string {
   return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-/** `lightBlue` → `LIGHT_BLUE` (colour codes, §4.7). */
+/** `lightBlue` → `LIGHT_BLUE` (colour codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors). */
 export const camelToUpperSnake = toUpperSnake;
 
 /** `LIGHT_BLUE` → `lightBlue`. */
@@ -67,7 +67,7 @@ export function idList(value: unknown): number[] {
 }
 
 /**
- * Message text of every v2 method (§1.5, §9.20): the messenger's normalisation, then anything
+ * Message text of every v2 method (api-reference/chat-bots/chat-bots-v2/index.md, the portal's behaviour): the messenger's normalisation, then anything
  * over 20 000 characters cut with ` (...)` appended. (v1 keeps up to 20 006 characters uncut,
  * the portal's own slack; v2 documents the hard 20 000.)
  */

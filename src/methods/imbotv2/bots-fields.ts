@@ -7,8 +7,8 @@ import { objectParam, pick, toUpperSnake, v2String } from './args.js';
 import { v2Error } from './errors.js';
 
 /*
- * The fields `imbot.v2.Bot.register` and `Bot.update` share (imbot-v2.md §2.1, §2.2): each read
- * under its camelCase name, then its UPPER_CASE alias (§1.1).
+ * The fields `imbot.v2.Bot.register` and `Bot.update` share (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md, bot-update.md): each read
+ * under its camelCase name, then its UPPER_CASE alias (api-reference/chat-bots/chat-bots-v2/index.md).
  */
 
 export const BotV2Errors = {
@@ -38,10 +38,10 @@ export function checkTokenLength(token: string): void {
   if ([...token].length > BOT_TOKEN_MAX) throw BotV2Errors.tokenLength();
 }
 
-/** Per-owner registration limit (§1.5). */
+/** Per-owner registration limit (api-reference/chat-bots/chat-bots-v2/index.md). */
 export const BOTS_PER_OWNER = 100;
 
-/** §2.1 chat backgrounds; anything else is normalised to null (BOT-FIX-0408-4). */
+/** Chat backgrounds of api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md; anything else is normalised to null (BOT-FIX-0408-4). */
 const BACKGROUNDS = new Set(['azure', 'mint', 'steel', 'slate', 'teal', 'cornflower', 'sky', 'peach', 'frost']);
 
 /** `backgroundId`, when the key is present: a known id (any case) or null. */

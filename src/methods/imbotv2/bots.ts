@@ -37,8 +37,8 @@ async function reload(call: MethodCall, botId: number): Promise<BotRow> {
 }
 
 /**
- * Register's owner (§1.1): OAuth by client id; otherwise the top-level `botToken`, then
- * `fields.botToken` (register only, §9.4), then the deprecated `clientId` — all aliases included.
+ * Register's owner (api-reference/chat-bots/chat-bots-v2/index.md): OAuth by client id; otherwise the top-level `botToken`, then
+ * `fields.botToken` (register only, the portal's behaviour), then the deprecated `clientId` — all aliases included.
  */
 function registerOwner(call: MethodCall, fields: Record<string, unknown>): V2Owner {
   const P = call.params;
@@ -57,7 +57,7 @@ function readType(fields: Record<string, unknown>): string {
   return letter;
 }
 
-/** Checks in the order of §2.1; the same code from the same owner answers the existing bot. */
+/** Checks in the order of api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-register.md; the same code from the same owner answers the existing bot. */
 async function register(call: MethodCall): Promise<unknown> {
   const fields = fieldsOf(call.params);
   const owner = registerOwner(call, fields);
@@ -78,7 +78,7 @@ async function register(call: MethodCall): Promise<unknown> {
     if (!sameSecret(owner.key, existing.app_id)) throw BotV2Errors.codeTaken();
     return botAnswer(call, existing, 'owner');
   }
-  // Bitrix enforces the limit on its cloud only (§1.5); the dev profile stays lenient for local work.
+  // Bitrix enforces the limit on its cloud only (api-reference/chat-bots/chat-bots-v2/index.md); the dev profile stays lenient for local work.
   if (call.ctx.profile === 'cloud' && (await countBotsOf(call.ctx.db, owner.key)) >= BOTS_PER_OWNER) throw BotV2Errors.limitExceeded();
   const type = readType(fields);
   const properties = readProperties(rawProps);
@@ -105,7 +105,7 @@ async function register(call: MethodCall): Promise<unknown> {
 }
 
 /**
- * Where the bot's events go after the update (§2.2): set only when `eventMode` or `webhookUrl` is
+ * Where the bot's events go after the update (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md): set only when `eventMode` or `webhookUrl` is
  * sent. A given URL is always checked; WEBHOOK mode without one (given or stored) is refused.
  */
 async function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string, unknown>): Promise<V2BotUpdate['delivery']> {
@@ -120,7 +120,7 @@ async function readDelivery(call: MethodCall, bot: BotRow, fields: Record<string
   return { eventMode, webhookUrl };
 }
 
-/** `fields.botToken` rotation (§2.2): blank is ignored; OAuth bots cannot rotate. */
+/** `fields.botToken` rotation (api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-update.md): blank is ignored; OAuth bots cannot rotate. */
 function readRotation(owner: V2Owner, fields: Record<string, unknown>): string | undefined {
   const token = v2String(pick(fields, 'botToken')).trim();
   if (token === '') return undefined;
@@ -166,12 +166,12 @@ async function get(call: MethodCall): Promise<unknown> {
   return botAnswer(call, bot, bot.app_id === owner.key ? 'owner' : 'brief');
 }
 
-/** `filter.type` → stored letters; v1's `H` bots read as `bot` (§1.6), so they match `bot`. */
+/** `filter.type` → stored letters; v1's `H` bots read as `bot` (api-reference/chat-bots/chat-bots-v2/index.md), so they match `bot`. */
 function typeLetters(raw: unknown): string[] | null {
   if (raw === undefined || raw === null || raw === '') return null;
   const name = v2String(raw).toLowerCase();
   if (name === 'bot') return ['B', 'H'];
-  // an unknown type lists nothing (the documented contract, §9.6)
+  // an unknown type lists nothing (the documented contract of api-reference/chat-bots/chat-bots-v2/imbot.v2/bots/bot-list.md)
   return Object.hasOwn(V2_TYPE_LETTERS, name) ? [V2_TYPE_LETTERS[name]!] : [];
 }
 
@@ -207,7 +207,7 @@ async function unregister(call: MethodCall): Promise<unknown> {
   return { result: true };
 }
 
-/** The API revisions this server answers as (§2.12): rest 36 is the latest change-log entry. */
+/** The API revisions this server answers as (api-reference/chat-bots/chat-bots-v2/imbot.v2/revision-get.md): rest 36 is the latest change-log entry. */
 export const V2_REVISION = { rest: 36, web: 130, mobile: 23, desktop: 6 } as const;
 
 export const v2BotsMethods: MethodSpec[] = [

@@ -8,17 +8,17 @@ import { v2Error, V2Errors } from './errors.js';
 import { botDialog, gate, type BotDialog } from './gate.js';
 
 /*
- * What the chat family (imbot-v2.md §2.6, §2.9) shares: the gate plus the dialog as the bot sees
+ * What the chat family (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/) shares: the gate plus the dialog as the bot sees
  * it, the family's own errors, and the mapping of domain refusals to ACCESS_DENIED.
  */
 
 export const ChatV2Errors = {
-  /** doc-new: a group-only method on a personal chat */
+  /** the newer docs: a group-only method on a personal chat */
   wrongType: () => v2Error('WRONG_MESSAGE_TYPE', 'WRONG_MESSAGE_TYPE'),
   emptyUserIds: () => v2Error('EMPTY_USER_IDS', 'userIds is required'),
   creation: () => v2Error('CREATION_ERROR', 'Error creating chat'),
   /**
-   * `userId` missing or not positive (Chat.setOwner, Chat.User.delete). The notes list no code
+   * `userId` missing or not positive (Chat.setOwner, Chat.User.delete). The docs list no code
    * for it; this follows the family's `EMPTY_USER_IDS` / `userIds is required` wording.
    */
   userIdRequired: () => v2Error('USER_ID_REQUIRED', 'userId is required'),
@@ -30,7 +30,7 @@ export interface BotInDialog {
   dialog: BotDialog;
 }
 
-/** The bot gate (§1.4, always first), then `dialogId` resolved as the bot. */
+/** The bot gate (api-reference/chat-bots/chat-bots-v2/index.md, always first), then `dialogId` resolved as the bot. */
 export async function gateDialog(call: MethodCall): Promise<BotInDialog> {
   const { bot } = await gate(call);
   return { bot, botId: bot.bot_id, dialog: await botDialog(call, bot.bot_id) };
@@ -62,10 +62,10 @@ export async function deniedOnRefusal<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `{result: true}`: the nested envelope of v2 action methods (§1.2). */
+/** `{result: true}`: the nested envelope of v2 action methods (api-reference/chat-bots/chat-bots-v2/index.md). */
 export const done = { result: true } as const;
 
-/** `users` of Chat.add / Chat.get: the calling bot only (doc-new, §9.11). */
+/** `users` of Chat.add / Chat.get: the calling bot only (the portal's behaviour). */
 export async function botUsers(call: MethodCall, botId: number): Promise<Record<string, unknown>[]> {
   const user = await getUser(call.ctx.db, botId);
   return user ? [userV2(user, 'response')] : [];

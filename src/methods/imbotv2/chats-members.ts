@@ -7,13 +7,13 @@ import { V2Errors } from './errors.js';
 import { ChatV2Errors, deniedOnRefusal, done, gateDialog, groupChatOf, requireUnrestricted } from './chats-common.js';
 
 /*
- * imbot.v2.Chat.User.* / Chat.Manager.* / Chat.setOwner (imbot-v2.md §2.6), acting as the bot
+ * imbot.v2.Chat.User.* / Chat.Manager.* / Chat.setOwner (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/), acting as the bot
  * through the domain functions imbot.chat.user.* / setManager / setOwner use, with v2's
  * permission model (`manageUsersAdd`, `manageUsersDelete`, `manageSettings`).
  */
 
 /**
- * Chat.User.add: needs `manageUsersAdd` (§9.14; `member` by default). Unknown, inactive and
+ * Chat.User.add: needs `manageUsersAdd` (the portal's behaviour; `member` by default). Unknown, inactive and
  * present users are skipped; bots that join get ONIMBOTJOINCHAT as with imbot.chat.user.add.
  * An empty `userIds` adds nobody and answers true (the method documents no error for it).
  */
@@ -58,14 +58,14 @@ function memberOrder(value: unknown): { key: MemberOrder; desc: boolean } {
   return { key: 'id', desc: false };
 }
 
-/** `limit`: 50 when absent, otherwise clamped to 1–200 (§1.5). */
+/** `limit`: 50 when absent, otherwise clamped to 1–200 (api-reference/chat-bots/chat-bots-v2/index.md). */
 function memberLimit(value: unknown): number {
   if (value === undefined || value === null || value === '') return 50;
   return Math.min(200, Math.max(1, v2Int(value)));
 }
 
 /**
- * Chat.User.list: the active members as Users, a bare array (§1.2). Readable by a member, and
+ * Chat.User.list: the active members as Users, a bare array (api-reference/chat-bots/chat-bots-v2/index.md). Readable by a member, and
  * (as im.chat.user.list allows anyone for an open chat) by a guest of an open chat. A personal
  * dialog lists both sides once its chat exists.
  */
@@ -96,7 +96,7 @@ function managers(isManager: boolean) {
 
 /**
  * Chat.setOwner: same right as Manager.*. `userId` is not checked for existence or membership
- * (doc-new): a non-member becomes the owner on joining. The previous owner stays a manager.
+ * (the newer docs): a non-member becomes the owner on joining. The previous owner stays a manager.
  */
 async function setOwner(call: MethodCall): Promise<typeof done> {
   const { botId, dialog } = await gateDialog(call);

@@ -11,12 +11,12 @@ import { botUsers, ChatV2Errors, deniedOnRefusal, done, gateDialog, groupChatOf,
 import { v2ChatMemberMethods } from './chats-members.js';
 
 /*
- * imbot.v2.Chat.add / get / update / leave (imbot-v2.md §2.6). Every change goes through the same
+ * imbot.v2.Chat.add / get / update / leave (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/). Every change goes through the same
  * domain functions as imbot.chat.* / im.chat.*, so v1 sees it and the same events fire.
  */
 
 /**
- * A §4.7 colour code as the v1 value it stores (`lightBlue` → `LIGHT_BLUE`; the v1 spelling is
+ * A colour code (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors) as the v1 value it stores (`lightBlue` → `LIGHT_BLUE`; the v1 spelling is
  * accepted as well); undefined when it is not a chat colour.
  */
 function storedColor(value: unknown): string | undefined {
@@ -25,7 +25,7 @@ function storedColor(value: unknown): string | undefined {
 }
 
 /**
- * A Base64 avatar (§2.6) as a `data:` URL. Neither Chat.add nor Chat.update documents an avatar
+ * A Base64 avatar (api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/) as a `data:` URL. Neither Chat.add nor Chat.update documents an avatar
  * error, so a value that is not an image of an accepted size is ignored, as imbot.chat.add does.
  */
 function avatarOf(value: unknown): string | undefined {
@@ -40,7 +40,7 @@ async function chatResult(call: MethodCall, chat: ChatRow, botId: number): Promi
 
 /**
  * Chat.add: the bot creates a group chat (`fields.type` `open` → open chat, anything else a closed
- * one). The bot is always a member; `ownerId` (unchecked, doc-new) owns it instead of the bot.
+ * one). The bot is always a member; `ownerId` (unchecked, the newer docs) owns it instead of the bot.
  * An invalid colour is assigned automatically. The first `message` is the bot's.
  */
 async function chatAdd(call: MethodCall): Promise<Record<string, unknown>> {
@@ -73,7 +73,7 @@ async function chatAdd(call: MethodCall): Promise<Record<string, unknown>> {
   return chatResult(call, chat, botId);
 }
 
-/** Chat.get: a chat the bot is in, or any open chat (role `guest`, doc-new). */
+/** Chat.get: a chat the bot is in, or any open chat (role `guest`, the newer docs). */
 async function chatGet(call: MethodCall): Promise<Record<string, unknown>> {
   const { botId, dialog } = await gateDialog(call);
   // A personal dialog nobody has written in yet has no chat to show.

@@ -12,7 +12,7 @@ import { v2Error } from './errors.js';
 import { gate } from './gate.js';
 
 /*
- * imbot.v2.Command.answer (imbot-v2.md §2.8, §8.1): the v1 answer path (`answerCommand`) with a
+ * imbot.v2.Command.answer (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-answer.md, api-reference/chat-bots/chat-bots-v2/migration.md): the v1 answer path (`answerCommand`) with a
  * required `dialogId` and the message under `fields`. Access comes from the messageId+commandId
  * pair, not from membership: outside the chat the answer is a system message naming the bot.
  */

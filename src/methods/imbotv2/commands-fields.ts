@@ -7,7 +7,7 @@ import { v2Error } from './errors.js';
 import type { V2Owner } from './gate.js';
 
 /*
- * What the imbot.v2.Command.* methods share (imbot-v2.md §2.8, §4.5): their errors with the real
+ * What the imbot.v2.Command.* methods share (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/, api-reference/chat-bots/chat-bots-v2/entities.md#command): their errors with the real
  * texts, reading the command name and the `{lang: text}` maps, and the Command entity.
  */
 
@@ -51,7 +51,7 @@ const LANG_KEY = /^[a-z]{2}$/;
  * A `{lang: text}` map as the store keeps it: keys lower-cased and only two-letter ones kept;
  * strings (numbers stringified) set a language and null removes it. An empty string counts only
  * where `keepEmpty` (a params hint may be cleared; an empty title is no title). Other values are
- * ignored, as unknown keys are (§9.22).
+ * ignored, as unknown keys are (the portal's behaviour).
  */
 export function langTexts(raw: unknown, keepEmpty: boolean): LangTexts {
   const out: LangTexts = {};
@@ -68,7 +68,7 @@ export function langTexts(raw: unknown, keepEmpty: boolean): LangTexts {
   return out;
 }
 
-/** The default language titles fall back to when the portal's language has none (§2.8 `Command.list`). */
+/** The default language titles fall back to when the portal's language has none (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/command-list.md). */
 export const DEFAULT_LANGUAGE = 'en';
 
 /** The language row shown on a portal speaking `language`, else the default language's row. */
@@ -76,7 +76,7 @@ export function localizedLang(langs: CommandLang[], language: string): CommandLa
   return langs.find((l) => l.languageId === language) ?? langs.find((l) => l.languageId === DEFAULT_LANGUAGE);
 }
 
-/** The Command entity of register/update (§4.5): the command with its leading `/`. */
+/** The Command entity of register/update (api-reference/chat-bots/chat-bots-v2/entities.md#command): the command with its leading `/`. */
 export function commandV2(row: CommandRow): Record<string, unknown> {
   return {
     id: row.id,

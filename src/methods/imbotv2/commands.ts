@@ -27,14 +27,14 @@ import {
 import { gate } from './gate.js';
 
 /*
- * imbot.v2.Command.register / update / list / unregister (imbot-v2.md §2.8, §8.1). They work on
+ * imbot.v2.Command.register / update / list / unregister (api-reference/chat-bots/chat-bots-v2/imbot.v2/commands/, api-reference/chat-bots/chat-bots-v2/migration.md). They work on
  * the same command rows as imbot.command.* (src/bots/commands.ts), so either API sees and manages
  * the other's commands; v2 never binds ONIMCOMMANDADD (events follow the bot's eventMode).
  */
 
 /**
  * `fields` when present and non-empty, else the legacy flat format (the same keys at the top
- * level, BOT-BC-0330-1). Its window closed on 30.09.2026, but the src still reads it (§9.23).
+ * level, BOT-BC-0330-1). Its window closed on 30.09.2026, but the src still reads it (the portal's behaviour).
  */
 function registerFields(P: Record<string, unknown>): Record<string, unknown> {
   const F = fieldsOf(P);

@@ -5,7 +5,7 @@ import { v2Error, V2Errors } from './errors.js';
 import { loadBot, requireV2Owner } from './gate.js';
 import { sameSecret } from '../../util/secrets.js';
 
-/* imbot.v2.Event.get (imbot-v2.md §2.10, §5.5). */
+/* imbot.v2.Event.get (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md). */
 
 const EventErrors = {
   scope: () => v2Error('SCOPE_ERROR', "Scope 'im' is required to fetch user events"),
@@ -14,7 +14,7 @@ const EventErrors = {
 } as const;
 
 /**
- * The bot gate (§1.4) with one addition (§9.9): a fetch bot deleted less than an hour ago still
+ * The bot gate (api-reference/chat-bots/chat-bots-v2/index.md) with one addition (the portal's behaviour): a fetch bot deleted less than an hour ago still
  * answers its old owner here, so the ONIMBOTV2DELETE it was told last can be read. To anyone
  * else it is not found.
  */

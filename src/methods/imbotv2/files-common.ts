@@ -8,8 +8,8 @@ import { V2Errors, v2Error } from './errors.js';
 import { botDialog } from './gate.js';
 
 /*
- * What imbot.v2.File.* (as the bot) and im.v2.File.* (as the caller) share (imbot-v2.md §2.11,
- * §2.13, §6): the same domain upload, each API with its own error codes.
+ * What imbot.v2.File.* (as the bot) and im.v2.File.* (as the caller) share
+ * (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/, api-reference/chat-bots/chat-bots-v2/im.v2/files/): the same domain upload, each API with its own error codes.
  */
 
 export type UploadErrors = Record<FileFailure, () => RestError>;
@@ -38,7 +38,7 @@ export const ImbotFileErrors = {
 } as const;
 
 /**
- * im.v2: the codes its page documents (no `FILE_` prefix on the folder/upload/send ones, §2.14)
+ * im.v2: the codes its page documents (no `FILE_` prefix on the folder/upload/send ones, the error tables of the im.v2 pages)
  * with the texts of the shared `FileService`. `SEND_FAILED` is never produced, as above.
  */
 export const ImFileErrors = {

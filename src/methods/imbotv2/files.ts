@@ -4,10 +4,10 @@ import { ImbotFileErrors, canReadChatFile, fileIdParam, uploadAs } from './files
 import { gate } from './gate.js';
 
 /*
- * imbot.v2.File.upload / File.download (imbot-v2.md §2.11, §6): as the bot, after the bot gate.
+ * imbot.v2.File.upload / File.download (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/): as the bot, after the bot gate.
  */
 
-/** `OutputFilter::FILE_EXCLUDE`: imbot.v2 answers without the im.v2-only file fields (§4.6). */
+/** `OutputFilter::FILE_EXCLUDE`: imbot.v2 answers without the im.v2-only file fields (api-reference/chat-bots/chat-bots-v2/entities.md#file). */
 function withoutImFields(file: Record<string, unknown>): Record<string, unknown> {
   const out = { ...file };
   for (const key of IM_ONLY_FILE_FIELDS) delete out[key];
@@ -27,7 +27,7 @@ async function upload(call: MethodCall): Promise<Record<string, unknown>> {
 
 /**
  * `fileId` → a download link (`imbot|` token). `dialogId`, which only the quick-start sends, is
- * accepted and ignored (§9.13). The bot reads the files of the chats it is a member of.
+ * accepted and ignored (the portal's behaviour). The bot reads the files of the chats it is a member of.
  */
 async function download(call: MethodCall): Promise<{ downloadUrl: string }> {
   const { bot } = await gate(call);

@@ -48,7 +48,7 @@ export function loadBot(call: MethodCall, botId: number): Promise<BotRow | undef
 }
 
 /**
- * The bot gate of every `imbot.v2.*` method with a `botId` (§1.4), in its order: owner key,
+ * The bot gate of every `imbot.v2.*` method with a `botId` (api-reference/chat-bots/chat-bots-v2/index.md), in its order: owner key,
  * `botId` > 0, the bot exists, it is the caller's. After it the call acts as the bot user.
  */
 export async function gate(call: MethodCall): Promise<Gated> {
@@ -72,7 +72,7 @@ export type BotDialog =
   | { kind: 'group'; chat: ChatRow; role: ChatRole | null };
 
 /**
- * `dialogId` (alias `DIALOG_ID`) resolved as the bot (§1.4): `"5"` is the bot's 1:1 chat with
+ * `dialogId` (alias `DIALOG_ID`) resolved as the bot (api-reference/chat-bots/chat-bots-v2/index.md): `"5"` is the bot's 1:1 chat with
  * user 5, `"chat7"` is chat 7.
  */
 export async function botDialog(call: MethodCall, botId: number): Promise<BotDialog> {

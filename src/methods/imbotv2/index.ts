@@ -11,7 +11,7 @@ import { v2MessagesMethods } from './messages.js';
 import { v2UiMethods } from './ui.js';
 
 /**
- * Chatbots 2.0 (imbot-v2.md): `imbot.v2.*` (scope imbot; the bot gate of gate.ts) and the
+ * Chatbots 2.0 (api-reference/chat-bots/chat-bots-v2/index.md): `imbot.v2.*` (scope imbot; the bot gate of gate.ts) and the
  * `im.v2.*` methods bots and their users need (scope im, acting as the caller).
  */
 export const v2Methods: MethodSpec[] = [

@@ -6,7 +6,7 @@ import { pick, v2Int } from './args.js';
 import { v2Error } from './errors.js';
 
 /*
- * What the imbot.v2.Chat.Message.* methods share (imbot-v2.md §2.7): their errors (§2.14, HTTP 400),
+ * What the imbot.v2.Chat.Message.* methods share (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/): their errors (the pages' error tables, HTTP 400),
  * the `messageId` parameter and the message as the bot reaches it.
  */
 

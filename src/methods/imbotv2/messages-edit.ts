@@ -8,7 +8,7 @@ import { gate } from './gate.js';
 import { isChatAdmin, messageIdParam, reachMessage } from './messages-common.js';
 
 /*
- * imbot.v2.Chat.Message.update and .delete (imbot-v2.md §2.7), on the domain functions
+ * imbot.v2.Chat.Message.update and .delete (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-update.md, chat-message-delete.md), on the domain functions
  * imbot.message.update/delete use, with the same rules: the bot edits its own live messages within
  * the messenger's 3-day window; it deletes its own messages, and as a group-chat owner or manager
  * anyone's (system ones too).
@@ -18,7 +18,7 @@ import { isChatAdmin, messageIdParam, reachMessage } from './messages-common.js'
  * `fields.message` / `attach` / `keyboard` / `urlPreview`. ATTACH and KEYBOARD are validated
  * before anything is written; `"N"` or an empty value removes them. As in imbot.message.update an
  * empty `message` deletes the message (soft) and a bot's edit carries no "edited" mark. Text is
- * cut at 20 000 characters as on send (§9.20).
+ * cut at 20 000 characters as on send (the portal's behaviour).
  */
 export async function messageUpdate(call: MethodCall): Promise<{ result: true }> {
   const { bot } = await gate(call);

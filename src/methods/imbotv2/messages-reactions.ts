@@ -8,7 +8,7 @@ import { gate } from './gate.js';
 import { MessageV2Errors, messageIdParam, reachMessage } from './messages-common.js';
 
 /*
- * imbot.v2.Chat.Message.Reaction.add / .delete (imbot-v2.md §2.7, §4.8), as the bot, on a live
+ * imbot.v2.Chat.Message.Reaction.add / .delete (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md, chat-message-reaction-delete.md), as the bot, on a live
  * message of a chat it is a member of (ACCESS_DENIED otherwise, checked first); then the code
  * (REACTION_NOT_FOUND for an unknown one). Adding a reaction the bot already set is
  * REACTION_ALREADY_SET; removing one it has not set is REACTION_NOT_FOUND (nothing to remove).

@@ -5,7 +5,7 @@ import { messageGet, messageGetContext, messageRead } from './messages-read.js';
 import { reactionAdd, reactionDelete } from './messages-reactions.js';
 import { MessageV2Errors } from './messages-common.js';
 
-/** imbot.v2.Chat.Message.* (imbot-v2.md §2.7); every writing call is one transaction. */
+/** imbot.v2.Chat.Message.* (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/); every writing call is one transaction. */
 export const v2MessagesMethods: MethodSpec[] = [
   { name: 'imbot.v2.Chat.Message.send', scope: 'imbot', write: true, handler: messageSend, onStoreFailure: MessageV2Errors.sendingFailed },
   { name: 'imbot.v2.Chat.Message.update', scope: 'imbot', write: true, handler: messageUpdate },

@@ -7,7 +7,7 @@ import type { BotDialog } from './gate.js';
 import { deniedOnRefusal, done, gateDialog } from './chats-common.js';
 
 /*
- * imbot.v2.Chat.InputAction.notify and Chat.TextField.enabled (imbot-v2.md §2.9). Both work in
+ * imbot.v2.Chat.InputAction.notify and Chat.TextField.enabled (api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/). Both work in
  * group chats and in the bot's 1:1 chats; access is membership only, and ACCESS_DENIED is their
  * one error after the gate (a dialog that names nothing included).
  */
@@ -26,7 +26,7 @@ async function uiChatId(call: MethodCall, botId: number, dialog: BotDialog, open
 /** Seconds an indicator lasts when `duration` is not given (the docs leave it to the server). */
 export const DEFAULT_INPUT_ACTION_SECONDS = 30;
 
-/** `duration`: absent → the default; otherwise clamped to 1–600 s (§1.5). */
+/** `duration`: absent → the default; otherwise clamped to 1–600 s (api-reference/chat-bots/chat-bots-v2/index.md). */
 function durationParam(value: unknown): number {
   if (value === undefined || value === null || value === '') return DEFAULT_INPUT_ACTION_SECONDS;
   return Math.min(600, Math.max(1, v2Int(value)));
@@ -34,7 +34,7 @@ function durationParam(value: unknown): number {
 
 /**
  * InputAction.notify: records "the bot is typing / thinking…" for `duration` seconds (see
- * src/im/input-actions.ts); nothing goes to any bot. A `statusMessageCode` outside §4.9 is not an
+ * src/im/input-actions.ts); nothing goes to any bot. A `statusMessageCode` outside the list of api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.md#status-codes is not an
  * error (the docs define none): it shows the plain "typing" indicator, as an absent code does.
  * In a 1:1 dialog without a chat yet there is nobody to show it to, so nothing is recorded.
  */

@@ -3,9 +3,9 @@ import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { pageArgs } from '../imbotv2/events.js';
 
 /*
- * im.v2.Event.* (imbot-v2.md §2.13, §5.5): the calling user's own ONIMV2* queue. Subscribing
+ * im.v2.Event.* (api-reference/chat-bots/chat-bots-v2/im.v2/events/): the calling user's own ONIMV2* queue. Subscribing
  * starts recording, unsubscribing stops it (recorded events stay until acknowledged or expired,
- * §9.10); `get` reads and acknowledges like imbot.v2.Event.get, and without a subscription simply
+ * api-reference/chat-bots/chat-bots-v2/im.v2/events/event-unsubscribe.md); `get` reads and acknowledges like imbot.v2.Event.get, and without a subscription simply
  * finds nothing.
  */
 

@@ -7,10 +7,10 @@ import { V2Errors } from '../imbotv2/errors.js';
 import { ImFileErrors, canReadChatFile, fileIdParam, uploadAs } from '../imbotv2/files-common.js';
 
 /*
- * im.v2.File.upload / File.download (imbot-v2.md §2.13, §6): as the calling person, no botId.
+ * im.v2.File.upload / File.download (api-reference/chat-bots/chat-bots-v2/im.v2/files/): as the calling person, no botId.
  */
 
-/** The full §4.6 file (im.v2 keeps status, progress, urls, viewerAttrs, mediaUrl). */
+/** The full File entity (api-reference/chat-bots/chat-bots-v2/entities.md#file) (im.v2 keeps status, progress, urls, viewerAttrs, mediaUrl). */
 async function upload(call: MethodCall): Promise<Record<string, unknown>> {
   const me = call.caller.userId;
   const up = await uploadAs(call, me, false, ImFileErrors);
@@ -19,7 +19,7 @@ async function upload(call: MethodCall): Promise<Record<string, unknown>> {
 }
 
 /**
- * `fileId` → a download link (`im|` token). `dialogId` is required here (§9.13): it must name, as
+ * `fileId` → a download link (`im|` token). `dialogId` is required here (the portal's behaviour): it must name, as
  * the caller sees it, the chat the file belongs to, and the caller must be in that chat; a
  * missing or different dialog is ACCESS_DENIED ("no access to the chat"). An unknown file is
  * FILE_NOT_FOUND whatever the dialog.

@@ -5,7 +5,7 @@ const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('');
 const no = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('N');
 
 /**
- * Legacy chat applications (`imbot.app.*`, imbot-v1.md §2.6, §8; `b_im_app`, `b_im_app_lang`):
+ * Legacy chat applications (`imbot.app.*`, api-reference/chats/outdated/create-app/; `b_im_app`, `b_im_app_lang`):
  * a JS command or an IFRAME page a bot offers in the messenger's text panel.
  */
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {

@@ -5,7 +5,7 @@ const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('');
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
 
 /**
- * Offline events (rest-core.md h.2; `b_rest_event_offline` on a portal): the queue an application
+ * Offline events (api-reference/events/offline-events.md; `b_rest_event_offline` on a portal): the queue an application
  * with an `event_type=offline` binding reads with `event.offline.*`, and when each ONOFFLINEEVENT
  * handler was last notified (its `options.minTimeout`).
  */

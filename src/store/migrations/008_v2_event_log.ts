@@ -4,10 +4,10 @@ import type { Dialect } from '../dialect.js';
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
 
 /**
- * Chatbots 2.0 fetch mode (imbot-v2.md §5.5; `b_im_event_log` on a portal): one log for every
- * queue, bots' and users' alike, so `id` is the one global sequence `offset` counts in (§9.18);
+ * Chatbots 2.0 fetch mode (api-reference/chat-bots/chat-bots-v2/imbot.v2/events/event-get.md; `b_im_event_log` on a portal): one log for every
+ * queue, bots' and users' alike, so `id` is the one global sequence `offset` counts in (the portal's behaviour);
  * the users who asked for their `ONIMV2*` events (`EVENT_LOG='Y'`); and the fetch bots deleted
- * lately, whose old owner may still read the queue (ONIMBOTV2DELETE) for a grace window (§9.9).
+ * lately, whose old owner may still read the queue (ONIMBOTV2DELETE) for a grace window (the portal's behaviour).
  */
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema

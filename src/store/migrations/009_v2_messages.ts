@@ -4,7 +4,7 @@ import type { Dialect } from '../dialect.js';
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
 
 /**
- * Chatbots 2.0 messages (imbot-v2.md §2.7, §4.4, §4.8): reactions other than `like` (a `like`
+ * Chatbots 2.0 messages (api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/, api-reference/chat-bots/chat-bots-v2/entities.md#message): reactions other than `like` (a `like`
  * stays the v1 like in `params.LIKE`, see src/im/reactions.ts), and where a forwarded message came
  * from (`message.forward` = {id, userId, chatId, date} of the original).
  */
@@ -13,7 +13,7 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .createTable('message_reactions')
     .addColumn('message_id', 'integer', (c) => c.notNull())
     .addColumn('user_id', 'integer', (c) => c.notNull())
-    /** the camelCase code of §4.8, as the wire carries it */
+    /** the camelCase code of api-reference/chat-bots/chat-bots-v2/imbot.v2/messages/chat-message-reaction-add.md#reactions, as the wire carries it */
     .addColumn('reaction', 'varchar(64)', (c) => c.notNull())
     .addColumn('created_at', 'bigint', int0)
     .addPrimaryKeyConstraint('message_reactions_pk', ['message_id', 'user_id', 'reaction'])

@@ -5,7 +5,7 @@ const text = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo('');
 const int0 = (c: ColumnDefinitionBuilder) => c.notNull().defaultTo(0);
 
 /**
- * Chat files (imbot-v2.md §6; a chat's Disk folder on a portal): one row per uploaded file, its
+ * Chat files (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/; a chat's Disk folder on a portal): one row per uploaded file, its
  * bytes kept by the file store under `storage_key`; and the download links `File.download` hands
  * out (`/rest/download.json?token=…`), valid until `expires_at` on the portal clock.
  */

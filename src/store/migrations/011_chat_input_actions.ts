@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Dialect } from '../dialect.js';
 
 /**
- * What a bot is doing in a chat right now (imbot.v2.Chat.InputAction.notify, imbot-v2.md §2.9):
+ * What a bot is doing in a chat right now (imbot.v2.Chat.InputAction.notify, api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.md):
  * one row per chat and user, replaced by each notify and ignored once `expires_at` has passed.
  * Nothing reaches a bot's wire; the row is there for a messenger UI to show the indicator.
  */
@@ -11,7 +11,7 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .createTable('chat_input_actions')
     .addColumn('chat_id', 'integer', (c) => c.notNull())
     .addColumn('user_id', 'integer', (c) => c.notNull())
-    /** a §4.9 statusMessageCode, or '' for the plain "typing" indicator */
+    /** a statusMessageCode of api-reference/chat-bots/chat-bots-v2/imbot.v2/ui/chat-input-action-notify.md#status-codes, or '' for the plain "typing" indicator */
     .addColumn('code', 'varchar(64)', (c) => c.notNull().defaultTo(''))
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('chat_input_actions_pk', ['chat_id', 'user_id'])
