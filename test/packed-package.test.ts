@@ -32,17 +32,20 @@ test('npm pack → npm install <tarball> → the documented example test passes'
     const project = join(dir, 'project');
     await sh('mkdir', [project], dir);
     // npm 11 runs a dependency's install scripts only when the project approves them (README):
-    // better-sqlite3's native build is approved. From a tarball (not the registry) npm would also
-    // run imbot-server's `prepare`, a build from sources the tarball already holds built: denied.
+    // better-sqlite3's native build is approved.
     writeFileSync(
       join(project, 'package.json'),
-      JSON.stringify({ name: 'bot-tests', version: '1.0.0', private: true, type: 'module', allowScripts: { 'better-sqlite3': true, 'imbot-server': false } }),
+      JSON.stringify({ name: 'bot-tests', version: '1.0.0', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }),
     );
     const install = await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], project);
     assert.equal(install.code, 0, install.out);
     // No warning at all on Node 20 (cookie@2 from light-my-request used to warn EBADENGINE:
     // imbot-server depends on light-my-request 6.6.0 itself, which fastify's ^6 then shares).
-    const warnings = install.out.split('\n').filter((l) => /EBADENGINE|npm warn|deprecated/i.test(l));
+    // One listing is expected here and nowhere else: npm runs `prepare` only for non-registry
+    // sources such as this tarball, and lists it as not yet approved; an install from the registry
+    // never runs (or lists) it. Any other warning fails.
+    const tarballOnly = (l: string) => /^npm warn install-scripts(\s+imbot-server@[^ ]+ \(prepare: npm run build\)|\s+1 package has install scripts not yet covered by allowScripts:|\s+Run `npm install-scripts ls`.*|\s*)$/.test(l);
+    const warnings = install.out.split('\n').filter((l) => /EBADENGINE|npm warn|deprecated/i.test(l) && !tarballOnly(l));
     assert.deepEqual(warnings, [], install.out);
     const pkg = join(project, 'node_modules/imbot-server');
     for (const f of ['dist/src/index.d.ts', 'dist/src/testing/index.d.ts', 'bin/imbot-server.js', 'dist/web/index.html', 'dist/web/app.js']) assert.ok(existsSync(join(pkg, f)), f);
