@@ -1,6 +1,7 @@
 import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { rest, web } from './api.js';
+import { ClipIcon } from './icons.js';
 
 /** How often typing is announced while one keeps typing. */
 const TYPING_EVERY_MS = 5000;
@@ -109,7 +110,8 @@ export function Composer(p: ComposerProps) {
       ) : null}
       <form class="composer" onSubmit={submit}>
         <label class={`attach-file ${p.enabled ? '' : 'disabled'}`} title="Send a file">
-          📎<input
+          <ClipIcon />
+          <input
             type="file"
             aria-label="Send a file"
             disabled={!p.enabled}

@@ -7,6 +7,7 @@ import type { Me } from './api.js';
 import { Members, NewChat } from './members.js';
 import { subscribe, type ChatChange } from './push.js';
 import { Attachments, Keyboard, Menu, type ButtonActions } from './rich.js';
+import { ThumbIcon } from './icons.js';
 
 type Rec = Record<string, any>;
 
@@ -278,7 +279,7 @@ function MessageView({ m, me, dialogId, author, replied, users, actions, blocked
       <div class="msg-meta">
         {!deleted && !system ? (
           <>
-            <button type="button" class={`like ${likes.includes(me.id) ? 'liked' : ''}`} aria-pressed={likes.includes(me.id)} aria-label="Like" onClick={onLike}>👍{likes.length ? ` ${likes.length}` : ''}</button>
+            <button type="button" class={`like ${likes.includes(me.id) ? 'liked' : ''}`} aria-pressed={likes.includes(me.id)} aria-label="Like" onClick={onLike}><ThumbIcon />{likes.length ? ` ${likes.length}` : ''}</button>
             <button type="button" class="reply" aria-label="Reply" onClick={onReply}>↩</button>
           </>
         ) : null}
