@@ -22,7 +22,7 @@ import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../event
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerDownloadRoute } from './download-route.js';
-import { registerUploadRoute } from './upload-route.js';
+import { UploadSpool } from '../files/spool.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
 import { hostname } from 'node:os';
@@ -153,9 +153,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
   logRequests(logger, core.requests);
   core.gate = new CallGate();
-  const app = buildApp(core, logError, logger);
+  // multipart file parts are spooled to <data>/uploads-tmp/<host>-<pid> (files/spool.ts)
+  const spool = await UploadSpool.open(join(opts.dataDir, 'uploads-tmp'));
+  const app = buildApp(core, logError, logger, spool);
   registerDownloadRoute(app, core);
-  registerUploadRoute(app, core);
   // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
   const push = new PushHub(store.db, logError);
   core.changes = push;
@@ -242,6 +243,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await closed;
       }
       await app.close();
+      await spool.close();
       await store.close();
     },
   };
