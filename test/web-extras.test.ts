@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { until } from './helpers/events.js';
 import { launchBrowser, SHOTS_DIR, type TestBrowser } from './helpers/browser.js';
 import { addPerson, callJson, startPortal, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
@@ -166,7 +167,8 @@ describe('web messenger: notifications, forwards, reactions and app buttons', ()
     await frame.waitFor({ state: 'detached' });
     // a JS app behind a button does what it does from the input area
     await msg.getByRole('button', { name: 'Put it' }).click();
-    assert.equal(await page.getByRole('textbox', { name: 'Message', exact: true }).inputValue(), '/order 7');
+    const input = page.getByRole('textbox', { name: 'Message', exact: true });
+    await until(async () => (await input.inputValue()) === '/order 7', 'the app puts its text into the input');
   });
 
   it('/__web/app-button opens only a button the message carries, in a dialog one may open', async () => {
