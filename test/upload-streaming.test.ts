@@ -139,7 +139,7 @@ describe('multipart uploads are streamed to disk', () => {
   const local = (url: string) => url.replace(/^https:\/\/[^/]+/, p.http);
 
   before(async () => {
-    p = await startPortal({ maxFileSize: 64 * MB });
+    p = await startPortal({ maxFileSize: 128 * MB });
     ann = await addPerson(p, 'Ann Lee');
     const chat = assertResult(await callJson(ann.hook, 'im.chat.add', { TITLE: 'Uploads', USERS: [1] }));
     folder = assertResult(await callJson(ann.hook, 'im.disk.folder.get', { CHAT_ID: chat })).ID;
@@ -148,8 +148,8 @@ describe('multipart uploads are streamed to disk', () => {
   });
   after(() => p.stop());
 
-  it('a 50 MB file part to disk.folder.uploadfile: stored intact, RSS grows far less than the body, no temp file left', async () => {
-    const size = 50 * MB;
+  it('a 100 MB file part to disk.folder.uploadfile: stored intact, RSS grows far less than the body, no temp file left', async () => {
+    const size = 100 * MB;
     // The first uploads of a process pay for what any upload needs once (code, an allocator arena
     // for each thread of the pool that writes files: ~20-25 MB, not growing with the size);
     // measured after a warm-up long enough to bring every pool thread in.
