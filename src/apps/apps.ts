@@ -3,7 +3,7 @@ import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import { deleteAppOptions } from '../store/repos/options.js';
 import { deleteApp, findApp, insertApp, listApps as listAppRows, revokeAppTokens, updateApp } from '../store/repos/apps.js';
-import { deleteAppBindings, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
+import { deleteAppBindings, deleteBindingsById, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
 import { listBotIdsOf } from '../store/repos/bots.js';
 import { getUser } from '../im/users.js';
 import { parseScopes } from '../auth/scopes.js';
@@ -168,9 +168,11 @@ export async function updateAppVersion(ctx: DomainCtx, clientId: string, version
   const outcome: UpdateOutcome = { previousVersion: app.version, version, sentTo: [] };
   if (!fresh.installed) return outcome;
   const data = { VERSION: version, PREVIOUS_VERSION: app.version, LANGUAGE_ID: ctx.portal.languageId };
-  let targets = await appBindings(ctx.db, fresh, 'ONAPPUPDATE');
-  if (!targets.length && fresh.install_url) targets = [await bind(ctx, fresh, 'ONAPPUPDATE', fresh.install_url)];
-  for (const binding of targets) {
+  const bound = await appBindings(ctx.db, fresh, 'ONAPPUPDATE');
+  // the install URL stands in through a binding made for this one send (the body still carries
+  // an event_handler_id); it goes again at once, so it never counts as a handler the app bound
+  const standIn = !bound.length && fresh.install_url ? await bind(ctx, fresh, 'ONAPPUPDATE', fresh.install_url) : null;
+  for (const binding of standIn ? [standIn] : bound) {
     if (binding.event_type === 'offline') {
       await toOfflineQueue(ctx, binding, data, fresh.install_user_id);
       continue;
@@ -178,6 +180,7 @@ export async function updateAppVersion(ctx: DomainCtx, clientId: string, version
     await enqueue(ctx, fresh, binding, data, await appEventAuth(ctx, fresh, binding, fresh.install_user_id));
     outcome.sentTo.push(binding.handler_url);
   }
+  if (standIn) await deleteBindingsById(ctx.db, [standIn.id]);
   return outcome;
 }
 

@@ -165,13 +165,14 @@ export function buildCli(): Command {
         `  messenger:      ${server.webUrl}`,
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
-      console.log(lines.join('\n'));
       const stop = async () => {
         await server.close();
         process.exit(0);
       };
+      // before the banner: whoever waits for it may signal at once
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      console.log(lines.join('\n'));
     });
 
   const webhook = program.command('webhook').description('incoming webhooks');
