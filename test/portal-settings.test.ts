@@ -51,8 +51,8 @@ function serve(dataDir: string, flags: string[], env: Record<string, string> = {
     let err = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      fail(new Error(`no banner in 30 s: ${out}\n${err}`));
-    }, 30_000);
+      fail(new Error(`no banner in 90 s: ${out}\n${err}`));
+    }, 90_000);
     child.stderr!.setEncoding('utf8').on('data', (d) => (err += d));
     child.stdout!.setEncoding('utf8').on('data', (d) => {
       out += d;
@@ -200,7 +200,7 @@ describe('--public-url http://127.0.0.1:<http port>: a PHP app bot works end to 
     dataDir = mkdtempSync(join(tmpdir(), 'imbot-settings-'));
     const httpPort = await freePort();
     publicUrl = `http://127.0.0.1:${httpPort}`;
-    server = await startServer({ dataDir, store: testStoreUrl(dataDir), host: '127.0.0.1', port: 0, httpPort, profile: 'dev', logError: () => {}, publicUrl });
+    server = await startServer({ dataDir, store: testStoreUrl(dataDir), host: '127.0.0.1', port: 0, httpPort, profile: 'dev', logError: (err, where) => console.error('internal error', where, err), publicUrl });
     p = { server, dataDir, http: server.httpUrl, https: server.httpsUrl, adminCode: '', adminHook: '', stop: async () => {} };
     r = await startReceiver();
   });
@@ -247,7 +247,10 @@ describe('--public-url http://127.0.0.1:<http port>: a PHP app bot works end to 
   });
 
   it('a reset keeps the recorded address and settings (they are the running server\'s)', async () => {
-    assert.equal((await control(server.httpUrl, server.controlToken, 'reset', {})).status, 200);
+    // `reset` talks to the control API at the HTTP address the server recorded (no --url, not 24080)
+    const reset = await runCli('reset', '--data', dataDir);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.equal(reset.stdout, `reset; admin webhook: ${server.adminWebhookUrl}\n`);
     const { settings, recorded } = await readPortalSettings(server.core.store.db);
     assert.deepEqual([recorded, settings.publicUrl, settings.httpUrl], [true, publicUrl, server.httpUrl]);
     const hook = await runCli('webhook', 'add', '--data', dataDir, '--user', '1', '--code', 'afterreset0001');
