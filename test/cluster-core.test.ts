@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import { call, control, spawnNode, startCluster, testRedis, type TestCluster } from './helpers/two-nodes.js';
+import { call, control, receiver, spawnNode, startCluster, testRedis, until, type TestCluster } from './helpers/two-nodes.js';
 
 /*
  * Two `serve` processes on one PostgreSQL schema and one Redis prefix are one portal
@@ -19,58 +17,6 @@ import { call, control, spawnNode, startCluster, testRedis, type TestCluster } f
 
 const CLI = fileURLToPath(new URL('./helpers/cli-entry.js', import.meta.url));
 const run = promisify(execFile);
-
-/** Polls `probe` until it answers truthy (a cross-node hint travels one pub/sub hop). */
-async function until<T>(probe: () => Promise<T>, what: string, tries = 400): Promise<T> {
-  for (let i = 0; ; i++) {
-    const v = await probe();
-    if (v) return v;
-    if (i >= tries) assert.fail(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/**
- * A bot's handler: records every POST (form body) in arrival order and answers it — held until
- * `release()` when `held` (a handler that hangs keeps its lane busy).
- */
-function receiver(held = false): Promise<{ url: string; got: URLSearchParams[]; ids: string[]; requests(): number; release(): void; close(): Promise<void> }> {
-  let requests = 0;
-  const got: URLSearchParams[] = [];
-  const ids: string[] = [];
-  let waiting: (() => void)[] | null = held ? [] : null;
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      requests++;
-      const form = new URLSearchParams(body);
-      // the bot's messages only (a first message to a bot also brings ONIMBOTJOINCHAT)
-      if (form.get('event') === 'ONIMBOTMESSAGEADD') {
-        got.push(form);
-        ids.push(String(req.headers['x-imbot-event-id'] ?? ''));
-      }
-      if (waiting) waiting.push(() => res.end('ok'));
-      else res.end('ok');
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as { port: number }).port}/bot`,
-        got,
-        ids,
-        requests: () => requests,
-        release() {
-          const w = waiting ?? [];
-          waiting = null;
-          for (const fn of w) fn();
-        },
-        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-      }),
-    ),
-  );
-}
 
 describe('a node refuses what cannot be a cluster', () => {
   it('--redis without a PostgreSQL store', async () => {
@@ -170,95 +116,5 @@ describe('two nodes, one portal', () => {
     assert.deepEqual(answers, [200, 200, 200, 200, 200, 200, 503, 503]);
     await control(a, 'POST', '/__control/limits', { rate: 'off', reset: true });
     await until(async () => (await control(b, 'GET', '/__control/limits')).body.rate === 'off', 'the rate limit off on node 2');
-  });
-
-  // v2 fetch mode across nodes
-
-  it('Event.get on either node sees every node\'s commits in order, with no gaps, under concurrent writers', async () => {
-    const reg = await call(c.hook(0), 'imbot.v2.Bot.register', { botToken: 'tok_fetch', fields: { code: 'fetch', properties: { name: 'Fetch' } } });
-    assert.equal(reg.status, 200, JSON.stringify(reg));
-    const botId = reg.result.bot.id;
-    const perNode = 25;
-    const seen: { eventId: number; text: string }[] = [];
-    let offset = 0;
-    let writing = true;
-    const reader = (async () => {
-      for (let turn = 0; writing || turn < 3; turn++) {
-        const page = await call(c.hook(turn % 2), 'imbot.v2.Event.get', { botId, botToken: 'tok_fetch', offset, limit: 7 });
-        assert.equal(page.status, 200, JSON.stringify(page));
-        for (const e of page.result.events) seen.push({ eventId: e.eventId, text: e.data?.message?.text });
-        offset = page.result.nextOffset;
-        if (!writing && page.result.events.length === 0) turn++;
-      }
-    })();
-    const writer = (node: number) => (async () => {
-      for (let i = 0; i < perNode; i++) {
-        const a = await call(c.hook(node), 'im.message.add', { DIALOG_ID: String(botId), MESSAGE: `n${node}-${i}` });
-        assert.equal(a.status, 200, JSON.stringify(a));
-      }
-    })();
-    await Promise.all([writer(0), writer(1)]);
-    writing = false;
-    await reader;
-    const ids = seen.map((e) => e.eventId);
-    assert.deepEqual(ids, [...ids].sort((x, y) => x - y), 'event ids only grow');
-    assert.equal(new Set(ids).size, ids.length, 'no event twice');
-    const texts = seen.map((e) => e.text).filter((t) => /^n\d-\d+$/.test(t));
-    assert.equal(texts.length, 2 * perNode, `every message's event: ${texts.length}`);
-    for (const node of [0, 1]) {
-      const mine = texts.filter((t) => t.startsWith(`n${node}-`));
-      assert.deepEqual(mine, Array.from({ length: perNode }, (_, i) => `n${node}-${i}`), `node ${node}'s messages in order`);
-    }
-  });
-
-  // a node dies holding a lane
-
-  it('the other node takes the lane over; nothing committed is lost, redelivery keeps the event id', async () => {
-    const rx = await receiver(true);
-    const redis = new Redis(c.redis);
-    try {
-      const bot = await call(c.hook(0), 'imbot.register', { CODE: 'survivor', CLIENT_ID: 'lane1', EVENT_HANDLER: rx.url, PROPERTIES: { NAME: 'Survivor' } });
-      const n = 40;
-      const say = async (node: number, i: number) => {
-        const a = await call(c.hook(node), 'im.message.add', { DIALOG_ID: String(bot.result), MESSAGE: `k${i}` });
-        assert.equal(a.status, 200, JSON.stringify(a));
-      };
-      for (let i = 0; i < n / 2; i++) await say(i % 2, i);
-      // the lane is being sent (the handler is slow): find its holder and kill it mid-burst
-      // (the lane of a webhook's bots with CLIENT_ID lane1: the only lane with a backlog now)
-      const laneKey = (await until(async () => (await redis.keys(`${c.prefix}lane:*lane1*`))[0], 'a lease on the lane'))!;
-      const holder = (await redis.get(laneKey))!;
-      const victim = c.nodes.findIndex((x) => holder.includes(`:${x.proc.pid}:`));
-      assert.ok(victim >= 0, `holder ${holder} is one of the nodes`);
-      await until(async () => rx.requests() > 0, 'the first event on the wire');
-      await c.nodes[victim]!.stop('SIGKILL');
-      assert.ok(rx.got.length < n / 2, 'killed before the backlog was sent');
-      rx.release();
-      for (let i = n / 2; i < n; i++) await say(1 - victim, i);
-      const survivor = c.nodes[1 - victim]!;
-      // every message's event arrives (at least once), and the first arrivals are in order
-      await until(async () => new Set(rx.got.map((f) => f.get('data[PARAMS][MESSAGE]'))).size === n, `all ${n} events after the kill`, 1600);
-      const firsts: string[] = [];
-      for (const f of rx.got) {
-        const m = f.get('data[PARAMS][MESSAGE]')!;
-        if (!firsts.includes(m)) firsts.push(m);
-      }
-      assert.deepEqual(firsts, Array.from({ length: n }, (_, i) => `k${i}`));
-      // a message sent twice (before the kill, and by the new holder) carries the same event id
-      const idOf = new Map<string, string>();
-      rx.got.forEach((f, i) => {
-        const m = f.get('data[PARAMS][MESSAGE]')!;
-        if (idOf.has(m)) assert.equal(rx.ids[i], idOf.get(m), `same event id for ${m}`);
-        else idOf.set(m, rx.ids[i]!);
-      });
-      const after = await redis.get(laneKey);
-      assert.ok(after === null || !after.includes(`:${c.nodes[victim]!.proc.pid}:`), 'the dead node holds no lease');
-      // the survivor still serves and delivers
-      await call(survivor.http + `/rest/1/${c.adminCode}`, 'im.message.add', { DIALOG_ID: String(bot.result), MESSAGE: 'after' });
-      await until(async () => rx.got.some((f) => f.get('data[PARAMS][MESSAGE]') === 'after'), 'an event written after the kill');
-    } finally {
-      redis.disconnect();
-      await rx.close();
-    }
   });
 });
