@@ -58,6 +58,27 @@ describe('two nodes, one portal', () => {
     assert.equal(card.result.first_name, 'Clustered');
   });
 
+  it('web push: a change committed on one node reaches a browser connected to the other', { timeout: 30_000 }, async () => {
+    const session = await control(c.nodes[1]!, 'POST', '/__control/sessions', { user_id: 1 });
+    assert.equal(session.status, 200, JSON.stringify(session.body));
+    const abort = new AbortController();
+    const res = await fetch(`${c.nodes[1]!.http}/__web/push?sessid=${session.body.sessid}`, { headers: { cookie: `PHPSESSID=${session.body.PHPSESSID}` }, signal: abort.signal });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const next = async () => (text += new TextDecoder().decode((await reader.read()).value ?? new Uint8Array()));
+    try {
+      while (!text.includes('event: ready')) await next();
+      const chat = await call(c.hook(0), 'im.chat.add', { TITLE: 'Pushed', USERS: [1] });
+      assert.equal(chat.status, 200, JSON.stringify(chat));
+      const sent = await call(c.hook(0), 'im.message.add', { DIALOG_ID: `chat${chat.result}`, MESSAGE: 'over there' });
+      assert.equal(sent.status, 200, JSON.stringify(sent));
+      while (!text.includes(`"chatId":${chat.result},"kind":"message"`)) await next();
+    } finally {
+      abort.abort();
+    }
+  });
+
   it('webhook auth: a block written to the store holds on every node at once', async () => {
     const env = { ...process.env, IMBOT_STORE: c.storeUrl };
     await run(process.execPath, [CLI, 'block', '--data', c.nodes[0]!.dataDir, '--webhook', c.adminCode], { env });
