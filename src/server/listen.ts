@@ -44,6 +44,8 @@ import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } fr
 import { PushHub } from './push.js';
 import { registerWebRoutes } from './web-route.js';
 import { registerConsoleRoutes } from './console-route.js';
+import { defaultNodeId, openCluster, type Cluster } from '../cluster/index.js';
+import { bridgeChanges, bridgeOutbox, shareControlState } from '../cluster/bridges.js';
 
 export interface ServerOptions {
   /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
@@ -76,6 +78,14 @@ export interface ServerOptions {
   nodeId?: string;
   /** applied once the portal knows its URLs, before any request is served (harness/seed) */
   seed?: Seed;
+  /**
+   * `serve --redis redis://…` (`IMBOT_REDIS`): this node is one of several serving one portal
+   * over the same PostgreSQL store; Redis carries the cross-node signals, lane leases, the
+   * shared limit counters and the control state. Absent: one node, nothing shared.
+   */
+  redis?: string;
+  /** prefix of every Redis key and channel (default `imbot:`; clusters sharing one Redis differ) */
+  redisPrefix?: string;
   /** `serve --control off`: no control API at all (default on) */
   control?: boolean;
   /** client ranges the control API answers besides this machine (`serve --control-from`) */
@@ -126,6 +136,8 @@ export interface RunningServer {
   clock: MovableClock;
   /** the outbox sender */
   events: DeliveryWorker;
+  /** what this node shares with the others (all local without --redis) */
+  cluster: Cluster;
   /** reset, snapshots, restore */
   state: PortalStateControl;
   close(): Promise<void>;
@@ -146,9 +158,22 @@ function urlHost(host: string): string {
 
 /** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  if (opts.redis && !opts.store) {
+    throw new Error('--redis makes this server one node of a cluster, and the nodes share one PostgreSQL store: give --store postgres://… too (SQLite is one process\'s file)');
+  }
   const clock = new MovableClock();
   const publicUrl = opts.publicUrl === undefined ? null : parsePublicUrl(opts.publicUrl);
-  const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
+  const nodeId = opts.nodeId ?? defaultNodeId();
+  // Where internal failures go before the logger exists (Redis refusing, a broken bus message).
+  const earlyLog = (err: unknown, where: string) => (opts.logError ?? ((e: unknown, w: string) => console.error(`${w}:`, e)))(err, where);
+  const cluster = await openCluster({ redis: opts.redis, prefix: opts.redisPrefix, nodeId, logError: (err, where) => earlyLog(err, where) });
+  let store;
+  try {
+    store = await openStore({ dataDir: opts.dataDir, url: opts.store });
+  } catch (err) {
+    await cluster.close();
+    throw err;
+  }
   const state = await ensurePortal(store.db, clock);
   const oauthHosts = [...new Set((opts.oauthAliases ?? []).map((h) => h.toLowerCase()))];
   // an HTTPS public name is one more name the server certificate carries (the local CA then vouches for it)
@@ -158,7 +183,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl, oauthHosts };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
-  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId, cluster.limitsBackend ?? undefined);
   core.limits = limits;
   // Chat files live in <data>/files; bytes left by uploads that rolled back are swept first.
   const fileStore = new DirFileStore(join(opts.dataDir, 'files'));
@@ -167,7 +192,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = createLogger(opts.logLevel ?? 'silent', opts.logFormat);
   // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
   const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error')));
-  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
+  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? (cluster.clustered ? nodeId : `${hostname()}:${process.pid}`) });
   logRequests(logger, core.requests);
   core.gate = new CallGate();
   // multipart file parts are spooled to <data>/uploads-tmp/<host>-<pid> (files/spool.ts)
@@ -176,9 +201,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerDownloadRoute(app, core);
   // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
   const push = new PushHub(store.db, logError);
-  core.changes = push;
+  // a cluster: changes also go to the other nodes' streams (a browser may be on any node)
+  const changes = bridgeChanges(cluster, push);
+  core.changes = changes.sink;
   registerWebRoutes(app, core, push, token);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults, cluster.leases);
+  // clock, faults and limit settings set through any node hold on all of them
+  const stopControlShare = await shareControlState(cluster, { clock, faults: core.faults, limits }, logError);
+  // lanes written on another node wake this one (it may hold, or be able to take, the lane)
+  const stopOutboxBridge = bridgeOutbox(cluster);
   let settings: PortalSettings | null = null; // known once the listeners have their ports
   const rerecord = async (db: Db) => {
     if (settings) await recordPortalSettings(db, settings);
@@ -202,8 +233,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
   // worker at once where the store tells of them (PostgreSQL); '' = the listener reconnected.
+  // In a cluster the other nodes' rows are announced with their lanes on the bus, so the change
+  // notification only scans when a lane-less writer (the CLI) or a broken listener is involved
+  // — the poll timer finds the CLI's rows, the listener's reconnection ('') still scans.
   const stopForeign = store.onForeignChange((table) => {
-    if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
+    if ((table === 'event_outbox' && !cluster.clustered) || table === '') outboxSignal.emit('written');
   });
 
   const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
@@ -249,6 +283,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
       await Promise.allSettled([app.close(), new Promise((r) => https.close(r)), new Promise((r) => (extraHttps ? extraHttps.close(r) : r(undefined)))]);
       await store.close();
+      await cluster.close();
       throw err;
     });
   }
@@ -268,8 +303,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     core,
     clock,
     events,
+    cluster,
     async close() {
       stopForeign();
+      stopOutboxBridge();
+      stopControlShare();
+      changes.stop();
       push.end();
       await events.stop();
       for (const server of extraHttps ? [https, extraHttps] : [https]) {
@@ -280,6 +319,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await app.close();
       await spool.close();
       await store.close();
+      await cluster.close();
     },
   };
 }
