@@ -109,7 +109,6 @@ const OWNERS: Record<string, string> = {
   v2_event_subscribers: 'v2-event-log.ts',
   v2_deleted_bots: 'v2-event-log.ts',
   files: 'files.ts',
-  file_download_tokens: 'files.ts',
   notifications: 'notifications.ts',
   notify_chats: 'notifications.ts',
   notification_replies: 'notifications.ts',

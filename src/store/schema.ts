@@ -381,14 +381,6 @@ export interface FilesTable {
   attached: Def<number>;
 }
 
-/** (010) A download link of `File.download`, valid until `expires_at` (portal clock, ms). */
-export interface FileDownloadTokensTable {
-  token: string;
-  file_id: number;
-  user_id: number;
-  expires_at: number;
-}
-
 /** (011) A bot's live input indicator in a chat (imbot.v2.Chat.InputAction.notify). */
 export interface ChatInputActionsTable {
   chat_id: number;
@@ -584,7 +576,6 @@ export interface Schema {
   v2_event_subscribers: V2EventSubscribersTable;
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
-  file_download_tokens: FileDownloadTokensTable;
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
   open_lines: OpenLinesTable;

@@ -12,3 +12,8 @@ export async function insertPortalSettings(db: Db, settings: Record<string, stri
   const rows = Object.entries(settings).map(([key, value]) => ({ key, value }));
   if (rows.length) await db.insertInto('portal').values(rows).execute();
 }
+
+/** Inserts a setting unless it exists (two processes at once: one value wins, both read it). */
+export async function insertPortalSettingOnce(db: Db, key: string, value: string): Promise<void> {
+  await db.insertInto('portal').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+}
