@@ -121,6 +121,7 @@ const OWNERS: Record<string, string> = {
   search_last: 'search.ts',
   user_fields: 'user-fields.ts',
   user_field_values: 'user-fields.ts',
+  user_field_enums: 'user-fields.ts',
   recent_flags: 'recent-flags.ts',
   disk_folders: 'disk.ts',
   disk_upload_tokens: 'disk.ts',

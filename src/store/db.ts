@@ -27,6 +27,7 @@ import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
 import * as m050 from './migrations/050_drop_download_tokens.js';
 import * as m051 from './migrations/051_chat_folders_for_files.js';
+import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
 
 import type { Dialect } from './dialect.js';
@@ -81,6 +82,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '049_disk_upload_tokens': m049,
   '050_drop_download_tokens': m050,
   '051_chat_folders_for_files': m051,
+  '052_user_field_enums': m052,
   '060_open_lines': m060,
 };
 

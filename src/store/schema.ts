@@ -511,6 +511,16 @@ export interface UserFieldsTable {
   labels: Def<string>;
 }
 
+/** (052) One `LIST` item of an enumeration user field. */
+export interface UserFieldEnumsTable {
+  id: Id;
+  field_id: number;
+  value: string;
+  def: Def<string>;
+  sort: Def<number>;
+  xml_id: string;
+}
+
 /** (045) One person's value of one custom field, JSON. */
 export interface UserFieldValuesTable {
   user_id: number;
@@ -588,6 +598,7 @@ export interface Schema {
   search_last: SearchLastTable;
   user_fields: UserFieldsTable;
   user_field_values: UserFieldValuesTable;
+  user_field_enums: UserFieldEnumsTable;
   recent_flags: RecentFlagsTable;
   disk_folders: DiskFoldersTable;
   disk_upload_tokens: DiskUploadTokensTable;
