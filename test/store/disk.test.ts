@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ensureFolder, folderById } from '../../src/store/repos/disk.js';
+import { ensureFolder, findFolder, folderById } from '../../src/store/repos/disk.js';
 import { attachFile, deleteFileRow, filesByIds, insertFile } from '../../src/store/repos/files.js';
 import { messagesWithFiles } from '../../src/store/repos/messages.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
@@ -12,6 +12,14 @@ describe('store contract: disk', () => {
     t = await openTestStore();
   });
   after(() => t.close());
+
+  it('finds a folder by kind and owner only once it was made', async () => {
+    const db = t.store.db;
+    assert.equal(await findFolder(db, 'chat', 4242), undefined);
+    const made = await ensureFolder(db, 'chat', 4242, '', 1);
+    assert.deepEqual(await findFolder(db, 'chat', 4242), made);
+    assert.equal(await findFolder(db, 'saved', 4242), undefined);
+  });
 
   it('makes one folder per owner and kind, whoever asks first', async () => {
     const db = t.store.db;
