@@ -22,6 +22,7 @@ import { snapshotCommands } from './snapshots.js';
 import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
+import { stopOnSignals } from './shutdown.js';
 import { packageVersion } from './version.js';
 import { formatDuration } from './duration.js';
 import { withConfigSources } from './config-file.js';
@@ -146,11 +147,14 @@ export function buildCli(): Command {
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
     .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({
+      const started = startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
         oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort,
       });
+      // before the first line is printed: a SIGTERM sent on reading the banner finds its handler
+      stopOnSignals(started);
+      const server = await started;
       const control = !o.control
         ? 'off (--control off)'
         : `${resolve(o.data)}/control-token${isLoopbackHost(o.host) ? '' : ` (answers loopback clients${o.controlFrom.length ? ' and --control-from' : ' only'})`}`;
@@ -168,12 +172,6 @@ export function buildCli(): Command {
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
-      const stop = async () => {
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     });
 
   const webhook = program.command('webhook').description('incoming webhooks');
