@@ -17,3 +17,12 @@ export async function insertPortalSettings(db: Db, settings: Record<string, stri
 export async function insertPortalSettingOnce(db: Db, key: string, value: string): Promise<void> {
   await db.insertInto('portal').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
 }
+
+/** Writes a setting, replacing its value when the key exists (one statement: no check-then-insert). */
+export async function upsertPortalSetting(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('portal')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
