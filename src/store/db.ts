@@ -25,6 +25,9 @@ import * as m045 from './migrations/045_user_fields.js';
 import * as m047 from './migrations/047_recent_flags.js';
 import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
+import * as m050 from './migrations/050_drop_download_tokens.js';
+import * as m051 from './migrations/051_chat_folders_for_files.js';
+import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
 
 import type { Dialect } from './dialect.js';
@@ -77,6 +80,9 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '047_recent_flags': m047,
   '048_disk': m048,
   '049_disk_upload_tokens': m049,
+  '050_drop_download_tokens': m050,
+  '051_chat_folders_for_files': m051,
+  '052_user_field_enums': m052,
   '060_open_lines': m060,
 };
 
