@@ -46,6 +46,11 @@ function onOff(value: string): boolean {
   return value === 'on';
 }
 
+function filesWhere(value: string): 'db' | 'dir' {
+  if (value !== 'db' && value !== 'dir') throw new InvalidArgumentError('db or dir');
+  return value;
+}
+
 function cidrs(value: string): Cidr[] {
   try {
     return parseCidrList(value);
@@ -129,6 +134,7 @@ export function buildCli(): Command {
     .description('serve the portal: HTTPS with a local CA and plain HTTP')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
     .addOption(storeOption())
+    .option('--files <where>', "where chat files' bytes live: db (in the store, every node reads them; default on PostgreSQL) or dir (<data>/files; default and only choice on SQLite)", filesWhere)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
@@ -144,12 +150,12 @@ export function buildCli(): Command {
     .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
     .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port);
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir' }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
-        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort,
+        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files,
       });
       const control = !o.control
         ? 'off (--control off)'
@@ -157,6 +163,7 @@ export function buildCli(): Command {
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
+        `  files:          ${(o.files ?? (o.store ? 'db' : 'dir')) === 'db' ? 'in the store' : `${resolve(o.data)}/files`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
         adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
@@ -168,8 +175,18 @@ export function buildCli(): Command {
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
+      // SIGTERM/SIGINT: leave like a cluster node (server.shutdown): not ready, stop accepting,
+      // let calls in flight finish, stop delivery, close the store — then exit 0. A second
+      // signal does not wait any longer.
       const stop = async () => {
-        await server.close();
+        process.once('SIGINT', () => process.exit(1));
+        process.once('SIGTERM', () => process.exit(1));
+        try {
+          await server.shutdown();
+        } catch (err) {
+          console.error(`shutdown: ${(err as Error).message}`);
+          process.exit(1);
+        }
         process.exit(0);
       };
       process.once('SIGINT', stop);

@@ -26,6 +26,7 @@ import * as m047 from './migrations/047_recent_flags.js';
 import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
 import * as m060 from './migrations/060_open_lines.js';
+import * as m075 from './migrations/075_file_chunks.js';
 
 import type { Dialect } from './dialect.js';
 export type { Dialect } from './dialect.js';
@@ -78,6 +79,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '048_disk': m048,
   '049_disk_upload_tokens': m049,
   '060_open_lines': m060,
+  '075_file_chunks': m075,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -128,4 +130,9 @@ export async function lockKey(db: Db, key: string): Promise<void> {
  */
 export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : (db as Kysely<Schema>).transaction().execute(fn);
+}
+
+/** One round trip to the database (`/__ready`): throws when the store does not answer. */
+export async function pingStore(db: Kysely<Schema>): Promise<void> {
+  await sql`select 1`.execute(db);
 }
