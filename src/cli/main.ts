@@ -1,4 +1,6 @@
 import { storeOption, type StoreOpts } from './store-option.js';
+import { DEFAULT_REDIS_PREFIX } from '../cluster/index.js';
+import { redactRedisUrl } from '../cluster/redis.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { MovableClock } from '../clock.js';
@@ -123,6 +125,12 @@ function portalBase(host: string, httpsPort: number): string {
   return `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`;
 }
 
+/** `--redis`: a redis:// or rediss:// URL. */
+function redisUrl(value: string): string {
+  if (!/^rediss?:\/\/./i.test(value)) throw new InvalidArgumentError('expected a redis://host:port URL');
+  return value;
+}
+
 export function buildCli(): Command {
   const program = new Command('imbot-server')
     .description('A self-hosted, Bitrix24-compatible chat-bot platform')
@@ -148,14 +156,16 @@ export function buildCli(): Command {
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
     .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
-    .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port);
+    .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port)
+    .option('--redis <url>', 'one node of a cluster: redis://host:6379 shared by every node (needs --store postgres://…)', redisUrl)
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (clusters sharing one Redis need different ones)', DEFAULT_REDIS_PREFIX);
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir' }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir'; redis?: string; redisPrefix: string }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const server = await startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
-        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files,
+        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files, redis: o.redis, redisPrefix: o.redisPrefix,
       });
       const control = !o.control
         ? 'off (--control off)'
@@ -163,6 +173,7 @@ export function buildCli(): Command {
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
+        ...(o.redis ? [`  cluster:        node ${server.cluster.nodeId}, Redis ${redactRedisUrl(o.redis)} (prefix ${o.redisPrefix})`] : []),
         `  files:          ${(o.files ?? (o.store ? 'db' : 'dir')) === 'db' ? 'in the store' : `${resolve(o.data)}/files`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,

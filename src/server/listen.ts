@@ -44,6 +44,8 @@ import { DEFAULT_CONNECTION_LIMITS, limitConnections, type ConnectionLimits } fr
 import { PushHub } from './push.js';
 import { registerWebRoutes } from './web-route.js';
 import { registerConsoleRoutes } from './console-route.js';
+import { defaultNodeId, openCluster, type Cluster } from '../cluster/index.js';
+import { bridgeChanges, bridgeOutbox, shareControlState } from '../cluster/bridges.js';
 
 export interface ServerOptions {
   /** tls/, files/ and control-token; also the SQLite store unless `store` names another */
@@ -81,6 +83,14 @@ export interface ServerOptions {
    * store, read by every node) or `dir` (the default on SQLite: `<dataDir>/files`).
    */
   files?: 'db' | 'dir';
+  /**
+   * `serve --redis redis://…` (`IMBOT_REDIS`): this node is one of several serving one portal
+   * over the same PostgreSQL store; Redis carries the cross-node signals, lane leases, the
+   * shared limit counters and the control state. Absent: one node, nothing shared.
+   */
+  redis?: string;
+  /** prefix of every Redis key and channel (default `imbot:`; clusters sharing one Redis differ) */
+  redisPrefix?: string;
   /** `serve --control off`: no control API at all (default on) */
   control?: boolean;
   /** client ranges the control API answers besides this machine (`serve --control-from`) */
@@ -121,6 +131,8 @@ export interface RunningServer {
   clock: MovableClock;
   /** the outbox sender */
   events: DeliveryWorker;
+  /** what this node shares with the others (all local without --redis) */
+  cluster: Cluster;
   /** reset, snapshots, restore */
   state: PortalStateControl;
   /** what `/__ready` checks; a further dependency adds its probe here */
@@ -156,8 +168,21 @@ function urlHost(host: string): string {
 
 /** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  if (opts.redis && !opts.store) {
+    throw new Error('--redis makes this server one node of a cluster, and the nodes share one PostgreSQL store: give --store postgres://… too (SQLite is one process\'s file)');
+  }
   const clock = new MovableClock();
-  const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
+  const nodeId = opts.nodeId ?? defaultNodeId();
+  // Where internal failures go before the logger exists (Redis refusing, a broken bus message).
+  const earlyLog = (err: unknown, where: string) => (opts.logError ?? ((e: unknown, w: string) => console.error(`${w}:`, e)))(err, where);
+  const cluster = await openCluster({ redis: opts.redis, prefix: opts.redisPrefix, nodeId, logError: (err, where) => earlyLog(err, where) });
+  let store;
+  try {
+    store = await openStore({ dataDir: opts.dataDir, url: opts.store });
+  } catch (err) {
+    await cluster.close();
+    throw err;
+  }
   const state = await ensurePortal(store.db, clock);
   const oauthHosts = [...new Set((opts.oauthAliases ?? []).map((h) => h.toLowerCase()))];
   const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts]);
@@ -165,7 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl, oauthHosts };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
   const core: RestCore = { registry: buildRegistry(), store, clock, portal, profile: opts.profile, faults: new FaultPlan(), handlerNet };
-  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId);
+  const limits = new Limits(clock, resolveLimits(opts.profile, opts.limits), state.memberId, cluster.limitsBackend ?? undefined);
   core.limits = limits;
   // Chat files: in the database on PostgreSQL (every node reads them), in <data>/files on SQLite
   // (`files` chooses). Bytes left by uploads that rolled back are swept first; in the database,
@@ -174,6 +199,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const filesIn = opts.files ?? (store.dialect === 'postgres' ? 'db' : 'dir');
   if (filesIn === 'db' && store.dialect !== 'postgres') {
     await store.close();
+    await cluster.close();
     throw new Error('--files db needs a PostgreSQL store (--store postgres://…); SQLite keeps files in the data directory');
   }
   const fileStore = filesIn === 'db' ? new DbFileStore(store) : new DirFileStore(join(opts.dataDir, 'files'));
@@ -182,7 +208,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const logger = createLogger(opts.logLevel ?? 'silent', opts.logFormat);
   // Whatever logger is used, secrets in errors (tokens, webhook codes) are masked before it sees them.
   const logError = redactingLog(opts.logError ?? ((err: unknown, where: string) => logger.error({ err, where }, 'internal error')));
-  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
+  core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? (cluster.clustered ? nodeId : `${hostname()}:${process.pid}`) });
   logRequests(logger, core.requests);
   core.gate = new CallGate();
   const app = buildApp(core, logError, logger);
@@ -190,6 +216,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // not to send more on that connection).
   const readiness = new Readiness();
   readiness.add('store', () => pingStore(store.db));
+  if (cluster.clustered) readiness.add('redis', () => cluster.ping());
   const active = new Set<ServerResponse>();
   let idle: (() => void) | null = null;
   app.addHook('onRequest', async (_req, reply) => {
@@ -206,9 +233,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   registerUploadRoute(app, core);
   // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
   const push = new PushHub(store.db, logError);
-  core.changes = push;
+  // a cluster: changes also go to the other nodes' streams (a browser may be on any node)
+  const changes = bridgeChanges(cluster, push);
+  core.changes = changes.sink;
   registerWebRoutes(app, core, push, token);
-  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults);
+  const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults, cluster.leases);
+  // clock, faults and limit settings set through any node hold on all of them
+  const stopControlShare = await shareControlState(cluster, { clock, faults: core.faults, limits }, logError);
+  // lanes written on another node wake this one (it may hold, or be able to take, the lane)
+  const stopOutboxBridge = bridgeOutbox(cluster);
   const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
   // Every /__control route is registered here, on the gated scope (control-api.ts): client and
@@ -227,8 +260,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
   // worker at once where the store tells of them (PostgreSQL); '' = the listener reconnected.
+  // In a cluster the other nodes' rows are announced with their lanes on the bus, so the change
+  // notification only scans when a lane-less writer (the CLI) or a broken listener is involved
+  // — the poll timer finds the CLI's rows, the listener's reconnection ('') still scans.
   const stopForeign = store.onForeignChange((table) => {
-    if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
+    if ((table === 'event_outbox' && !cluster.clustered) || table === '') outboxSignal.emit('written');
   });
 
   const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
@@ -262,6 +298,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
       await Promise.allSettled([app.close(), new Promise((r) => https.close(r)), new Promise((r) => (extraHttps ? extraHttps.close(r) : r(undefined)))]);
       await store.close();
+      await cluster.close();
       throw err;
     });
   }
@@ -290,9 +327,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       for (const server of listeners) server.closeAllConnections();
       await Promise.all(closed);
       stopForeign();
+      stopOutboxBridge();
+      stopControlShare();
+      changes.stop();
+      // the worker stops sending; closing the cluster releases its lane leases at once, so the
+      // other nodes take its lanes over without waiting for the leases to expire
       await events.stop();
       await app.close();
       await store.close();
+      await cluster.close();
     })());
 
   return {
@@ -308,6 +351,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     core,
     clock,
     events,
+    cluster,
     readiness,
     close: () => stop(0),
     shutdown: (drainMs = DEFAULT_DRAIN_MS) => stop(drainMs),
