@@ -114,7 +114,7 @@ describe('cluster: three nodes, one portal', { timeout: 240_000 }, () => {
     assert.equal(chat.status, 200, chat.text);
     const dialog = `chat${chat.body.result}`;
     const ids: number[] = [];
-    for (let i = 0; i < 24; i++) {
+    for (let i = 0; i < 15; i++) {
       const w = await c.call(i % 3, 'im.message.add', { DIALOG_ID: dialog, MESSAGE: `m${i}` });
       assert.equal(w.status, 200, w.text);
       ids.push(w.body.result);
@@ -156,17 +156,17 @@ describe('cluster: three nodes, one portal', { timeout: 240_000 }, () => {
     try {
       const bot = await registerBot(c, 0, 'order_bot', `${r.base}/order`);
       const written: number[] = [];
-      for (let i = 0; i < 45; i++) {
+      for (let i = 0; i < 30; i++) {
         const w = await c.call(i % 3, 'im.message.add', { DIALOG_ID: String(bot), MESSAGE: `o${i}` });
         assert.equal(w.status, 200, w.text);
         written.push(w.body.result);
       }
-      await until(r, (h) => messageAdds(h).length >= 45, 30_000, '45 events');
+      await until(r, (h) => messageAdds(h).length >= 30, 30_000, '30 events');
       await sleep(500); // a duplicate would arrive now
       const events = messageAdds(r.hits);
       assert.deepEqual(events.map(textOf), written.map((_, i) => `o${i}`), 'every message once, in the order written');
       assert.deepEqual(events.map(messageIdOf), written);
-      assert.equal(new Set(events.map((h) => h.headers['x-imbot-event-id'])).size, 45, 'distinct event ids');
+      assert.equal(new Set(events.map((h) => h.headers['x-imbot-event-id'])).size, 30, 'distinct event ids');
     } finally {
       await r.close();
     }
@@ -178,7 +178,7 @@ describe('cluster: three nodes, one portal', { timeout: 240_000 }, () => {
       const bot = await registerBot(c, 1, 'crash_bot', `${r.base}/crash`);
       const acked: number[] = [];
       let killed: ClusterNode | undefined;
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 40; i++) {
         const live = c.nodes.filter((n) => n.running);
         const at = c.nodes.indexOf(live[i % live.length]!);
         const w = await callRetryingOnce(c, at, 'im.message.add', { DIALOG_ID: String(bot), MESSAGE: `k${i}` });
@@ -251,10 +251,10 @@ describe('cluster: three nodes, one portal', { timeout: 240_000 }, () => {
         else failed.push(`r${k}-${i} on node ${w.node}: ${w.status} ${w.text.slice(0, 200)}`);
       }
     };
-    const load = [0, 1, 2].map(client);
+    const load = [0, 1].map(client);
     try {
       for (const n of c.nodes) {
-        await sleep(300);
+        await sleep(200);
         assert.equal(await n.stop(), 0, `node ${n.index} exits 0 on SIGTERM`);
         await n.start();
       }
