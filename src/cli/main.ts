@@ -24,6 +24,7 @@ import { snapshotCommands } from './snapshots.js';
 import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
+import { stopOnSignals } from './shutdown.js';
 import { packageVersion } from './version.js';
 import { formatDuration } from './duration.js';
 import { withConfigSources } from './config-file.js';
@@ -162,11 +163,14 @@ export function buildCli(): Command {
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
     .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir'; redis?: string; redisPrefix: string }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({
+      const started = startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
         oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files, redis: o.redis, redisPrefix: o.redisPrefix,
       });
+      // before the first line is printed: a SIGTERM sent on reading the banner finds its handler
+      stopOnSignals(started);
+      const server = await started;
       const control = !o.control
         ? 'off (--control off)'
         : `${resolve(o.data)}/control-token${isLoopbackHost(o.host) ? '' : ` (answers loopback clients${o.controlFrom.length ? ' and --control-from' : ' only'})`}`;
@@ -186,22 +190,6 @@ export function buildCli(): Command {
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
-      // SIGTERM/SIGINT: leave like a cluster node (server.shutdown): not ready, stop accepting,
-      // let calls in flight finish, stop delivery, close the store — then exit 0. A second
-      // signal does not wait any longer.
-      const stop = async () => {
-        process.once('SIGINT', () => process.exit(1));
-        process.once('SIGTERM', () => process.exit(1));
-        try {
-          await server.shutdown();
-        } catch (err) {
-          console.error(`shutdown: ${(err as Error).message}`);
-          process.exit(1);
-        }
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     });
 
   const webhook = program.command('webhook').description('incoming webhooks');
