@@ -67,18 +67,19 @@ describe('SIGTERM', () => {
       const http = /portal \(HTTP\):\s+(http:\/\/\S+)\/rest\//.exec(out)?.[1];
       assert.ok(http, out);
       const token = readFileSync(join(dataDir, 'control-token'), 'utf8').trim();
-      // the next im.message.add takes 1.5 s before it runs: it is in flight when SIGTERM comes
+      // the next im.message.add takes 4 s before it runs: it is in flight when SIGTERM comes
       const armed = await request(`${http}/__control/faults`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-imbot-control-token': token },
-        body: JSON.stringify({ method: 'im.message.add', kind: 'latency', ms: 1500, times: 1 }),
+        body: JSON.stringify({ method: 'im.message.add', kind: 'latency', ms: 4000, times: 1 }),
       });
       assert.equal(armed.status, 200, armed.text);
       const code = /\/rest\/1\/([a-z0-9]+)\//.exec(out)?.[1];
       assert.ok(code, `the first start prints the admin webhook:\n${out}`);
       const inFlight = callJson(`${http}/rest/1/${code}`, 'im.message.add', { DIALOG_ID: 1, MESSAGE: 'finished during the drain' });
-      // give the call time to reach the server (the fault then holds it), then ask the process to leave
-      await new Promise((r) => setTimeout(r, 300));
+      // give the call time to reach the server (the fault then holds it; a loaded machine may
+      // take a while), then ask the process to leave
+      await new Promise((r) => setTimeout(r, 1500));
       child.kill('SIGTERM');
       const answered = await inFlight;
       assert.equal(answered.status, 200, `the call in flight is answered: ${answered.text}`);
