@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,3 +197,56 @@ export async function control(node: Node, method: string, path: string, body?: u
   });
   return { status: res.status, body: await res.json() };
 }
+
+/** Polls `probe` until it answers truthy (a cross-node hint travels one pub/sub hop). */
+export async function until<T>(probe: () => Promise<T>, what: string, tries = 400): Promise<T> {
+  for (let i = 0; ; i++) {
+    const v = await probe();
+    if (v) return v;
+    if (i >= tries) assert.fail(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A bot's handler: records every POST (form body) in arrival order and answers it — held until
+ * `release()` when `held` (a handler that hangs keeps its lane busy).
+ */
+export function receiver(held = false): Promise<{ url: string; got: URLSearchParams[]; ids: string[]; requests(): number; release(): void; close(): Promise<void> }> {
+  let requests = 0;
+  const got: URLSearchParams[] = [];
+  const ids: string[] = [];
+  let waiting: (() => void)[] | null = held ? [] : null;
+  const server: Server = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests++;
+      const form = new URLSearchParams(body);
+      // the bot's messages only (a first message to a bot also brings ONIMBOTJOINCHAT)
+      if (form.get('event') === 'ONIMBOTMESSAGEADD') {
+        got.push(form);
+        ids.push(String(req.headers['x-imbot-event-id'] ?? ''));
+      }
+      if (waiting) waiting.push(() => res.end('ok'));
+      else res.end('ok');
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as { port: number }).port}/bot`,
+        got,
+        ids,
+        requests: () => requests,
+        release() {
+          const w = waiting ?? [];
+          waiting = null;
+          for (const fn of w) fn();
+        },
+        close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      }),
+    ),
+  );
+}
+
