@@ -7,6 +7,9 @@ import { MovableClock } from '../clock.js';
 import type { PortalInfo, Profile } from '../context.js';
 import { buildRegistry } from '../methods/index.js';
 import { ensurePortal } from '../portal/bootstrap.js';
+import { parsePublicUrl, portalInfoOf, recordPortalSettings, type PortalSettings } from '../portal/settings.js';
+import { DEFAULT_ACCESS_TTL_S } from '../auth/oauth.js';
+import type { Db } from '../store/db.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openStore } from '../store/open.js';
@@ -34,6 +37,7 @@ import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
 import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
 import { registerHarnessRoutes } from './control/index.js';
 import { registerOpenLineRoutes } from './control/openlines-route.js';
+import { registerAppRoutes } from './control/apps-route.js';
 import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
 import { applySeed } from '../harness/seed/apply.js';
@@ -110,6 +114,14 @@ export interface ServerOptions {
   oauthAliases?: readonly string[];
   /** a further HTTPS port serving the same portal, e.g. 443 for the aliases (`serve --oauth-port`) */
   oauthPort?: number;
+  /**
+   * The origin clients reach the portal by when it is not the HTTPS listener (`serve --public-url`,
+   * a proxy or load balancer, or `http://127.0.0.1:24080` for clients without the local CA): it
+   * fills `domain`, `client_endpoint`, `server_endpoint` and event `auth` blocks. Recorded in the
+   * store with the other portal settings (src/portal/settings.ts), so the CLI and other nodes
+   * describe the portal the same way.
+   */
+  publicUrl?: string;
 }
 
 /** The vendor's OAuth servers that unchanged clients hard-wire (CRest, b24phpsdk, b24pysdk). */
@@ -125,6 +137,8 @@ export interface RunningServer {
   adminWebhookUrl: string;
   /** this start made the portal (fresh data dir) */
   firstStart: boolean;
+  /** `publicUrl`, normalised to an origin, when one was given */
+  publicUrl?: string;
   caPath: string;
   controlToken: string;
   core: RestCore;
@@ -172,6 +186,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new Error('--redis makes this server one node of a cluster, and the nodes share one PostgreSQL store: give --store postgres://… too (SQLite is one process\'s file)');
   }
   const clock = new MovableClock();
+  const publicUrl = opts.publicUrl === undefined ? null : parsePublicUrl(opts.publicUrl);
   const nodeId = opts.nodeId ?? defaultNodeId();
   // Where internal failures go before the logger exists (Redis refusing, a broken bus message).
   const earlyLog = (err: unknown, where: string) => (opts.logError ?? ((e: unknown, w: string) => console.error(`${w}:`, e)))(err, where);
@@ -185,7 +200,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const state = await ensurePortal(store.db, clock);
   const oauthHosts = [...new Set((opts.oauthAliases ?? []).map((h) => h.toLowerCase()))];
-  const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts]);
+  // an HTTPS public name is one more name the server certificate carries (the local CA then vouches for it)
+  const publicHost = publicUrl?.startsWith('https:') ? new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') : null;
+  const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts, ...(publicHost ? [publicHost] : [])]);
   const token = controlToken(opts.dataDir);
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl, oauthHosts };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
@@ -242,7 +259,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const stopControlShare = await shareControlState(cluster, { clock, faults: core.faults, limits }, logError);
   // lanes written on another node wake this one (it may hold, or be able to take, the lane)
   const stopOutboxBridge = bridgeOutbox(cluster);
-  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
+  
+  let settings: PortalSettings | null = null; // known once the listeners have their ports
+  const rerecord = async (db: Db) => {
+    if (settings) await recordPortalSettings(db, settings);
+  };
+  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state, rerecord);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
   // Every /__control route is registered here, on the gated scope (control-api.ts): client and
   // token are checked before any of them runs. `--control off`: none at all.
@@ -255,6 +277,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerNotificationRoutes(scope, core);
       registerConsoleRoutes(scope, core);
       registerOpenLineRoutes(scope, core);
+      registerAppRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
@@ -291,8 +314,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = urlHost(opts.host);
   const httpPort = (app.server.address() as AddressInfo).port;
   const httpsPort = (https.address() as AddressInfo).port;
-  portal.domain = `${host}:${httpsPort}`;
-  portal.baseUrl = `https://${portal.domain}`;
+  const resolvedLimits = resolveLimits(opts.profile, opts.limits);
+  const delivery = { ...DEFAULT_DELIVERY, ...opts.delivery };
+  settings = {
+    publicUrl,
+    httpsUrl: `https://${host}:${httpsPort}`,
+    httpUrl: `http://${host}:${httpPort}`,
+    profile: opts.profile,
+    accessTokenTtl: opts.accessTokenTtl ?? DEFAULT_ACCESS_TTL_S,
+    delivery: { policy: delivery.policy, retryForMs: delivery.horizonMs },
+    limits: { rate: resolvedLimits.rate, operatingLimit: resolvedLimits.operatingLimit },
+    oauthHosts,
+  };
+  Object.assign(portal, portalInfoOf(settings, state.memberId));
+  await recordPortalSettings(store.db, settings);
   if (opts.seed) {
     const seed = opts.seed;
     await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
@@ -339,8 +374,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })());
 
   return {
-    httpsUrl: portal.baseUrl,
-    httpUrl: `http://${host}:${httpPort}`,
+    httpsUrl: settings.httpsUrl,
+    httpUrl: settings.httpUrl,
+    ...(publicUrl ? { publicUrl } : {}),
     ...(extraHttps ? { oauthPort: (extraHttps.address() as AddressInfo).port } : {}),
     adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
