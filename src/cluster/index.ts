@@ -35,6 +35,8 @@ export interface Cluster {
    * `shared:<name>`, data `{v, s}`), both in one atomic step, so versions go out in order.
    */
   setShared(name: string, value: unknown): Promise<number>;
+  /** One round trip to Redis (`/__ready`); resolves at once without Redis. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
       limitsBackend: null,
       getShared: async () => undefined,
       setShared: async () => 0,
+      ping: async () => {},
       close: async () => {},
     };
   }
@@ -101,6 +104,9 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
         const key = sharedKey(name);
         const args = [JSON.stringify(value), JSON.stringify(nodeId), JSON.stringify(`shared:${name}`), bus.channel];
         return Number(await setShared.run([`${key}:version`, key], args));
+      },
+      async ping() {
+        await links.cmd.ping();
       },
       async close() {
         await leases.releaseAll();

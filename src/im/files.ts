@@ -266,11 +266,12 @@ export async function fileV2(db: Db, file: FileRow, downloadUrl: string): Promis
 
 /**
  * Removes stored bytes no `files` row points to: leftovers of uploads whose transaction rolled
- * back after the bytes were written, and unfinished writes. Run at start, when no upload is in
- * flight (an upload's bytes exist before its row commits). Returns how many were removed.
+ * back after the bytes were written, and unfinished writes. Run at start; an upload's bytes
+ * exist before its row commits, so where other nodes may be uploading, `storedBefore` (wall-clock
+ * ms) spares the recent ones. Returns how many were removed.
  */
-export async function sweepOrphanFiles(db: Db, store: FileStore): Promise<number> {
-  const keys = await store.keys();
+export async function sweepOrphanFiles(db: Db, store: FileStore, storedBefore?: number): Promise<number> {
+  const keys = await store.keys(storedBefore);
   if (keys.length === 0) return 0;
   const referenced = new Set(await files.listStorageKeys(db));
   let removed = 0;

@@ -29,6 +29,7 @@ import * as m050 from './migrations/050_drop_download_tokens.js';
 import * as m051 from './migrations/051_chat_folders_for_files.js';
 import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
+import * as m075 from './migrations/075_file_chunks.js';
 
 import type { Dialect } from './dialect.js';
 export type { Dialect } from './dialect.js';
@@ -84,6 +85,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '051_chat_folders_for_files': m051,
   '052_user_field_enums': m052,
   '060_open_lines': m060,
+  '075_file_chunks': m075,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -134,4 +136,9 @@ export async function lockKey(db: Db, key: string): Promise<void> {
  */
 export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : (db as Kysely<Schema>).transaction().execute(fn);
+}
+
+/** One round trip to the database (`/__ready`): throws when the store does not answer. */
+export async function pingStore(db: Kysely<Schema>): Promise<void> {
+  await sql`select 1`.execute(db);
 }

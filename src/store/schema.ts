@@ -381,6 +381,15 @@ export interface FilesTable {
   attached: Def<number>;
 }
 
+/** (075) One chunk of a stored file's bytes (files/db-store.ts); a key's parts are 0, 1, … */
+export interface FileChunksTable {
+  storage_key: string;
+  part: number;
+  bytes: Buffer;
+  /** wall-clock ms of the write (orphan sweep grace), not portal time */
+  stored_at: number;
+}
+
 /** (011) A bot's live input indicator in a chat (imbot.v2.Chat.InputAction.notify). */
 export interface ChatInputActionsTable {
   chat_id: number;
@@ -586,6 +595,7 @@ export interface Schema {
   v2_event_subscribers: V2EventSubscribersTable;
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
+  file_chunks: FileChunksTable;
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
   open_lines: OpenLinesTable;
