@@ -2,25 +2,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { testPostgres, testRedis as redisService, type Service } from './cluster.js';
 
 /**
- * Server processes forming one portal on PostgreSQL + Redis, for the cluster tests. PostgreSQL:
- * IMBOT_TEST_STORE / IMBOT_TEST_PG, else 127.0.0.1:5432 db `test`; each cluster gets a schema of
- * its own. Redis: 127.0.0.1:6379, or a private `redis-server` on a free port when nothing answers
- * there (never skipped); each cluster gets a key prefix of its own.
+ * Server processes forming one portal on PostgreSQL + Redis, for the cluster tests. PostgreSQL and
+ * Redis are found (or started: an embedded PostgreSQL, a private redis-server) the way
+ * helpers/cluster.ts finds them; a cluster stops what it started, and gets a schema and a key
+ * prefix of its own.
  */
-export const CLUSTER_PG = process.env.IMBOT_TEST_STORE?.startsWith('postgres')
-  ? stripOptions(process.env.IMBOT_TEST_STORE)
-  : process.env.IMBOT_TEST_PG && process.env.IMBOT_TEST_PG !== 'embedded'
-    ? process.env.IMBOT_TEST_PG
-    : 'postgres://postgres@127.0.0.1:5432/test';
+let sharedRedis: Promise<Service> | null = null;
 
 function stripOptions(url: string): string {
   const u = new URL(url);
@@ -30,44 +26,13 @@ function stripOptions(url: string): string {
 
 const CLI = fileURLToPath(new URL('./cli-entry.js', import.meta.url));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  r.on('error', () => {});
-  try {
-    await r.connect();
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
-let privateRedis: { url: string; proc: ChildProcess } | null = null;
-
-/** A Redis URL that answers: 127.0.0.1:6379, or a private server started for this test process. */
+/** A Redis URL that answers, for tests that need Redis without a cluster (kept for the process). */
 export async function testRedis(): Promise<string> {
-  const shared = 'redis://127.0.0.1:6379';
-  if (await answers(shared)) return shared;
-  if (privateRedis) return privateRedis.url;
-  const port = await freePort();
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 50));
-  privateRedis = { url, proc };
-  process.once('exit', () => proc.kill());
-  return url;
+  sharedRedis ??= redisService().then((svc) => {
+    process.once('exit', () => void svc.stop()); // a private redis-server is sent SIGTERM at once
+    return svc;
+  });
+  return (await sharedRedis).url;
 }
 
 export interface Node {
@@ -130,10 +95,14 @@ export function spawnNode(args: string[], env: NodeJS.ProcessEnv = process.env):
 export async function startCluster(n: number, extra: string[] = []): Promise<TestCluster> {
   const tag = randomBytes(5).toString('hex');
   const schema = `imbot_cluster_${tag}`;
-  const u = new URL(CLUSTER_PG);
+  // each cluster finds (or starts) its own PostgreSQL and Redis and stops what it started
+  const pgService = await testPostgres();
+  const redisSvc = await redisService();
+  const database = stripOptions(pgService.url);
+  const u = new URL(database);
   u.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
   const storeUrl = u.toString();
-  const redis = await testRedis();
+  const redis = redisSvc.url;
   const prefix = `imbot-test-${tag}:`;
   const dirs: string[] = [];
   const nodes: Node[] = [];
@@ -165,7 +134,7 @@ export async function startCluster(n: number, extra: string[] = []): Promise<Tes
     async stop() {
       await Promise.allSettled(nodes.map((x) => x.stop('SIGKILL')));
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
-      const client = new pg.Client({ connectionString: CLUSTER_PG });
+      const client = new pg.Client({ connectionString: database });
       await client.connect();
       try {
         await client.query(`drop schema if exists "${schema}" cascade`);
@@ -178,6 +147,8 @@ export async function startCluster(n: number, extra: string[] = []): Promise<Tes
       const keys = await r.keys(`${prefix}*`);
       if (keys.length) await r.del(...keys);
       r.disconnect();
+      await redisSvc.stop();
+      await pgService.stop();
     },
   };
 }
