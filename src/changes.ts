@@ -16,7 +16,12 @@ export type ChangeKind =
   /** someone started typing (or another input action) */
   | 'typing'
   /** someone's read mark moved */
-  | 'read';
+  | 'read'
+  /**
+   * a person's notifications changed (added, read, answered, deleted): `chatId` is their
+   * notification chat (0 before they have one), `alsoUsers` the person; re-read with im.notify.get
+   */
+  | 'notify';
 
 export interface ChatChange {
   chatId: number;

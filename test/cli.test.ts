@@ -174,11 +174,12 @@ describe('imbot-server CLI', () => {
       assert.deepEqual(staff.body?.result, { [dep]: [Number(seller)] });
 
       const url = await cliOk('webhook', 'add', '--data', data, '--user', userId, '--scope', 'im,imbot');
-      const m = new RegExp(`^https://127\\.0\\.0\\.1:24443/rest/${userId}/([a-z0-9]{16})/$`).exec(url);
+      // printed at the address the running server recorded (its HTTPS port, not the default 24443)
+      const m = new RegExp(`^${s.httpsRest.replace(/\./g, '\\.')}${userId}/([a-z0-9]{16})/$`).exec(url);
       assert.ok(m, `printed webhook URL ${url}`);
       const code = m[1];
       const custom = await cliOk('webhook', 'add', '--data', data, '--user', userId, '--code', 'mycode123');
-      assert.equal(custom, `https://127.0.0.1:24443/rest/${userId}/mycode123/`);
+      assert.equal(custom, `${s.httpsRest}${userId}/mycode123/`);
 
       // webhook list: id, "user N", code, scopes, title — tab separated
       const listed = (await cliOk('webhook', 'list', '--data', data)).split('\n').map((l) => l.split('\t').slice(1, 4));

@@ -27,8 +27,8 @@ describe('OAuth app lifecycle through the CLI', () => {
   before(async () => {
     p = await startPortal();
     r = await startReceiver();
-    const port = new URL(p.https).port;
-    cli = (...args) => runCli(...args, '--data', p.dataDir, ...(['add', 'install', 'uninstall', 'remove'].includes(args[1]!) ? ['--host', '127.0.0.1', '--port', port] : []));
+    // the CLI describes the portal at the address the running server recorded in the store
+    cli = (...args) => runCli(...args, '--data', p.dataDir);
     const db = p.server.core.store.db;
     person = await createUser(db, p.server.clock, { name: 'Svetlana', lastName: 'Ivanova', gender: 'F' });
     personHook = `${p.http}/rest/${person}/${(await addWebhook(db, p.server.clock, { userId: person, scope: SERVED_SCOPES.join(',') })).code}`;

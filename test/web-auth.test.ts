@@ -159,6 +159,36 @@ describe('web: the push stream', () => {
     push.close();
   });
 
+  it('tells a person when their notifications change (notify), and nobody else', async () => {
+    const dee = await addPerson(p, 'Dee');
+    const eve = await addPerson(p, 'Eve');
+    const s = (await login(p, { user_id: dee.id })).signed!;
+    const other = (await login(p, { user_id: eve.id })).signed!;
+    const push = await openPush(p, s);
+    const eves = await openPush(p, other);
+    await push.next('ready');
+    await eves.next('ready');
+    const sent = await callJson(p.adminHook, 'im.notify', { USER_ID: dee.id, MESSAGE: 'Build finished' });
+    assert.equal(sent.status, 200, sent.text);
+    const hint = await push.next();
+    assert.equal(hint.kind, 'notify');
+    assert.equal(hint.userId, dee.id);
+    assert.equal(hint.chatId, (await asSession(p, s, 'im.notify.get')).body.result.chat_id, "the person's notification chat");
+    // reading it (a session call, as the messenger makes it) is a change too
+    await asSession(p, s, 'im.notify.read', { ID: sent.body.result, ONLY_CURRENT: 'Y' });
+    assert.equal((await push.next()).kind, 'notify');
+    // a notification refused (no such person) publishes nothing; Eve's own one reaches Eve only
+    await control(p.http, p.server.controlToken, 'faults', { method: 'im.notify', kind: 'store_failure', times: 1 });
+    assert.equal((await callJson(p.adminHook, 'im.notify', { USER_ID: dee.id, MESSAGE: 'lost' })).status, 500);
+    await callJson(p.adminHook, 'im.notify', { USER_ID: eve.id, MESSAGE: 'for Eve' });
+    assert.deepEqual({ ...(await eves.next()), chatId: 0 }, { chatId: 0, kind: 'notify', userId: eve.id });
+    await callJson(p.adminHook, 'im.notify.read.all', {});
+    await asSession(p, s, 'im.notify.read.all');
+    assert.deepEqual({ ...(await push.next()), chatId: 0 }, { chatId: 0, kind: 'notify', userId: dee.id }, 'the next hint Dee gets is her own read-all, not the rolled-back one');
+    push.close();
+    eves.close();
+  });
+
   it('lists a dialog’s commands for the "/" menu, only to someone who can open it', async () => {
     const ann = (await login(p, { user_id: 2 })).signed!;
     const get = (dialog: string) => request(`${p.http}/__web/commands?sessid=${ann.sessid}&dialog=${dialog}`, { headers: { cookie: ann.cookie } });

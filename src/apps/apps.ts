@@ -3,7 +3,7 @@ import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import { deleteAppOptions } from '../store/repos/options.js';
 import { deleteApp, findApp, insertApp, listApps as listAppRows, revokeAppTokens, updateApp } from '../store/repos/apps.js';
-import { deleteAppBindings, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
+import { deleteAppBindings, deleteBindingsById, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
 import { listBotIdsOf } from '../store/repos/bots.js';
 import { getUser } from '../im/users.js';
 import { parseScopes } from '../auth/scopes.js';
@@ -19,7 +19,7 @@ import {
 } from '../auth/oauth.js';
 import { unregisterBot } from '../bots/lifecycle.js';
 import { setOAuthEventAuth, type BindingRow } from '../events/emit.js';
-import { writeOutbox } from '../events/app-events.js';
+import { appEventAuth, toOfflineQueue, writeOutbox } from '../events/app-events.js';
 import { dropQueue } from '../events/offline-queue.js';
 import { randomCode } from '../util/random.js';
 
@@ -94,33 +94,94 @@ export async function addApp(ctx: DomainCtx, input: NewApp): Promise<AppRow> {
   return (await appByClientId(ctx.db, clientId))!;
 }
 
-export type InstallOutcome = 'installed' | 'awaiting_finish' | 'finished';
+export type InstallOutcome = 'installed' | 'awaiting_finish' | 'finished' | 'reinstalled';
 
 /**
  * Installs the app on the portal. A script-only app is installed at once and gets ONAPPINSTALL
  * (with the installing user's tokens, refresh_token included) at its install URL. An app with a UI
  * stays "installation not finished" (app.info INSTALLED=false, no events delivered) until this is
  * called again — the `installFinish` its setup page would send.
+ *
+ * An installed app is reinstalled, as a portal's "Reinstall" does: ONAPPINSTALL again with a
+ * fresh pair for the installing user. The app keeps its bots, event handlers, options and
+ * application_token (the example bots' "if this is a reinstall, delete the old bot" branch finds
+ * its bot in imbot.bot.list); tokens issued before stay valid until they expire. An app with a
+ * UI goes back to "installation not finished" until its setup page finishes again.
  */
 export async function installApp(ctx: DomainCtx, clientId: string): Promise<InstallOutcome> {
   const app = await appByClientId(ctx.db, clientId);
   if (!app) throw new AppError(`no application ${clientId}`);
-  if (app.active && app.installed) throw new AppError(`application ${clientId} is already installed`);
+  const scriptOnly = isScriptOnly(app);
+  if (app.active && app.installed) {
+    if (!scriptOnly) {
+      await updateApp(ctx.db, app.id, { installed: 0 });
+      return 'reinstalled';
+    }
+    await sendInstall(ctx, app);
+    return 'reinstalled';
+  }
   if (app.active) {
     await updateApp(ctx.db, app.id, { installed: 1 });
     return 'finished';
   }
-  const scriptOnly = isScriptOnly(app);
   await updateApp(ctx.db, app.id, { active: 1, installed: scriptOnly ? 1 : 0, application_token: randomBytes(16).toString('hex') });
   const fresh = (await appByClientId(ctx.db, clientId))!;
   if (!scriptOnly) return 'awaiting_finish';
-  if (fresh.install_url) {
-    const binding = await bind(ctx, fresh, 'ONAPPINSTALL', fresh.install_url);
-    const tokens = await issueTokens(ctx, fresh, fresh.install_user_id, fresh.scope, portalEndpoints(ctx));
-    const data = { VERSION: fresh.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: ctx.portal.languageId };
-    await enqueue(ctx, fresh, binding, data, eventAuth(tokens, fresh, ctx, true));
-  }
+  await sendInstall(ctx, fresh);
   return 'installed';
+}
+
+/** ONAPPINSTALL to the install URL (settings/app-installation/local-apps/installation-callback.md), with a fresh pair. */
+async function sendInstall(ctx: DomainCtx, app: AppRow): Promise<void> {
+  if (!app.install_url) return;
+  const binding = await bind(ctx, app, 'ONAPPINSTALL', app.install_url);
+  const tokens = await issueTokens(ctx, app, app.install_user_id, app.scope, portalEndpoints(ctx));
+  const data = { VERSION: app.version, ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: ctx.portal.languageId };
+  await enqueue(ctx, app, binding, data, eventAuth(tokens, app, ctx, true));
+}
+
+export interface UpdateOutcome {
+  previousVersion: number;
+  version: number;
+  /** the handler URLs ONAPPUPDATE was written for (online ones) */
+  sentTo: string[];
+}
+
+/**
+ * A new version of an installed app (api-reference/common/events/on-app-update.md): the version
+ * moves up, the app gets a new application_token (ONAPPUPDATE carries it; events after it carry
+ * it too), and ONAPPUPDATE goes out with data {VERSION, PREVIOUS_VERSION, LANGUAGE_ID} and the
+ * installing user's fresh pair (refresh_token included, as for ONAPPINSTALL). It goes to the
+ * handlers the app bound for ONAPPUPDATE with `event.bind` (an offline one queues it); an app that
+ * bound none hears it at its install URL, where it heard ONAPPINSTALL. Bots, handlers and options
+ * stay. An app whose installation is not finished gets no events, as before.
+ */
+export async function updateAppVersion(ctx: DomainCtx, clientId: string, version: number): Promise<UpdateOutcome> {
+  const app = await appByClientId(ctx.db, clientId);
+  if (!app) throw new AppError(`no application ${clientId}`);
+  if (!app.active) throw new AppError(`application ${clientId} is not installed`);
+  if (!Number.isSafeInteger(version) || version <= app.version) {
+    throw new AppError(`application ${clientId} is at version ${app.version}: an update goes to a higher version`);
+  }
+  await updateApp(ctx.db, app.id, { version, application_token: randomBytes(16).toString('hex') });
+  const fresh = (await appByClientId(ctx.db, clientId))!;
+  const outcome: UpdateOutcome = { previousVersion: app.version, version, sentTo: [] };
+  if (!fresh.installed) return outcome;
+  const data = { VERSION: version, PREVIOUS_VERSION: app.version, LANGUAGE_ID: ctx.portal.languageId };
+  const bound = await appBindings(ctx.db, fresh, 'ONAPPUPDATE');
+  // the install URL stands in through a binding made for this one send (the body still carries
+  // an event_handler_id); it goes again at once, so it never counts as a handler the app bound
+  const standIn = !bound.length && fresh.install_url ? await bind(ctx, fresh, 'ONAPPUPDATE', fresh.install_url) : null;
+  for (const binding of standIn ? [standIn] : bound) {
+    if (binding.event_type === 'offline') {
+      await toOfflineQueue(ctx, binding, data, fresh.install_user_id);
+      continue;
+    }
+    await enqueue(ctx, fresh, binding, data, await appEventAuth(ctx, fresh, binding, fresh.install_user_id));
+    outcome.sentTo.push(binding.handler_url);
+  }
+  if (standIn) await deleteBindingsById(ctx.db, [standIn.id]);
+  return outcome;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.js';
-import { chatAppLangRows, visibleChatApps } from '../store/repos/chat-apps.js';
+import { chatAppLangRows, chatAppWithBot, visibleChatApps } from '../store/repos/chat-apps.js';
 
 /*
  * The chat apps a person's messenger offers in its input area (imbot.app.register, `Bitrix\Im\App`):
@@ -57,8 +57,12 @@ export interface PanelViewer {
   languageId: string;
 }
 
-export async function chatAppPanel(db: Db, v: PanelViewer): Promise<PanelApp[]> {
-  const apps = (await visibleChatApps(db)).filter((a) => fits(a.context, v.dialog, v.isAdmin));
+type AppRow = Awaited<ReturnType<typeof visibleChatApps>>[number];
+
+/** Where an app is opened: the input area, or a KEYBOARD/MENU button of a message (APP_ID + APP_PARAMS). */
+type Opening = { context: 'textarea' } | { context: 'button'; messageId: number; buttonParams: string };
+
+async function panelApps(db: Db, v: PanelViewer, apps: AppRow[], opening: Opening): Promise<PanelApp[]> {
   const langs = await chatAppLangRows(db, apps.map((a) => a.id));
   return apps.map((a) => {
     const own = langs.filter((l) => l.chat_app_id === a.id);
@@ -76,14 +80,32 @@ export async function chatAppPanel(db: Db, v: PanelViewer): Promise<PanelApp[]> 
         USER_ID: String(v.userId),
         USER_HASH: md5(String(v.userId) + a.hash),
         DIALOG_ID: v.dialogId,
-        CONTEXT: 'textarea',
+        CONTEXT: opening.context,
         LANG: v.languageId,
         IS_CHROME: 'N',
-        MESSAGE_ID: '0',
-        BUTTON_PARAMS: '',
+        MESSAGE_ID: opening.context === 'button' ? String(opening.messageId) : '0',
+        BUTTON_PARAMS: opening.context === 'button' ? opening.buttonParams : '',
       });
       action = { kind: 'iframe', url: `${a.iframe}${a.iframe.includes('?') ? '&' : '?'}${q}`, width: a.iframe_width, height: a.iframe_height, popup: a.iframe_popup === 'Y' };
     }
     return { id: a.id, code: a.code, bot_id: a.bot_id, title: lang?.title || a.code, description: lang?.description ?? '', action };
   });
+}
+
+export async function chatAppPanel(db: Db, v: PanelViewer): Promise<PanelApp[]> {
+  const apps = (await visibleChatApps(db)).filter((a) => fits(a.context, v.dialog, v.isAdmin));
+  return panelApps(db, v, apps, { context: 'textarea' });
+}
+
+/**
+ * The app a message's button opens (`APP_ID`, `APP_PARAMS`: api-reference/chats/messages/keyboards.md):
+ * what the input area would do with it, an IFRAME page getting CONTEXT=button, the MESSAGE_ID
+ * and the button's APP_PARAMS as BUTTON_PARAMS (chats/outdated/iframe.md). Hidden apps too — a
+ * hidden app is one meant for buttons only; the app's CONTEXT does not limit a button. Undefined
+ * when the app no longer exists.
+ */
+export async function chatAppForButton(db: Db, v: PanelViewer, appId: number, messageId: number, buttonParams: string): Promise<PanelApp | undefined> {
+  const app = await chatAppWithBot(db, appId);
+  if (!app) return undefined;
+  return (await panelApps(db, v, [app], { context: 'button', messageId, buttonParams }))[0];
 }

@@ -1,10 +1,10 @@
 import { storeOption, type StoreOpts } from './store-option.js';
 import { Command, InvalidArgumentError } from 'commander';
-import { addApp, appState, installApp, isScriptOnly, listApps, removeApp, uninstallApp } from '../apps/apps.js';
+import { addApp, appState, installApp, isScriptOnly, listApps, removeApp, uninstallApp, updateAppVersion, type InstallOutcome } from '../apps/apps.js';
 import { SERVED_SCOPES } from '../auth/scopes.js';
 import type { MovableClock } from '../clock.js';
 import type { DomainCtx } from '../context.js';
-import { ensurePortal } from '../portal/bootstrap.js';
+import { cliPortal } from './portal-settings.js';
 import type { Store } from '../store/db.js';
 import { eventPublisher } from '../events/publisher.js';
 
@@ -16,16 +16,30 @@ function port(value: string): number {
   return n;
 }
 
+function positiveVersion(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError('a version is a positive integer');
+  return n;
+}
+
+const INSTALL_OUTCOMES: Record<InstallOutcome, (clientId: string) => string> = {
+  installed: (id) => `${id}: installed`,
+  finished: (id) => `${id}: installed`,
+  reinstalled: (id) => `${id}: reinstalled (ONAPPINSTALL sent again with fresh tokens)`,
+  awaiting_finish: (id) => `${id}: installation not finished (run app install again to finish it)`,
+};
+
 interface Where extends StoreOpts {
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
 }
 
 /**
  * `imbot-server app add|list|install|uninstall|remove`: local OAuth applications. Every change
  * runs in one transaction with the events it causes (ONAPPINSTALL, ONIMBOTDELETE,
- * ONAPPUNINSTALL), which a running server's worker then delivers. `--host/--port` name the portal
- * as the events describe it (the HTTPS address `serve` prints).
+ * ONAPPUNINSTALL, ONAPPUPDATE), which a running server's worker then delivers. The portal is
+ * described as the server recorded it in the store (its public URL, token lifetime, profile:
+ * src/portal/settings.ts); `--host/--port` override the address.
  */
 export function appCommand(withStore: WithStore, defaultData: string): Command {
   const app = new Command('app').description('local OAuth applications');
@@ -33,16 +47,14 @@ export function appCommand(withStore: WithStore, defaultData: string): Command {
     c
       .option('--data <dir>', 'data directory', defaultData)
       .addOption(storeOption())
-      .option('--host <host>', 'portal host as events describe it', '127.0.0.1')
-      .option('--port <port>', 'portal HTTPS port as events describe it', port, 24443);
+      .option('--host <host>', 'describe the portal at this host instead of the address the server recorded')
+      .option('--port <port>', 'describe the portal at this HTTPS port instead of the address the server recorded', port);
 
   /** Runs `fn` in one transaction on a context that describes the portal like a server would. */
   const inPortal = <T>(o: Where, fn: (ctx: DomainCtx) => Promise<T>) =>
     withStore(o, async (store, clock) => {
-      const state = await ensurePortal(store.db, clock);
-      const domain = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
-      const portal = { domain, baseUrl: `https://${domain}`, memberId: state.memberId, languageId: 'en', license: 'en_ent10000' };
-      return store.transaction((db, unit) => fn({ db, clock, portal, profile: 'dev', events: eventPublisher, afterCommit: (f) => unit.afterCommit(f) }));
+      const { portal, profile } = await cliPortal(store, clock, { host: o.host, port: o.port });
+      return store.transaction((db, unit) => fn({ db, clock, portal, profile, events: eventPublisher, afterCommit: (f) => unit.afterCommit(f) }));
     });
 
   portalOptions(app.command('add'))
@@ -91,11 +103,20 @@ export function appCommand(withStore: WithStore, defaultData: string): Command {
     });
 
   portalOptions(app.command('install'))
-    .description('install an application again, or finish its installation (installFinish)')
+    .description('install an application (again: a reinstall, ONAPPINSTALL with fresh tokens), or finish its installation (installFinish)')
     .argument('<client-id>')
     .action(async (clientId: string, o) => {
       const outcome = await inPortal(o, (ctx) => installApp(ctx, clientId));
-      console.log(outcome === 'awaiting_finish' ? `${clientId}: installation not finished (run app install again to finish it)` : `${clientId}: installed`);
+      console.log(INSTALL_OUTCOMES[outcome](clientId));
+    });
+
+  portalOptions(app.command('update'))
+    .description('update an installed application to a new version: ONAPPUPDATE with VERSION, PREVIOUS_VERSION and a new application_token')
+    .argument('<client-id>')
+    .requiredOption('--version <n>', 'the new version (a positive integer)', positiveVersion)
+    .action(async (clientId: string, o) => {
+      const r = await inPortal(o, (ctx) => updateAppVersion(ctx, clientId, o.version));
+      console.log(`${clientId}: updated from version ${r.previousVersion} to ${r.version}${r.sentTo.length ? ` (ONAPPUPDATE sent to ${r.sentTo.join(', ')})` : ''}`);
     });
 
   portalOptions(app.command('uninstall'))

@@ -3,18 +3,26 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { readPortalSettings } from '../portal/settings.js';
+import { openStore } from '../store/open.js';
+import { storeOption } from './store-option.js';
+
+const DEFAULT_URL = 'http://127.0.0.1:24080';
 
 export interface ControlOptions {
   url?: string;
   data: string;
+  /** the store the server uses (`--store`, IMBOT_STORE), where it recorded its address */
+  store?: string;
   token?: string;
 }
 
 /** `--url`, `--data`, `--token` on a command that talks to a running server's control API. */
 export function withControlOptions(cmd: Command, defaultData: string): Command {
   return cmd
-    .option('--url <url>', 'the running server (env IMBOT_URL; default http://127.0.0.1:24080)')
-    .option('--data <dir>', 'its data directory (for the control token and the local CA)', defaultData)
+    .option('--url <url>', 'the running server (env IMBOT_URL; default: the HTTP address it recorded in its store, else http://127.0.0.1:24080)')
+    .option('--data <dir>', 'its data directory (for the control token, the local CA and its recorded address)', defaultData)
+    .addOption(storeOption())
     .option('--token <token>', 'the control token (env IMBOT_CONTROL_TOKEN; default <data>/control-token)');
 }
 
@@ -25,15 +33,35 @@ export interface ControlAnswer {
   body: any;
 }
 
+/**
+ * The plain-HTTP address the server on this store recorded (src/portal/settings.ts), if one has
+ * started; the store is only opened when it exists (a SQLite file in the data dir, or `--store`).
+ */
+async function recordedHttpUrl(o: ControlOptions): Promise<string | undefined> {
+  const dataDir = resolve(o.data);
+  if (!o.store && !existsSync(join(dataDir, 'imbot.db'))) return undefined;
+  const store = await openStore({ dataDir, url: o.store });
+  try {
+    const { settings, recorded } = await readPortalSettings(store.db);
+    return recorded ? settings.httpUrl : undefined;
+  } finally {
+    await store.close();
+  }
+}
+
 /** A small client of the control API: token from the option, env or data dir; HTTPS trusts the local CA. */
 export function controlClient(o: ControlOptions) {
-  const base = (o.url ?? process.env.IMBOT_URL ?? 'http://127.0.0.1:24080').replace(/\/+$/, '');
+  const explicit = o.url ?? process.env.IMBOT_URL;
+  let baseOf: Promise<string> | null = null;
+  const resolveBase = () =>
+    (baseOf ??= (explicit !== undefined ? Promise.resolve(explicit) : recordedHttpUrl(o).then((u) => u ?? DEFAULT_URL)).then((b) => b.replace(/\/+$/, '')));
   const tokenPath = join(resolve(o.data), 'control-token');
   const token = o.token ?? process.env.IMBOT_CONTROL_TOKEN ?? (existsSync(tokenPath) ? readFileSync(tokenPath, 'utf8').trim() : '');
   const caPath = process.env.IMBOT_CA ?? join(resolve(o.data), 'tls', 'ca.pem');
-  const ca = base.startsWith('https:') && existsSync(caPath) ? readFileSync(caPath) : undefined;
 
   async function call(method: string, path: string, body?: unknown): Promise<ControlAnswer> {
+    const base = await resolveBase();
+    const ca = base.startsWith('https:') && existsSync(caPath) ? readFileSync(caPath) : undefined;
     const url = new URL(base + path);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -68,5 +96,5 @@ export function controlClient(o: ControlOptions) {
     return a.body;
   }
 
-  return { base, call, ok };
+  return { call, ok };
 }

@@ -14,6 +14,7 @@ import type { Store } from '../store/db.js';
 import { openStore } from '../store/open.js';
 import { eventsCommand, delivery } from './events.js';
 import { appCommand } from './apps.js';
+import { cliPortal, publicUrlOption, settingsCommand } from './portal-settings.js';
 import { departmentCommand, departmentId } from './departments.js';
 import { limitsCommands, operatingLimitOption, rateOption } from './limits.js';
 import { requestsCommand } from './requests.js';
@@ -22,6 +23,7 @@ import { snapshotCommands } from './snapshots.js';
 import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
+import { stopOnSignals } from './shutdown.js';
 import { packageVersion } from './version.js';
 import { formatDuration } from './duration.js';
 import { withConfigSources } from './config-file.js';
@@ -106,16 +108,11 @@ function redactUrl(url: string): string {
   return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
 }
 
-/** The base URL printed for webhooks: the one a server on this data dir prints, by default. */
 /** `--oauth-alias` alone: the vendor's hosts; with a value: those names (comma-separated). */
 function oauthAliases(value: string | true | undefined): string[] {
   if (value === undefined) return [];
   if (value === true) return [...VENDOR_OAUTH_HOSTS];
   return value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
-}
-
-function portalBase(host: string, httpsPort: number): string {
-  return `https://${host.includes(':') ? `[${host}]` : host}:${httpsPort}`;
 }
 
 export function buildCli(): Command {
@@ -142,15 +139,19 @@ export function buildCli(): Command {
     .option('--allow-private <cidrs>', 'cloud: let handler URLs reach these non-public ranges, e.g. 10.0.0.0/8,fd00::/8', cidrs, [] as Cidr[])
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
     .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
-    .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port);
+    .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port)
+    .option('--public-url <url>', 'the address clients reach the portal by, e.g. https://bots.example.com behind a proxy or http://127.0.0.1:24080 (fills domain, client_endpoint, server_endpoint and event auth; default: the HTTPS listener)', publicUrlOption);
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; publicUrl?: string }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
-      const server = await startServer({
+      const started = startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
-        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort,
+        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, publicUrl: o.publicUrl,
       });
+      // before the first line is printed: a SIGTERM sent on reading the banner finds its handler
+      stopOnSignals(started);
+      const server = await started;
       const control = !o.control
         ? 'off (--control off)'
         : `${resolve(o.data)}/control-token${isLoopbackHost(o.host) ? '' : ` (answers loopback clients${o.controlFrom.length ? ' and --control-from' : ' only'})`}`;
@@ -159,6 +160,7 @@ export function buildCli(): Command {
         `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
+        ...(server.publicUrl ? [`  public URL:     ${server.publicUrl}/rest/ (in domain, client_endpoint and event auth)`] : []),
         adminWebhookLine(server.adminWebhookUrl, server.firstStart, o.quietSecrets, resolve(o.data)),
         `  local CA:       ${server.caPath}`,
         `                  trust it with NODE_EXTRA_CA_CERTS=${server.caPath} (or curl --cacert)`,
@@ -168,12 +170,6 @@ export function buildCli(): Command {
         ...(o.oauthAlias ? [`  OAuth alias:    ${oauthAliases(o.oauthAlias).join(', ')} → this server${server.oauthPort ? ` (also HTTPS port ${server.oauthPort})` : ''}`] : []),
       ];
       console.log(lines.join('\n'));
-      const stop = async () => {
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     });
 
   const webhook = program.command('webhook').description('incoming webhooks');
@@ -186,12 +182,13 @@ export function buildCli(): Command {
     .option('--scope <list>', 'comma-separated scopes', SERVED_SCOPES.join(','))
     .option('--code <code>', 'the secret code (default: 16 random lower-case alphanumerics)')
     .option('--title <title>', 'a note for yourself', '')
-    .option('--host <host>', 'host of the printed URL', '127.0.0.1')
-    .option('--port <port>', 'HTTPS port of the printed URL', port, 24443)
+    .option('--host <host>', 'print the URL with this host instead of the address the server recorded')
+    .option('--port <port>', 'print the URL with this HTTPS port instead of the address the server recorded', port)
     .action(async (o) => {
       await withStore(o, async (store, clock) => {
+        const { portal } = await cliPortal(store, clock, { host: o.host, port: o.port });
         const hook = await addWebhook(store.db, clock, { userId: o.user, scope: o.scope, code: o.code, title: o.title });
-        console.log(`${portalBase(o.host, o.port)}/rest/${hook.userId}/${hook.code}/`);
+        console.log(`${portal.baseUrl}/rest/${hook.userId}/${hook.code}/`);
       });
     });
   webhook
@@ -275,6 +272,7 @@ export function buildCli(): Command {
   program.addCommand(departmentCommand(withStore, DEFAULT_DATA));
   program.addCommand(eventsCommand(withStore, DEFAULT_DATA));
   program.addCommand(appCommand(withStore, DEFAULT_DATA));
+  program.addCommand(settingsCommand(withStore, DEFAULT_DATA));
   for (const command of limitsCommands(withStore, DEFAULT_DATA)) program.addCommand(command);
   program.addCommand(requestsCommand(DEFAULT_DATA));
   program.addCommand(faultsCommand(DEFAULT_DATA));

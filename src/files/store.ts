@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { FileBytes } from './spool.js';
 
 /**
  * Where uploaded file bytes live. Behind this interface so an object store can replace the data
@@ -10,8 +11,11 @@ import type { Readable } from 'node:stream';
  * Keys are opaque to callers: `<folder>/<random>`.
  */
 export interface FileStore {
-  /** Stores `bytes` in `folder` (a chat's folder) under a new key; throws FileStoreError. */
-  put(folder: string, bytes: Buffer): Promise<string>;
+  /**
+   * Stores `bytes` in `folder` (a chat's folder) under a new key; throws FileStoreError. A
+   * spooled upload is moved in (its temp file is gone afterwards), not read into memory.
+   */
+  put(folder: string, bytes: FileBytes): Promise<string>;
   /** The bytes of `key` as a stream with their length, or null when they are gone. */
   open(key: string): Promise<{ stream: Readable; size: number } | null>;
   /** Removes `key`; a missing key is not an error. */
@@ -47,7 +51,7 @@ export class DirFileStore implements FileStore {
     return join(this.root, key);
   }
 
-  async put(folder: string, bytes: Buffer): Promise<string> {
+  async put(folder: string, bytes: FileBytes): Promise<string> {
     const dir = join(this.root, folder);
     try {
       await mkdir(dir, { recursive: true });
@@ -57,7 +61,9 @@ export class DirFileStore implements FileStore {
     const key = `${folder}/${randomBytes(16).toString('hex')}`;
     const path = this.path(key);
     try {
-      await writeFile(path + PARTIAL, bytes, { flag: 'wx' });
+      if (Buffer.isBuffer(bytes)) await writeFile(path + PARTIAL, bytes, { flag: 'wx' });
+      else if (bytes.overLimit) throw new Error('the upload was over its limit');
+      else await moveIn(bytes.path, path + PARTIAL);
       await rename(path + PARTIAL, path);
     } catch (err) {
       await rm(path + PARTIAL, { force: true }).catch(() => {});
@@ -100,6 +106,17 @@ export class DirFileStore implements FileStore {
       for (const name of names) if (validKey(`${folder}/${name}`)) out.push(`${folder}/${name}`);
     }
     return out;
+  }
+}
+
+/** A rename when both are on one file system, else a copy (the temp file is removed by its request). */
+async function moveIn(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await copyFile(from, to);
+    await rm(from, { force: true });
   }
 }
 

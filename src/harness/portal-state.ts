@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Clock } from '../clock.js';
 import { ensurePortal, type PortalState } from '../portal/bootstrap.js';
 import type { CallGate } from '../rest/quiesce.js';
-import type { Store } from '../store/db.js';
+import type { Db, Store } from '../store/db.js';
 import { cancelPendingDeliveries } from '../store/repos/outbox.js';
 import { dumpTables, IncompatibleDump, replaceTables, type TablesDump } from '../store/snapshot.js';
 
@@ -71,6 +71,8 @@ export class PortalStateControl {
     private readonly gate: CallGate,
     private readonly delivery: Pausable,
     private readonly portal: PortalState,
+    /** writes what the running server records about itself (src/portal/settings.ts) into the replaced tables again */
+    private readonly rerecord: (db: Db) => Promise<void> = async () => {},
   ) {}
 
   private get filesDir(): string {
@@ -143,6 +145,8 @@ export class PortalStateControl {
       try {
         await replaceTables(this.store.db, this.store.dialect, dump, async (trx) => {
           if (!dump) await ensurePortal(trx, this.clock, this.portal);
+          // the portal's address and settings are the running server's, not the snapshot's
+          await this.rerecord(trx);
           await cancelPendingDeliveries(trx, CANCELLED_BY_RESTORE);
         }).catch((err) => {
           if (err instanceof IncompatibleDump) throw new SnapshotError('SNAPSHOT_INCOMPATIBLE', err.message);

@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { FileStoreError } from '../files/store.js';
+import { byteLength, headOf, type FileBytes } from '../files/spool.js';
 import {
   addUploadToken,
   ensureFolder,
@@ -21,7 +22,7 @@ import {
 import { attachFile, deleteFileRow, filesByIds, insertFile } from '../store/repos/files.js';
 import { messagesWithFiles } from '../store/repos/messages.js';
 import { getChat, isMember } from './chats.js';
-import { FileError, classify, cleanFileName, extensionOf, fileV2, getFile, issueDownloadLink, type FileRow } from './files.js';
+import { FileError, HEAD_BYTES, classify, cleanFileName, extensionOf, fileV2, getFile, issueDownloadLink, type FileRow } from './files.js';
 import { deleteMessage, normalizeText, parseParams, postMessage, updateMessageParams, type MessageRow } from './messages.js';
 
 export type { DiskFolderRow };
@@ -62,11 +63,15 @@ async function folderOf(ctx: DomainCtx, file: FileRow): Promise<DiskFolderRow> {
 }
 
 /** Stores bytes in a folder as a new, unattached file of `authorId`. */
-export async function addFileToFolder(ctx: DomainCtx, folder: DiskFolderRow, authorId: number, name: string, bytes: Buffer): Promise<FileRow> {
+export async function addFileToFolder(ctx: DomainCtx, folder: DiskFolderRow, authorId: number, name: string, bytes: FileBytes): Promise<FileRow> {
   if (!ctx.files) throw new FileError('folder');
   const chatId = folder.kind === 'chat' ? folder.owner_id : 0;
+  // read before the store takes the bytes (a spooled upload is moved, not copied)
+  let head: Buffer;
+  const size = byteLength(bytes);
   let key: string;
   try {
+    head = await headOf(bytes, HEAD_BYTES);
     key = await ctx.files.store.put(folder.kind === 'chat' ? String(chatId) : `saved-${folder.owner_id}`, bytes);
   } catch (err) {
     throw new FileError(err instanceof FileStoreError && err.kind === 'folder' ? 'folder' : 'upload');
@@ -74,13 +79,13 @@ export async function addFileToFolder(ctx: DomainCtx, folder: DiskFolderRow, aut
   try {
     const clean = cleanFileName(name);
     const extension = extensionOf(clean);
-    const kind = { extension, ...classify(extension, bytes) };
+    const kind = { extension, ...classify(extension, head) };
     return await insertFile(ctx.db, {
       chat_id: chatId,
       author_id: authorId,
       name: clean,
       ...kind,
-      size: bytes.length,
+      size,
       storage_key: key,
       created_at: ctx.clock.now(),
       folder_id: folder.id,
@@ -298,7 +303,7 @@ export async function uploadLinkIsLive(ctx: Pick<DomainCtx, 'db' | 'clock'>, tok
  * Uses an upload link: the file goes into its folder as the person it was issued to, if they may
  * still add there. Null when the link is unknown, used or expired, or the right is gone.
  */
-export async function uploadByLink(ctx: DomainCtx, token: string, fileName: string, bytes: Buffer): Promise<FileRow | null> {
+export async function uploadByLink(ctx: DomainCtx, token: string, fileName: string, bytes: FileBytes): Promise<FileRow | null> {
   const row = await takeUploadToken(ctx.db, token, ctx.clock.now());
   const folder = row ? await folderById(ctx.db, row.folder_id) : undefined;
   if (!row || !folder || !(await canAddToFolder(ctx, folder, row.user_id))) return null;

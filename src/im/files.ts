@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
+import { byteLength, headOf, SpooledFile, type FileBytes } from '../files/spool.js';
 import { phpEmpty } from '../util/php.js';
 import type { Db } from '../store/db.js';
 import * as files from '../store/repos/files.js';
@@ -51,10 +52,17 @@ export function strictBase64(content: string): Buffer | null {
  * `fields.name` and `fields.content` checked in the portal's order (FileService::uploadFileToChat):
  * both present (PHP `empty`: '' and '0' are empty; a name must be text) → the Base64 text no
  * longer than 4/3 of the limit (checked before decoding, as the portal does) → strictly valid
- * Base64 (content that is not text at all, e.g. an array, is not Base64 either).
+ * Base64 (content that is not text at all, e.g. an array, is not Base64 either). A multipart file
+ * part (a SpooledFile, where a method takes one) is bytes already: empty when it has none, too
+ * large over the limit, and stays on disk.
  */
-export function decodeUpload(name: unknown, content: unknown, maxSize: number): { name: string; bytes: Buffer } {
+export function decodeUpload(name: unknown, content: unknown, maxSize: number): { name: string; bytes: FileBytes } {
   const n = scalarString(name) ?? '';
+  if (content instanceof SpooledFile) {
+    if (phpEmpty(n) || content.size === 0) throw new FileError('empty');
+    if (content.overLimit || content.size > maxSize) throw new FileError('too_large');
+    return { name: n, bytes: content };
+  }
   if (phpEmpty(n) || phpEmpty(content)) throw new FileError('empty');
   const c = scalarString(content);
   if (c === null) throw new FileError('invalid_content');
@@ -124,7 +132,13 @@ const DOCUMENTS: Record<string, string> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
 };
 
-/** The File entity's `type` (api-reference/chat-bots/chat-bots-v2/entities.md) and the Content-Type: images by their bytes (with their size), media by extension. */
+/** Bytes read to recognise a file (image signatures and sizes; a JPEG's size follows its EXIF segments). */
+export const HEAD_BYTES = 256 * 1024;
+
+/**
+ * The File entity's `type` (api-reference/chat-bots/chat-bots-v2/entities.md) and the Content-Type: images by their first bytes
+ * (`headOf(content, HEAD_BYTES)`, with their size), media by extension.
+ */
 export function classify(extension: string, bytes: Buffer): { type: string; mime: string; width: number; height: number } {
   const image = imageInfo(bytes);
   if (image) return { type: 'image', mime: image.mime, width: image.width, height: image.height };
@@ -147,7 +161,7 @@ export interface NewChatFile {
   chatId: number;
   authorId: number;
   name: string;
-  bytes: Buffer;
+  bytes: FileBytes;
   /** `fields.message`: the caption; '' posts the file alone */
   caption: string;
   /**
@@ -166,8 +180,12 @@ export interface NewChatFile {
  */
 export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ file: FileRow; messageId: number }> {
   const { store } = requireSpace(ctx);
+  // read before the store takes the bytes (a spooled upload is moved, not copied)
+  let head: Buffer;
+  const size = byteLength(f.bytes);
   let key: string;
   try {
+    head = await headOf(f.bytes, HEAD_BYTES);
     key = await store.put(String(f.chatId), f.bytes);
   } catch (err) {
     throw new FileError(err instanceof FileStoreError && err.kind === 'folder' ? 'folder' : 'upload');
@@ -175,7 +193,7 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
   try {
     const name = cleanFileName(f.name);
     const extension = extensionOf(name);
-    const kind = classify(extension, f.bytes);
+    const kind = classify(extension, head);
     const file = await files.insertFile(ctx.db, {
       chat_id: f.chatId,
       author_id: f.authorId,
@@ -183,7 +201,7 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
       extension,
       type: kind.type,
       mime: kind.mime,
-      size: f.bytes.length,
+      size,
       width: kind.width,
       height: kind.height,
       storage_key: key,

@@ -94,9 +94,31 @@ export function parseParams(row: MessageRow): Record<string, unknown> {
   }
 }
 
-/** A message as im.dialog.messages.get shows it. */
-export function formatImMessage(row: MessageRow, unread: boolean): Record<string, unknown> {
-  const params = parseParams(row);
+/**
+ * Where a forwarded copy's original lives, as the portal's forward params name it
+ * (`FORWARD_CONTEXT_ID` = `<dialog context>/<message id>`): `chat<N>` for a group chat; for a
+ * private chat `<companion>:<forwarder>`, the dialog as the one who forwarded saw it.
+ */
+export type ForwardContexts = Map<number, { private: boolean; members: number[] }>;
+
+function forwardParams(row: MessageRow, contexts: ForwardContexts | undefined): Record<string, unknown> {
+  if (row.forward_id === null || row.forward_id === undefined) return {};
+  const source = contexts?.get(row.forward_chat_id ?? 0);
+  let dialog = `chat${row.forward_chat_id ?? 0}`;
+  if (source?.private) {
+    const companion = source.members.find((id) => id !== row.author_id) ?? row.author_id;
+    dialog = `${companion}:${row.author_id}`;
+  }
+  return { FORWARD_ID: row.forward_id, FORWARD_CONTEXT_ID: `${dialog}/${row.forward_id}`, FORWARD_USER_ID: row.forward_user_id ?? 0 };
+}
+
+/**
+ * A message as im.dialog.messages.get shows it. A forwarded copy carries the portal's forward
+ * params (FORWARD_ID, FORWARD_CONTEXT_ID, FORWARD_USER_ID), which its messenger reads to show
+ * "Forwarded from …"; `contexts` describes the original chats (see ForwardContexts).
+ */
+export function formatImMessage(row: MessageRow, unread: boolean, contexts?: ForwardContexts): Record<string, unknown> {
+  const params = { ...parseParams(row), ...forwardParams(row, contexts) };
   return {
     id: row.id,
     chat_id: row.chat_id,

@@ -4,6 +4,7 @@
  * quick answers and confirm buttons whose choice goes back to that module (`notification_replies`).
  */
 import { createHash } from 'node:crypto';
+import { reportChange } from '../changes.js';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import {
@@ -17,6 +18,7 @@ import {
   listNotifications,
   listReplies,
   notifyChatId,
+  recipientsWithTag,
   setRead,
   updateNotification,
   type NotificationQuery,
@@ -56,6 +58,11 @@ export interface NewNotificationInput {
   replies?: Record<string, string>;
 }
 
+/** Tells the person's open messengers that their notifications changed (after the commit). */
+async function changed(ctx: DomainCtx, userIds: number[]): Promise<void> {
+  for (const userId of new Set(userIds)) reportChange(ctx, { chatId: (await notifyChatId(ctx.db, userId)) ?? 0, kind: 'notify', alsoUsers: [userId], userId });
+}
+
 async function ensureNotifyChat(ctx: DomainCtx, userId: number): Promise<number> {
   return (await notifyChatId(ctx.db, userId)) ?? createNotifyChat(ctx.db, userId, ctx.clock.now());
 }
@@ -64,6 +71,7 @@ async function ensureNotifyChat(ctx: DomainCtx, userId: number): Promise<number>
 export async function addNotification(ctx: DomainCtx, n: NewNotificationInput): Promise<number> {
   const chatId = await ensureNotifyChat(ctx, n.userId);
   if (n.tag) await deleteByTag(ctx.db, 'tag', n.tag, n.userId);
+  reportChange(ctx, { chatId, kind: 'notify', alsoUsers: [n.userId], userId: n.userId });
   return insertNotification(ctx.db, {
     user_id: n.userId,
     chat_id: chatId,
@@ -88,20 +96,24 @@ export async function addNotification(ctx: DomainCtx, n: NewNotificationInput): 
 export async function deleteOwnNotification(ctx: DomainCtx, userId: number, id: number): Promise<boolean> {
   const row = await findNotification(ctx.db, id);
   if (!row || (row.user_id !== userId && row.author_id !== userId)) return false;
+  await changed(ctx, [row.user_id]);
   return (await deleteNotification(ctx.db, id)) > 0;
 }
 
 /** Deletes every notification with this (already namespaced) TAG or SUB_TAG, whoever received it. */
 export async function deleteTagged(ctx: DomainCtx, column: 'tag' | 'sub_tag', value: string): Promise<boolean> {
+  await changed(ctx, await recipientsWithTag(ctx.db, column, value));
   return (await deleteByTag(ctx.db, column, value)) > 0;
 }
 
 export async function markRead(ctx: DomainCtx, userId: number, read: boolean, ids: { only: number } | { fromId: number } | 'all'): Promise<void> {
   await setRead(ctx.db, userId, read, ids);
+  await changed(ctx, [userId]);
 }
 
 export async function markListRead(ctx: DomainCtx, userId: number, read: boolean, ids: number[]): Promise<void> {
   for (const id of ids) await setRead(ctx.db, userId, read, { only: id });
+  await changed(ctx, [userId]);
 }
 
 export async function unreadCount(ctx: DomainCtx, userId: number): Promise<number> {
@@ -164,6 +176,7 @@ export async function confirmNotification(ctx: DomainCtx, userId: number, id: nu
   if (!buttons.some((b) => b.VALUE === value)) return false;
   await insertReply(ctx.db, { notify_id: id, user_id: userId, module: row.module, event: row.event, tag: row.tag, kind: 'confirm', value, created_at: ctx.clock.now() });
   await updateNotification(ctx.db, id, { buttons: '', is_read: 1 });
+  await changed(ctx, [userId]);
   return replyTexts(row, value);
 }
 
@@ -173,6 +186,7 @@ export async function answerNotification(ctx: DomainCtx, userId: number, id: num
   if (!row || row.user_id !== userId || !row.answerable) return false;
   await insertReply(ctx.db, { notify_id: id, user_id: userId, module: row.module, event: row.event, tag: row.tag, kind: 'answer', value: text, created_at: ctx.clock.now() });
   await updateNotification(ctx.db, id, { is_read: 1 });
+  await changed(ctx, [userId]);
   return ['Your response has been successfully sent.'];
 }
 

@@ -196,8 +196,15 @@ export function parseUserFilter(filter: Record<string, unknown>): UserCondition[
 const lower = (v: unknown) => (v !== null && typeof v === 'object' ? 'array' : String(v ?? '').toLowerCase());
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : [v]);
 
+/** A PHP array among the values (client input such as `ID[][x]=1` is one; it has no number value). */
+const isArray = (v: unknown): boolean => v !== null && typeof v === 'object';
+
 function equalValues(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b) && String(b).trim() !== '';
+  if (typeof a === 'number' || typeof b === 'number') {
+    // PHP: an array never equals a number (and has no primitive value to compare here)
+    if (isArray(a) || isArray(b)) return false;
+    return Number(a) === Number(b) && String(b).trim() !== '';
+  }
   return lower(a) === lower(b);
 }
 
@@ -208,6 +215,8 @@ function like(value: unknown, pattern: unknown): boolean {
 }
 
 function compare(a: unknown, b: unknown): number {
+  // PHP: an array is greater than any scalar
+  if (isArray(b)) return isArray(a) ? 0 : -1;
   if (typeof a === 'number') return a - Number(b);
   return lower(a) < lower(b) ? -1 : lower(a) > lower(b) ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+import { SpooledFile } from '../files/spool.js';
 import { isSecretName, MASK, maskText } from '../util/secrets.js';
 
 /**
@@ -34,6 +35,7 @@ export function maskDeep(value: unknown, depth = 0, budget = { nodes: MAX_NODES,
     return s.length > keep ? `${s.slice(0, keep)}…[${s.length - keep} more chars]` : s;
   }
   if (value === null || typeof value !== 'object') return value;
+  if (value instanceof SpooledFile) return value.toJSON(); // an upload's size, never its temp path
   if (depth >= MAX_DEPTH) return '[…]';
   if (Array.isArray(value)) {
     const out = value.slice(0, MAX_ITEMS).map((v) => maskDeep(v, depth + 1, budget));

@@ -7,6 +7,10 @@ import { refuseUngatedControlRoutes } from './control-api.js';
 import { answerRaw } from './connections.js';
 import { registerOAuthRoutes } from './oauth-route.js';
 import { REST_BODY_LIMITS, restRoute, type ErrorLog } from './rest-route.js';
+import type { UploadSpool } from '../files/spool.js';
+import { MAX_FILE_SIZE } from '../files/store.js';
+import { registerUploadParser } from './upload-parser.js';
+import { registerUploadRoute } from './upload-route.js';
 
 /** Every other route (control, OAuth) only ever takes small bodies. */
 const SMALL_BODY_LIMIT = 1024 * 1024;
@@ -37,8 +41,12 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
 
 const MALFORMED = { error: 'INVALID_REQUEST', error_description: 'Malformed request' };
 
-/** The portal's routes; the control API is added by listen.ts through control-api.ts's gate. */
-export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBaseLogger): FastifyInstance {
+/**
+ * The portal's routes; the control API is added by listen.ts through control-api.ts's gate.
+ * With `spool`, multipart bodies of the REST and upload routes are streamed, their file parts to
+ * temp files (upload-parser.ts); without it they are read into memory like every other body.
+ */
+export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBaseLogger, spool?: UploadSpool): FastifyInstance {
   const rest = restRoute(core, logError);
   const app = Fastify({
     // the server's pino logger (server/logger.ts); REST calls are logged from the request log
@@ -72,10 +80,15 @@ export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBas
     if (req.method === 'OPTIONS') return reply.code(200).send('');
   });
 
-  // the REST route sets each request's own limit before reading (rest-route.ts, REST_BODY_LIMITS)
-  const restOptions = { bodyLimit: REST_BODY_LIMITS.upload, preParsing: rest.preParsing, handler: rest.handler };
-  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', ...restOptions });
-  app.route({ method: ['GET', 'POST'], url: '/rest', ...restOptions });
+  // The routes that take uploads, in a scope of their own: its multipart parser streams.
+  void app.register(async (scope) => {
+    if (spool) registerUploadParser(scope, spool, () => core.files?.maxSize ?? MAX_FILE_SIZE);
+    // the REST route sets each request's own limit before reading (rest-route.ts, REST_BODY_LIMITS)
+    const restOptions = { bodyLimit: REST_BODY_LIMITS.upload, preParsing: rest.preParsing, handler: rest.handler };
+    scope.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', ...restOptions });
+    scope.route({ method: ['GET', 'POST'], url: '/rest', ...restOptions });
+    registerUploadRoute(scope, core);
+  });
 
   registerOAuthRoutes(app, core, logError);
 

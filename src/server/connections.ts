@@ -29,8 +29,17 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 /** Headers every answer the server writes itself carries (the same as app.ts's CORS headers). */
 export type RawHeaders = Record<string, string>;
 
-/** Writes a complete JSON answer straight onto a socket, then closes it. */
+/** Sockets already answered and closing: the parser may report the input that follows too. */
+const answered = new WeakSet<Duplex>();
+
+/**
+ * Writes a complete JSON answer straight onto a socket, then closes it. Once per socket: the
+ * garbage a client goes on sending after the first malformed request is dropped unanswered
+ * (before, every further parser error added a listener and a timer to the same socket).
+ */
 export function answerRaw(socket: Duplex, status: number, reason: string, body: Record<string, string>, headers: RawHeaders): void {
+  if (answered.has(socket)) return;
+  answered.add(socket);
   const payload = phpJson(body);
   const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
   // what the client still sends is read and dropped: closing on unread input would reset the

@@ -7,6 +7,9 @@ import { MovableClock } from '../clock.js';
 import type { PortalInfo, Profile } from '../context.js';
 import { buildRegistry } from '../methods/index.js';
 import { ensurePortal } from '../portal/bootstrap.js';
+import { parsePublicUrl, portalInfoOf, recordPortalSettings, type PortalSettings } from '../portal/settings.js';
+import { DEFAULT_ACCESS_TTL_S } from '../auth/oauth.js';
+import type { Db } from '../store/db.js';
 import { FaultPlan } from '../rest/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openStore } from '../store/open.js';
@@ -22,7 +25,7 @@ import { DEFAULT_DELIVERY, DeliveryWorker, type DeliveryOptions } from '../event
 import { ensureTls } from './tls.js';
 import { Limits, resolveLimits, type LimitsConfig } from '../limits/index.js';
 import { registerDownloadRoute } from './download-route.js';
-import { registerUploadRoute } from './upload-route.js';
+import { UploadSpool } from '../files/spool.js';
 import { DirFileStore, MAX_FILE_SIZE } from '../files/store.js';
 import { sweepOrphanFiles } from '../im/files.js';
 import { hostname } from 'node:os';
@@ -30,6 +33,7 @@ import { DEFAULT_REQUEST_LOG, RequestLog } from '../rest/request-log.js';
 import { createLogger, logRequests, type LogFormat, type LogLevel } from './logger.js';
 import { registerHarnessRoutes } from './control/index.js';
 import { registerOpenLineRoutes } from './control/openlines-route.js';
+import { registerAppRoutes } from './control/apps-route.js';
 import { CallGate } from '../rest/quiesce.js';
 import { PortalStateControl } from '../harness/portal-state.js';
 import { applySeed } from '../harness/seed/apply.js';
@@ -91,6 +95,14 @@ export interface ServerOptions {
   oauthAliases?: readonly string[];
   /** a further HTTPS port serving the same portal, e.g. 443 for the aliases (`serve --oauth-port`) */
   oauthPort?: number;
+  /**
+   * The origin clients reach the portal by when it is not the HTTPS listener (`serve --public-url`,
+   * a proxy or load balancer, or `http://127.0.0.1:24080` for clients without the local CA): it
+   * fills `domain`, `client_endpoint`, `server_endpoint` and event `auth` blocks. Recorded in the
+   * store with the other portal settings (src/portal/settings.ts), so the CLI and other nodes
+   * describe the portal the same way.
+   */
+  publicUrl?: string;
 }
 
 /** The vendor's OAuth servers that unchanged clients hard-wire (CRest, b24phpsdk, b24pysdk). */
@@ -106,6 +118,8 @@ export interface RunningServer {
   adminWebhookUrl: string;
   /** this start made the portal (fresh data dir) */
   firstStart: boolean;
+  /** `publicUrl`, normalised to an origin, when one was given */
+  publicUrl?: string;
   caPath: string;
   controlToken: string;
   core: RestCore;
@@ -133,10 +147,13 @@ function urlHost(host: string): string {
 /** Opens the data dir, then serves the portal over HTTPS (local CA) and plain HTTP. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const clock = new MovableClock();
+  const publicUrl = opts.publicUrl === undefined ? null : parsePublicUrl(opts.publicUrl);
   const store = await openStore({ dataDir: opts.dataDir, url: opts.store });
   const state = await ensurePortal(store.db, clock);
   const oauthHosts = [...new Set((opts.oauthAliases ?? []).map((h) => h.toLowerCase()))];
-  const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts]);
+  // an HTTPS public name is one more name the server certificate carries (the local CA then vouches for it)
+  const publicHost = publicUrl?.startsWith('https:') ? new URL(publicUrl).hostname.replace(/^\[|\]$/g, '') : null;
+  const tls = ensureTls(opts.dataDir, [opts.host, ...oauthHosts, ...(publicHost ? [publicHost] : [])]);
   const token = controlToken(opts.dataDir);
   const portal: PortalInfo = { domain: '', baseUrl: '', memberId: state.memberId, languageId: 'en', license: 'en_ent10000', accessTokenTtl: opts.accessTokenTtl, oauthHosts };
   const handlerNet: HandlerNet = { resolve: opts.resolveHost ?? SYSTEM_HANDLER_NET.resolve, allowPrivate: opts.allowPrivate ?? [] };
@@ -153,15 +170,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   core.requests = new RequestLog(clock, { ...DEFAULT_REQUEST_LOG, ...opts.requestLog, node: opts.nodeId ?? `${hostname()}:${process.pid}` });
   logRequests(logger, core.requests);
   core.gate = new CallGate();
-  const app = buildApp(core, logError, logger);
+  // multipart file parts are spooled to <data>/uploads-tmp/<host>-<pid> (files/spool.ts)
+  const spool = await UploadSpool.open(join(opts.dataDir, 'uploads-tmp'));
+  const app = buildApp(core, logError, logger, spool);
   registerDownloadRoute(app, core);
-  registerUploadRoute(app, core);
   // The web messenger: `/`, its assets, sign-in and the push stream fed by committed chat changes.
   const push = new PushHub(store.db, logError);
   core.changes = push;
   registerWebRoutes(app, core, push, token);
   const events = new DeliveryWorker(store.db, clock, { ...DEFAULT_DELIVERY, ...opts.delivery, profile: opts.profile, handlerNet }, logError, core.faults);
-  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state);
+  let settings: PortalSettings | null = null; // known once the listeners have their ports
+  const rerecord = async (db: Db) => {
+    if (settings) await recordPortalSettings(db, settings);
+  };
+  const portalState = new PortalStateControl(store, clock, opts.dataDir, core.gate, events, state, rerecord);
   const adminWebhookUrl = () => `${portal.baseUrl}/rest/1/${state.adminWebhookCode}/`;
   // Every /__control route is registered here, on the gated scope (control-api.ts): client and
   // token are checked before any of them runs. `--control off`: none at all.
@@ -174,6 +196,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerNotificationRoutes(scope, core);
       registerConsoleRoutes(scope, core);
       registerOpenLineRoutes(scope, core);
+      registerAppRoutes(scope, core);
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
@@ -207,8 +230,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = urlHost(opts.host);
   const httpPort = (app.server.address() as AddressInfo).port;
   const httpsPort = (https.address() as AddressInfo).port;
-  portal.domain = `${host}:${httpsPort}`;
-  portal.baseUrl = `https://${portal.domain}`;
+  const resolvedLimits = resolveLimits(opts.profile, opts.limits);
+  const delivery = { ...DEFAULT_DELIVERY, ...opts.delivery };
+  settings = {
+    publicUrl,
+    httpsUrl: `https://${host}:${httpsPort}`,
+    httpUrl: `http://${host}:${httpPort}`,
+    profile: opts.profile,
+    accessTokenTtl: opts.accessTokenTtl ?? DEFAULT_ACCESS_TTL_S,
+    delivery: { policy: delivery.policy, retryForMs: delivery.horizonMs },
+    limits: { rate: resolvedLimits.rate, operatingLimit: resolvedLimits.operatingLimit },
+    oauthHosts,
+  };
+  Object.assign(portal, portalInfoOf(settings, state.memberId));
+  await recordPortalSettings(store.db, settings);
   if (opts.seed) {
     const seed = opts.seed;
     await core.gate.exclusive(() => applySeed(core, seed)).catch(async (err) => {
@@ -220,8 +255,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   events.start();
 
   return {
-    httpsUrl: portal.baseUrl,
-    httpUrl: `http://${host}:${httpPort}`,
+    httpsUrl: settings.httpsUrl,
+    httpUrl: settings.httpUrl,
+    ...(publicUrl ? { publicUrl } : {}),
     ...(extraHttps ? { oauthPort: (extraHttps.address() as AddressInfo).port } : {}),
     adminWebhookUrl: adminWebhookUrl(),
     firstStart: state.created,
@@ -242,6 +278,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await closed;
       }
       await app.close();
+      await spool.close();
       await store.close();
     },
   };

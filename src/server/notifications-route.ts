@@ -19,7 +19,7 @@ export function registerNotificationRoutes(app: FastifyInstance, core: RestCore)
   const send = (reply: any, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));
   const invalid = (reply: any, what: string) => send(reply, 400, { error: 'INVALID_NOTIFICATION', error_description: what });
-  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile , events: eventPublisher});
+  const ctx = (): DomainCtx => ({ db: core.store.db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, changes: core.changes });
 
   app.post('/__control/notifications', async (req, reply) => {
     let b: Record<string, any>;

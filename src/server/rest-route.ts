@@ -6,8 +6,9 @@ import { RestError, SystemErrors } from '../rest/errors.js';
 import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
-import { queryParams, requestParams } from './params.js';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { MultipartForm, queryParams, requestParams } from './params.js';
+import type { Readable } from 'node:stream';
+import { limitBody } from './body-limit.js';
 import type { PhpArray } from '../rest/php.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
 
@@ -140,21 +141,6 @@ function refuse(reply: FastifyReply, err: RestError, transport: Transport): Fast
   return reply.code(err.status).header('content-type', type).header('connection', 'close').send(payload);
 }
 
-/** A request body that passes its limit only while it stays under it (chunked bodies have no length). */
-class BodyLimit extends Transform {
-  private seen = 0;
-
-  constructor(private readonly limit: number) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.seen += chunk.length;
-    if (this.seen > this.limit) done(Object.assign(new Error('Request body is too large'), { statusCode: 413 }));
-    else done(null, chunk);
-  }
-}
-
 /**
  * The REST route in two steps: `preParsing` admits the request from its URL and headers and sets
  * the body limit (or answers at once, the body unread); the handler parses the body and calls.
@@ -201,7 +187,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > admission.bodyLimit) return refuseLogged(req, reply, TOO_LARGE(), transport, t0);
     admitted.set(req, admission);
-    return req.headers['content-length'] === undefined ? payload.pipe(new BodyLimit(admission.bodyLimit)) : payload;
+    return req.headers['content-length'] === undefined ? limitBody(payload, admission.bodyLimit) : payload;
   };
 
   const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -219,7 +205,8 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     try {
       // a request that skipped preParsing (a broken %-escape in the path) is admitted here
       const admission = admitted.get(req) ?? (await admit(core, req));
-      const fromBody = await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | undefined);
+      // upload methods take multipart file parts as they lie on disk; every other method as Base64
+      const fromBody = await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | MultipartForm | undefined, admission.spec.largeBody ? 'spooled' : 'inline');
       params = withPathWebhook(admission.target, fromBody);
       const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, trace });
       result = out.result;

@@ -4,10 +4,11 @@ import { eventPublisher } from '../events/publisher.js';
 import { idleOperating } from '../limits/index.js';
 import { diskFileRecord, UPLOAD_FIELD, uploadByLink, uploadLinkIsLive } from '../im/disk.js';
 import { FileError, decodeUpload, maxUploadSize } from '../im/files.js';
+import type { FileBytes } from '../files/spool.js';
 import { isPhpArray, phpJson, phpString } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { timeBlock } from '../rest/time.js';
-import { requestParams } from './params.js';
+import { MultipartForm, requestParams } from './params.js';
 import { REST_BODY_LIMITS } from './rest-route.js';
 
 /**
@@ -37,11 +38,12 @@ export function registerUploadRoute(app: FastifyInstance, core: RestCore): void 
     handler: async (req, reply) => {
       const startMs = core.clock.now();
       const t0 = performance.now();
-      const params = await requestParams(Object.create(null), req.headers['content-type'], Buffer.isBuffer(req.body) ? req.body : undefined).catch(() => null);
+      const body = Buffer.isBuffer(req.body) || req.body instanceof MultipartForm ? req.body : undefined;
+      const params = await requestParams(Object.create(null), req.headers['content-type'], body, 'spooled').catch(() => null);
       const part = params?.[UPLOAD_FIELD];
       const pair = isPhpArray(part) ? Object.values(part) : null;
       const ctx = ctxOf(core.store.db);
-      let bytes: Buffer;
+      let bytes: FileBytes;
       let name: string;
       try {
         if (!pair) throw new FileError('empty');

@@ -5,10 +5,11 @@ import { extname, join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { checkPassword, createSession, deleteSession, sessionByCookie, type UiSession } from '../auth/sessions.js';
-import { chatAppPanel } from '../bots/chat-app-panel.js';
+import { chatAppForButton, chatAppPanel, type DialogKind } from '../bots/chat-app-panel.js';
 import { commandsForChat } from '../bots/commands.js';
 import { memberIds, resolveDialog } from '../im/chats.js';
-import { parseDialogId } from '../im/dialogs.js';
+import { parseDialogId, type DialogRef } from '../im/dialogs.js';
+import { getMessage, isDeleted, parseParams } from '../im/messages.js';
 import { createUser, EXTERNAL_USER_TYPES, fullName, getUser } from '../im/users.js';
 import { VISITOR_AUTH_ID } from '../openlines/sessions.js';
 import { listActiveUsersExcept, listContacts } from '../store/repos/users.js';
@@ -189,6 +190,14 @@ export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: Pus
     return send(reply, 200, { commands: await commandsForChat(db, members, core.portal.languageId) });
   });
 
+  /** Who is looking at which dialog, as the chat-app panel needs it. */
+  const viewer = async (userId: number, ref: DialogRef, raw: unknown) => {
+    const me = await getUser(db, userId);
+    const other = ref.kind === 'user' ? await getUser(db, ref.userId) : undefined;
+    const dialog: DialogKind = ref.kind === 'user' ? (other?.external_auth_id === 'bot' ? 'bot' : 'person') : 'chat';
+    return { userId, isAdmin: !!me?.is_admin, dialogId: String(raw), dialog, domain: core.portal.domain, languageId: core.portal.languageId };
+  };
+
   /** The chat apps of the input area for a dialog (src/bots/chat-app-panel.ts). */
   app.get('/__web/apps', async (req, reply) => {
     const session = await sessionOf(req, true);
@@ -198,18 +207,33 @@ export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: Pus
     if (!ref) return deny(reply, 400, 'DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty');
     const { access } = await resolveDialog(db, ref, session.userId);
     if (!access) return deny(reply, 403, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
-    const me = await getUser(db, session.userId);
-    const other = ref.kind === 'user' ? await getUser(db, ref.userId) : undefined;
-    const dialog = ref.kind === 'user' ? (other?.external_auth_id === 'bot' ? 'bot' : 'person') : 'chat';
-    const apps = await chatAppPanel(db, {
-      userId: session.userId,
-      isAdmin: !!me?.is_admin,
-      dialogId: String(raw),
-      dialog,
-      domain: core.portal.domain,
-      languageId: core.portal.languageId,
-    });
-    return send(reply, 200, { apps });
+    return send(reply, 200, { apps: await chatAppPanel(db, await viewer(session.userId, ref, raw)) });
+  });
+
+  /**
+   * The app a message's KEYBOARD or MENU button opens (`APP_ID` + `APP_PARAMS`): only for a
+   * button that message really carries, in a dialog the person may open; the answer is what the
+   * page does (src/bots/chat-app-panel.ts, chatAppForButton).
+   */
+  app.get('/__web/app-button', async (req, reply) => {
+    const session = await sessionOf(req, true);
+    if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
+    const q = req.query as Record<string, unknown>;
+    const ref = parseDialogId(q.dialog);
+    if (!ref) return deny(reply, 400, 'DIALOG_ID_EMPTY', 'Dialog ID can\'t be empty');
+    const { access, chatId } = await resolveDialog(db, ref, session.userId);
+    if (!access) return deny(reply, 403, 'ACCESS_ERROR', 'You do not have access to the specified dialog');
+    const messageId = Number(q.message);
+    const appId = Number(q.app);
+    const message = Number.isSafeInteger(messageId) && messageId > 0 && messageId <= ID_MAX ? await getMessage(db, messageId) : undefined;
+    if (!message || message.chat_id !== chatId || isDeleted(message)) return deny(reply, 404, 'MESSAGE_NOT_FOUND', 'Message not found');
+    const params = parseParams(message);
+    const buttons = [params.KEYBOARD, params.MENU].flatMap((v) => (Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : []));
+    const button = buttons.find((b) => b && typeof b === 'object' && Number((b as Record<string, unknown>).APP_ID) === appId && appId > 0) as Record<string, unknown> | undefined;
+    if (!button) return deny(reply, 404, 'BUTTON_NOT_FOUND', 'The message has no button for this app');
+    const found = await chatAppForButton(db, await viewer(session.userId, ref, q.dialog), appId, messageId, typeof button.APP_PARAMS === 'string' ? button.APP_PARAMS : '');
+    if (!found) return deny(reply, 404, 'CHAT_APP_ID_ERROR', 'App not found');
+    return send(reply, 200, { app: found });
   });
 
   app.post('/__web/logout', async (req, reply) => {

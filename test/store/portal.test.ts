@@ -7,7 +7,8 @@ import { MovableClock } from '../../src/clock.js';
 import { ensurePortal } from '../../src/portal/bootstrap.js';
 import { openStore } from '../../src/store/open.js';
 import { removeTestData, testStoreUrl } from '../helpers/server.js';
-import { insertPortalSettings, readPortalSetting } from '../../src/store/repos/portal.js';
+import { insertPortalSettings, readPortalSetting, upsertPortalSetting } from '../../src/store/repos/portal.js';
+import { defaultSettings, readPortalSettings, recordPortalSettings } from '../../src/portal/settings.js';
 import { maxUserId } from '../../src/store/repos/users.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
@@ -28,6 +29,27 @@ describe('store contract: portal settings', () => {
     assert.equal(await readPortalSetting(db, 'extra'), 'x');
     await assert.rejects(insertPortalSettings(db, { extra: 'y' }));
     assert.equal(await readPortalSetting(db, 'extra'), 'x');
+  });
+
+  it('upsertPortalSetting writes a key or replaces its value, also many writers at once', async () => {
+    const db = t.store.db;
+    await upsertPortalSetting(db, 'upserted', 'one');
+    assert.equal(await readPortalSetting(db, 'upserted'), 'one');
+    await upsertPortalSetting(db, 'upserted', 'two');
+    assert.equal(await readPortalSetting(db, 'upserted'), 'two');
+    await Promise.all(Array.from({ length: 8 }, (_, i) => upsertPortalSetting(db, 'raced', String(i))));
+    assert.match((await readPortalSetting(db, 'raced'))!, /^[0-7]$/);
+  });
+
+  it('portal settings: the defaults until recorded, then the last recorded value', async () => {
+    const db = t.store.db;
+    assert.deepEqual(await readPortalSettings(db), { settings: defaultSettings(), recorded: false });
+    const first = { ...defaultSettings(), publicUrl: 'https://bots.example.test', accessTokenTtl: 3 };
+    await recordPortalSettings(db, first);
+    assert.deepEqual(await readPortalSettings(db), { settings: first, recorded: true });
+    const second = { ...defaultSettings(), httpsUrl: 'https://127.0.0.1:1', profile: 'cloud' as const };
+    await recordPortalSettings(db, second);
+    assert.deepEqual(await readPortalSettings(db), { settings: second, recorded: true });
   });
 
   it('bootstrapping again, even many at once, finds the same portal and adds no user', async () => {

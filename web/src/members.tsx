@@ -19,7 +19,7 @@ function useContacts(): [Contact[], string] {
 
 const message = (e: unknown) => (e instanceof ApiError ? e.description || e.code : String(e));
 
-function Modal({ label, onClose, children }: { label: string; onClose(): void; children: preact.ComponentChildren }) {
+export function Modal({ label, onClose, children }: { label: string; onClose(): void; children: preact.ComponentChildren }) {
   return (
     <div class="dialog-backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
       <div class="dialog" role="dialog" aria-modal="true" aria-label={label} onKeyDown={(e) => e.key === 'Escape' && onClose()}>

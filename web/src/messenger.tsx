@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { rest } from './api.js';
+import { ApiError, rest, web } from './api.js';
 import { BbText, bbPlain } from './bbcode.js';
 import { Composer } from './composer.js';
 import { FileView, readBase64 } from './files.js';
@@ -8,6 +8,7 @@ import { Members, NewChat } from './members.js';
 import { subscribe, type ChatChange } from './push.js';
 import { Attachments, Keyboard, Menu, type ButtonActions } from './rich.js';
 import { ThumbIcon } from './icons.js';
+import { EMPTY_NOTIFY, loadNotifications, NotificationPanel, type NotifyState } from './notifications.js';
 
 type Rec = Record<string, any>;
 
@@ -54,7 +55,11 @@ export function Messenger({ me }: { me: Me }) {
   const [draft, setDraft] = useState('');
   const [replyTo, setReplyTo] = useState<{ id: number; author: string; text: string } | null>(null);
   const [error, setError] = useState('');
-  const [modal, setModal] = useState<'new' | 'members' | null>(null);
+  const [modal, setModal] = useState<'new' | 'members' | 'notify' | null>(null);
+  const [notify, setNotify] = useState<NotifyState>(EMPTY_NOTIFY);
+  /** reactions other than the like, per message: code → count (im.dialog.messages.search) */
+  const [reactions, setReactions] = useState<Record<number, { code: string; count: number; mine: boolean }[]>>({});
+  const [appFrame, setAppFrame] = useState<{ title: string; url: string; width: number; height: number } | null>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const current = useRef<{ dialogId: string | null; chatId: number | null }>({ dialogId, chatId: null });
@@ -72,6 +77,24 @@ export function Messenger({ me }: { me: Me }) {
     setMessages([...r.messages].reverse());
     setUsers((old) => ({ ...old, ...Object.fromEntries(r.users.map((u) => [u.id, u])) }));
     current.current.chatId = r.chat_id || null;
+    // forwarded copies name the original's author (FORWARD_USER_ID): their cards too
+    const known = new Set(r.users.map((u) => Number(u.id)));
+    const forwarded = [...new Set(r.messages.map((m) => Number(paramsOf(m).FORWARD_USER_ID)).filter((uid) => uid > 0 && !known.has(uid)))];
+    if (forwarded.length) {
+      void rest<Record<string, Rec>>('im.user.list.get', { ID: forwarded }).then((found) => setUsers((old) => ({ ...old, ...Object.fromEntries(Object.values(found ?? {}).filter(Boolean).map((u) => [u.id, u])) })), () => undefined);
+    }
+    // reactions bots set (the v2 set) come with im.dialog.messages.search; a person can only like
+    if (r.chat_id) {
+      void rest<Rec>('im.dialog.messages.search', { CHAT_ID: r.chat_id, LIMIT: 50 }).then((found) => {
+        if (current.current.dialogId !== id) return;
+        const next: Record<number, { code: string; count: number; mine: boolean }[]> = {};
+        for (const x of (found?.reactions ?? []) as Rec[]) {
+          const own = new Set<string>(x.ownReactions ?? []);
+          next[x.messageId] = Object.entries(x.reactionCounters ?? {}).filter(([code]) => code !== 'like').map(([code, count]) => ({ code, count: Number(count), mine: own.has(code) }));
+        }
+        setReactions(next);
+      }, () => undefined);
+    }
     if (r.messages.some((m) => m.unread)) await rest('im.dialog.read', { DIALOG_ID: id }).catch(() => undefined);
   }, []);
 
@@ -84,6 +107,8 @@ export function Messenger({ me }: { me: Me }) {
   useEffect(() => {
     current.current = { dialogId, chatId: null };
     setMessages([]);
+    setReactions({});
+    setAppFrame(null);
     setTyping({});
     setReplyTo(null);
     setError('');
@@ -91,8 +116,14 @@ export function Messenger({ me }: { me: Me }) {
     else loadRecent().catch(fail);
   }, [dialogId]);
 
+  const refreshNotify = useCallback(() => void loadNotifications().then(setNotify, () => undefined), []);
+
   useEffect(() => subscribe((c: ChatChange) => {
     const open = current.current;
+    if (c.kind === 'notify') {
+      refreshNotify();
+      return;
+    }
     if (c.kind === 'typing') {
       if (c.chatId === open.chatId && c.userId) setTyping((t) => ({ ...t, [c.userId!]: Date.now() }));
       return;
@@ -106,6 +137,7 @@ export function Messenger({ me }: { me: Me }) {
     }
     loadRecent().catch(fail);
   }, () => {
+    refreshNotify();
     loadRecent().catch(fail);
     if (current.current.dialogId) loadDialog(current.current.dialogId).catch(fail);
   }), []);
@@ -151,6 +183,23 @@ export function Messenger({ me }: { me: Me }) {
   };
 
   const open = (id: string) => (location.hash = `#/im/${id}`);
+  /** An APP_ID button: the app it names, opened as the portal's messenger opens it (docs/WEB.md). */
+  const openApp = async (messageId: number, appId: number) => {
+    if (!dialogId) return;
+    try {
+      const { app } = await web<{ app: { title: string; action: Rec } }>(`app-button?dialog=${encodeURIComponent(dialogId)}&message=${messageId}&app=${appId}`);
+      const act = app.action;
+      if (act.kind === 'send') await send(String(act.value));
+      else if (act.kind === 'put') {
+        setDraft(String(act.value));
+        inputRef.current?.focus();
+      } else if (act.kind === 'call') location.href = `tel:${String(act.value).replace(/[^\d+#]/g, '')}`;
+      else if (act.kind === 'iframe') setAppFrame({ title: app.title, url: String(act.url), width: Number(act.width), height: Number(act.height) });
+      else setError(`“${app.title}” cannot run here`);
+    } catch (err) {
+      fail(err instanceof ApiError ? new Error(err.description || err.code) : err);
+    }
+  };
   const actions = (messageId: number): ButtonActions => ({
     command: (botId, command, params) => void rest('im.message.command', { MESSAGE_ID: messageId, BOT_ID: botId, COMMAND: command, COMMAND_PARAMS: params }).catch(fail),
     put: (text) => {
@@ -159,6 +208,7 @@ export function Messenger({ me }: { me: Me }) {
     },
     send: (text) => void send(text),
     open,
+    app: (appId) => void openApp(messageId, appId),
     onOpen: open,
     onCommand: (kind, text) => (kind === 'send' ? void send(text) : (setDraft(text), inputRef.current?.focus())),
   });
@@ -171,6 +221,9 @@ export function Messenger({ me }: { me: Me }) {
       <aside class="sidebar" aria-label="Chats">
         <div class="sidebar-head">
           <button type="button" class="primary" onClick={() => setModal('new')}>New chat</button>
+          <button type="button" class="notify-open" aria-label={notify.unread ? `Notifications, ${notify.unread} unread` : 'Notifications'} onClick={() => setModal('notify')}>
+            Notifications{notify.unread ? <span class="counter" data-testid="notify-counter">{notify.unread}</span> : null}
+          </button>
         </div>
         <ul class="recent" role="list">
           {recent.map((r) => (
@@ -216,9 +269,16 @@ export function Messenger({ me }: { me: Me }) {
                     inputRef.current?.focus();
                   }}
                   onLike={() => void rest('im.message.like', { MESSAGE_ID: m.id }).then(() => loadDialog(dialogId), fail)}
+                  reactions={reactions[m.id] ?? []}
                 />
               ))}
             </div>
+            {appFrame ? (
+              <div class="app-frame" role="dialog" aria-label={appFrame.title}>
+                <div class="app-frame-head"><b>{appFrame.title}</b><button type="button" aria-label="Close app" onClick={() => setAppFrame(null)}>×</button></div>
+                <iframe title={appFrame.title} src={appFrame.url} width={appFrame.width} height={appFrame.height} sandbox="allow-scripts allow-forms allow-popups allow-same-origin" />
+              </div>
+            ) : null}
             <div class="typing" aria-live="polite">{typingNames.length ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ''}</div>
             {error ? <div class="error" role="alert">{error}</div> : null}
             <Composer
@@ -235,6 +295,7 @@ export function Messenger({ me }: { me: Me }) {
           </>
         )}
       </main>
+      {modal === 'notify' ? <NotificationPanel state={notify} actions={{ onOpen: (id) => { setModal(null); open(id); } }} onClose={() => setModal(null)} onChanged={refreshNotify} /> : null}
       {modal === 'new' ? <NewChat onClose={() => setModal(null)} onOpen={(id) => { setModal(null); open(id); }} /> : null}
       {modal === 'members' && current.current.chatId ? (
         <Members chatId={current.current.chatId} title={item?.title ?? ''} me={me} onClose={() => setModal(null)} onLeft={() => { setModal(null); location.hash = '#/'; }} />
@@ -255,9 +316,14 @@ interface MessageProps {
   onBlock(): void;
   onReply(): void;
   onLike(): void;
+  /** reactions other than the like (set by bots; a person has no method to set them) */
+  reactions: { code: string; count: number; mine: boolean }[];
 }
 
-function MessageView({ m, me, dialogId, author, replied, users, actions, blocked, onBlock, onReply, onLike }: MessageProps) {
+/** A reaction code (camelCase, e.g. `faceWithTearsOfJoy`) as words: no emoji font is assumed. */
+const reactionName = (code: string) => code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+function MessageView({ m, me, dialogId, author, replied, users, actions, blocked, onBlock, onReply, onLike, reactions }: MessageProps) {
   const params = paramsOf(m);
   const system = m.author_id === 0;
   const deleted = params.IS_DELETED === 'Y';
@@ -267,6 +333,11 @@ function MessageView({ m, me, dialogId, author, replied, users, actions, blocked
   return (
     <article class={`message ${mine ? 'mine' : ''} ${system ? 'system' : ''} ${deleted ? 'deleted' : ''}`} data-id={m.id} data-author={m.author_id}>
       {!system ? <div class="msg-author">{fullName(author) || `#${m.author_id}`}{author?.bot ? <span class="bot-badge">bot</span> : null}</div> : null}
+      {params.FORWARD_ID && !deleted ? (
+        <div class="forwarded" data-forward={params.FORWARD_ID} data-forward-context={params.FORWARD_CONTEXT_ID}>
+          Forwarded from <b>{Number(params.FORWARD_USER_ID) > 0 ? fullName(users[Number(params.FORWARD_USER_ID)]) || `#${params.FORWARD_USER_ID}` : 'a system message'}</b>
+        </div>
+      ) : null}
       {params.REPLY_ID && !deleted ? (
         <blockquote class="reply-quote" data-reply={params.REPLY_ID}>
           {replied ? <><b>{fullName(users[replied.author_id]) || `#${replied.author_id}`}</b> {bbPlain(String(replied.text ?? '')).slice(0, 120)}</> : 'An earlier message'}
@@ -282,6 +353,11 @@ function MessageView({ m, me, dialogId, author, replied, users, actions, blocked
             <button type="button" class={`like ${likes.includes(me.id) ? 'liked' : ''}`} aria-pressed={likes.includes(me.id)} aria-label="Like" onClick={onLike}><ThumbIcon />{likes.length ? ` ${likes.length}` : ''}</button>
             <button type="button" class="reply" aria-label="Reply" onClick={onReply}>↩</button>
           </>
+        ) : null}
+        {!deleted && reactions.length ? (
+          <span class="reactions" aria-label="Reactions">
+            {reactions.map((r) => <span key={r.code} class={`reaction ${r.mine ? 'mine' : ''}`} data-reaction={r.code} title={r.code}>{reactionName(r.code)} {r.count}</span>)}
+          </span>
         ) : null}
         {params.IS_EDITED === 'Y' && !deleted ? <span class="edited">edited</span> : null}
         <time dateTime={m.date}>{timeOf(m.date)}</time>

@@ -3,7 +3,7 @@ import { currentSessid } from './api.js';
 /** A change hint from the server: re-read that chat through im.* (the hint carries no content). */
 export interface ChatChange {
   chatId: number;
-  kind: 'message' | 'chat' | 'typing' | 'read';
+  kind: 'message' | 'chat' | 'typing' | 'read' | 'notify';
   userId: number | null;
 }
 

@@ -6,6 +6,8 @@ export interface ButtonActions extends BbHandlers {
   put(text: string): void;
   send(text: string): void;
   open(dialogId: string): void;
+  /** an APP_ID button: open that chat app (with the button's APP_PARAMS) */
+  app(appId: number): void;
 }
 
 type Rec = Record<string, any>;
@@ -85,6 +87,7 @@ export function Attachments({ attach, h }: { attach: unknown; h: BbHandlers }) {
 function runButton(b: Rec, a: ButtonActions): void {
   if (b.COMMAND) a.command(Number(b.BOT_ID), String(b.COMMAND), String(b.COMMAND_PARAMS ?? ''));
   else if (b.LINK) window.open(unescape(b.LINK), '_blank', 'noopener');
+  else if (b.APP_ID) a.app(Number(b.APP_ID));
   else if (b.ACTION === 'PUT') a.put(String(b.ACTION_VALUE));
   else if (b.ACTION === 'SEND') a.send(String(b.ACTION_VALUE));
   else if (b.ACTION === 'COPY') void navigator.clipboard?.writeText(String(b.ACTION_VALUE)).catch(() => undefined);
@@ -115,6 +118,7 @@ export function Keyboard({ buttons, actions, blocked, onBlock }: { buttons: unkn
               disabled={b.DISABLED === 'Y' || blocked}
               style={{ background: hex(b.BG_COLOR), color: hex(b.TEXT_COLOR), width: b.WIDTH ? `${Number(b.WIDTH)}px` : undefined }}
               data-command={b.COMMAND ?? undefined}
+              data-app={b.APP_ID ?? undefined}
               onClick={() => {
                 if (b.BLOCK === 'Y') onBlock();
                 runButton(b, actions);

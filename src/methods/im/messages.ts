@@ -1,6 +1,6 @@
 import { messageFileCards } from '../../im/disk.js';
 import { notifyDeletion, notifyMessage, notifyReaction } from '../../events/notify.js';
-import { getChat, isMember, memberRole, openPrivateChat, privateChatId } from '../../im/chats.js';
+import { getChat, isMember, memberIds, memberRole, openPrivateChat, privateChatId } from '../../im/chats.js';
 import { reportChange } from '../../changes.js';
 import { parseDialogId, type DialogRef } from '../../im/dialogs.js';
 import {
@@ -15,6 +15,7 @@ import {
   readChat,
   updateMessageParams,
   updateMessageText,
+  type ForwardContexts,
   type MessageRow,
   type ParamsPatch,
 } from '../../im/messages.js';
@@ -283,9 +284,14 @@ async function dialogMessagesGet(call: MethodCall): Promise<unknown> {
   const lastRead = (await findReadMark(call.ctx.db, chatId, me)) ?? 0;
   const authorIds = [...new Set(rows.map((r) => r.author_id).filter((id) => id > 0))];
   const users = await getUsers(call.ctx.db, authorIds);
+  const contexts: ForwardContexts = new Map();
+  for (const sourceId of new Set(rows.map((r) => r.forward_chat_id).filter((id): id is number => typeof id === 'number' && id > 0))) {
+    const source = await getChat(call.ctx.db, sourceId);
+    contexts.set(sourceId, { private: source?.type === 'P', members: source?.type === 'P' ? await memberIds(call.ctx.db, sourceId) : [] });
+  }
   return {
     chat_id: chatId,
-    messages: rows.map((r) => formatImMessage(r, r.author_id !== me && r.id > lastRead)),
+    messages: rows.map((r) => formatImMessage(r, r.author_id !== me && r.id > lastRead, contexts)),
     users: users.map((u) => formatImUser(u)),
     files: await messageFileCards(call.ctx, rows, me),
   };

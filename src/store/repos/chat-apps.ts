@@ -71,15 +71,21 @@ export async function deleteBotChatApps(db: Db, botId: number): Promise<void> {
 
 // ---- the messenger's app panel (`/__web/apps`) ----
 
-/** Every chat app not registered hidden, with the bot it belongs to, oldest first. */
-export function visibleChatApps(db: Db) {
+function panelApps(db: Db) {
   return db
     .selectFrom('chat_apps')
     .innerJoin('bots', 'bots.bot_id', 'chat_apps.bot_id')
-    .select(['chat_apps.id', 'chat_apps.bot_id', 'bots.code as bot_code', 'chat_apps.code', 'chat_apps.hash', 'chat_apps.context', 'chat_apps.js', 'chat_apps.iframe', 'chat_apps.iframe_width', 'chat_apps.iframe_height', 'chat_apps.iframe_popup'])
-    .where('chat_apps.hidden', '=', 'N')
-    .orderBy('chat_apps.id')
-    .execute();
+    .select(['chat_apps.id', 'chat_apps.bot_id', 'bots.code as bot_code', 'chat_apps.code', 'chat_apps.hash', 'chat_apps.context', 'chat_apps.js', 'chat_apps.iframe', 'chat_apps.iframe_width', 'chat_apps.iframe_height', 'chat_apps.iframe_popup']);
+}
+
+/** Every chat app not registered hidden, with the bot it belongs to, oldest first. */
+export function visibleChatApps(db: Db) {
+  return panelApps(db).where('chat_apps.hidden', '=', 'N').orderBy('chat_apps.id').execute();
+}
+
+/** One chat app with its bot, hidden or not (a keyboard button may open a hidden one). */
+export function chatAppWithBot(db: Db, id: number) {
+  return panelApps(db).where('chat_apps.id', '=', id).executeTakeFirst();
 }
 
 export function chatAppLangRows(db: Db, appIds: number[]) {

@@ -48,6 +48,12 @@ export async function deleteByTag(db: Db, column: 'tag' | 'sub_tag', value: stri
   return Number(r.numDeletedRows);
 }
 
+/** The people holding notifications with this TAG or SUB_TAG (whom a deletion by tag concerns). */
+export async function recipientsWithTag(db: Db, column: 'tag' | 'sub_tag', value: string): Promise<number[]> {
+  const rows = await db.selectFrom('notifications').select('user_id').distinct().where(column, '=', value).execute();
+  return rows.map((r) => r.user_id);
+}
+
 export async function updateNotification(db: Db, id: number, patch: Partial<Pick<NotificationRow, 'is_read' | 'buttons'>>): Promise<void> {
   await db.updateTable('notifications').set(patch).where('id', '=', id).execute();
 }

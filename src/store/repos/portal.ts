@@ -12,3 +12,12 @@ export async function insertPortalSettings(db: Db, settings: Record<string, stri
   const rows = Object.entries(settings).map(([key, value]) => ({ key, value }));
   if (rows.length) await db.insertInto('portal').values(rows).execute();
 }
+
+/** Writes a setting, replacing its value when the key exists (one statement: no check-then-insert). */
+export async function upsertPortalSetting(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto('portal')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+    .execute();
+}
