@@ -24,8 +24,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 24443 24080
-# Any JSON answer from the REST endpoint (401 without credentials) means the server is serving.
+# /__ready: 200 while the store (and Redis, in a cluster) answer and the server is not shutting down.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:24080/rest/server.time').then(r=>r.json()).then(()=>process.exit(0),()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:24080/__ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["node", "bin/imbot-server.js"]
 CMD ["serve"]

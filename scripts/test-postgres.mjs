@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The second half of `npm test`: the whole compiled suite again, every portal on PostgreSQL.
-// `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js and dist/test/store/*.test.js).
+// `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js and
+// dist/test/store/*.test.js but dist/test/cluster*.test.js: those start their own nodes on
+// PostgreSQL and Redis whatever the engine, and run in the first, SQLite half of `npm test`).
 // Which PostgreSQL, in this order:
 //   1. IMBOT_TEST_PG, a postgres:// URL of a database the tests may create schemas in
 //      (IMBOT_TEST_PG=embedded skips 2);
@@ -97,7 +99,8 @@ const files = args.length
   ? args
   : ['dist/test', 'dist/test/store'].flatMap((dir) =>
       readdirSync(join(root, dir))
-        .filter((f) => f.endsWith('.test.js'))
+        // the cluster scenarios bring their own PostgreSQL and run once, in the SQLite half
+        .filter((f) => f.endsWith('.test.js') && !/^cluster.*\.test\.js$/.test(f))
         .sort()
         .map((f) => join(dir, f)),
     );

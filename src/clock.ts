@@ -7,10 +7,17 @@ export interface Clock {
   now(): number;
 }
 
+export interface ClockState {
+  offsetMs: number;
+  frozenAt: number | null;
+}
+
 /** Wall-clock time shifted by an adjustable offset; `advance` moves the portal into the future. */
 export class MovableClock implements Clock {
   private offsetMs = 0;
   private frozenAt: number | null = null;
+  /** Called after every move (a cluster hands the new state to the other nodes). */
+  onChange?: (state: ClockState) => void;
 
   now(): number {
     return this.frozenAt ?? Date.now() + this.offsetMs;
@@ -19,22 +26,45 @@ export class MovableClock implements Clock {
   advance(ms: number): void {
     if (this.frozenAt !== null) this.frozenAt += ms;
     else this.offsetMs += ms;
+    this.changed();
   }
 
   /** Set the portal time to an absolute instant (keeps ticking unless frozen). */
   set(ms: number): void {
     if (this.frozenAt !== null) this.frozenAt = ms;
     else this.offsetMs = ms - Date.now();
+    this.changed();
   }
 
   freeze(): void {
     this.frozenAt = this.now();
+    this.changed();
   }
 
   unfreeze(): void {
     if (this.frozenAt === null) return;
     this.offsetMs = this.frozenAt - Date.now();
     this.frozenAt = null;
+    this.changed();
+  }
+
+  /**
+   * What the clock is: an offset from this machine's wall clock (nodes of a cluster keep their
+   * wall clocks in step, e.g. with NTP) or a frozen instant.
+   */
+  state(): ClockState {
+    return { offsetMs: this.offsetMs, frozenAt: this.frozenAt };
+  }
+
+  /** Takes another node's state (without calling onChange). */
+  load(state: ClockState): void {
+    if (typeof state?.offsetMs !== 'number' || (state.frozenAt !== null && typeof state.frozenAt !== 'number')) return;
+    this.offsetMs = state.offsetMs;
+    this.frozenAt = state.frozenAt;
+  }
+
+  private changed(): void {
+    this.onChange?.(this.state());
   }
 }
 

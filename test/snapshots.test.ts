@@ -33,7 +33,8 @@ describe('snapshots and reset', () => {
     });
 
   before(async () => {
-    p = await startPortal();
+    // chat files in the data dir on both engines: the test looks at them there
+    p = await startPortal({ files: 'dir' });
     ann = await addPerson(p, 'Ann');
   });
   after(() => p.stop());

@@ -172,3 +172,114 @@ describe('user accounts and custom fields', () => {
     assert.equal(typeof field.getData()!.result, 'number');
   });
 });
+
+describe('enumeration user fields and user.userfield.file.get', () => {
+  let p: TestPortal;
+  let ann: Person;
+  const admin = () => p.adminHook;
+  const userGet = async (id: number) => assertResult(await callJson(admin(), 'user.get', { ID: id }))[0];
+  const listed = async (name: string) => assertResult(await callJson(admin(), 'user.userfield.list', { filter: { FIELD_NAME: name } }))[0];
+
+  before(async () => {
+    p = await startPortal();
+    ann = await addPerson(p, 'Ann Lee', { email: 'ann@example.com' });
+  });
+  after(() => p.stop());
+
+  it('user.userfield.add keeps the LIST items of an enumeration field; user.userfield.list shows them by SORT', async () => {
+    const id = assertResult(
+      await callJson(admin(), 'user.userfield.add', {
+        fields: {
+          FIELD_NAME: 'LEVEL',
+          USER_TYPE_ID: 'enumeration',
+          SETTINGS: { DISPLAY: 'UI' },
+          LIST: [{ VALUE: 'Senior', SORT: 300 }, { VALUE: 'Junior', SORT: 100, DEF: 'Y', XML_ID: 'jr' }, { VALUE: 'Middle' }, { VALUE: '' }, 'not an item'],
+        },
+      }),
+    );
+    const f = await listed('UF_USR_LEVEL');
+    assert.equal(f.ID, String(id));
+    assert.deepEqual(f.SETTINGS, { DISPLAY: 'UI' });
+    assert.deepEqual(f.LIST.map((i: any) => [i.VALUE, i.SORT, i.DEF]), [['Junior', '100', 'Y'], ['Senior', '300', 'N'], ['Middle', '500', 'N']], 'by SORT; default SORT 500, DEF N; an empty VALUE or a non-array entry adds nothing');
+    assert.deepEqual(Object.keys(f.LIST[0]), ['ID', 'SORT', 'VALUE', 'DEF', 'XML_ID']);
+    assert.equal(f.LIST[0].XML_ID, 'jr');
+    assert.match(f.LIST[1].XML_ID, /^[0-9a-f]{32}$/, 'an XML_ID is made when none is given');
+    assert.ok(f.LIST.every((i: any) => /^[1-9][0-9]*$/.test(i.ID)));
+    // other types have no LIST, even when one is sent
+    assertResult(await callJson(admin(), 'user.userfield.add', { fields: { FIELD_NAME: 'NOTE', USER_TYPE_ID: 'string', LIST: [{ VALUE: 'x' }] } }));
+    assert.equal('LIST' in (await listed('UF_USR_NOTE')), false);
+  });
+
+  it('user.userfield.update changes items by ID, removes them with DEL=Y and adds entries without an ID', async () => {
+    const f = await listed('UF_USR_LEVEL');
+    const [junior, senior, middle] = f.LIST;
+    const update = await callJson(admin(), 'user.userfield.update', {
+      id: f.ID,
+      fields: { LIST: [{ ID: junior.ID, VALUE: 'Trainee', SORT: 50 }, { ID: senior.ID, DEL: 'Y' }, { VALUE: 'Lead', SORT: 400, DEF: 'Y' }, { ID: 999999, VALUE: 'Stranger' }] },
+    });
+    assert.equal(assertResult(update), true);
+    const g = await listed('UF_USR_LEVEL');
+    assert.deepEqual(g.LIST.map((i: any) => [i.ID === junior.ID || i.ID === middle.ID ? i.ID : 'new', i.VALUE, i.SORT, i.DEF]), [
+      [junior.ID, 'Trainee', '50', 'Y'],
+      ['new', 'Lead', '400', 'Y'],
+      [middle.ID, 'Middle', '500', 'N'],
+    ]);
+    assert.equal(g.LIST[0].XML_ID, 'jr', 'what an entry leaves out stays');
+  });
+
+  it("a person's value is an item's id: user.update and user.add check it against the list, nothing changes on a refusal", async () => {
+    const f = await listed('UF_USR_LEVEL');
+    const middle = f.LIST.find((i: any) => i.VALUE === 'Middle');
+    assert.equal(assertResult(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_LEVEL: middle.ID })), true);
+    assert.equal((await userGet(ann.id)).UF_USR_LEVEL, middle.ID);
+    const wrong = (v: unknown) => [400, 'ERROR_CORE', `Wrong value of the field "UF_USR_LEVEL": ${JSON.stringify(String(v))} is not an item of its list`] as [number, string, string];
+    assertError(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_LEVEL: 'Senior', NAME: 'Changed' }), wrong('Senior'));
+    assertError(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_LEVEL: 999999 }), wrong(999999));
+    const after = await userGet(ann.id);
+    assert.deepEqual([after.UF_USR_LEVEL, after.NAME], [middle.ID, 'Ann Lee'], 'the refused call changed nothing');
+    // another enumeration field's item is not this field's
+    const other = assertResult(await callJson(admin(), 'user.userfield.add', { fields: { FIELD_NAME: 'SKILLS', USER_TYPE_ID: 'enumeration', MULTIPLE: 'Y', LIST: [{ VALUE: 'Go' }, { VALUE: 'SQL' }] } }));
+    const skills = (await listed('UF_USR_SKILLS')).LIST;
+    assert.equal((await listed('UF_USR_SKILLS')).ID, String(other));
+    assertError(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_LEVEL: skills[0].ID }), wrong(skills[0].ID));
+    assert.equal(assertResult(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_SKILLS: skills.map((s: any) => s.ID) })), true);
+    assert.deepEqual((await userGet(ann.id)).UF_USR_SKILLS, skills.map((s: any) => s.ID));
+    assertError(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_SKILLS: [skills[0].ID, middle.ID] }), [400, 'ERROR_CORE', `Wrong value of the field "UF_USR_SKILLS": ${JSON.stringify(middle.ID)} is not an item of its list`]);
+    assert.equal(assertResult(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_LEVEL: '' })), true, 'empty clears');
+    assert.equal((await userGet(ann.id)).UF_USR_LEVEL, '');
+    const count = (await callJson(admin(), 'user.get', {})).body.total;
+    assertError(await callJson(admin(), 'user.add', { EMAIL: 'lvl@example.com', UF_DEPARTMENT: [1], UF_USR_LEVEL: 'Lead' }), wrong('Lead'));
+    assert.equal((await callJson(admin(), 'user.get', {})).body.total, count, 'nobody was added');
+    const lead = (await listed('UF_USR_LEVEL')).LIST.find((i: any) => i.VALUE === 'Lead');
+    const hired = assertResult(await callJson(admin(), 'user.add', { EMAIL: 'lvl@example.com', UF_DEPARTMENT: [1], UF_USR_LEVEL: lead.ID }));
+    assert.equal((await userGet(hired)).UF_USR_LEVEL, lead.ID);
+  });
+
+  it('user.userfield.delete takes the list items with the field', async () => {
+    const f = await listed('UF_USR_SKILLS');
+    assert.equal(assertResult(await callJson(admin(), 'user.userfield.delete', { id: f.ID })), true);
+    const left = await p.server.core.store.db.selectFrom('user_field_enums').select('id').where('field_id', '=', Number(f.ID)).execute();
+    assert.deepEqual(left, []);
+  });
+
+  it("user.userfield.file.get answers the portal's errors in its order (no user-field file is ever stored here)", async () => {
+    assertResult(await callJson(admin(), 'user.userfield.add', { fields: { FIELD_NAME: 'CV', USER_TYPE_ID: 'file' } }));
+    const get = (params: Record<string, unknown>, hook = admin()) => callJson(hook, 'user.userfield.file.get', params);
+    const notAllowed: [number, string, string] = [400, 'ENTITY_NOT_ALLOW', 'Entity not allow.'];
+    const notFound: [number, string, string] = [400, 'FILE_NOT_FOUND', 'File not found.'];
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 774 }), notAllowed, 'no value yet');
+    assert.equal(assertResult(await callJson(admin(), 'user.update', { ID: ann.id, UF_USR_CV: 774 })), true);
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 775 }), notFound, 'not her file');
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 774 }), notFound, 'her file: no bytes are kept for user fields');
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 0 }), notAllowed, 'value 0');
+    assertError(await get({ id: ann.id, field: 'UF_USR_NOTE', value: 774 }), notAllowed, 'not a file field');
+    assertError(await get({ id: ann.id, field: 'UF_USR_NOPE', value: 774 }), notAllowed, 'no such field');
+    assertError(await get({ id: 999999, field: 'UF_USR_CV', value: 774 }), notAllowed, 'no such person');
+    assertError(await get({ ID: ann.id, FIELD: 'UF_USR_CV', VALUE: 774 }), notAllowed, 'keys are read exactly as the page writes them');
+    const narrow = await addWebhook(p.server.core.store.db, p.server.clock, { userId: 1, scope: 'user.userfield' });
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 774 }, `${p.http}/rest/1/${narrow.code}`), [400, 'INVALID_CREDENTIALS', 'Invalid request credentials'], 'without the user scope');
+    const noScope = await addWebhook(p.server.core.store.db, p.server.clock, { userId: 1, scope: 'user' });
+    assertError(await get({ id: ann.id, field: 'UF_USR_CV', value: 774 }, `${p.http}/rest/1/${noScope.code}`), [401, 'insufficient_scope', 'The request requires higher privileges than provided by the webhook token']);
+    assert.ok((assertResult(await callJson(admin(), 'methods')) as string[]).includes('user.userfield.file.get'));
+  });
+});

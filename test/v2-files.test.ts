@@ -66,7 +66,8 @@ function fetchRaw(url: string, ca?: Buffer): Promise<Fetched> {
 
 /** A portal with server options (a lowered size limit), possibly on an existing data dir (a restart). */
 function startFilesPortal(maxFileSize?: number, dataDir?: string): Promise<TestPortal> {
-  return startPortal({ maxFileSize, dataDir });
+  // chat files in the data dir on both engines: these tests look at the stored bytes there
+  return startPortal({ maxFileSize, dataDir, files: 'dir' });
 }
 
 describe('v2 files', () => {

@@ -3,7 +3,7 @@ import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import { deleteAppOptions } from '../store/repos/options.js';
 import { deleteApp, findApp, insertApp, listApps as listAppRows, revokeAppTokens, updateApp } from '../store/repos/apps.js';
-import { deleteAppBindings, deleteBindingsById, listAppEventBindings, replaceAppEventBinding } from '../store/repos/bot-bindings.js';
+import { deleteAppBindings, deleteBindingsById, listAppEventBindings, replaceAppEventBinding } from '../store/repos/event-bindings.js';
 import { listBotIdsOf } from '../store/repos/bots.js';
 import { getUser } from '../im/users.js';
 import { parseScopes } from '../auth/scopes.js';

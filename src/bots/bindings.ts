@@ -1,5 +1,5 @@
 import type { DomainCtx } from '../context.js';
-import { listOwnerHandlers, replaceOwnerHandler } from '../store/repos/bot-bindings.js';
+import { listOwnerHandlers, replaceOwnerHandler } from '../store/repos/event-bindings.js';
 import type { BotOwner } from './owner.js';
 
 /** The v1 bot events and the register/update field that names each one's handler. */

@@ -1,7 +1,7 @@
 import type { DomainCtx } from '../context.js';
 import { lockKey, type Db } from '../store/db.js';
 import { findAppByClientId } from '../store/repos/apps.js';
-import { deleteBindingsById, deleteOwnerHandlers, insertBindings, listOwnerHandlers, retokenOwnerHandlers } from '../store/repos/bot-bindings.js';
+import { deleteBindingsById, deleteOwnerHandlers, insertBindings, listOwnerHandlers, retokenOwnerHandlers } from '../store/repos/event-bindings.js';
 import { ownerHasBot } from '../store/repos/bots.js';
 import { randomCode } from '../util/random.js';
 import type { BotRow } from '../store/repos/bots.js';

@@ -1,4 +1,6 @@
 import { storeOption, type StoreOpts } from './store-option.js';
+import { DEFAULT_REDIS_PREFIX } from '../cluster/index.js';
+import { redactRedisUrl } from '../cluster/redis.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { MovableClock } from '../clock.js';
@@ -46,6 +48,11 @@ function positiveInt(value: string): number {
 function onOff(value: string): boolean {
   if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
   return value === 'on';
+}
+
+function filesWhere(value: string): 'db' | 'dir' {
+  if (value !== 'db' && value !== 'dir') throw new InvalidArgumentError('db or dir');
+  return value;
 }
 
 function cidrs(value: string): Cidr[] {
@@ -115,6 +122,12 @@ function oauthAliases(value: string | true | undefined): string[] {
   return value.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
 }
 
+/** `--redis`: a redis:// or rediss:// URL. */
+function redisUrl(value: string): string {
+  if (!/^rediss?:\/\/./i.test(value)) throw new InvalidArgumentError('expected a redis://host:port URL');
+  return value;
+}
+
 export function buildCli(): Command {
   const program = new Command('imbot-server')
     .description('A self-hosted, Bitrix24-compatible chat-bot platform')
@@ -126,6 +139,7 @@ export function buildCli(): Command {
     .description('serve the portal: HTTPS with a local CA and plain HTTP')
     .option('--data <dir>', 'data directory', DEFAULT_DATA)
     .addOption(storeOption())
+    .option('--files <where>', "where chat files' bytes live: db (in the store, every node reads them; default on PostgreSQL) or dir (<data>/files; default and only choice on SQLite)", filesWhere)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'HTTPS port', port, 24443)
     .option('--http-port <port>', 'plain HTTP port', port, 24080)
@@ -140,14 +154,16 @@ export function buildCli(): Command {
     .option('--quiet-secrets', 'never print the admin webhook URL (default: on the first start only)', false)
     .option('--oauth-alias [hosts]', `also answer token requests as the vendor's OAuth server under these names (default ${VENDOR_OAUTH_HOSTS.join(',')}); map them to this machine in the hosts file`)
     .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port)
+    .option('--redis <url>', 'one node of a cluster: redis://host:6379 shared by every node (needs --store postgres://…)', redisUrl)
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (clusters sharing one Redis need different ones)', DEFAULT_REDIS_PREFIX)
     .option('--public-url <url>', 'the address clients reach the portal by, e.g. https://bots.example.com behind a proxy or http://127.0.0.1:24080 (fills domain, client_endpoint, server_endpoint and event auth; default: the HTTPS listener)', publicUrlOption);
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; publicUrl?: string }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir'; redis?: string; redisPrefix: string; publicUrl?: string }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const started = startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
-        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, publicUrl: o.publicUrl,
+        oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files, redis: o.redis, redisPrefix: o.redisPrefix, publicUrl: o.publicUrl,
       });
       // before the first line is printed: a SIGTERM sent on reading the banner finds its handler
       stopOnSignals(started);
@@ -158,6 +174,8 @@ export function buildCli(): Command {
       const lines = [
         `imbot-server is running (profile ${o.profile}, data ${resolve(o.data)})`,
         `  store:          ${o.store ? redactUrl(o.store) : `SQLite, ${resolve(o.data)}/imbot.db`}`,
+        ...(o.redis ? [`  cluster:        node ${server.cluster.nodeId}, Redis ${redactRedisUrl(o.redis)} (prefix ${o.redisPrefix})`] : []),
+        `  files:          ${(o.files ?? (o.store ? 'db' : 'dir')) === 'db' ? 'in the store' : `${resolve(o.data)}/files`}`,
         `  portal (HTTPS): ${server.httpsUrl}/rest/`,
         `  portal (HTTP):  ${server.httpUrl}/rest/`,
         ...(server.publicUrl ? [`  public URL:     ${server.publicUrl}/rest/ (in domain, client_endpoint and event auth)`] : []),

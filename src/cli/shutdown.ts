@@ -8,13 +8,15 @@
  * finish, then closes; a second signal while closing changes nothing (it used to find no handler
  * left and end the process by the signal).
  */
-export function stopOnSignals(started: Promise<{ close(): Promise<void> }>, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function stopOnSignals(started: Promise<{ close(): Promise<void>; shutdown?(): Promise<void> }>, exit: (code: number) => void = (code) => process.exit(code)): void {
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     started.then(
-      (server) => server.close().then(() => exit(0), () => exit(1)),
+      // a server leaves gracefully where it can (listen.ts shutdown(): not ready, calls in flight
+      // finished, delivery stopped and its lanes released, pools closed)
+      (server) => (server.shutdown ? server.shutdown() : server.close()).then(() => exit(0), () => exit(1)),
       // the start failed: the command reports that itself and exits 1
       () => undefined,
     );

@@ -4,7 +4,7 @@ import type { DomainCtx } from '../context.js';
 import type { Schema } from '../store/schema.js';
 import { SENDS_REFRESH_TOKEN } from './catalogue.js';
 import { queueOffline } from './offline-queue.js';
-import { listAppBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
+import { listAppBindings, type BindingRow } from '../store/repos/event-bindings.js';
 import { lastOfflineNotice, recordOfflineNotice } from '../store/repos/offline-events.js';
 import { writeDelivery } from './outbox.js';
 import { signalOutbox } from './signal.js';

@@ -1,5 +1,5 @@
 import type { Db } from '../store/db.js';
-import { cancelPendingRow, cancelPendingRows, deliveryStatus } from '../store/repos/deliveries.js';
+import { cancelPendingRow, cancelPendingRows, deliveryStatus } from '../store/repos/outbox.js';
 
 /** `last_error` of a delivery the operator cancelled (console, control API, `events cancel`). */
 export const CANCELLED_BY_OPERATOR = 'cancelled by the operator';

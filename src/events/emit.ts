@@ -3,7 +3,7 @@ import { isTokenOwned, WEBHOOK_OWNER_PREFIX } from '../bots/v2-subscriptions.js'
 import { cachedRead, type DomainCtx } from '../context.js';
 import { eventUserCard } from '../bots/event-user.js';
 import { getUser, type UserRow } from '../im/users.js';
-import { listOwnerBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
+import { listOwnerBindings, type BindingRow } from '../store/repos/event-bindings.js';
 import { toOfflineQueue } from './app-events.js';
 import { oauthEventAuth } from './oauth-seam.js';
 import { writeDelivery } from './outbox.js';

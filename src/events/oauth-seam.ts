@@ -1,5 +1,5 @@
 import type { DomainCtx } from '../context.js';
-import type { BindingRow } from '../store/repos/event-subscriptions.js';
+import type { BindingRow } from '../store/repos/event-bindings.js';
 
 /**
  * The seam for OAuth applications (the OAuth issue fills it): token blocks for the bot user inside

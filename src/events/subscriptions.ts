@@ -1,5 +1,5 @@
 import type { DomainCtx } from '../context.js';
-import { deleteBindings, insertBindingOnce, listAppBindings, type BindingRow } from '../store/repos/event-subscriptions.js';
+import { deleteBindings, insertBindingOnce, listAppBindings, type BindingRow } from '../store/repos/event-bindings.js';
 
 /**
  * An application's own event bindings (`event.bind` / `event.unbind` / `event.get`, api-reference/events/event-bind) in `event_bindings`, next to the rows v1 bot registration writes for the same app

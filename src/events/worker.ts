@@ -11,6 +11,7 @@ import { isSuccess } from './http-post.js';
 import { SenderThread } from './sender.js';
 import { outboxSignal } from './signal.js';
 import type { FaultPlan } from '../rest/faults.js';
+import { LocalLeases, type LaneLeases } from '../cluster/leases.js';
 
 /**
  * `retry` (the default): a failed delivery is tried again with exponential back-off (1 s, 2 s,
@@ -122,6 +123,8 @@ export class DeliveryWorker {
     private readonly logError: (err: unknown, where: string) => void,
     /** scripted event faults (drop, delay, duplicate, reorder); absent = none */
     private readonly faults?: FaultPlan,
+    /** which lanes this node may send (a cluster: one node per lane at a time); absent = all */
+    private readonly leases: LaneLeases = new LocalLeases(),
   ) {
     this.recorder = new AttemptRecorder(db, clock, logError, BATCH, RECORD_DELAY_MS);
     this.sender = new SenderThread(options.timeoutMs);
@@ -143,6 +146,7 @@ export class DeliveryWorker {
     await this.sender.close('cut off: delivery stopped');
     await Promise.allSettled([...this.lanes.values()]);
     await this.recorder.flush();
+    await this.leases.releaseAll();
   }
 
   /** Scans the outbox for lanes whose head is due and starts them, up to the concurrency. */
@@ -195,8 +199,21 @@ export class DeliveryWorker {
    * scan sees the head's new due time.
    */
   private async runLane(lane: string): Promise<void> {
+    // Another node sends this lane now; it hears of new rows too (the cluster bus), and if it
+    // dies its lease expires and a scan here takes the lane over.
+    if (!(await this.leases.acquire(lane))) return;
+    try {
+      await this.sendLane(lane);
+    } finally {
+      // What was sent is recorded before another node may take the lane, so it is not sent twice.
+      if (this.leases.shared) await this.recorder.flush();
+      await this.leases.release(lane);
+    }
+  }
+
+  private async sendLane(lane: string): Promise<void> {
     let after = this.recorder.sentUpTo(lane);
-    while (!this.stopped) {
+    while (!this.stopped && this.leases.holds(lane)) {
       this.written.delete(lane);
       const rows = await laneBatch(this.db, lane, after, BATCH);
       if (rows.length === 0) {
@@ -247,6 +264,7 @@ export class DeliveryWorker {
         if (!fault && !this.faults?.hasEventFaults()) {
           while (end < rows.length && due(rows[end]!) && this.reasonNotToSend(rows[end]!, held, targets) === null) end++;
         }
+        if (!this.leases.holds(lane)) return; // the lease was lost (this node stalled): the new holder sends
         const run = rows.slice(i, end);
         const outcomes = this.sender.postRun(
           run.map((row) => this.requestOf(row, targets)),

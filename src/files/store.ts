@@ -20,8 +20,11 @@ export interface FileStore {
   open(key: string): Promise<{ stream: Readable; size: number } | null>;
   /** Removes `key`; a missing key is not an error. */
   remove(key: string): Promise<void>;
-  /** Every stored key (orphan sweep), unfinished writes included. */
-  keys(): Promise<string[]>;
+  /**
+   * Every stored key (orphan sweep), unfinished writes included; with `storedBefore` (wall-clock
+   * ms) only the keys written before then.
+   */
+  keys(storedBefore?: number): Promise<string[]>;
 }
 
 /** `folder`: the chat folder cannot be made; `write`: the bytes cannot be written. */
@@ -35,7 +38,7 @@ export class FileStoreError extends Error {
 }
 
 const KEY = /^[A-Za-z0-9_-]+\/[A-Za-z0-9_.-]+$/;
-const validKey = (key: string): boolean => KEY.test(key) && !key.includes('..');
+export const validKey = (key: string): boolean => KEY.test(key) && !key.includes('..');
 const PARTIAL = '.part';
 
 /**
@@ -87,7 +90,7 @@ export class DirFileStore implements FileStore {
     await rm(this.path(key), { force: true });
   }
 
-  async keys(): Promise<string[]> {
+  async keys(storedBefore?: number): Promise<string[]> {
     const out: string[] = [];
     let folders: string[];
     try {
@@ -105,7 +108,13 @@ export class DirFileStore implements FileStore {
       // Only names this store makes: anything else in the folder is not ours to remove.
       for (const name of names) if (validKey(`${folder}/${name}`)) out.push(`${folder}/${name}`);
     }
-    return out;
+    if (storedBefore === undefined) return out;
+    const old: string[] = [];
+    for (const key of out) {
+      const s = await stat(join(this.root, key)).catch(() => null);
+      if (s && s.mtimeMs < storedBefore) old.push(key);
+    }
+    return old;
   }
 }
 

@@ -9,7 +9,7 @@ import { lockKey } from '../store/db.js';
 import { updateUserColumns, userWithEmail } from '../store/repos/users.js';
 import { departmentsByIds } from '../store/repos/departments.js';
 import { createUser, getUser } from './users.js';
-import { writeFieldValues } from './user-fields.js';
+import { FieldValueError, writeFieldValues } from './user-fields.js';
 
 /** A refusal with the portal's code and text. */
 export class AccountError extends Error {
@@ -70,8 +70,17 @@ export async function inviteUser(ctx: DomainCtx, a: AccountInput): Promise<numbe
     www: a.www,
     departments,
   });
-  await writeFieldValues(ctx.db, id, a.params);
+  await writeValues(ctx, id, a.params);
   return id;
+}
+
+/** The custom fields' values; a value a field cannot take is the call's ERROR_CORE (nothing is kept: the call's transaction rolls back). */
+async function writeValues(ctx: DomainCtx, id: number, params: Record<string, unknown>): Promise<void> {
+  try {
+    await writeFieldValues(ctx.db, id, params);
+  } catch (err) {
+    throw err instanceof FieldValueError ? new AccountError('ERROR_CORE', err.message) : err;
+  }
 }
 
 /** user.update: the given fields of an existing person (not a bot). */
@@ -99,5 +108,5 @@ export async function updateAccount(ctx: DomainCtx, id: number, a: AccountInput)
     ...(a.active !== undefined ? { active: a.active ? 1 : 0 } : {}),
     ...(departments !== undefined ? { departments: JSON.stringify(departments) } : {}),
   });
-  await writeFieldValues(ctx.db, id, a.params);
+  await writeValues(ctx, id, a.params);
 }

@@ -14,6 +14,7 @@ import { byteLength, headOf, type FileBytes } from '../files/spool.js';
 import {
   addUploadToken,
   ensureFolder,
+  findFolder,
   folderById,
   liveUploadToken,
   takeUploadToken,
@@ -22,7 +23,8 @@ import {
 import { attachFile, deleteFileRow, filesByIds, insertFile } from '../store/repos/files.js';
 import { messagesWithFiles } from '../store/repos/messages.js';
 import { getChat, isMember } from './chats.js';
-import { FileError, HEAD_BYTES, classify, cleanFileName, extensionOf, fileV2, getFile, issueDownloadLink, type FileRow } from './files.js';
+import { issueDownloadLink } from './download-links.js';
+import { FileError, HEAD_BYTES, classify, cleanFileName, extensionOf, fileV2, getFile, type FileRow } from './files.js';
 import { deleteMessage, normalizeText, parseParams, postMessage, updateMessageParams, type MessageRow } from './messages.js';
 
 export type { DiskFolderRow };
@@ -53,13 +55,18 @@ export async function canReadFile(ctx: DomainCtx, file: FileRow, userId: number)
   return file.chat_id > 0 && (await isMember(ctx.db, file.chat_id, userId));
 }
 
-/** The folder a file is in (its chat's folder unless it names another). */
+/**
+ * The folder a file is in (its chat's folder unless it names another). A read: every chat file
+ * has its chat's folder from the moment it is posted (postChatFile, im.disk.file.commit;
+ * migration 051 made them for older files), so disk.file.get writes nothing. Only a file whose
+ * folder is somehow missing gets it made here.
+ */
 async function folderOf(ctx: DomainCtx, file: FileRow): Promise<DiskFolderRow> {
   if (file.folder_id > 0) {
     const folder = await folderById(ctx.db, file.folder_id);
     if (folder) return folder;
   }
-  return chatFolder(ctx, file.chat_id);
+  return (await findFolder(ctx.db, 'chat', file.chat_id)) ?? chatFolder(ctx, file.chat_id);
 }
 
 /** Stores bytes in a folder as a new, unattached file of `authorId`. */

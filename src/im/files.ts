@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { isoDate } from '../clock.js';
 import type { DomainCtx } from '../context.js';
 import { FileStoreError, type FileStore } from '../files/store.js';
 import { byteLength, headOf, SpooledFile, type FileBytes } from '../files/spool.js';
 import { phpEmpty } from '../util/php.js';
 import type { Db } from '../store/db.js';
+import { ensureFolder } from '../store/repos/disk.js';
 import * as files from '../store/repos/files.js';
 import { findFile as getFile, type FileRow } from '../store/repos/files.js';
 import { imageInfo } from './avatar.js';
@@ -209,6 +209,9 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
     });
     const text = f.caption === '' ? '' : normalizeText(f.caption);
     const messageId = await postMessage(ctx, { chatId: f.chatId, authorId: f.authorId, text, params: { FILE_ID: [file.id] } });
+    // the chat's Drive folder (im.disk.folder.get) holds it from now on, so reading its record
+    // (disk.file.get) never has to make the folder
+    await ensureFolder(ctx.db, 'chat', f.chatId, '', ctx.clock.now());
     if (f.notify) await ctx.events.publish(ctx, { kind: 'message-for-bots', messageId, change: 'add' });
     return { file, messageId };
   } catch (err) {
@@ -221,7 +224,7 @@ export async function postChatFile(ctx: DomainCtx, f: NewChatFile): Promise<{ fi
 export const IM_ONLY_FILE_FIELDS = ['status', 'progress', 'urlPreview', 'urlShow', 'urlDownload', 'viewerAttrs', 'mediaUrl'] as const;
 
 /**
- * The File entity (api-reference/chat-bots/chat-bots-v2/entities.md), the full im.v2 shape. `downloadUrl` is a token link (see issueDownloadLink) standing
+ * The File entity (api-reference/chat-bots/chat-bots-v2/entities.md), the full im.v2 shape. `downloadUrl` is a signed token link (src/im/download-links.ts) standing
  * in for the portal's session-bound Disk URLs; there are no previews, so `urlPreview` is ''.
  */
 export async function fileV2(db: Db, file: FileRow, downloadUrl: string): Promise<Record<string, unknown>> {
@@ -261,44 +264,14 @@ export async function fileV2(db: Db, file: FileRow, downloadUrl: string): Promis
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Download links.
-
-/**
- * How long a download link works, on the portal clock. The docs call the link one-time with
- * "reuse not guaranteed"; here it may be fetched any number of times for an hour (long enough to
- * hand it to another system, short enough that clients cannot treat it as permanent). Access is
- * checked when the link is issued, not again when it is fetched.
- */
-export const DOWNLOAD_TOKEN_TTL_MS = 60 * 60 * 1000;
-
-/** Who asked: `imbot` links come from imbot.v2.File.download, `im` links from im.v2. */
-export type LinkPrefix = 'imbot' | 'im';
-
-/** A new link to `file` for `userId`: `https://{portal}/rest/download.json?token=imbot%7C…`. */
-export async function issueDownloadLink(ctx: DomainCtx, file: FileRow, userId: number, prefix: LinkPrefix): Promise<string> {
-  const now = ctx.clock.now();
-  // Expired links are dropped as new ones are made; nothing else needs them.
-  await files.deleteExpiredDownloadTokens(ctx.db, now);
-  const token = `${prefix}|${randomBytes(24).toString('base64url')}`;
-  await files.insertDownloadToken(ctx.db, { token, file_id: file.id, user_id: userId, expires_at: now + DOWNLOAD_TOKEN_TTL_MS });
-  return `${ctx.portal.baseUrl}/rest/download.json?token=${encodeURIComponent(token)}`;
-}
-
-/** The file a live token opens; null for an unknown or expired token or a file that is gone. */
-export async function redeemDownloadToken(ctx: Pick<DomainCtx, 'db' | 'clock'>, token: string): Promise<{ file: FileRow | null } | null> {
-  const row = await files.findDownloadToken(ctx.db, token);
-  if (!row || row.expires_at <= ctx.clock.now()) return null;
-  return { file: (await getFile(ctx.db, row.file_id)) ?? null };
-}
-
 /**
  * Removes stored bytes no `files` row points to: leftovers of uploads whose transaction rolled
- * back after the bytes were written, and unfinished writes. Run at start, when no upload is in
- * flight (an upload's bytes exist before its row commits). Returns how many were removed.
+ * back after the bytes were written, and unfinished writes. Run at start; an upload's bytes
+ * exist before its row commits, so where other nodes may be uploading, `storedBefore` (wall-clock
+ * ms) spares the recent ones. Returns how many were removed.
  */
-export async function sweepOrphanFiles(db: Db, store: FileStore): Promise<number> {
-  const keys = await store.keys();
+export async function sweepOrphanFiles(db: Db, store: FileStore, storedBefore?: number): Promise<number> {
+  const keys = await store.keys(storedBefore);
   if (keys.length === 0) return 0;
   const referenced = new Set(await files.listStorageKeys(db));
   let removed = 0;

@@ -4,9 +4,10 @@
  * field in user.fields.
  */
 import type { Db } from '../store/db.js';
-import { allUserFields, fieldValues, setFieldValue, type UserFieldRow } from '../store/repos/user-fields.js';
+import { randomBytes } from 'node:crypto';
+import { allUserFields, deleteEnumItem, enumItems, fieldValues, insertEnumItem, setFieldValue, updateEnumItem, type EnumItemRow, type UserFieldRow } from '../store/repos/user-fields.js';
 
-export type { UserFieldRow };
+export type { EnumItemRow, UserFieldRow };
 
 /** The types user.userfield.add accepts (`rest_<app>_<type>` needs an application type: none here). */
 export const USER_FIELD_TYPES = [
@@ -48,13 +49,72 @@ function storedValue(f: UserFieldRow, value: unknown): unknown {
   return f.multiple === 'Y' ? scalars.filter((v) => v !== '') : scalars[0] ?? '';
 }
 
-/** Writes the `UF_USR_…` keys of `params` that name a field; other keys are left alone. */
+/** A value a field cannot take (an enumeration value that is not one of its items' ids). */
+export class FieldValueError extends Error {}
+
+/**
+ * Writes the `UF_USR_…` keys of `params` that name a field; other keys are left alone. An
+ * enumeration field takes its items' ids only (empty clears it); any other value refuses the
+ * whole call before anything is written.
+ */
 export async function writeFieldValues(db: Db, userId: number, params: Record<string, unknown>): Promise<void> {
   const fields = new Map((await allUserFields(db)).map((f) => [f.field_name, f]));
+  const writes: { field: UserFieldRow; value: unknown }[] = [];
   for (const [key, value] of Object.entries(params)) {
     const f = fields.get(key.toUpperCase());
-    if (f) await setFieldValue(db, userId, f.id, JSON.stringify(storedValue(f, value)));
+    if (f) writes.push({ field: f, value: storedValue(f, value) });
   }
+  const enums = writes.filter((w) => w.field.user_type_id === 'enumeration');
+  if (enums.length) {
+    const ids = new Set((await enumItems(db, enums.map((w) => w.field.id))).map((i) => `${i.field_id}:${i.id}`));
+    for (const w of enums) {
+      const given = (Array.isArray(w.value) ? w.value : [w.value]).filter((v) => v !== '');
+      const wrong = given.find((v) => !ids.has(`${w.field.id}:${v}`));
+      if (wrong !== undefined) throw new FieldValueError(`Wrong value of the field "${w.field.field_name}": ${JSON.stringify(wrong)} is not an item of its list`);
+    }
+  }
+  for (const w of writes) await setFieldValue(db, userId, w.field.id, JSON.stringify(w.value));
+}
+
+/** One entry of `LIST` in user.userfield.add / update: a new item (no id), a change, or a removal. */
+export interface EnumItemInput {
+  /** an existing item of the field; 0 = a new item */
+  id: number;
+  value?: string;
+  def?: 'Y' | 'N';
+  sort?: number;
+  xmlId?: string;
+  /** `DEL: 'Y'` with an id: the item goes */
+  del: boolean;
+}
+
+/** The default SORT of a new list item (the portal's). */
+export const ENUM_DEFAULT_SORT = 500;
+
+/**
+ * Applies `LIST` entries to an enumeration field: ids of the field's items are changed or (DEL=Y)
+ * removed, ids of other fields' items are ignored, entries without an id add an item when they
+ * carry a non-empty VALUE (XML_ID: given, else a random 32-hex code, as the portal makes one).
+ */
+export async function applyEnumList(db: Db, fieldId: number, entries: EnumItemInput[]): Promise<void> {
+  for (const e of entries) {
+    if (e.id > 0) {
+      if (e.del) await deleteEnumItem(db, fieldId, e.id);
+      else await updateEnumItem(db, fieldId, e.id, { ...(e.value !== undefined && e.value !== '' ? { value: e.value } : {}), ...(e.def ? { def: e.def } : {}), ...(e.sort !== undefined ? { sort: e.sort } : {}), ...(e.xmlId ? { xml_id: e.xmlId } : {}) });
+      continue;
+    }
+    if (e.del || !e.value) continue;
+    await insertEnumItem(db, { field_id: fieldId, value: e.value, def: e.def ?? 'N', sort: e.sort ?? ENUM_DEFAULT_SORT, xml_id: e.xmlId || randomBytes(16).toString('hex') });
+  }
+}
+
+/** The list items of enumeration fields among `fields`, per field id, by SORT then id. */
+export async function enumListsOf(db: Db, fields: UserFieldRow[]): Promise<Map<number, EnumItemRow[]>> {
+  const out = new Map<number, EnumItemRow[]>();
+  const ids = fields.filter((f) => f.user_type_id === 'enumeration').map((f) => f.id);
+  for (const id of ids) out.set(id, []);
+  for (const item of await enumItems(db, ids)) out.get(item.field_id)!.push(item);
+  return out;
 }
 
 /**

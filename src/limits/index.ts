@@ -100,6 +100,8 @@ export class Limits {
   operatingLimit: number | null;
   /** seconds a method "costs" per call instead of its measured time (tests, demos) */
   readonly costs = new Map<string, number>();
+  /** Called by `changed()` (a cluster hands the new settings to the other nodes). */
+  onChange?: (settings: LimitSettings) => void;
 
   constructor(
     private readonly clock: Clock,
@@ -143,6 +145,24 @@ export class Limits {
     return operatingInfo(usage, gate.startMs);
   }
 
+  /** Tells onChange that rate, operatingLimit or costs were changed. */
+  changed(): void {
+    this.onChange?.(this.settings());
+  }
+
+  settings(): LimitSettings {
+    return { rate: this.rate, operatingLimit: this.operatingLimit, costs: [...this.costs] };
+  }
+
+  /** Takes another node's settings (without calling onChange). */
+  load(s: LimitSettings): void {
+    if (!s || !Array.isArray(s.costs)) return;
+    this.rate = s.rate;
+    this.operatingLimit = s.operatingLimit;
+    this.costs.clear();
+    for (const [method, seconds] of s.costs) this.costs.set(method, seconds);
+  }
+
   describe(): Record<string, unknown> {
     return {
       rate: this.rate ? { ...this.rate, preset: presetName(this.rate) } : 'off',
@@ -150,6 +170,12 @@ export class Limits {
       costs: Object.fromEntries(this.costs),
     };
   }
+}
+
+export interface LimitSettings {
+  rate: RateSetting | null;
+  operatingLimit: number | null;
+  costs: [string, number][];
 }
 
 /** What a call reports when the limiter does not count it: nothing used, reset 600 s after its start. */

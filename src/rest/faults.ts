@@ -84,6 +84,8 @@ export class FaultPlan {
   private faults: ArmedFault[] = [];
   private nextId = 1;
   private eventFaults = 0;
+  /** Called after every change, uses included (a cluster hands the new state to the other nodes). */
+  onChange?: (state: FaultPlanState) => void;
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -146,7 +148,27 @@ export class FaultPlan {
 
   private count(): void {
     this.eventFaults = this.faults.filter((f) => isEventFault(f.kind)).length;
+    this.onChange?.(this.state());
   }
+
+  /** The armed faults and the next id, as another node takes them. */
+  state(): FaultPlanState {
+    return { faults: this.list(), nextId: this.nextId };
+  }
+
+  /** Takes another node's state (without calling onChange). */
+  load(state: FaultPlanState): void {
+    if (!Array.isArray(state?.faults) || typeof state.nextId !== 'number') return;
+    this.faults = state.faults.map((f) => ({ ...f }));
+    // ids stay unique even when two nodes armed one at the same moment
+    this.nextId = Math.max(state.nextId, this.nextId);
+    this.eventFaults = this.faults.filter((f) => isEventFault(f.kind)).length;
+  }
+}
+
+export interface FaultPlanState {
+  faults: ArmedFault[];
+  nextId: number;
 }
 
 /**

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { fullName } from '../im/users.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { phpJson } from '../rest/php.js';
-import { botHandlerRows, botRows, commandRows, queueLengths, queueRows } from '../store/repos/console.js';
+import { botRows } from '../store/repos/bots.js';
+import { commandRows } from '../store/repos/commands.js';
+import { botHandlerRows } from '../store/repos/event-bindings.js';
+import { queueLengths, queueRows } from '../store/repos/v2-event-log.js';
 
 /**
  * `GET /__control/bots`: every bot as the console shows it — API version, owner, webhook or

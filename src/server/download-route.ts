@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { redeemDownloadToken } from '../im/files.js';
+import { redeemDownloadToken } from '../im/download-links.js';
 import { phpJson } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
 
 /**
  * `/rest/download.json?token=…`: the links `imbot.v2.File.download` / `im.v2.File.download` hand
- * out (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.md). The token is the only credential. A missing, unknown or expired token is
- * 403 ACCESS_DENIED; a live token whose file (or its bytes) is gone is 404 FILE_NOT_FOUND. Both as
+ * out (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-download.md). The token is the only credential, signed by the
+ * portal (src/im/download-links.ts). A missing, malformed, forged or expired token, or one whose file
+ * was deleted, is 403 ACCESS_DENIED; a live token whose file (or its bytes) is gone is 404 FILE_NOT_FOUND. Both as
  * JSON, never bytes. The file goes out as an attachment under its own name.
  */
 export function registerDownloadRoute(app: FastifyInstance, core: RestCore): void {
@@ -15,7 +16,7 @@ export function registerDownloadRoute(app: FastifyInstance, core: RestCore): voi
 
   app.get('/rest/download.json', async (req: FastifyRequest, reply: FastifyReply) => {
     const token = (req.query as Record<string, unknown>).token;
-    const found = typeof token === 'string' && token !== '' ? await redeemDownloadToken({ db: core.store.db, clock: core.clock }, token) : null;
+    const found = typeof token === 'string' && token !== '' ? await redeemDownloadToken({ db: core.store.db, cache: core.store.cache, clock: core.clock }, token) : null;
     if (!found) return fail(reply, 403, 'ACCESS_DENIED', 'Download link is invalid or has expired');
     const opened = found.file && core.files ? await core.files.store.open(found.file.storage_key) : null;
     if (!found.file || !opened) return fail(reply, 404, 'FILE_NOT_FOUND', 'File not found');

@@ -41,6 +41,7 @@ export function registerLimitsRoutes(app: FastifyInstance, limits: Limits): void
       if (seconds === null) limits.costs.delete(method.toLowerCase());
       else limits.costs.set(method.toLowerCase(), seconds as number);
     }
+    if (rate !== undefined || operating !== undefined || costs.length > 0) limits.changed();
     if (b.reset === true) await limits.backend.reset();
     return send(reply, 200, limits.describe());
   });

@@ -25,7 +25,11 @@ import * as m045 from './migrations/045_user_fields.js';
 import * as m047 from './migrations/047_recent_flags.js';
 import * as m048 from './migrations/048_disk.js';
 import * as m049 from './migrations/049_disk_upload_tokens.js';
+import * as m050 from './migrations/050_drop_download_tokens.js';
+import * as m051 from './migrations/051_chat_folders_for_files.js';
+import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
+import * as m075 from './migrations/075_file_chunks.js';
 
 import type { Dialect } from './dialect.js';
 export type { Dialect } from './dialect.js';
@@ -78,7 +82,11 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '047_recent_flags': m047,
   '048_disk': m048,
   '049_disk_upload_tokens': m049,
+  '050_drop_download_tokens': m050,
+  '051_chat_folders_for_files': m051,
+  '052_user_field_enums': m052,
   '060_open_lines': m060,
+  '075_file_chunks': m075,
 };
 
 function provider(dialect: Dialect): MigrationProvider {
@@ -129,4 +137,9 @@ export async function lockKey(db: Db, key: string): Promise<void> {
  */
 export function inTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db) : (db as Kysely<Schema>).transaction().execute(fn);
+}
+
+/** One round trip to the database (`/__ready`): throws when the store does not answer. */
+export async function pingStore(db: Kysely<Schema>): Promise<void> {
+  await sql`select 1`.execute(db);
 }

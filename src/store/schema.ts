@@ -381,12 +381,13 @@ export interface FilesTable {
   attached: Def<number>;
 }
 
-/** (010) A download link of `File.download`, valid until `expires_at` (portal clock, ms). */
-export interface FileDownloadTokensTable {
-  token: string;
-  file_id: number;
-  user_id: number;
-  expires_at: number;
+/** (075) One chunk of a stored file's bytes (files/db-store.ts); a key's parts are 0, 1, … */
+export interface FileChunksTable {
+  storage_key: string;
+  part: number;
+  bytes: Buffer;
+  /** wall-clock ms of the write (orphan sweep grace), not portal time */
+  stored_at: number;
 }
 
 /** (011) A bot's live input indicator in a chat (imbot.v2.Chat.InputAction.notify). */
@@ -519,6 +520,16 @@ export interface UserFieldsTable {
   labels: Def<string>;
 }
 
+/** (052) One `LIST` item of an enumeration user field. */
+export interface UserFieldEnumsTable {
+  id: Id;
+  field_id: number;
+  value: string;
+  def: Def<string>;
+  sort: Def<number>;
+  xml_id: string;
+}
+
 /** (045) One person's value of one custom field, JSON. */
 export interface UserFieldValuesTable {
   user_id: number;
@@ -584,7 +595,7 @@ export interface Schema {
   v2_event_subscribers: V2EventSubscribersTable;
   v2_deleted_bots: V2DeletedBotsTable;
   files: FilesTable;
-  file_download_tokens: FileDownloadTokensTable;
+  file_chunks: FileChunksTable;
   notifications: NotificationsTable;
   notify_chats: NotifyChatsTable;
   open_lines: OpenLinesTable;
@@ -597,6 +608,7 @@ export interface Schema {
   search_last: SearchLastTable;
   user_fields: UserFieldsTable;
   user_field_values: UserFieldValuesTable;
+  user_field_enums: UserFieldEnumsTable;
   recent_flags: RecentFlagsTable;
   disk_folders: DiskFoldersTable;
   disk_upload_tokens: DiskUploadTokensTable;

@@ -35,6 +35,20 @@ async function migrationsOf(db: AnyDb): Promise<string[]> {
   return rows.map((r: { name: string }) => r.name);
 }
 
+/**
+ * A dump is written as JSON: binary columns (file_chunks.bytes) travel as `{ "base64": "…" }`
+ * and come back as bytes; every other value is a JSON scalar already.
+ */
+function toDumpValue(v: unknown): unknown {
+  if (v instanceof Uint8Array) return { base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  return v ?? null;
+}
+
+function fromDumpValue(v: unknown): unknown {
+  if (v && typeof v === 'object' && typeof (v as { base64?: unknown }).base64 === 'string') return Buffer.from((v as { base64: string }).base64, 'base64');
+  return v;
+}
+
 /** Reads every table inside one transaction: a consistent picture of the committed state. */
 export async function dumpTables(db: Kysely<Schema>): Promise<TablesDump> {
   const tables = await tablesOf(db);
@@ -42,7 +56,7 @@ export async function dumpTables(db: Kysely<Schema>): Promise<TablesDump> {
     const out: TablesDump = { migrations: await migrationsOf(trx), tables: {} };
     for (const t of tables) {
       const rows = await trx.selectFrom(t.name).selectAll().execute();
-      out.tables[t.name] = { columns: t.columns, rows: rows.map((r: Record<string, unknown>) => t.columns.map((c) => r[c] ?? null)) };
+      out.tables[t.name] = { columns: t.columns, rows: rows.map((r: Record<string, unknown>) => t.columns.map((c) => toDumpValue(r[c]))) };
     }
     return out;
   });
@@ -74,7 +88,7 @@ export async function replaceTables(db: Kysely<Schema>, dialect: Dialect, dump: 
       const idx = cols.map((c) => data.columns.indexOf(c));
       const chunk = Math.max(1, Math.floor(MAX_PARAMS / cols.length));
       for (let i = 0; i < data.rows.length; i += chunk) {
-        const values = data.rows.slice(i, i + chunk).map((row) => Object.fromEntries(cols.map((c, k) => [c, row[idx[k]!]])));
+        const values = data.rows.slice(i, i + chunk).map((row) => Object.fromEntries(cols.map((c, k) => [c, fromDumpValue(row[idx[k]!])])));
         await any.insertInto(t.name).values(values).execute();
       }
     }

@@ -16,6 +16,8 @@ export interface Hit {
   form: PhpArray;
   /** the status it was answered with */
   status: number;
+  /** the sender's side of the connection (which process sent it: test/cluster.test.ts) */
+  remotePort: number;
 }
 
 export interface Receiver {
@@ -41,7 +43,7 @@ export async function startReceiver(opts: { delayMs?: number } = {}): Promise<Re
       const raw = Buffer.concat(chunks).toString('utf8');
       const status = script.shift() ?? 200;
       const answer = () => {
-        hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, form: JSON.parse(JSON.stringify(parseStr(raw))), status });
+        hits.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, raw, form: JSON.parse(JSON.stringify(parseStr(raw))), status, remotePort: req.socket.remotePort ?? 0 });
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'handler failed');
         for (const w of waiters) w();
       };

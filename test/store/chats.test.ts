@@ -12,12 +12,13 @@ import {
   findPrivateChatId,
   insertChat,
   insertMembers,
+  insertSystemChat,
   listActiveMemberUsers,
   listMemberIds,
   listMembers,
+  listMemberships,
   listMembersOfChats,
   listMembersWithNames,
-  listMemberships,
   listPrivatePairs,
   lockChatForWrite,
   memberExists,
@@ -182,5 +183,15 @@ describe('store contract: chats', () => {
     assert.equal((await findMessage(db, stays))?.text, 'hi');
     assert.deepEqual(await listMemberIds(db, doomed), []);
     assert.deepEqual(await listMemberIds(db, kept), [eve]);
+  });
+
+  it('a system chat (a notification chat) is type S, owned by the person, with no members', async () => {
+    const db = t.store.db;
+    const id = await insertSystemChat(db, ann, 77);
+    const chat = await findChat(db, id);
+    assert.equal(chat?.type, 'S');
+    assert.equal(chat?.owner_id, ann);
+    assert.equal(chat?.created_at, 77);
+    assert.deepEqual(await listMemberIds(db, id), []);
   });
 });

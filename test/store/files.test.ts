@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { deleteExpiredDownloadTokens, findDownloadToken, findFile, insertDownloadToken, insertFile, listStorageKeys } from '../../src/store/repos/files.js';
+import { findFile, insertFile, listStorageKeys } from '../../src/store/repos/files.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 /* Contract: chat files and download links (store/repos/files.ts), on the suite's engine. */
@@ -22,16 +22,5 @@ describe('store contract: files', () => {
     assert.equal(await findFile(db, 999_999), undefined);
     await insertFile(db, { chat_id: 3, author_id: 1, storage_key: 'k2', created_at: 11 });
     assert.deepEqual((await listStorageKeys(db)).sort(), ['k1', 'k2']);
-  });
-
-  it('keeps download tokens until they expire, then drops them', async () => {
-    const db = t.store.db;
-    await insertDownloadToken(db, { token: 'A|old', file_id: 1, user_id: 1, expires_at: 100 });
-    await insertDownloadToken(db, { token: 'A|new', file_id: 1, user_id: 1, expires_at: 200 });
-    assert.deepEqual(await findDownloadToken(db, 'A|old'), { token: 'A|old', file_id: 1, user_id: 1, expires_at: 100 });
-    assert.equal(await findDownloadToken(db, 'a|old'), undefined);
-    await deleteExpiredDownloadTokens(db, 100);
-    assert.equal(await findDownloadToken(db, 'A|old'), undefined);
-    assert.equal((await findDownloadToken(db, 'A|new'))?.expires_at, 200);
   });
 });

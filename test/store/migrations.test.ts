@@ -26,8 +26,8 @@ describe('migrations', () => {
           assert.ok(names.length > 0);
           assert.deepEqual(names, [...new Set(names)], 'a migration ran twice');
           // what one wrote the other reads: the same, fully migrated tables
-          await a.db.insertInto('file_download_tokens').values({ token: `t${round}`, file_id: 1, user_id: 1, expires_at: 1 }).execute();
-          const row = await b.db.selectFrom('file_download_tokens').select(['token', 'expires_at']).executeTakeFirst();
+          await a.db.insertInto('disk_upload_tokens').values({ token: `t${round}`, folder_id: 1, user_id: 1, expires_at: 1 }).execute();
+          const row = await b.db.selectFrom('disk_upload_tokens').select(['token', 'expires_at']).executeTakeFirst();
           assert.deepEqual(row && { token: row.token, expires_at: Number(row.expires_at) }, { token: `t${round}`, expires_at: 1 });
         } finally {
           await Promise.all([a.close(), b.close()]);

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   cancelPendingDeliveries,
+  cancelPendingRow,
+  cancelPendingRows,
+  deliveryStatus,
   insertDelivery,
   laneBatch,
   laneHeads,
@@ -113,5 +116,26 @@ describe('store contract: outbox', () => {
     const rows = await laneBatch(store.db, 'race', 0, 10);
     assert.deepEqual(rows.map((r) => r.uid), [`uid-${n - 1}`, `uid-${n}`], 'the first writer\'s row first');
     assert.ok(rows[0]!.id < rows[1]!.id);
+  });
+
+  it("the operator cancels one pending row, or every pending row to a handler (its URL with or without a query)", async () => {
+    const db = t.store.db;
+    await cancelPendingDeliveries(db, 'clean slate');
+    for (const lane of ['op-a', 'op-b', 'op-c']) await insertDelivery(db, delivery(lane));
+    await insertDelivery(db, { ...delivery('op-q'), handler_url: 'https://h.example/op-a?CLIENT_ID=x' });
+    await insertDelivery(db, { ...delivery('op-z'), handler_url: 'https://h.example/op-ab' });
+    const [a] = await laneBatch(db, 'op-a', 0, 1);
+    const [q] = await laneBatch(db, 'op-q', 0, 1);
+    const [z] = await laneBatch(db, 'op-z', 0, 1);
+    const [b] = await laneBatch(db, 'op-b', 0, 1);
+    assert.equal(await deliveryStatus(db, b!.id), 'pending');
+    assert.equal(await cancelPendingRow(db, b!.id, 'by hand'), true);
+    assert.equal(await deliveryStatus(db, b!.id), 'cancelled');
+    assert.equal(await cancelPendingRow(db, b!.id, 'again'), false, 'no longer pending');
+    assert.equal(await deliveryStatus(db, 999_999), undefined);
+    assert.deepEqual(await cancelPendingRows(db, 'https://h.example/op-a', 'handler gone'), [a!.id, q!.id], 'the URL and the URL with a query, not a longer URL');
+    assert.equal(await deliveryStatus(db, z!.id), 'pending');
+    const rest = await cancelPendingRows(db, undefined, 'all');
+    assert.ok(rest.includes(z!.id) && !rest.includes(a!.id), 'every pending row left');
   });
 });

@@ -7,7 +7,7 @@ import { MovableClock } from '../../src/clock.js';
 import { ensurePortal } from '../../src/portal/bootstrap.js';
 import { openStore } from '../../src/store/open.js';
 import { removeTestData, testStoreUrl } from '../helpers/server.js';
-import { insertPortalSettings, readPortalSetting, upsertPortalSetting } from '../../src/store/repos/portal.js';
+import { insertPortalSettingOnce, insertPortalSettings, readPortalSetting, upsertPortalSetting } from '../../src/store/repos/portal.js';
 import { defaultSettings, readPortalSettings, recordPortalSettings } from '../../src/portal/settings.js';
 import { maxUserId } from '../../src/store/repos/users.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
@@ -19,6 +19,16 @@ describe('store contract: portal settings', () => {
     t = await openTestStore();
   });
   after(() => t.close());
+
+  it('a setting inserted once keeps its first value, even under concurrent inserts; the bootstrap made the download secret', async () => {
+    const { store } = t;
+    await Promise.all(['a', 'b', 'c', 'd'].map((v) => store.transaction((trx) => insertPortalSettingOnce(trx, 'once', v))));
+    const first = await readPortalSetting(store.db, 'once');
+    assert.ok(first && ['a', 'b', 'c', 'd'].includes(first));
+    await insertPortalSettingOnce(store.db, 'once', 'z');
+    assert.equal(await readPortalSetting(store.db, 'once'), first);
+    assert.match((await readPortalSetting(store.db, 'download_secret')) ?? '', /^[A-Za-z0-9_-]{43}$/);
+  });
 
   it('the bootstrap wrote the member id and admin webhook code; a key is written once', async () => {
     const db = t.store.db;

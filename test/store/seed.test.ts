@@ -8,13 +8,12 @@ import {
   firstWebhookOf,
   groupChatByTitle,
   hasAuthoredMessage,
-  insertSeedPerson,
   readPortalContents,
   seedBot,
-  updateSeedPerson,
-  updateSeedWebhook,
   webhookIdByCode,
 } from '../../src/store/repos/seed.js';
+import { insertSeedPerson, updateSeedPerson } from '../../src/store/repos/users.js';
+import { updateSeedWebhook } from '../../src/store/repos/webhooks.js';
 import { openTestStore, type TestStore } from '../helpers/store.js';
 
 /* Contract: the seed's reads and fixed-id writes (store/repos/seed.ts), on the suite's engine. */

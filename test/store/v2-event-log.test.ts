@@ -9,6 +9,8 @@ import {
   forgetDeletedV2Bot,
   isV2Subscriber,
   listV2SubscribedPeople,
+  queueLengths,
+  queueRows,
   readV2Events,
   rememberDeletedV2Bot,
   removeV2Subscriber,
@@ -109,5 +111,15 @@ describe('store contract: v2 event log', () => {
     const [next] = await appendV2Events(store.db, [ev(91)], 8000);
     assert.equal(next, lost, 'the counter rolled back with the rows');
     assert.deepEqual((await readV2Events(store.db, [91], 0, 0, 10)).map((r) => r.id), [next]);
+  });
+
+  it("the console counts each bot's queue and reads its oldest rows", async () => {
+    const db = t.store.db;
+    const ids = await appendV2Events(db, [ev(501), ev(502), ev(501, 'ONIMV2JOINCHAT')], 9000);
+    const lengths = Object.fromEntries((await queueLengths(db)).map((r) => [r.owner_id, Number(r.n)]));
+    assert.equal(lengths[501], 2);
+    assert.equal(lengths[502], 1);
+    assert.deepEqual((await queueRows(db, 501, 1)).map((r) => [r.id, r.event_type]), [[ids[0], 'ONIMV2MESSAGEADD']]);
+    assert.deepEqual((await queueRows(db, 501, 10)).map((r) => r.id), [ids[0], ids[2]]);
   });
 });

@@ -1,7 +1,7 @@
 import { writeDelivery } from '../outbox.js';
 import type { DomainCtx } from '../../context.js';
 import type { BotRow } from '../../bots/lifecycle.js';
-import { listOwnerBindings, type BindingRow } from '../../store/repos/event-subscriptions.js';
+import { listOwnerBindings, type BindingRow } from '../../store/repos/event-bindings.js';
 import { oauthEventAuth } from '../oauth-seam.js';
 import type { Data } from './payload.js';
 

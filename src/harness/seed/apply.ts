@@ -13,12 +13,11 @@ import {
   firstWebhookOf,
   groupChatByTitle,
   hasAuthoredMessage,
-  insertSeedPerson,
   seedBot,
-  updateSeedPerson,
-  updateSeedWebhook,
   webhookIdByCode,
 } from '../../store/repos/seed.js';
+import { insertSeedPerson, updateSeedPerson } from '../../store/repos/users.js';
+import { updateSeedWebhook } from '../../store/repos/webhooks.js';
 import { SeedError } from './load.js';
 import type { Seed, SeedBot, SeedMessage, SeedRef } from './schema.js';
 import { eventPublisher } from '../../events/publisher.js';

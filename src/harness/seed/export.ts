@@ -1,6 +1,6 @@
 import { BOT_EVENT_FIELDS } from '../../bots/bindings.js';
 import type { Db } from '../../store/db.js';
-import { listBindingHandlers } from '../../store/repos/event-subscriptions.js';
+import { listBindingHandlers } from '../../store/repos/event-bindings.js';
 import { authoredMessages, chatMemberIds, readPortalContents } from '../../store/repos/seed.js';
 import type { SeedInput } from './schema.js';
 

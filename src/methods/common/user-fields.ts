@@ -1,8 +1,9 @@
 /**
  * user.userfield.add / update / delete / list (api-reference/user/userfields/): custom user
  * fields, administrators only. The portal's refusals here carry an empty error code.
+ * Enumeration fields keep their `LIST` items (user-userfield-list.md shows them).
  */
-import { parseJson, USER_FIELD_TYPES, userFieldName, validFieldName, type UserFieldRow } from '../../im/user-fields.js';
+import { applyEnumList, enumListsOf, fieldValuesOf, parseJson, USER_FIELD_TYPES, userFieldName, validFieldName, type EnumItemInput, type EnumItemRow, type UserFieldRow } from '../../im/user-fields.js';
 import { RestError } from '../../rest/errors.js';
 import { intval, isPhpArray, phpString, upperKeys } from '../../rest/php.js';
 import { Paged, type MethodCall, type MethodSpec } from '../../rest/registry.js';
@@ -62,6 +63,29 @@ function changes(F: Record<string, unknown>, before: UserFieldRow | null): Chang
   return out;
 }
 
+/**
+ * `LIST` of an enumeration field: entries `{VALUE, DEF, SORT, XML_ID}` add items, entries with
+ * the `ID` of an item change it, and `DEL: 'Y'` with an `ID` removes it (the portal's
+ * CUserFieldEnum conventions). Anything that is not an array entry is skipped.
+ */
+function listParam(F: Record<string, unknown>): EnumItemInput[] {
+  if (!isPhpArray(F.LIST)) return [];
+  return Object.values(F.LIST as Record<string, unknown>).flatMap((raw) => {
+    if (!isPhpArray(raw)) return [];
+    const e = upperKeys(raw as Record<string, unknown>);
+    return [
+      {
+        id: Math.max(0, intval(e.ID)),
+        value: e.VALUE === undefined ? undefined : phpString(e.VALUE),
+        def: e.DEF === undefined ? undefined : (yn(e.DEF) as 'Y' | 'N'),
+        sort: e.SORT === undefined ? undefined : intval(e.SORT),
+        xmlId: e.XML_ID === undefined ? undefined : phpString(e.XML_ID),
+        del: phpString(e.DEL).toUpperCase() === 'Y',
+      },
+    ];
+  });
+}
+
 async function fieldAdd(call: MethodCall): Promise<number> {
   mustBeAdmin(call);
   const F = fieldsParam(call);
@@ -73,6 +97,7 @@ async function fieldAdd(call: MethodCall): Promise<number> {
   if (!validFieldName(name) || !(USER_FIELD_TYPES as readonly string[]).includes(type)) throw FieldErrors.failed();
   const id = await insertUserField(call.ctx.db, { field_name: name, user_type_id: type, multiple: yn(F.MULTIPLE), ...changes(F, null) });
   if (id === undefined) throw FieldErrors.exists(name);
+  if (type === 'enumeration') await applyEnumList(call.ctx.db, id, listParam(F));
   return id;
 }
 
@@ -88,7 +113,9 @@ async function fieldOf(call: MethodCall): Promise<UserFieldRow> {
 async function fieldUpdate(call: MethodCall): Promise<true> {
   mustBeAdmin(call);
   const f = await fieldOf(call);
-  await updateUserField(call.ctx.db, f.id, changes(fieldsParam(call), f));
+  const F = fieldsParam(call);
+  await updateUserField(call.ctx.db, f.id, changes(F, f));
+  if (f.user_type_id === 'enumeration') await applyEnumList(call.ctx.db, f.id, listParam(F));
   return true;
 }
 
@@ -98,9 +125,13 @@ async function fieldDelete(call: MethodCall): Promise<true> {
   return true;
 }
 
-/** A field as user.userfield.list shows it: ids and SORT as strings, SETTINGS an object. */
-export function formatUserField(f: UserFieldRow): Record<string, unknown> {
+/**
+ * A field as user.userfield.list shows it: ids and SORT as strings, SETTINGS an object; an
+ * enumeration field with its `LIST` items (ID, SORT, VALUE, DEF, XML_ID, strings).
+ */
+export function formatUserField(f: UserFieldRow, list?: EnumItemRow[]): Record<string, unknown> {
   const settings = parseJson<Record<string, unknown>>(f.settings, {});
+  const items = list ? { LIST: list.map((i) => ({ ID: String(i.id), SORT: String(i.sort), VALUE: i.value, DEF: i.def, XML_ID: i.xml_id })) } : {};
   return {
     ID: String(f.id),
     ENTITY_ID: 'USER',
@@ -115,6 +146,7 @@ export function formatUserField(f: UserFieldRow): Record<string, unknown> {
     EDIT_IN_LIST: f.edit_in_list,
     IS_SEARCHABLE: f.is_searchable,
     SETTINGS: Object.keys(settings).length ? settings : [],
+    ...items,
   };
 }
 
@@ -124,7 +156,9 @@ const LIST_FIELDS = ['ID', 'FIELD_NAME', 'USER_TYPE_ID', 'XML_ID', 'SORT', 'MULT
 async function fieldList(call: MethodCall): Promise<Paged> {
   mustBeAdmin(call);
   const P = upperKeys(call.params);
-  let rows = (await allUserFields(call.ctx.db)).map(formatUserField);
+  const fields = await allUserFields(call.ctx.db);
+  const lists = await enumListsOf(call.ctx.db, fields);
+  let rows = fields.map((f) => formatUserField(f, lists.get(f.id)));
   const filter = isPhpArray(P.FILTER) ? upperKeys(P.FILTER as Record<string, unknown>) : {};
   for (const [key, want] of Object.entries(filter)) {
     const field = key.replace(/^[=@]/, '');
@@ -147,9 +181,39 @@ async function fieldList(call: MethodCall): Promise<Paged> {
   return new Paged(rows, rows.length, null);
 }
 
+const FileErrors = {
+  credentials: () => new RestError('INVALID_CREDENTIALS', 'Invalid request credentials'),
+  notAllowed: () => new RestError('ENTITY_NOT_ALLOW', 'Entity not allow.'),
+  notFound: () => new RestError('FILE_NOT_FOUND', 'File not found.'),
+} as const;
+
+/**
+ * user.userfield.file.get (api-reference/user/userfields/user-userfield-file-get.md; the page is
+ * hidden and calls the method not operational): `id` (the person), `field`, `value` (a file id
+ * from the person's `downloadData`), keys exactly as given, checked in the portal's order — the
+ * caller needs the `user` scope (INVALID_CREDENTIALS), the field must be a `file` field with a
+ * value for the person and `value` a positive number (ENTITY_NOT_ALLOW), and `value` must be one
+ * of the person's files (FILE_NOT_FOUND). Where the portal then streams the file, this server has
+ * none to stream: user fields keep their values as given and no upload is stored for them, so a
+ * matching value answers FILE_NOT_FOUND too (docs/COMPATIBILITY.md).
+ */
+async function fileGet(call: MethodCall): Promise<never> {
+  const P = call.params;
+  if (call.caller.authType !== 'session' && !call.caller.scopes.includes('user')) throw FileErrors.credentials();
+  const userId = intval(P.id);
+  const fieldName = phpString(P.field);
+  const field = (await allUserFields(call.ctx.db)).find((f) => f.field_name === fieldName);
+  const stored = userId > 0 && field ? (await fieldValuesOf(call.ctx.db, [userId])).get(userId)?.[field.field_name] : undefined;
+  const value = intval(P.value);
+  const empty = stored === undefined || stored === '' || (Array.isArray(stored) && stored.length === 0);
+  if (!field || field.user_type_id !== 'file' || value <= 0 || empty) throw FileErrors.notAllowed();
+  throw FileErrors.notFound();
+}
+
 export const userFieldMethods: MethodSpec[] = [
   { name: 'user.userfield.add', scope: 'user.userfield', write: true, handler: fieldAdd },
   { name: 'user.userfield.update', scope: 'user.userfield', write: true, handler: fieldUpdate },
   { name: 'user.userfield.delete', scope: 'user.userfield', write: true, handler: fieldDelete },
   { name: 'user.userfield.list', scope: 'user.userfield', handler: fieldList },
+  { name: 'user.userfield.file.get', scope: 'user.userfield', handler: fileGet },
 ];

@@ -94,6 +94,6 @@ async function dialogMessagesSearch(call: MethodCall): Promise<unknown> {
 
 export const dialogListMethods: MethodSpec[] = [
   { name: 'im.dialog.users.list', scope: 'im', handler: dialogUsersList },
-  // write: the files of the found messages come with download links, which are stored
-  { name: 'im.dialog.messages.search', scope: 'im', write: true, handler: dialogMessagesSearch },
+  // a read: the files' download links are signed, not stored (src/im/download-links.ts)
+  { name: 'im.dialog.messages.search', scope: 'im', handler: dialogMessagesSearch },
 ];

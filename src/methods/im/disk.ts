@@ -184,6 +184,6 @@ export const diskMethods: MethodSpec[] = [
   { name: 'im.disk.file.save', scope: 'im', write: true, handler: fileSave, onStoreFailure: DiskErrors.fileSaveError },
   { name: 'im.disk.file.delete', scope: 'im', write: true, handler: fileDelete },
   { name: 'disk.folder.uploadfile', scope: 'disk', write: true, largeBody: true, handler: folderUploadFile, onStoreFailure: DriveErrors.couldNotSave },
-  // write: the record carries a download link, which is stored
-  { name: 'disk.file.get', scope: 'disk', write: true, handler: fileGet },
+  // a read: the record's DOWNLOAD_URL is signed, not stored (src/im/download-links.ts)
+  { name: 'disk.file.get', scope: 'disk', handler: fileGet },
 ];

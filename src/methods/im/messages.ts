@@ -302,8 +302,8 @@ export const imMessageMethods: MethodSpec[] = [
   { name: 'im.message.update', scope: 'im', write: true, handler: messageUpdate, onStoreFailure: MessageErrors.cantEdit },
   { name: 'im.message.delete', scope: 'im', write: true, handler: messageDelete, onStoreFailure: MessageErrors.cantEdit },
   { name: 'im.message.like', scope: 'im', write: true, handler: messageLike, onStoreFailure: MessageErrors.withoutChanges },
-  // write: the files of the page come with download links, which are stored
-  { name: 'im.dialog.messages.get', scope: 'im', write: true, handler: dialogMessagesGet },
+  // a read: the files' download links are signed, not stored (src/im/download-links.ts)
+  { name: 'im.dialog.messages.get', scope: 'im', handler: dialogMessagesGet },
   { name: 'im.dialog.read', scope: 'im', write: true, handler: dialogRead },
   { name: 'im.dialog.writing', scope: 'im', handler: dialogWriting },
 ];

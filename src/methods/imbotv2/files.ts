@@ -1,4 +1,5 @@
-import { IM_ONLY_FILE_FIELDS, fileV2, getFile, issueDownloadLink } from '../../im/files.js';
+import { issueDownloadLink } from '../../im/download-links.js';
+import { IM_ONLY_FILE_FIELDS, fileV2, getFile } from '../../im/files.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ImbotFileErrors, canReadChatFile, fileIdParam, uploadAs } from './files-common.js';
 import { gate } from './gate.js';
@@ -39,5 +40,6 @@ async function download(call: MethodCall): Promise<{ downloadUrl: string }> {
 
 export const v2FilesMethods: MethodSpec[] = [
   { name: 'imbot.v2.File.upload', scope: 'imbot', write: true, largeBody: true, handler: upload, onStoreFailure: ImbotFileErrors.upload },
-  { name: 'imbot.v2.File.download', scope: 'imbot', write: true, handler: download },
+  // a read: the link is signed, not stored (src/im/download-links.ts)
+  { name: 'imbot.v2.File.download', scope: 'imbot', handler: download },
 ];

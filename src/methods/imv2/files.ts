@@ -1,6 +1,7 @@
 import { parseDialogId } from '../../im/dialogs.js';
 import { resolveDialog } from '../../im/chats.js';
-import { fileV2, getFile, issueDownloadLink } from '../../im/files.js';
+import { issueDownloadLink } from '../../im/download-links.js';
+import { fileV2, getFile } from '../../im/files.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { pick } from '../imbotv2/args.js';
 import { V2Errors } from '../imbotv2/errors.js';
@@ -36,5 +37,6 @@ async function download(call: MethodCall): Promise<{ downloadUrl: string }> {
 
 export const imV2FilesMethods: MethodSpec[] = [
   { name: 'im.v2.File.upload', scope: 'im', write: true, largeBody: true, handler: upload, onStoreFailure: ImFileErrors.upload },
-  { name: 'im.v2.File.download', scope: 'im', write: true, handler: download },
+  // a read: the link is signed, not stored (src/im/download-links.ts)
+  { name: 'im.v2.File.download', scope: 'im', handler: download },
 ];

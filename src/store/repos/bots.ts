@@ -96,3 +96,13 @@ export async function listBotIdsAmong(db: Db, ids: number[]): Promise<number[]> 
   const rows = await db.selectFrom('bots').select('bot_id').where('bot_id', 'in', ids).orderBy('bot_id').execute();
   return rows.map((r) => r.bot_id);
 }
+
+/** The console's bot list (`/__control/bots`): each bot with its user's name and state. */
+export function botRows(db: Db) {
+  return db
+    .selectFrom('bots')
+    .innerJoin('users', 'users.id', 'bots.bot_id')
+    .select(['bots.bot_id', 'bots.code', 'bots.type', 'bots.app_id', 'bots.api_version', 'bots.event_mode', 'bots.webhook_url', 'bots.hidden', 'users.name', 'users.last_name', 'users.active'])
+    .orderBy('bots.bot_id')
+    .execute();
+}

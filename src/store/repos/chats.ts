@@ -265,3 +265,9 @@ export function listMembersWithBotFlags(
 export async function findOtherMemberId(db: Db, chatId: number, userId: number): Promise<number | undefined> {
   return (await db.selectFrom('chat_members').select('user_id').where('chat_id', '=', chatId).where('user_id', '!=', userId).executeTakeFirst())?.user_id;
 }
+
+/** A chat of type S owned by `userId` with no members (a person's notification chat); its id. */
+export async function insertSystemChat(db: Db, userId: number, now: number): Promise<number> {
+  const chat = await db.insertInto('chats').values({ type: 'S', author_id: userId, owner_id: userId, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  return chat.id;
+}

@@ -122,3 +122,8 @@ export function listTypableCommands(db: Db, botIds: number[]) {
     .orderBy('commands.id')
     .execute();
 }
+
+/** Every command's bot, text and flags, in id order (the console). */
+export function commandRows(db: Db) {
+  return db.selectFrom('commands').select(['bot_id', 'command', 'hidden', 'common']).orderBy('id').execute();
+}

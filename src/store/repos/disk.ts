@@ -20,6 +20,11 @@ export async function ensureFolder(db: Db, kind: FolderKind, ownerId: number, na
   return db.selectFrom('disk_folders').selectAll().where('kind', '=', kind).where('owner_id', '=', ownerId).executeTakeFirstOrThrow();
 }
 
+/** The folder of (`kind`, `ownerId`) if it was made. */
+export function findFolder(db: Db, kind: FolderKind, ownerId: number): Promise<DiskFolderRow | undefined> {
+  return db.selectFrom('disk_folders').selectAll().where('kind', '=', kind).where('owner_id', '=', ownerId).executeTakeFirst();
+}
+
 export function folderById(db: Db, id: number): Promise<DiskFolderRow | undefined> {
   return db.selectFrom('disk_folders').selectAll().where('id', '=', id).executeTakeFirst();
 }

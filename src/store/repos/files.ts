@@ -1,14 +1,13 @@
 /**
- * Queries on chat files (`files`: the record of each upload; the bytes are the file store's) and
- * their download links (`file_download_tokens`).
+ * Queries on chat files (`files`: the record of each upload; the bytes are the file store's).
+ * Download links are signed, not stored (src/im/download-links.ts).
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../db.js';
-import type { FileDownloadTokensTable, FilesTable } from '../schema.js';
+import type { FilesTable } from '../schema.js';
 
 export type FileRow = Selectable<FilesTable>;
 export type NewFileRow = Insertable<FilesTable>;
-export type DownloadTokenRow = Selectable<FileDownloadTokensTable>;
 
 export function insertFile(db: Db, row: NewFileRow): Promise<FileRow> {
   return db.insertInto('files').values(row).returningAll().executeTakeFirstOrThrow();
@@ -24,19 +23,6 @@ export async function listStorageKeys(db: Db): Promise<string[]> {
   return rows.map((r) => r.storage_key);
 }
 
-export async function insertDownloadToken(db: Db, row: DownloadTokenRow): Promise<void> {
-  await db.insertInto('file_download_tokens').values(row).execute();
-}
-
-/** Drops the links that expired at or before `now`. */
-export async function deleteExpiredDownloadTokens(db: Db, now: number): Promise<void> {
-  await db.deleteFrom('file_download_tokens').where('expires_at', '<=', now).execute();
-}
-
-export function findDownloadToken(db: Db, token: string): Promise<DownloadTokenRow | undefined> {
-  return db.selectFrom('file_download_tokens').selectAll().where('token', '=', token).executeTakeFirst();
-}
-
 export function filesByIds(db: Db, ids: number[]): Promise<FileRow[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return db.selectFrom('files').selectAll().where('id', 'in', ids).execute();
@@ -47,8 +33,7 @@ export async function attachFile(db: Db, id: number, chatId: number): Promise<vo
   await db.updateTable('files').set({ attached: 1, chat_id: chatId, folder_id: 0 }).where('id', '=', id).execute();
 }
 
-/** Removes a file's record and its download links. */
+/** Removes a file's record (its download links stop working: they name a file that is gone). */
 export async function deleteFileRow(db: Db, id: number): Promise<void> {
-  await db.deleteFrom('file_download_tokens').where('file_id', '=', id).execute();
   await db.deleteFrom('files').where('id', '=', id).execute();
 }

@@ -5,6 +5,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../db.js';
 import type { NotificationRepliesTable, NotificationsTable } from '../schema.js';
+import { insertSystemChat } from './chats.js';
 
 export type NotificationRow = Selectable<NotificationsTable>;
 export type NewNotification = Insertable<NotificationsTable>;
@@ -17,13 +18,9 @@ export async function notifyChatId(db: Db, userId: number): Promise<number | und
 
 /** Creates the person's notification chat (type S, no members, so no recent list shows it). */
 export async function createNotifyChat(db: Db, userId: number, now: number): Promise<number> {
-  const chat = await db
-    .insertInto('chats')
-    .values({ type: 'S', author_id: userId, owner_id: userId, created_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db.insertInto('notify_chats').values({ user_id: userId, chat_id: chat.id }).execute();
-  return chat.id;
+  const chatId = await insertSystemChat(db, userId, now);
+  await db.insertInto('notify_chats').values({ user_id: userId, chat_id: chatId }).execute();
+  return chatId;
 }
 
 export async function insertNotification(db: Db, row: NewNotification): Promise<number> {

@@ -13,6 +13,11 @@ export async function insertPortalSettings(db: Db, settings: Record<string, stri
   if (rows.length) await db.insertInto('portal').values(rows).execute();
 }
 
+/** Inserts a setting unless it exists (two processes at once: one value wins, both read it). */
+export async function insertPortalSettingOnce(db: Db, key: string, value: string): Promise<void> {
+  await db.insertInto('portal').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+}
+
 /** Writes a setting, replacing its value when the key exists (one statement: no check-then-insert). */
 export async function upsertPortalSetting(db: Db, key: string, value: string): Promise<void> {
   await db

@@ -1,8 +1,9 @@
 /**
  * The portal seen as a seed (`imbot-server export`, `POST /__control/seed`): reads across every
- * aggregate in a stable order, and the few writes a seed makes with fixed ids and codes (people
- * and webhooks), which no domain function makes. Everything else a seed creates goes through the
- * domain and the REST methods (src/harness/seed/apply.ts).
+ * aggregate in a stable order (a deliberate cross-aggregate reader, listed in
+ * test/architecture.test.ts). The writes a seed makes with fixed ids are users.ts's and
+ * webhooks.ts's; everything else a seed creates goes through the domain and the REST methods
+ * (src/harness/seed/apply.ts).
  */
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
@@ -62,36 +63,13 @@ export async function dialogChatId(db: Db, lo: number, hi: number): Promise<numb
   return row ? row.chat_id : null;
 }
 
-/** A person's fields a seed sets. */
-export interface SeedPerson {
-  name: string;
-  last_name: string;
-  email: string;
-  is_admin: number;
-  work_position: string;
-  personal_gender: string;
-}
-
 export function findUserKind(db: Db, id: number): Promise<{ id: number; external_auth_id: string; is_admin: number } | undefined> {
   return db.selectFrom('users').select(['id', 'external_auth_id', 'is_admin']).where('id', '=', id).executeTakeFirst();
-}
-
-export async function updateSeedPerson(db: Db, id: number, fields: SeedPerson): Promise<void> {
-  await db.updateTable('users').set(fields).where('id', '=', id).execute();
-}
-
-/** A person with a fixed id (the caller continues the id sequence afterwards). */
-export async function insertSeedPerson(db: Db, id: number, fields: SeedPerson, registeredAt: number): Promise<void> {
-  await db.insertInto('users').values({ id, login: `user${id}`, user_type: 'employee', departments: '[1]', date_register: registeredAt, ...fields }).execute();
 }
 
 export async function webhookIdByCode(db: Db, code: string): Promise<number | null> {
   const row = await db.selectFrom('webhooks').select('id').where('code', '=', code).executeTakeFirst();
   return row ? row.id : null;
-}
-
-export async function updateSeedWebhook(db: Db, id: number, fields: { user_id: number; scope: string; title: string }): Promise<void> {
-  await db.updateTable('webhooks').set(fields).where('id', '=', id).execute();
 }
 
 /** The first webhook of a user (the admin's, which seeded bots are registered through). */

@@ -1,9 +1,13 @@
-/** Queries on custom user fields (`user_fields`) and their values (`user_field_values`). */
+/**
+ * Queries on custom user fields (`user_fields`), their values (`user_field_values`) and the
+ * `LIST` items of enumeration fields (`user_field_enums`).
+ */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db.js';
-import type { UserFieldsTable } from '../schema.js';
+import type { UserFieldEnumsTable, UserFieldsTable } from '../schema.js';
 
 export type UserFieldRow = Selectable<UserFieldsTable>;
+export type EnumItemRow = Selectable<UserFieldEnumsTable>;
 
 export function allUserFields(db: Db): Promise<UserFieldRow[]> {
   return db.selectFrom('user_fields').selectAll().orderBy('id').execute();
@@ -24,8 +28,9 @@ export async function updateUserField(db: Db, id: number, patch: Updateable<User
   await db.updateTable('user_fields').set(patch).where('id', '=', id).execute();
 }
 
-/** Removes a field and every person's value of it. */
+/** Removes a field, its list items and every person's value of it. */
 export async function deleteUserField(db: Db, id: number): Promise<void> {
+  await db.deleteFrom('user_field_enums').where('field_id', '=', id).execute();
   await db.deleteFrom('user_field_values').where('field_id', '=', id).execute();
   await db.deleteFrom('user_fields').where('id', '=', id).execute();
 }
@@ -42,4 +47,25 @@ export async function setFieldValue(db: Db, userId: number, fieldId: number, val
     .values({ user_id: userId, field_id: fieldId, value })
     .onConflict((oc) => oc.columns(['user_id', 'field_id']).doUpdateSet({ value }))
     .execute();
+}
+
+/** The list items of these fields, by SORT then id. */
+export function enumItems(db: Db, fieldIds: number[]): Promise<EnumItemRow[]> {
+  if (fieldIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('user_field_enums').selectAll().where('field_id', 'in', fieldIds).orderBy('sort').orderBy('id').execute();
+}
+
+export async function insertEnumItem(db: Db, item: Insertable<UserFieldEnumsTable>): Promise<number> {
+  const row = await db.insertInto('user_field_enums').values(item).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Changes one item of one field (an id of another field changes nothing). */
+export async function updateEnumItem(db: Db, fieldId: number, id: number, patch: Updateable<UserFieldEnumsTable>): Promise<void> {
+  if (Object.keys(patch).length === 0) return;
+  await db.updateTable('user_field_enums').set(patch).where('field_id', '=', fieldId).where('id', '=', id).execute();
+}
+
+export async function deleteEnumItem(db: Db, fieldId: number, id: number): Promise<void> {
+  await db.deleteFrom('user_field_enums').where('field_id', '=', fieldId).where('id', '=', id).execute();
 }

@@ -149,3 +149,22 @@ export function listContacts(
     .orderBy('users.id')
     .execute();
 }
+
+/** A person's fields a seed sets. */
+export interface SeedPerson {
+  name: string;
+  last_name: string;
+  email: string;
+  is_admin: number;
+  work_position: string;
+  personal_gender: string;
+}
+
+export async function updateSeedPerson(db: Db, id: number, fields: SeedPerson): Promise<void> {
+  await db.updateTable('users').set(fields).where('id', '=', id).execute();
+}
+
+/** A person with a fixed id (the caller continues the id sequence afterwards). */
+export async function insertSeedPerson(db: Db, id: number, fields: SeedPerson, registeredAt: number): Promise<void> {
+  await db.insertInto('users').values({ id, login: `user${id}`, user_type: 'employee', departments: '[1]', date_register: registeredAt, ...fields }).execute();
+}

@@ -122,3 +122,13 @@ export async function forgetDeletedV2Bot(db: Db, botId: number): Promise<void> {
   await deleteV2Queue(db, botId);
   await db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
 }
+
+/** Rows waiting in each v2 fetch queue (`imbot.v2.Event.get`), per bot. */
+export function queueLengths(db: Db) {
+  return db.selectFrom('v2_event_log').select(['owner_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('owner_id').execute();
+}
+
+/** The oldest `limit` rows of one bot's v2 fetch queue (the order `imbot.v2.Event.get` reads them in). */
+export function queueRows(db: Db, botId: number, limit: number) {
+  return db.selectFrom('v2_event_log').select(['id', 'event_type', 'event_data', 'created_at']).where('owner_id', '=', botId).orderBy('id').limit(limit).execute();
+}

@@ -38,3 +38,8 @@ export async function setWebhookBlocked(db: Db, code: string, blocked: boolean):
   const res = await db.updateTable('webhooks').set({ blocked: blocked ? 1 : 0 }).where('code', '=', code).executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;
 }
+
+/** A seed's webhook with a fixed code gets these fields. */
+export async function updateSeedWebhook(db: Db, id: number, fields: { user_id: number; scope: string; title: string }): Promise<void> {
+  await db.updateTable('webhooks').set(fields).where('id', '=', id).execute();
+}

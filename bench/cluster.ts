@@ -1,0 +1,152 @@
+/**
+ * `npm run bench:cluster`: one portal served by 1, 2 and 3 `serve` processes over one
+ * PostgreSQL schema and one Redis (test/helpers/cluster.ts starts them as the scenario tests do).
+ * For each size: server CPU per call of imbot.message.add and imbot.bot.list (the nodes' own
+ * user + system time from /proc, summed over the nodes, ÷ calls), req/s, and bot events delivered
+ * per second; each as a ratio against the one-node figure of the same run. The client spreads its
+ * calls round-robin over the nodes, as a balancer would. Rewrites the cluster section of
+ * BENCHMARKS.md (its own markers).
+ *
+ * Environment: BENCH_CLUSTER_CALLS (default 1500 per method and size), BENCH_CLUSTER_EVENTS
+ * (default 1000), BENCH_CLUSTER_CONCURRENCY (default 8 calls in flight).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startCluster, testPostgres, testRedis, type Cluster } from '../test/helpers/cluster.js';
+
+const CALLS = Number(process.env.BENCH_CLUSTER_CALLS ?? 1500);
+const EVENTS = Number(process.env.BENCH_CLUSTER_EVENTS ?? 1000);
+const CONCURRENCY = Number(process.env.BENCH_CLUSTER_CONCURRENCY ?? 8);
+const SIZES = [1, 2, 3];
+/** clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux) */
+const TICKS = 100;
+
+/** user + system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime
+}
+
+const clusterCpu = (c: Cluster) => c.nodes.reduce((sum, n) => sum + cpuSeconds(n.pid), 0);
+
+interface Figures {
+  cpuMsPerCall: number;
+  reqPerSec: number;
+}
+
+/** `calls` calls of `method`, CONCURRENCY at a time, round-robin over the nodes. */
+async function measure(c: Cluster, method: string, params: () => Record<string, unknown>, calls: number): Promise<Figures> {
+  let next = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (next < calls) {
+      const i = next++;
+      const a = await c.call(i % c.nodes.length, method, params());
+      if (a.status !== 200) failed++;
+    }
+  };
+  const cpu0 = clusterCpu(c);
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = clusterCpu(c) - cpu0;
+  if (failed) throw new Error(`${failed} of ${calls} ${method} calls failed`);
+  return { cpuMsPerCall: (cpu * 1000) / calls, reqPerSec: calls / seconds };
+}
+
+/** Bot events delivered per second: EVENTS messages to a bot, written round-robin, until all arrived. */
+async function eventRate(c: Cluster): Promise<number> {
+  let received = 0;
+  let done: () => void = () => {};
+  const all = new Promise<void>((r) => (done = r));
+  const handler = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d) => (body += d));
+    req.on('end', () => {
+      res.end('ok');
+      if (body.startsWith('event=ONIMBOTMESSAGEADD&') && ++received >= EVENTS) done();
+    });
+  });
+  await new Promise<void>((r) => handler.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(handler.address() as AddressInfo).port}/e`;
+  try {
+    const reg = await c.call(0, 'imbot.register', { CODE: 'bench_events', CLIENT_ID: 'bench_events', EVENT_MESSAGE_ADD: url, EVENT_WELCOME_MESSAGE: url, EVENT_BOT_DELETE: url, PROPERTIES: { NAME: 'Bench' } });
+    if (reg.status !== 200) throw new Error(reg.text);
+    const bot = String(reg.body.result);
+    received = 0;
+    const t0 = performance.now();
+    await measure(c, 'im.message.add', () => ({ DIALOG_ID: bot, MESSAGE: 'event' }), EVENTS);
+    await all;
+    return EVENTS / ((performance.now() - t0) / 1000);
+  } finally {
+    handler.closeAllConnections();
+    await new Promise((r) => handler.close(r));
+  }
+}
+
+interface Row {
+  nodes: number;
+  add: Figures;
+  list: Figures;
+  events: number;
+}
+
+async function main(): Promise<void> {
+  const postgres = await testPostgres();
+  const redis = await testRedis();
+  const rows: Row[] = [];
+  try {
+    for (const size of SIZES) {
+      const c = await startCluster({ nodes: size, postgres, redis });
+      try {
+        const chat = await c.call(0, 'im.chat.add', { TITLE: 'bench', USERS: [] });
+        const dialog = `chat${chat.body.result}`;
+        for (let i = 0; i < 5; i++) await c.call(0, 'imbot.register', { CODE: `bench_${i}`, CLIENT_ID: 'bench', EVENT_MESSAGE_ADD: 'http://127.0.0.1:9/none', PROPERTIES: { NAME: `Bench ${i}` } });
+        // warm every node (JIT, caches, pool connections)
+        await measure(c, 'imbot.bot.list', () => ({}), 100 * size);
+        await measure(c, 'im.message.add', () => ({ DIALOG_ID: dialog, MESSAGE: 'warm' }), 100 * size);
+        const add = await measure(c, 'im.message.add', () => ({ DIALOG_ID: dialog, MESSAGE: 'hello cluster' }), CALLS);
+        const list = await measure(c, 'imbot.bot.list', () => ({}), CALLS);
+        const events = await eventRate(c);
+        rows.push({ nodes: size, add, list, events });
+        console.log(`${size} node(s): message.add ${add.cpuMsPerCall.toFixed(2)} ms CPU/call, ${add.reqPerSec.toFixed(0)} req/s; bot.list ${list.cpuMsPerCall.toFixed(2)} ms CPU/call, ${list.reqPerSec.toFixed(0)} req/s; ${events.toFixed(0)} events/s`);
+      } finally {
+        await c.stop();
+      }
+    }
+  } finally {
+    await redis.stop();
+    await postgres.stop();
+  }
+  writeSection(rows, `${postgres.what}, Redis ${redis.what}`);
+}
+
+function writeSection(rows: Row[], services: string): void {
+  const one = rows[0]!;
+  const ratio = (v: number, base: number) => (base > 0 ? (v / base).toFixed(2) : '–');
+  const lines = [
+    '<!-- cluster-bench:begin (generated by `npm run bench:cluster`; rewritten on every run) -->',
+    `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${loadavg()[0]!.toFixed(1)} at the end; PostgreSQL: ${services}. ${CALLS} calls per method and size, ${CONCURRENCY} in flight, round-robin over the nodes; ${EVENTS} bot events.`,
+    '',
+    '| nodes | message.add CPU/call | × 1 node | message.add req/s | × 1 node | bot.list CPU/call | × 1 node | bot.list req/s | × 1 node | events/s | × 1 node |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.nodes} | ${r.add.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.add.cpuMsPerCall, one.add.cpuMsPerCall)} | ${r.add.reqPerSec.toFixed(0)} | ${ratio(r.add.reqPerSec, one.add.reqPerSec)} | ${r.list.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.list.cpuMsPerCall, one.list.cpuMsPerCall)} | ${r.list.reqPerSec.toFixed(0)} | ${ratio(r.list.reqPerSec, one.list.reqPerSec)} | ${r.events.toFixed(0)} | ${ratio(r.events, one.events)} |`,
+    ),
+    '<!-- cluster-bench:end -->',
+  ];
+  const file = fileURLToPath(new URL('../../BENCHMARKS.md', import.meta.url));
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const re = /<!-- cluster-bench:begin[\s\S]*?<!-- cluster-bench:end -->/;
+  const section = lines.join('\n');
+  writeFileSync(file, re.test(text) ? text.replace(re, section) : `${text.trimEnd()}\n\n## Cluster (\`npm run bench:cluster\`)\n\n${section}\n`);
+  console.log(section);
+}
+
+await main();
