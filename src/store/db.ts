@@ -42,7 +42,8 @@ export interface Store {
   /** memory for hot reads, always as fresh as the tables they came from */
   readonly cache: ReadCache;
   /**
-   * One unit of work: `fn` runs in a transaction; when it ends the read cache lets go of the
+   * One unit of work: `fn` runs in a transaction (shared with concurrent units, each in its own
+   * savepoint: group-commit.ts); when it ends the read cache lets go of the
    * tables it wrote, and after a commit the unit's `afterCommit` hooks run.
    */
   transaction<T>(fn: (trx: Transaction<Schema>, unit: Unit) => Promise<T>): Promise<T>;

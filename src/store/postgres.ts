@@ -3,7 +3,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Schema } from './schema.js';
 import { migrate, type Store } from './db.js';
 import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
-import { beginUnit, inUnit } from './unit.js';
+import { beginUnit } from './unit.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The code reads every integer as a JS number: bigint (int8) columns hold millisecond times and
@@ -154,11 +155,12 @@ export async function openPostgresStore(url: string): Promise<Store> {
     throw err;
   }
 
+  const groups = new GroupCommit(db, versions);
   return {
     db,
     dialect: 'postgres',
     cache: new ReadCache(versions),
-    transaction: (fn) => inUnit(db, versions, fn),
+    transaction: (fn) => groups.transaction(fn),
     begin: () => beginUnit(db, versions),
     onForeignChange(fn) {
       listeners.add(fn);
@@ -166,6 +168,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     },
     async close() {
       closed = true;
+      await groups.idle();
       await listener?.end().catch(() => {});
       await db.destroy();
     },

@@ -30,6 +30,8 @@ export type TableName = keyof Schema & string;
  */
 export class TableVersions {
   private readonly versions = new Map<string, number>();
+  /** per table, how many open units of work have written it */
+  private readonly open = new Map<string, number>();
   private epoch = 0;
   private lastExternal = -1;
 
@@ -56,6 +58,31 @@ export class TableVersions {
       return;
     }
     this.versions.set(table, (this.versions.get(table) ?? 0) + 1);
+  }
+
+  /** An open unit of work wrote `table` for the first time. */
+  opened(table: string): void {
+    this.open.set(table, (this.open.get(table) ?? 0) + 1);
+  }
+
+  /** A unit of work that had written `tables` ended (committed or not). */
+  closed(tables: Iterable<string>): void {
+    for (const t of tables) {
+      const n = (this.open.get(t) ?? 0) - 1;
+      if (n > 0) this.open.set(t, n);
+      else this.open.delete(t);
+    }
+  }
+
+  /**
+   * Whether an open unit of work has written one of `tables`: what is read now may be its
+   * uncommitted state (inside it) and must not be kept for other readers, who must not see it
+   * (a group of calls, group-commit.ts, stays open while its calls take turns).
+   */
+  writing(tables: readonly string[]): boolean {
+    if (this.open.size === 0) return false;
+    for (const t of tables) if (this.open.has(t)) return true;
+    return false;
   }
 
   /** A unit of work ended: its tables move once more. */
@@ -116,10 +143,17 @@ export class VersioningPlugin implements KyselyPlugin {
     const table = writtenTable(args.node);
     if (table !== undefined) {
       if (this.unitTables) {
-        if (table !== null) this.unitTables.add(table);
-        else this.versions.wrote(null);
+        if (table === null) this.versions.wrote(null);
+        else if (!this.unitTables.has(table)) {
+          this.unitTables.add(table);
+          this.versions.opened(table);
+        }
       } else {
-        if (table !== null) this.versions.active?.add(table);
+        const active = this.versions.active;
+        if (table !== null && active && !active.has(table)) {
+          active.add(table);
+          this.versions.opened(table);
+        }
         this.versions.wrote(table);
         this.pending.set(args.queryId, table);
         this.inFlight++;
@@ -156,6 +190,7 @@ export class ReadCache {
   }
 
   async get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
+    if (this.versions.writing(tables)) return load();
     const token = this.versions.token(tables);
     const hit = this.entries.get(key);
     if (hit && hit.token === token) return hit.value as T;

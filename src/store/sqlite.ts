@@ -5,7 +5,8 @@ import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Schema } from './schema.js';
 import { migrate, type Store } from './db.js';
 import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
-import { beginUnit, inUnit } from './unit.js';
+import { beginUnit } from './unit.js';
+import { GroupCommit } from './group-commit.js';
 
 /** Statements kept prepared; SQL texts beyond this (e.g. `in (?, ?, …)` of many lengths) evict the oldest. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -91,13 +92,17 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     plugins: [new VersioningPlugin(versions)],
   });
   await migrateLocked(sqlite, db);
+  const groups = new GroupCommit(db, versions);
   return {
     db,
     dialect: 'sqlite',
     cache: new ReadCache(versions),
-    transaction: (fn) => inUnit(db, versions, fn),
+    transaction: (fn) => groups.transaction(fn),
     begin: () => beginUnit(db, versions),
     onForeignChange: () => () => {},
-    close: () => db.destroy(),
+    close: async () => {
+      await groups.idle();
+      await db.destroy();
+    },
   };
 }

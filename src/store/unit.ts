@@ -8,10 +8,18 @@ import { VersioningPlugin, type TableVersions } from './read-cache.js';
  * with a pool of connections another connection sees the rows only after the commit).
  */
 export class Unit {
-  readonly tables = new Set<string>();
+  readonly tables: Set<string>;
   private hooks: (() => void)[] = [];
+  /** the tables belong to a group of units (group-commit.ts), which ends them itself */
+  private readonly shared: boolean;
 
-  constructor(readonly versions: TableVersions) {}
+  constructor(
+    readonly versions: TableVersions,
+    groupTables?: Set<string>,
+  ) {
+    this.tables = groupTables ?? new Set<string>();
+    this.shared = groupTables !== undefined;
+  }
 
   /** Runs `fn` after the commit; never when the unit rolls back. */
   afterCommit(fn: () => void): void {
@@ -30,9 +38,12 @@ export class Unit {
 
   /** The unit ended; `committed` runs the after-commit hooks. */
   end(committed: boolean): void {
-    if (this.versions.active === this.tables) this.versions.active = null;
-    this.versions.ended(this.tables);
-    this.tables.clear();
+    if (!this.shared) {
+      if (this.versions.active === this.tables) this.versions.active = null;
+      this.versions.closed(this.tables);
+      this.versions.ended(this.tables);
+      this.tables.clear();
+    }
     const hooks = this.hooks;
     this.hooks = [];
     if (committed) for (const fn of hooks) fn();
