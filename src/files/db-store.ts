@@ -21,7 +21,7 @@ export const CHUNK_SIZE = 256 * 1024;
  */
 export class DbFileStore implements FileStore {
   constructor(
-    private readonly store: Pick<Store, 'db' | 'transaction'>,
+    private readonly store: Pick<Store, 'db'>,
     private readonly chunkSize = CHUNK_SIZE,
   ) {}
 
@@ -31,7 +31,11 @@ export class DbFileStore implements FileStore {
     // wall-clock time, not portal time: only the orphan sweep's grace reads it
     const storedAt = Date.now();
     try {
-      await this.store.transaction(async (trx) => {
+      // Its own transaction on the pool, not a unit of work: put() runs inside a call's unit, and
+      // units take turns (store/group-commit.ts), so one started here would wait for the call's
+      // own group to commit. The bytes commit first; a row that never commits leaves them to the
+      // orphan sweep.
+      await this.store.db.transaction().execute(async (trx) => {
         if (Buffer.isBuffer(bytes)) {
           const chunks: Buffer[] = [];
           for (let at = 0; at < bytes.length; at += this.chunkSize) chunks.push(bytes.subarray(at, at + this.chunkSize));
