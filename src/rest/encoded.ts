@@ -16,11 +16,18 @@ export class Encoded {
   private bytes?: number;
   private logged?: unknown;
 
-  constructor(readonly value: unknown) {}
+  /**
+   * `encode`, when given, must return exactly `phpJson(value)`, built from text the caller already
+   * holds (stored snapshots) instead of from the value.
+   */
+  constructor(
+    readonly value: unknown,
+    private readonly encode?: () => string,
+  ) {}
 
   /** `phpJson(value)`, computed once. */
   get json(): string {
-    return (this.wire ??= phpJson(this.value));
+    return (this.wire ??= this.encode ? this.encode() : phpJson(this.value));
   }
 
   /** Bytes of `JSON.stringify(value)` (what the request log measures a result by), computed once. */
