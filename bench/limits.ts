@@ -12,7 +12,6 @@
  *
  * Prints a Markdown section and rewrites the limits section of BENCHMARKS.md.
  */
-import { fork } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -20,36 +19,13 @@ import { fileURLToPath } from 'node:url';
 import { callJson, request, startPortal, type TestPortal } from '../test/helpers/server.js';
 import { Limits } from '../src/limits/index.js';
 import type { Caller } from '../src/rest/registry.js';
-import type { CannonJob, Measurement } from './load.js';
+import { cannon } from './cannon.js';
+import type { Measurement } from './load.js';
 
 const CONNECTIONS = 10;
 const SECONDS = 5;
 const BATCH_ROUNDS = 40;
 const MAX_OVERHEAD = 0.05;
-
-/** One autocannon run in its own process; the CPU this process spends meanwhile is the server's. */
-function cannon(url: string, seconds: number): Promise<Measurement> {
-  const job: CannonJob = { kind: 'cannon', url, body: '{}', connections: CONNECTIONS, seconds };
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('load generator overran'));
-    }, (seconds + 30) * 1000);
-    let cpu0: NodeJS.CpuUsage;
-    child.once('spawn', () => {
-      cpu0 = process.cpuUsage();
-      child.send(job);
-    });
-    child.once('message', (m: Measurement) => {
-      const cpu = process.cpuUsage(cpu0);
-      clearTimeout(timer);
-      resolve({ ...m, cpuPerOp: (cpu.user + cpu.system) / Math.max(1, m.count) });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
-  });
-}
 
 async function setLimits(p: TestPortal, body: Record<string, unknown>): Promise<void> {
   const a = await request(`${p.http}/__control/limits`, {
@@ -67,10 +43,10 @@ async function limiterOverhead(p: TestPortal): Promise<{ off: Measurement[]; on:
   const url = `${p.adminHook}/user.current`;
   const off: Measurement[] = [];
   const on: Measurement[] = [];
-  await cannon(url, 1); // warm-up
+  await cannon(url, '{}', CONNECTIONS, 1); // warm-up
   for (const [list, limits] of [[off, OFF], [on, ON], [on, ON], [off, OFF], [off, OFF], [on, ON]] as const) {
     await setLimits(p, limits);
-    list.push(await cannon(url, SECONDS));
+    list.push(await cannon(url, '{}', CONNECTIONS, SECONDS));
   }
   return { off, on };
 }

@@ -11,39 +11,15 @@
  *
  * Prints a Markdown section and rewrites the request-log section of BENCHMARKS.md.
  */
-import { fork } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { callJson, startPortal, type TestPortal } from '../test/helpers/server.js';
-import type { CannonJob, Measurement } from './load.js';
+import { cannon } from './cannon.js';
+import type { Measurement } from './load.js';
 
 const CONNECTIONS = 10;
 const SECONDS = 5;
-
-/** One autocannon run in its own process; the CPU this process spends meanwhile is the server's. */
-function cannon(url: string, body: unknown, seconds: number): Promise<Measurement> {
-  const job: CannonJob = { kind: 'cannon', url, body: JSON.stringify(body), connections: CONNECTIONS, seconds };
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error('load generator overran'));
-    }, (seconds + 30) * 1000);
-    let cpu0: NodeJS.CpuUsage;
-    child.once('spawn', () => {
-      cpu0 = process.cpuUsage();
-      child.send(job);
-    });
-    child.once('message', (m: Measurement) => {
-      const cpu = process.cpuUsage(cpu0);
-      clearTimeout(timer);
-      resolve({ ...m, cpuPerOp: (cpu.user + cpu.system) / Math.max(1, m.count) });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
-  });
-}
 
 interface Case {
   name: string;
@@ -58,10 +34,10 @@ async function offAndOn(p: TestPortal, c: Case): Promise<{ off: Measurement[]; o
   if (!log) throw new Error('the portal has no request log');
   const off: Measurement[] = [];
   const on: Measurement[] = [];
-  await cannon(c.url, c.body, 1); // warm-up
+  await cannon(c.url, JSON.stringify(c.body), CONNECTIONS, 1); // warm-up
   for (const enabled of [false, true, true, false, false, true]) {
     core.requests = enabled ? log : undefined;
-    (enabled ? on : off).push(await cannon(c.url, c.body, SECONDS));
+    (enabled ? on : off).push(await cannon(c.url, JSON.stringify(c.body), CONNECTIONS, SECONDS));
   }
   core.requests = log;
   return { off, on };

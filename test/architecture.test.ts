@@ -81,6 +81,7 @@ function queryLines(text: string): number[] {
  */
 const OWNERS: Record<string, string> = {
   portal: 'portal.ts',
+  file_chunks: 'file-chunks.ts',
   users: 'users.ts',
   bots: 'bots.ts',
   chats: 'chats.ts',

@@ -1,41 +1,13 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { control, spawnCli, startReceiver, until, type Receiver } from './helpers/events.js';
+import { control, serveCli as serve, startReceiver, until, type Receiver } from './helpers/events.js';
 import { callJson, removeTestData } from './helpers/server.js';
 
 // Durability (issue 4): `kill -9` the real server process while calls commit events, restart it
 // on the same data dir, and every committed event reaches the handler at least once.
-
-interface Served {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** http://127.0.0.1:PORT */
-  http: string;
-  adminHook: string;
-}
-
-/** Starts `imbot-server serve` on free ports and reads its banner. */
-function serve(dataDir: string): Promise<Served> {
-  const child = spawnCli('serve', '--data', dataDir, '--port', '0', '--http-port', '0');
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((done, fail) => {
-    let out = '';
-    child.stderr!.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stdout!.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      if (!out.includes('control token:')) return;
-      const http = /portal \(HTTP\):\s+(http:\/\/\S+)\/rest\//.exec(out)![1]!;
-      // the admin webhook is printed on the first start only (a restart shows <hidden>)
-      const code = /admin webhook:\s+\S+\/rest\/1\/([a-z0-9]+)\//.exec(out)?.[1] ?? '';
-      done({ child, exited, http, adminHook: `${http}/rest/1/${code}` });
-    });
-    exited.then((code) => fail(new Error(`serve exited (${code}) before its banner:\n${out}`)));
-  });
-}
 
 describe('events survive kill -9', () => {
   let dataDir: string;

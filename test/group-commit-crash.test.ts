@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../src/store/open.js';
-import { control, spawnCli, startReceiver, until, type Receiver } from './helpers/events.js';
+import { control, serveCli as serve, startReceiver, until, type Receiver } from './helpers/events.js';
 import { callJson, removeTestData, testStoreUrl } from './helpers/server.js';
 
 // Group commit (src/store/group-commit.ts) under `kill -9`: concurrent im.message.add calls share
@@ -13,30 +12,6 @@ import { callJson, removeTestData, testStoreUrl } from './helpers/server.js';
 // their bot event (a scripted store failure). The real server process is killed mid-load and
 // restarted on the same data: every acknowledged message is there, no failed call's message is,
 // and no event of a failed call is ever delivered.
-
-interface Served {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  http: string;
-  adminHook: string;
-}
-
-function serve(dataDir: string): Promise<Served> {
-  const child = spawnCli('serve', '--data', dataDir, '--port', '0', '--http-port', '0');
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((done, fail) => {
-    let out = '';
-    child.stderr!.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stdout!.setEncoding('utf8').on('data', (d) => {
-      out += d;
-      if (!out.includes('control token:')) return;
-      const http = /portal \(HTTP\):\s+(http:\/\/\S+)\/rest\//.exec(out)![1]!;
-      const code = /admin webhook:\s+\S+\/rest\/1\/([a-z0-9]+)\//.exec(out)?.[1] ?? '';
-      done({ child, exited, http, adminHook: `${http}/rest/1/${code}` });
-    });
-    exited.then((code) => fail(new Error(`serve exited (${code}) before its banner:\n${out}`)));
-  });
-}
 
 const dbg = (...a: unknown[]) => process.env.DEBUG_CRASH && console.error(...a);
 

@@ -98,6 +98,35 @@ export function spawnCli(...args: string[]): ChildProcess {
   return spawn(process.execPath, [cliEntry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnvOf(args) });
 }
 
+/** A `serve` process started by {@link serveCli}. */
+export interface ServedCli {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  /** http://127.0.0.1:PORT */
+  http: string;
+  /** the admin webhook's base URL (its code is empty on a restart, where the banner hides it) */
+  adminHook: string;
+}
+
+/** Starts `imbot-server serve` on `dataDir` and free ports, and reads its banner. */
+export function serveCli(dataDir: string): Promise<ServedCli> {
+  const child = spawnCli('serve', '--data', dataDir, '--port', '0', '--http-port', '0');
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((done, fail) => {
+    let out = '';
+    child.stderr!.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stdout!.setEncoding('utf8').on('data', (d) => {
+      out += d;
+      if (!out.includes('control token:')) return;
+      const http = /portal \(HTTP\):\s+(http:\/\/\S+)\/rest\//.exec(out)![1]!;
+      // the admin webhook is printed on the first start only (a restart shows <hidden>)
+      const code = /admin webhook:\s+\S+\/rest\/1\/([a-z0-9]+)\//.exec(out)?.[1] ?? '';
+      done({ child, exited, http, adminHook: `${http}/rest/1/${code}` });
+    });
+    exited.then((code) => fail(new Error(`serve exited (${code}) before its banner:\n${out}`)));
+  });
+}
+
 /** A control-API call (`/__control/<path>`) with the token; the answer's status and JSON body. */
 export async function control(base: string, token: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${base}/__control/${path}`, {
