@@ -491,4 +491,44 @@ describe('imbot.bot.list', () => {
   it('rejects browser sessions', async () => {
     assertError(await sessionCall(p, 'imbot.bot.list', {}), E.session);
   });
+
+  // The list is cached with its encoding (src/rest/encoded.ts); every way of reading it must see
+  // each change at once, and the envelope around it is new on every call.
+  it('answers an unchanged list alike and a changed one at once, in JSON, XML, batch and the request log', async () => {
+    const q = await startPortal();
+    try {
+      const id = await register(q.adminHook, 'gamma', 'app-3', { PROPERTIES: { NAME: 'Gamma' } });
+      const first = await callJson(q.adminHook, 'imbot.bot.list');
+      await new Promise((r) => setTimeout(r, 5));
+      const again = await callJson(q.adminHook, 'imbot.bot.list');
+      assert.deepEqual(again.body.result, first.body.result);
+      assert.deepEqual(again.body.result, { [id]: { ID: id, NAME: 'Gamma', CODE: 'gamma', OPENLINE: 'N' } });
+      assert.ok(again.body.time.start > first.body.time.start, 'the time block is the call\'s own');
+      assert.deepEqual(Object.keys(again.body), ['result', 'time']);
+      assert.equal(again.text.slice(0, '{"result":{'.length), '{"result":{');
+
+      assertResult(await callJson(q.adminHook, 'imbot.update', { CLIENT_ID: 'app-3', BOT_ID: id, FIELDS: { PROPERTIES: { NAME: 'Gamma </b> Ünï' } } }), 'update');
+      const renamed = await callJson(q.adminHook, 'imbot.bot.list');
+      assert.equal(renamed.body.result[id].NAME, 'Gamma </b> Ünï');
+      assert.match(renamed.text, /"NAME":"Gamma \\u003C\\\/b\\u003E \\u00dcn\\u00ef"/, 'PHP escapes, as every answer');
+
+      const xml = await request(`${q.adminHook}/imbot.bot.list.xml`);
+      assert.match(xml.text, new RegExp(`<item><ID>${id}</ID><NAME>Gamma &lt;/b&gt; Ünï</NAME><CODE>gamma</CODE><OPENLINE>N</OPENLINE></item>`));
+
+      const two = await register(q.adminHook, 'delta', 'app-3', { PROPERTIES: { NAME: 'Delta' } });
+      const batch = assertResult(await callJson(q.adminHook, 'batch', { halt: 0, cmd: { list: 'imbot.bot.list' } }), 'batch');
+      assert.deepEqual(Object.keys(batch.result.list).map(Number), [id, two]);
+
+      await callJson(q.adminHook, 'imbot.bot.list'); // the last entry is this call's, not the batch command's
+      const log = await request(`${q.http}/__control/requests?limit=1&method=imbot.bot.list`, { headers: { 'x-imbot-control-token': q.server.controlToken } });
+      const [entry] = log.body.requests;
+      assert.deepEqual(entry.result, batch.result.list);
+      assert.equal(entry.result_bytes, Buffer.byteLength(JSON.stringify(batch.result.list)));
+
+      assertResult(await callJson(q.adminHook, 'imbot.unregister', { CLIENT_ID: 'app-3', BOT_ID: id }), 'unregister');
+      assert.deepEqual(Object.keys((await callJson(q.adminHook, 'imbot.bot.list')).body.result).map(Number), [two]);
+    } finally {
+      await q.stop();
+    }
+  });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { recordEvent } from '../src/events/v2/log.js';
+import { phpJson } from '../src/rest/php.js';
+import { appendV2Events } from '../src/store/repos/v2-event-log.js';
 import { after, before, describe, it } from 'node:test';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { advance } from './helpers/oauth.js';
@@ -119,6 +121,25 @@ describe('a fetch-mode bot that never opens a port', () => {
     assert.deepEqual(acked, { events: [], nextOffset: cursor, hasMore: false });
     // acknowledged rows are gone: offset 0 no longer finds them
     assert.deepEqual((await drain('fetcher')).events, []);
+  });
+
+  // Snapshots are stored as the wire encodes them and copied into the answer (src/events/v2/log.ts);
+  // the answer must be byte for byte what the portal's encoder gives for the same value.
+  it('answers snapshots escaped as every answer is, including one stored unescaped', async () => {
+    const text = `Ünï </b> & 'q' "x" a/b \\ end`;
+    await say(alice, bots.fetcher!.botId, text);
+    const legacy = { s: 'é/<"\\', n: 1 };
+    await appendV2Events(p.server.core.store.db, [{ ownerId: bots.fetcher!.botId, type: 'ONIMBOTV2TEST', data: JSON.stringify(legacy) }], p.server.core.clock.now());
+    const a = await v2call(p, 'imbot.v2.Event.get', { botId: bots.fetcher!.botId, botToken: bots.fetcher!.botToken, limit: 1000 });
+    assert.equal(a.status, 200);
+    assert.equal(a.text, phpJson(a.body), 'the same bytes as encoding the parsed answer');
+    const page = a.body.result as Page;
+    assert.deepEqual(page.events.map((e) => e.type), ['ONIMBOTV2MESSAGEADD', 'ONIMBOTV2TEST']);
+    assert.equal(page.events[0]!.data.message.text, text);
+    assert.ok(a.text.includes('\\u00dcn\\u00ef \\u003C\\/b\\u003E \\u0026 \\u0027q\\u0027 \\u0022x\\u0022 a\\/b \\\\ end'), a.text);
+    assert.deepEqual(page.events[1]!.data, legacy);
+    assert.ok(a.text.includes('{"s":"\\u00e9\\/\\u003C\\u0022\\\\","n":1}'), a.text);
+    assert.deepEqual((await drain('fetcher', page.nextOffset)).events, []);
   });
 
   it('in a group: JOINCHAT for both bots, @mention for a bot, every message for a supervisor', async () => {

@@ -12,6 +12,7 @@ import type { Schema } from '../store/schema.js';
 import type { OpenUnit, Unit } from '../store/unit.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
+import { Encoded } from './encoded.js';
 import { intval } from './php.js';
 import { Paged, type Caller, type MethodRegistry, type MethodSpec, type SubcallResult } from './registry.js';
 import { idleOperating, type Limits, type OperatingInfo } from '../limits/index.js';
@@ -66,6 +67,8 @@ export interface CallOutput {
   processing: number;
   /** the operating-time limiter's numbers when it counted this call */
   operating?: OperatingInfo;
+  /** `result` with its encodings kept (rest/encoded.ts), when the method returned one */
+  encoded?: Encoded;
 }
 
 /** Parameters the core consumes itself and never passes to a method (settings/how-to-call-rest-api/general-principles.md; the portal's behaviour; the page is silent). */
@@ -116,6 +119,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   }
   const processing = (performance.now() - t0) / 1000;
   const operating = gate ? await core.limits!.leave(gate, processing) : undefined;
+  if (value instanceof Encoded) return { result: value.value, encoded: value, next: null, total: null, processing, operating };
   if (value instanceof Paged) return { result: value.items, next: value.next, total: value.total, processing, operating };
   return { result: value, next: null, total: null, processing, operating };
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { Encoded } from './encoded.js';
 import { maskDeep } from './mask.js';
 import type { Caller } from './registry.js';
 
@@ -75,6 +76,8 @@ export interface CallRecord {
   status: number;
   error?: { error: string; error_description: string };
   result?: unknown;
+  /** the result with its encodings kept (rest/encoded.ts): its size and masked copy are taken from it */
+  encoded?: Encoded;
   durationMs: number;
 }
 
@@ -105,7 +108,10 @@ export class RequestLog {
     const id = this.nextId++;
     let result: unknown = null;
     let bytes = 0;
-    if (r.result !== undefined && !r.error) {
+    if (r.encoded && !r.error) {
+      bytes = r.encoded.plainBytes;
+      result = bytes <= MAX_RESULT ? r.encoded.masked : null;
+    } else if (r.result !== undefined && !r.error) {
       const json = JSON.stringify(r.result) ?? 'null';
       bytes = Buffer.byteLength(json);
       result = bytes <= MAX_RESULT ? maskDeep(r.result) : null;

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
+import { type Encoded, spliceResult } from '../rest/encoded.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
@@ -149,13 +150,13 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
   const admitted = new WeakMap<FastifyRequest, Admission>();
 
   /** The request log's record of one call (when the log is on). */
-  const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; trace: CallTrace; t0: number }): void => {
+  const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; encoded?: Encoded; trace: CallTrace; t0: number }): void => {
     if (!core.requests) return;
     const error = c.status === 200 ? undefined : (c.body as { error: string; error_description: string });
     core.requests.add({
       transport: (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
       method,
-      caller: c.trace.caller, params: c.params, status: c.status, error, result: c.result, commands: c.trace.commands, durationMs: performance.now() - c.t0,
+      caller: c.trace.caller, params: c.params, status: c.status, error, result: c.result, encoded: c.encoded, commands: c.trace.commands, durationMs: performance.now() - c.t0,
     });
   };
 
@@ -202,6 +203,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     await core.gate?.enter();
     let params: Record<string, unknown> = {};
     let result: unknown;
+    let encoded: Encoded | undefined;
     try {
       // a request that skipped preParsing (a broken %-escape in the path) is admitted here
       const admission = admitted.get(req) ?? (await admit(core, req));
@@ -210,6 +212,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       params = withPathWebhook(admission.target, fromBody);
       const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, trace });
       result = out.result;
+      encoded = out.encoded;
       const finishMs = startMs + (performance.now() - t0);
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
@@ -219,12 +222,18 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       body = restErr.body();
     }
     core.gate?.leave();
-    if (trace) logCall(req, target?.method ?? path, { params, status, body, result, trace, t0 });
-    const { type, payload } = render(body, transport);
+    if (trace) logCall(req, target?.method ?? path, { params, status, body, result, encoded: status === 200 ? encoded : undefined, trace, t0 });
+    const { type, payload } = status === 200 && encoded && transport === 'json' ? renderEncoded(encoded, body as Record<string, unknown>) : render(body, transport);
     reply.code(status).header('content-type', type).send(payload);
   };
 
   return { preParsing, handler };
+}
+
+/** A JSON success envelope around a result encoded once (rest/encoded.ts); the rest of the body is encoded now. */
+function renderEncoded(encoded: Encoded, body: Record<string, unknown>): { type: string; payload: string } {
+  const { result: _result, ...rest } = body;
+  return { type: 'application/json; charset=utf-8', payload: spliceResult(encoded, rest) };
 }
 
 const TOO_LARGE = () => new RestError('REQUEST_TOO_LARGE', 'Request body is too large', 413);

@@ -1,4 +1,6 @@
 import { isoDate } from '../../clock.js';
+import { Encoded } from '../../rest/encoded.js';
+import { phpEscapeJson, phpJson } from '../../rest/php.js';
 import { cachedRead, type DomainCtx } from '../../context.js';
 import {
   acknowledgeV2Events,
@@ -30,7 +32,9 @@ const SWEEP_BATCH = 1000;
 export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: string, data: Data | ((ownerId: number) => Promise<Data>)): Promise<void> {
   if (ownerIds.length === 0) return;
   const snapshots: string[] = [];
-  for (const ownerId of ownerIds) snapshots.push(JSON.stringify(typeof data === 'function' ? await data(ownerId) : data));
+  // Stored as the wire encodes it (phpJson: JSON that parses to the same value), so Event.get
+  // copies each snapshot into its answer instead of parsing and encoding it again.
+  for (const ownerId of ownerIds) snapshots.push(phpJson(typeof data === 'function' ? await data(ownerId) : data));
   // ids in commit order: see appendV2Events (an offset can never skip an event committed late)
   await appendV2Events(ctx.db, ownerIds.map((ownerId, i) => ({ ownerId, type, data: snapshots[i]! })), ctx.clock.now());
 }
@@ -52,6 +56,19 @@ export interface EventPage {
   hasMore: boolean;
 }
 
+/**
+ * A page with its wire JSON built from the stored snapshots (rest/encoded.ts): the same text
+ * `phpJson(page)` gives, but each event's `data` is copied as stored. Snapshots stored before they
+ * were kept escaped (plain JSON.stringify) are escaped here; `phpEscapeJson` leaves escaped ones as
+ * they are.
+ */
+function encodedPage(page: EventPage, stored: string[]): Encoded {
+  return new Encoded(page, () => {
+    const events = page.events.map((e, i) => `{"eventId":${e.eventId},"type":${phpJson(e.type)},"date":${phpJson(e.date)},"data":${phpEscapeJson(stored[i]!)}}`);
+    return `{"events":[${events.join(',')}],"nextOffset":${phpJson(page.nextOffset)},"hasMore":${page.hasMore}}`;
+  });
+}
+
 /** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
 export function clampLimit(raw: number | null): number {
   if (raw === null) return 100;
@@ -65,7 +82,7 @@ export function clampLimit(raw: number | null): number {
  * the offset when nothing came (the portal's behaviour; a negative offset is echoed as 0, since it acknowledges
  * nothing and a cursor below 0 means nothing either); `hasMore` = a full page (the portal's behaviour).
  */
-export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<EventPage> {
+export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<Encoded> {
   await sweepExpired(ctx);
   // a backlog larger than one sweep batch is still hidden from the reader
   const cutoff = ctx.clock.now() - RETENTION_MS;
@@ -76,7 +93,7 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
     nextOffset = Math.max(nextOffset, r.id + 1);
     return { eventId: r.id, type: r.event_type, date: isoDate(r.created_at), data: JSON.parse(r.event_data) as unknown };
   });
-  return { events, nextOffset, hasMore: rows.length >= limit };
+  return encodedPage({ events, nextOffset, hasMore: rows.length >= limit }, rows.map((r) => r.event_data));
 }
 
 // ---- user subscriptions (im.v2.Event.subscribe) ----

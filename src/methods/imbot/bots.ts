@@ -13,6 +13,7 @@ import type { BotOwner } from '../../bots/owner.js';
 import { cachedRead, type DomainCtx } from '../../context.js';
 import { checkAvatar } from '../../im/avatar.js';
 import { RestError } from '../../rest/errors.js';
+import { Encoded } from '../../rest/encoded.js';
 import { assocOrEmpty, isPhpArray, phpEmpty, phpString, upperKeys } from '../../rest/php.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { ImbotErrors } from './errors.js';
@@ -140,8 +141,12 @@ async function update(call: MethodCall): Promise<true> {
 
 async function botList(call: MethodCall): Promise<unknown> {
   rejectSession(call);
-  const bots = await cachedRead(call.ctx, 'bots:list', ['bots', 'users'], () => listBots(call.ctx.db));
-  return assocOrEmpty(bots.map((b) => [b.ID, b] as [number, typeof b]));
+  // The answer is cached with its encoding (rest/encoded.ts): an unchanged list is neither rebuilt
+  // nor re-encoded; any write to bots or users moves a version and the next call builds it again.
+  return cachedRead(call.ctx, 'bots:list:encoded', ['bots', 'users'], async () => {
+    const bots = await listBots(call.ctx.db);
+    return new Encoded(assocOrEmpty(bots.map((b) => [b.ID, b] as [number, typeof b])));
+  });
 }
 
 export const botMethods: MethodSpec[] = [

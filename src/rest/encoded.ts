@@ -1,0 +1,52 @@
+import { maskDeep } from './mask.js';
+import { phpJson } from './php.js';
+
+/**
+ * A method's result that keeps its own encodings, so a value served again and again from the read
+ * cache (store/read-cache.ts, versioned per table) is encoded once, not on every call: the wire
+ * JSON (`phpJson`), its plain-JSON size and its masked copy for the request log. A method returns
+ * one like `Paged`; `callMethod` hands the plain value on as the result (batch, the XML transport
+ * and every other reader see nothing new) and the encoded form beside it, which the JSON transport
+ * splices into an envelope built fresh for the call (the `time` block is never cached).
+ *
+ * Whoever caches one must not change its value afterwards: the encodings are taken on first use.
+ */
+export class Encoded {
+  private wire?: string;
+  private bytes?: number;
+  private logged?: unknown;
+
+  /**
+   * `encode`, when given, must return exactly `phpJson(value)`, built from text the caller already
+   * holds (stored snapshots) instead of from the value.
+   */
+  constructor(
+    readonly value: unknown,
+    private readonly encode?: () => string,
+  ) {}
+
+  /** `phpJson(value)`, computed once. */
+  get json(): string {
+    return (this.wire ??= this.encode ? this.encode() : phpJson(this.value));
+  }
+
+  /** Bytes of `JSON.stringify(value)` (what the request log measures a result by), computed once. */
+  get plainBytes(): number {
+    return (this.bytes ??= Buffer.byteLength(JSON.stringify(this.value) ?? 'null'));
+  }
+
+  /** `maskDeep(value)`, computed once; a read-only copy shared by the log entries that show it. */
+  get masked(): unknown {
+    if (this.logged === undefined) this.logged = maskDeep(this.value);
+    return this.logged;
+  }
+}
+
+/**
+ * A success envelope's JSON with an already encoded `result`: the same text `phpJson(body)` gives
+ * for `{result: encoded.value, ...rest}` (result first, as successBody orders it).
+ */
+export function spliceResult(encoded: Encoded, rest: Record<string, unknown>): string {
+  const tail = phpJson(rest);
+  return tail === '[]' || tail === '{}' ? `{"result":${encoded.json}}` : `{"result":${encoded.json},${tail.slice(1)}`;
+}
