@@ -43,19 +43,13 @@ export class DbFileStore implements FileStore {
           await insertFileChunks(trx, key, chunks, storedAt);
           return;
         }
-        // an upload spooled to disk: read and written a few chunks at a time, never whole
+        // an upload spooled to disk: read and written one chunk at a time, never whole (a chunk
+        // is sent as a parameter, so holding several would multiply what the driver buffers)
         let part = 0;
-        let pending: Buffer[] = [];
         for await (const chunk of createReadStream(bytes.path, { highWaterMark: this.chunkSize })) {
-          pending.push(chunk as Buffer);
-          if (pending.length === 8) {
-            await insertFileChunks(trx, key, pending, storedAt, 8, part);
-            part += pending.length;
-            pending = [];
-          }
+          await insertFileChunks(trx, key, [chunk as Buffer], storedAt, 1, part++);
         }
-        if (part === 0 && pending.length === 0) pending.push(Buffer.alloc(0));
-        if (pending.length > 0) await insertFileChunks(trx, key, pending, storedAt, 8, part);
+        if (part === 0) await insertFileChunks(trx, key, [Buffer.alloc(0)], storedAt); // an empty file is one empty chunk
       });
     } catch (err) {
       throw new FileStoreError('write', err);
