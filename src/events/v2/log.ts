@@ -1,6 +1,5 @@
 import { isoDate } from '../../clock.js';
-import { Encoded } from '../../rest/encoded.js';
-import { phpEscapeJson, phpJson } from '../../rest/php.js';
+import { phpEscapeJson, phpJson } from '../../util/php-json.js';
 import { cachedRead, type DomainCtx } from '../../context.js';
 import {
   acknowledgeV2Events,
@@ -56,17 +55,24 @@ export interface EventPage {
   hasMore: boolean;
 }
 
+/** A page of `Event.get` and its wire JSON (`json()`), for the method to answer as encoded. */
+export interface EncodedPage {
+  page: EventPage;
+  json: () => string;
+}
+
 /**
- * A page with its wire JSON built from the stored snapshots (rest/encoded.ts): the same text
+ * A page with its wire JSON built from the stored snapshots (see rest/encoded.ts): the same text
  * `phpJson(page)` gives, but each event's `data` is copied as stored. Snapshots stored before they
  * were kept escaped (plain JSON.stringify) are escaped here; `phpEscapeJson` leaves escaped ones as
  * they are.
  */
-function encodedPage(page: EventPage, stored: string[]): Encoded {
-  return new Encoded(page, () => {
+function encodedPage(page: EventPage, stored: string[]): EncodedPage {
+  const json = (): string => {
     const events = page.events.map((e, i) => `{"eventId":${e.eventId},"type":${phpJson(e.type)},"date":${phpJson(e.date)},"data":${phpEscapeJson(stored[i]!)}}`);
     return `{"events":[${events.join(',')}],"nextOffset":${phpJson(page.nextOffset)},"hasMore":${page.hasMore}}`;
-  });
+  };
+  return { page, json };
 }
 
 /** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
@@ -82,7 +88,7 @@ export function clampLimit(raw: number | null): number {
  * the offset when nothing came (the portal's behaviour; a negative offset is echoed as 0, since it acknowledges
  * nothing and a cursor below 0 means nothing either); `hasMore` = a full page (the portal's behaviour).
  */
-export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<Encoded> {
+export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: number, limit: number): Promise<EncodedPage> {
   await sweepExpired(ctx);
   // a backlog larger than one sweep batch is still hidden from the reader
   const cutoff = ctx.clock.now() - RETENTION_MS;

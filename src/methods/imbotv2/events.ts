@@ -1,3 +1,4 @@
+import { Encoded } from '../../rest/encoded.js';
 import { clampLimit, deletedBotOwner, isSubscribed, readQueues } from '../../events/v2/log.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { pick, v2Bool, v2Int } from './args.js';
@@ -51,7 +52,8 @@ async function eventGet(call: MethodCall): Promise<unknown> {
   const queues = [botId];
   if (v2Bool(pick(call.params, 'withUserEvents'), false)) queues.push(await subscribedCaller(call));
   const { offset, limit } = pageArgs(call.params);
-  return readQueues(call.ctx, queues, offset, limit);
+  const { page, json } = await readQueues(call.ctx, queues, offset, limit);
+  return new Encoded(page, json);
 }
 
 export const v2EventsMethods: MethodSpec[] = [

@@ -1,3 +1,4 @@
+import { Encoded } from '../../rest/encoded.js';
 import { readQueues, subscribeUser, unsubscribeUser } from '../../events/v2/log.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
 import { pageArgs } from '../imbotv2/events.js';
@@ -21,7 +22,8 @@ async function unsubscribe(call: MethodCall): Promise<true> {
 
 async function get(call: MethodCall): Promise<unknown> {
   const { offset, limit } = pageArgs(call.params);
-  return readQueues(call.ctx, [call.caller.userId], offset, limit);
+  const { page, json } = await readQueues(call.ctx, [call.caller.userId], offset, limit);
+  return new Encoded(page, json);
 }
 
 export const imV2EventsMethods: MethodSpec[] = [
