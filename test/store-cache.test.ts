@@ -65,7 +65,8 @@ describe('store: read cache and units of work', () => {
   it("another process's commit reaches the cache", async () => {
     assert.equal(await read(), 'v1');
     await other.transaction((trx) => trx.updateTable('portal').set({ value: 'v2' }).where('key', '=', KEY).execute());
-    // SQLite sees it at once; PostgreSQL once the notification has arrived (asynchronously).
+    // SQLite sees it from the next turn of the event loop (read-cache.ts); PostgreSQL once the
+    // notification has arrived (asynchronously).
     let seen = await read();
     for (let i = 0; seen !== 'v2' && i < 100; i++) {
       await delay(20);

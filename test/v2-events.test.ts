@@ -5,7 +5,7 @@ import { appendV2Events } from '../src/store/repos/v2-event-log.js';
 import { after, before, describe, it } from 'node:test';
 import { addWebhook } from '../src/auth/webhooks.js';
 import { advance } from './helpers/oauth.js';
-import { addPerson, assertError, assertResult, callJson, startPortal, type Person, type TestPortal } from './helpers/server.js';
+import { addPerson, assertError, assertResult, callJson, request, startPortal, type Person, type TestPortal } from './helpers/server.js';
 import { registerV2Bot, v2call } from './helpers/v2.js';
 import { eventPublisher } from '../src/events/publisher.js';
 
@@ -139,6 +139,35 @@ describe('a fetch-mode bot that never opens a port', () => {
     assert.ok(a.text.includes('\\u00dcn\\u00ef \\u003C\\/b\\u003E \\u0026 \\u0027q\\u0027 \\u0022x\\u0022 a\\/b \\\\ end'), a.text);
     assert.deepEqual(page.events[1]!.data, legacy);
     assert.ok(a.text.includes('{"s":"\\u00e9\\/\\u003C\\u0022\\\\","n":1}'), a.text);
+    assert.deepEqual((await drain('fetcher', page.nextOffset)).events, []);
+  });
+
+  // The answer is encoded from the stored text without parsing it (src/events/v2/log.ts): batch,
+  // the XML transport and the request log still see the plain value, and the log sizes it as the
+  // plain JSON of that value, for snapshots stored escaped and stored before alike.
+  it('shows the plain page to batch, XML and the request log', async () => {
+    const text = 'Größe </i> ✓ 😀';
+    await say(alice, bots.fetcher!.botId, text);
+    const legacy = { s: 'ä/<', n: 2 };
+    await appendV2Events(p.server.core.store.db, [{ ownerId: bots.fetcher!.botId, type: 'ONIMBOTV2TEST', data: JSON.stringify(legacy) }], p.server.core.clock.now());
+    const gate = { botId: bots.fetcher!.botId, botToken: bots.fetcher!.botToken, limit: 1000 };
+    const a = await v2call(p, 'imbot.v2.Event.get', gate);
+    const page = a.body.result as Page;
+    assert.equal(page.events.find((e) => e.type === 'ONIMBOTV2MESSAGEADD')!.data.message.text, text);
+    assert.deepEqual(page.events.find((e) => e.type === 'ONIMBOTV2TEST')!.data, legacy);
+
+    const log = await request(`${p.http}/__control/requests?limit=1&method=imbot.v2.Event.get`, { headers: { 'x-imbot-control-token': p.server.controlToken } });
+    const [entry] = log.body.requests;
+    assert.deepEqual(entry.result, page);
+    assert.equal(entry.result_bytes, Buffer.byteLength(JSON.stringify(page)));
+
+    const batch = assertResult(await callJson(p.adminHook, 'batch', { halt: 0, cmd: { get: `imbot.v2.Event.get?botId=${gate.botId}&botToken=${gate.botToken}&limit=1000` } }), 'batch');
+    assert.deepEqual(batch.result.get, page);
+
+    const xml = await request(`${p.adminHook}/imbot.v2.Event.get.xml`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(gate) });
+    assert.equal(xml.status, 200);
+    assert.ok(xml.text.includes('<text>Größe &lt;/i&gt; ✓ 😀</text>'), xml.text);
+    assert.ok(xml.text.includes('<s>ä/&lt;</s><n>2</n>'), xml.text);
     assert.deepEqual((await drain('fetcher', page.nextOffset)).events, []);
   });
 

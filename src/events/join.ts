@@ -1,5 +1,5 @@
 import { getBot } from '../bots/lifecycle.js';
-import type { DomainCtx } from '../context.js';
+import { cachedRead, type DomainCtx } from '../context.js';
 import { emitBotEvents } from './emit.js';
 
 /**
@@ -8,7 +8,9 @@ import { emitBotEvents } from './emit.js';
  */
 export async function emitPrivateJoin(ctx: DomainCtx, chatId: number, from: number, to: number): Promise<void> {
   if (from === to) return;
-  const [fromBot, toBot] = [await getBot(ctx.db, from), await getBot(ctx.db, to)];
+  // through the read cache (the key the bot gates use): the side that keeps opening dialogs is looked up once
+  const bot = (id: number) => cachedRead(ctx, `bot:${id}`, ['bots'], () => getBot(ctx.db, id));
+  const [fromBot, toBot] = [await bot(from), await bot(to)];
   if (!fromBot === !toBot) return; // two people, or two bots
   const botId = (fromBot ?? toBot)!.bot_id;
   const userId = botId === from ? to : from;

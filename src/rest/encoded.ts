@@ -18,11 +18,13 @@ export class Encoded {
 
   /**
    * `encode`, when given, must return exactly `phpJson(value)`, built from text the caller already
-   * holds (stored snapshots) instead of from the value.
+   * holds (stored snapshots) instead of from the value; `size`, when given, exactly the bytes of
+   * `JSON.stringify(value)`, so that neither reads the value (which may then be built lazily).
    */
   constructor(
     readonly value: unknown,
     private readonly encode?: () => string,
+    private readonly size?: () => number,
   ) {}
 
   /** `phpJson(value)`, computed once. */
@@ -32,7 +34,7 @@ export class Encoded {
 
   /** Bytes of `JSON.stringify(value)` (what the request log measures a result by), computed once. */
   get plainBytes(): number {
-    return (this.bytes ??= Buffer.byteLength(JSON.stringify(this.value) ?? 'null'));
+    return (this.bytes ??= this.size ? this.size() : Buffer.byteLength(JSON.stringify(this.value) ?? 'null'));
   }
 
   /** `maskDeep(value)`, computed once; a read-only copy shared by the log entries that show it. */

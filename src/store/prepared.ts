@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, OperationNodeSource, QueryId, RootOperationNode } from 'kysely';
 import { isPostgres, type Db } from './db.js';
 import type { Schema } from './schema.js';
 
@@ -10,7 +10,7 @@ import type { Schema } from './schema.js';
  * `build` receives placeholder values in place of the arguments; each must appear in the query
  * as a bound value exactly where the argument goes (`where('id', '=', id)`). Only reads: writes
  * must pass through Kysely's plugins (read-cache versions, scripted faults), which run when a
- * query is compiled.
+ * query is compiled; `preparedWrite` runs them on every call.
  */
 export interface PreparedRead<A extends unknown[], R> {
   all(db: Db, ...args: A): Promise<R[]>;
@@ -23,19 +23,11 @@ class Slot {
 }
 
 export function preparedRead<A extends unknown[], R>(arity: A['length'], build: (db: Kysely<Schema>, ...args: A) => Compilable<R>): PreparedRead<A, R> {
-  const compiled: { sqlite?: Template<R>; postgres?: Template<R> } = {};
-  const template = (db: Db): Template<R> => {
-    const engine = isPostgres(db) ? 'postgres' : 'sqlite';
-    let t = compiled[engine];
-    if (!t) {
-      const slots = Array.from({ length: arity }, (_, i) => new Slot(i)) as unknown as A;
-      const query = build(db as Kysely<Schema>, ...slots).compile();
-      t = { query, positions: query.parameters.map((p) => (p instanceof Slot ? p.index : -1)) };
-      if (t.positions.filter((i) => i >= 0).length !== arity) throw new Error(`a prepared read must bind each of its ${arity} arguments once`);
-      compiled[engine] = t;
-    }
-    return t;
-  };
+  const template = perEngine((db): Template<R> => {
+    const slots = Array.from({ length: arity }, (_, i) => new Slot(i)) as unknown as A;
+    const query = build(db as Kysely<Schema>, ...slots).compile();
+    return { query, positions: positionsOf(query, arity) };
+  });
   const run = async (db: Db, args: A): Promise<R[]> => {
     const t = template(db);
     const parameters = t.positions.map((i, at) => (i < 0 ? t.query.parameters[at] : args[i]));
@@ -52,4 +44,57 @@ interface Template<R> {
   query: CompiledQuery<R>;
   /** per bound parameter: the argument it takes, or -1 for a constant of the query */
   positions: number[];
+}
+
+/**
+ * A write statement built and compiled once per engine, like `preparedRead`, for the statements
+ * every message runs (issue 18). Kysely's plugins (the read cache's table versions, a scripted
+ * store failure) still see every execution: the statement's operation node, built without them,
+ * goes through the executor's plugins on each call (`transformQuery`, then `transformResult` as
+ * for any query); a plugin that changes the node gets it compiled afresh. The versioning plugin
+ * only looks, so a call normally runs the SQL compiled once, with the same text every time
+ * (SQLite reuses its prepared statement).
+ */
+export function preparedWrite<A extends unknown[], R>(arity: A['length'], build: (db: Kysely<Schema>, ...args: A) => Compilable<R> & OperationNodeSource): PreparedRead<A, R> {
+  const template = perEngine((db): WriteTemplate<R> => {
+    const slots = Array.from({ length: arity }, (_, i) => new Slot(i)) as unknown as A;
+    const builder = build(db.withoutPlugins() as Kysely<Schema>, ...slots);
+    const query = builder.compile();
+    return { node: builder.toOperationNode() as RootOperationNode, query, positions: positionsOf(query, arity) };
+  });
+  let sequence = 0;
+  const run = async (db: Db, args: A): Promise<R[]> => {
+    const t = template(db);
+    const executor = db.getExecutor();
+    const queryId: QueryId = { queryId: `prepared-write-${++sequence}` };
+    const node = executor.transformQuery(t.node, queryId);
+    // a plugin that rewrites the statement (a scripted failure's) gets it compiled as it left it
+    const query = node === t.node ? t.query : executor.compileQuery<R>(node, queryId);
+    const positions = node === t.node ? t.positions : positionsOf(query, arity);
+    const parameters = positions.map((i, at) => (i < 0 ? query.parameters[at] : args[i]));
+    const res = await executor.executeQuery<R>({ ...query, parameters, queryId });
+    return res.rows;
+  };
+  return {
+    all: (db, ...args) => run(db, args),
+    first: async (db, ...args) => (await run(db, args))[0],
+  };
+}
+
+/** What `make` gives for the engine of `db`, made on first use, once per engine. */
+function perEngine<T>(make: (db: Db) => T): (db: Db) => T {
+  const made: { sqlite?: T; postgres?: T } = {};
+  return (db) => (made[isPostgres(db) ? 'postgres' : 'sqlite'] ??= make(db));
+}
+
+/** Per bound parameter of a query built with `Slot`s: the argument it takes, or -1 for a constant. */
+function positionsOf(query: CompiledQuery, arity: number): number[] {
+  const positions = query.parameters.map((p) => (p instanceof Slot ? p.index : -1));
+  if (positions.filter((i) => i >= 0).length !== arity) throw new Error(`a prepared statement must bind each of its ${arity} arguments once`);
+  return positions;
+}
+
+interface WriteTemplate<R> extends Template<R> {
+  /** the statement before any plugin saw it */
+  node: RootOperationNode;
 }

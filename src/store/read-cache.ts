@@ -22,8 +22,8 @@ export type TableName = keyof Schema & string;
  *   table it wrote moves again. Each unit tracks its own tables, so with a pool of connections a
  *   reader that loaded the old row while the unit was open can never keep it past the commit,
  *   and nothing read inside a unit that rolled back survives;
- * - when another process commits: SQLite's `data_version` (polled on every lookup) moves the
- *   epoch and so every version; on PostgreSQL a trigger on every table sends a NOTIFY that is
+ * - when another process commits: SQLite's `data_version` (polled on the first lookup of each
+ *   turn of the event loop) moves the epoch and so every version; on PostgreSQL a trigger on every table sends a NOTIFY that is
  *   delivered at commit (postgres.ts), which moves that table's version. Between another
  *   process's commit and the arrival of its notification (well under a millisecond on one host,
  *   a network round trip across hosts) a lookup can still answer the old value.
@@ -90,11 +90,27 @@ export class TableVersions {
     for (const t of tables) this.wrote(t);
   }
 
+  /**
+   * Another process's commits are looked for once per turn of the event loop, not on every lookup
+   * (a cached call made two or four checks of SQLite's data_version; issue 18). Within one turn
+   * this process's JavaScript runs without interruption, so a commit that lands during it is
+   * treated as landing just after it: the next turn sees it, as it would have had the turn
+   * been a moment shorter. This process's own writes move the versions at once, as before.
+   */
+  private externalSeen = false;
+  private readonly forgetExternal = (): void => {
+    this.externalSeen = false;
+  };
+
   token(tables: readonly TableName[]): string {
-    const external = this.externalVersion();
-    if (external !== this.lastExternal) {
-      this.lastExternal = external;
-      this.epoch++;
+    if (!this.externalSeen) {
+      this.externalSeen = true;
+      setImmediate(this.forgetExternal);
+      const external = this.externalVersion();
+      if (external !== this.lastExternal) {
+        this.lastExternal = external;
+        this.epoch++;
+      }
     }
     let token = String(this.epoch);
     for (const t of tables) token += ':' + (this.versions.get(t) ?? 0);

@@ -319,8 +319,10 @@ export interface V2EventLogTable {
   id: Id;
   owner_id: number;
   event_type: string;
-  /** JSON of `data` */
+  /** JSON of `data`: as the wire encodes it (phpJson) when `data_bytes` is set, else plain JSON */
   event_data: string;
+  /** bytes of `data`'s plain JSON (JSON.stringify); null on rows written before migration 067 */
+  data_bytes: number | null;
   created_at: Def<number>;
 }
 

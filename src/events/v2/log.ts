@@ -1,5 +1,5 @@
 import { isoDate } from '../../clock.js';
-import { phpEscapeJson, phpJson } from '../../util/php-json.js';
+import { phpEscapeJson } from '../../util/php-json.js';
 import { cachedRead, type DomainCtx } from '../../context.js';
 import {
   acknowledgeV2Events,
@@ -13,6 +13,8 @@ import {
   readV2Events,
   rememberDeletedV2Bot,
   removeV2Subscriber,
+  type NewV2Event,
+  type V2EventRow,
 } from '../../store/repos/v2-event-log.js';
 import type { Data } from './payload.js';
 
@@ -30,12 +32,16 @@ const SWEEP_BATCH = 1000;
 
 export async function recordEvent(ctx: DomainCtx, ownerIds: number[], type: string, data: Data | ((ownerId: number) => Promise<Data>)): Promise<void> {
   if (ownerIds.length === 0) return;
-  const snapshots: string[] = [];
-  // Stored as the wire encodes it (phpJson: JSON that parses to the same value), so Event.get
-  // copies each snapshot into its answer instead of parsing and encoding it again.
-  for (const ownerId of ownerIds) snapshots.push(phpJson(typeof data === 'function' ? await data(ownerId) : data));
+  const events: NewV2Event[] = [];
+  // Stored as the wire encodes it (phpJson: JSON that parses to the same value) with the size of
+  // its plain JSON, so Event.get copies each snapshot into its answer as it is, without parsing,
+  // checking or encoding it again (migration 067).
+  for (const ownerId of ownerIds) {
+    const plain = JSON.stringify(typeof data === 'function' ? await data(ownerId) : data);
+    events.push({ ownerId, type, data: phpEscapeJson(plain), plainBytes: Buffer.byteLength(plain) });
+  }
   // ids in commit order: see appendV2Events (an offset can never skip an event committed late)
-  await appendV2Events(ctx.db, ownerIds.map((ownerId, i) => ({ ownerId, type, data: snapshots[i]! })), ctx.clock.now());
+  await appendV2Events(ctx.db, events, ctx.clock.now());
 }
 
 /**
@@ -55,24 +61,65 @@ export interface EventPage {
   hasMore: boolean;
 }
 
-/** A page of `Event.get` and its wire JSON (`json()`), for the method to answer as encoded. */
+/**
+ * A page of `Event.get` with its wire JSON (`json()`, the text `phpJson(page)` gives) and the bytes
+ * of its plain JSON (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as
+ * encoded (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only
+ * when something reads the plain value (batch, the XML transport, a small page in the request log).
+ */
 export interface EncodedPage {
   page: EventPage;
   json: () => string;
+  plainBytes: () => number;
 }
 
 /**
- * A page with its wire JSON built from the stored snapshots (see rest/encoded.ts): the same text
- * `phpJson(page)` gives, but each event's `data` is copied as stored. Snapshots stored before they
- * were kept escaped (plain JSON.stringify) are escaped here; `phpEscapeJson` leaves escaped ones as
- * they are.
+ * The page from its rows. A snapshot stored with its plain size (migration 067) is already the
+ * wire's text and is copied as it is; an older one is plain JSON, escaped here.
  */
-function encodedPage(page: EventPage, stored: string[]): EncodedPage {
+function encodedPage(rows: V2EventRow[], offset: number, limit: number): EncodedPage {
+  let nextOffset = Math.max(0, offset);
+  const events: EventPage['events'] = [];
+  /** per event, its JSON up to `"data":` (type and date are ASCII, so plain and wire agree) */
+  const heads: string[] = [];
+  // events of one second share their date (seconds precision), so a page formats few
+  const dates = new Map<number, string>();
+  for (const r of rows) {
+    nextOffset = Math.max(nextOffset, r.id + 1);
+    const second = Math.floor(r.created_at / 1000);
+    let date = dates.get(second);
+    if (date === undefined) dates.set(second, (date = isoDate(r.created_at)));
+    const raw = r.event_data;
+    let parsed: { value: unknown } | null = null;
+    events.push({
+      eventId: r.id,
+      type: r.event_type,
+      date,
+      get data(): unknown {
+        return (parsed ??= { value: JSON.parse(raw) as unknown }).value;
+      },
+    });
+    heads.push(`{"eventId":${r.id},"type":${JSON.stringify(r.event_type)},"date":${JSON.stringify(date)},"data":`);
+  }
+  const page: EventPage = { events, nextOffset, hasMore: rows.length >= limit };
+  const tail = `],"nextOffset":${nextOffset},"hasMore":${page.hasMore}}`;
   const json = (): string => {
-    const events = page.events.map((e, i) => `{"eventId":${e.eventId},"type":${phpJson(e.type)},"date":${phpJson(e.date)},"data":${phpEscapeJson(stored[i]!)}}`);
-    return `{"events":[${events.join(',')}],"nextOffset":${phpJson(page.nextOffset)},"hasMore":${page.hasMore}}`;
+    let out = '{"events":[';
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out += `${i > 0 ? ',' : ''}${phpEscapeJson(heads[i]!)}${r.data_bytes === null ? phpEscapeJson(r.event_data) : r.event_data}}`;
+    }
+    return out + tail;
   };
-  return { page, json };
+  const plainBytes = (): number => {
+    let n = '{"events":['.length + tail.length + Math.max(0, rows.length - 1);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      n += Buffer.byteLength(heads[i]!) + (r.data_bytes ?? Buffer.byteLength(r.event_data)) + 1;
+    }
+    return n;
+  };
+  return { page, json, plainBytes };
 }
 
 /** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
@@ -94,12 +141,7 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
   const cutoff = ctx.clock.now() - RETENTION_MS;
   if (offset > 0) await acknowledgeV2Events(ctx.db, ownerIds, offset);
   const rows = await readV2Events(ctx.db, ownerIds, cutoff, offset, limit);
-  let nextOffset = Math.max(0, offset);
-  const events = rows.map((r) => {
-    nextOffset = Math.max(nextOffset, r.id + 1);
-    return { eventId: r.id, type: r.event_type, date: isoDate(r.created_at), data: JSON.parse(r.event_data) as unknown };
-  });
-  return encodedPage({ events, nextOffset, hasMore: rows.length >= limit }, rows.map((r) => r.event_data));
+  return encodedPage(rows, offset, limit);
 }
 
 // ---- user subscriptions (im.v2.Event.subscribe) ----

@@ -5,6 +5,7 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { isPostgres, type Db } from '../db.js';
+import { preparedWrite } from '../prepared.js';
 import type { ChatMembersTable, ChatsTable, PrivateDialogsTable } from '../schema.js';
 import { deleteMessagesOfChats } from './messages.js';
 import type { UserRow } from './users.js';
@@ -56,12 +57,16 @@ export async function lockChatForWrite(db: Db, chatId: number): Promise<void> {
 
 /** A new last message: the chat's last message id moves to it and its count grows by one. */
 export async function chatMessageAdded(db: Db, chatId: number, messageId: number): Promise<void> {
-  await db
+  await messageAdded.all(db, messageId, chatId);
+}
+
+/** Compiled once (store/prepared.ts): every message runs it. */
+const messageAdded = preparedWrite<[number, number], never>(2, (db, messageId, chatId) =>
+  db
     .updateTable('chats')
     .set((eb) => ({ last_message_id: messageId, message_count: eb('message_count', '+', 1) }))
-    .where('id', '=', chatId)
-    .execute();
-}
+    .where('id', '=', chatId),
+);
 
 /** A message removed for good: the last message id becomes `lastId` and the count drops by one. */
 export async function chatMessageRemoved(db: Db, chatId: number, lastId: number): Promise<void> {

@@ -5,13 +5,49 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db.js';
+import { preparedWrite } from '../prepared.js';
 import type { MessagesTable } from '../schema.js';
 
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;
 export type MessagePatch = Updateable<MessagesTable>;
 
+/** Every column a new message is written with (the rest take their defaults). */
+const NEW_MESSAGE_COLUMNS = [
+  'chat_id',
+  'author_id',
+  'text',
+  'system',
+  'params',
+  'uuid',
+  'reply_id',
+  'forward_id',
+  'forward_user_id',
+  'forward_chat_id',
+  'forward_date',
+  'created_at',
+] as const;
+
+/** Compiled once (store/prepared.ts): every message posted (im/messages.ts) is written by it. */
+const insertMessageStatement = preparedWrite<unknown[], { id: number }>(NEW_MESSAGE_COLUMNS.length, (db, ...values) =>
+  db
+    .insertInto('messages')
+    .values(Object.fromEntries(NEW_MESSAGE_COLUMNS.map((c, i) => [c, values[i]])) as NewMessageRow)
+    .returning('id'),
+);
+
+/** A row that gives exactly the columns of a posted message takes the compiled statement. */
+function postedShape(row: NewMessageRow): boolean {
+  const keys = Object.keys(row);
+  return keys.length === NEW_MESSAGE_COLUMNS.length && NEW_MESSAGE_COLUMNS.every((c) => row[c] !== undefined);
+}
+
 export async function insertMessage(db: Db, row: NewMessageRow): Promise<number> {
+  if (postedShape(row)) {
+    const r = await insertMessageStatement.first(db, ...NEW_MESSAGE_COLUMNS.map((c) => row[c]));
+    if (!r) throw new Error('a message insert returned no id');
+    return r.id;
+  }
   const r = await db.insertInto('messages').values(row).returning('id').executeTakeFirstOrThrow();
   return r.id;
 }

@@ -4,6 +4,7 @@
  * member's live (not deleted) message above the reader's mark.
  */
 import type { Db } from '../db.js';
+import { preparedWrite } from '../prepared.js';
 
 /** A member's read mark; undefined for a non-member. */
 export async function findReadMark(db: Db, chatId: number, userId: number): Promise<number | undefined> {
@@ -18,8 +19,13 @@ export async function findReadMark(db: Db, chatId: number, userId: number): Prom
 
 /** Sets a member's read mark (no change for a non-member). */
 export async function setReadMark(db: Db, chatId: number, userId: number, messageId: number): Promise<void> {
-  await db.updateTable('chat_members').set({ last_read_message_id: messageId }).where('chat_id', '=', chatId).where('user_id', '=', userId).execute();
+  await readMark.all(db, messageId, chatId, userId);
 }
+
+/** Compiled once (store/prepared.ts): every message moves its author's mark. */
+const readMark = preparedWrite<[number, number, number], never>(3, (db, messageId, chatId, userId) =>
+  db.updateTable('chat_members').set({ last_read_message_id: messageId }).where('chat_id', '=', chatId).where('user_id', '=', userId),
+);
 
 /** Every member's read mark in a chat (no order). */
 export function listReadMarks(db: Db, chatId: number): Promise<{ user_id: number; last_read_message_id: number }[]> {

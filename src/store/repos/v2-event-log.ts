@@ -7,6 +7,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.js';
+import { preparedWrite } from '../prepared.js';
 import type { V2EventLogTable } from '../schema.js';
 
 export type V2EventRow = Selectable<V2EventLogTable>;
@@ -16,6 +17,8 @@ export interface NewV2Event {
   ownerId: number;
   type: string;
   data: string;
+  /** bytes of the snapshot's plain JSON, given when `data` is stored as the wire encodes it (migration 067) */
+  plainBytes?: number;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function appendV2Events(db: Db, events: NewV2Event[], now: number):
   const first = last - events.length + 1;
   await db
     .insertInto('v2_event_log')
-    .values(events.map((e, i) => ({ id: first + i, owner_id: e.ownerId, event_type: e.type, event_data: e.data, created_at: now })))
+    .values(events.map((e, i) => ({ id: first + i, owner_id: e.ownerId, event_type: e.type, event_data: e.data, data_bytes: e.plainBytes ?? null, created_at: now })))
     .execute();
   return events.map((_, i) => first + i);
 }
@@ -50,11 +53,15 @@ export async function appendV2Events(db: Db, events: NewV2Event[], now: number):
  * (`order by id` made SQLite walk the whole table in rowid order).
  */
 export async function deleteV2EventsBefore(db: Db, cutoff: number, batch: number): Promise<void> {
-  await db
-    .deleteFrom('v2_event_log')
-    .where('id', 'in', (eb) => eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('created_at').orderBy('id').limit(batch))
-    .execute();
+  await sweep.all(db, cutoff, batch);
 }
+
+/** Compiled once (store/prepared.ts): every Event.get and every event recorded sweeps first. */
+const sweep = preparedWrite<[number, number], never>(2, (db, cutoff, batch) =>
+  db
+    .deleteFrom('v2_event_log')
+    .where('id', 'in', (eb) => eb.selectFrom('v2_event_log').select('id').where('created_at', '<', cutoff).orderBy('created_at').orderBy('id').limit(batch)),
+);
 
 /** The acknowledgement: every row of these queues below `offset` goes. */
 export async function acknowledgeV2Events(db: Db, ownerIds: number[], offset: number): Promise<void> {
