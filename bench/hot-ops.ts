@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     const gate = { botId: bot.botId, botToken: bot.botToken };
     // people to open new dialogs with: user 1 writes to each once (im.message.add to a new dialog)
     const fresh: number[] = [];
-    for (let k = 0; k < 200 + calls * rounds; k++) fresh.push((await addPerson(portal, `Fresh ${k}`)).id);
+    for (let k = 0; k <= 200 + calls * rounds; k++) fresh.push((await addPerson(portal, `Fresh ${k}`)).id);
     const fixed = (url: string, body: unknown): Op['call'] => {
       const text = JSON.stringify(body);
       return () => [url, text];

@@ -5,7 +5,7 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { isPostgres, type Db } from '../db.js';
-import { preparedWrite } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { ChatMembersTable, ChatsTable, PrivateDialogsTable } from '../schema.js';
 import { deleteMessagesOfChats } from './messages.js';
 import type { UserRow } from './users.js';
@@ -20,8 +20,19 @@ export type PrivateDialogRow = Selectable<PrivateDialogsTable>;
 export type MemberRow = Pick<Selectable<ChatMembersTable>, 'user_id' | 'role' | 'last_read_message_id' | 'muted'>;
 
 export function findChat(db: Db, chatId: number): Promise<ChatRow | undefined> {
-  return db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+  return chatById.first(db, chatId);
 }
+
+// Compiled once (store/prepared.ts): every message reads its chat, its author's membership and,
+// in a dialog, the pair's chat; none of these can come from the read cache, whose `chats` and
+// `chat_members` versions every message moves.
+const chatById = preparedRead<[number], ChatRow>(1, (db, chatId) => db.selectFrom('chats').selectAll().where('id', '=', chatId));
+const memberRole = preparedRead<[number, number], { role: string }>(2, (db, chatId, userId) =>
+  db.selectFrom('chat_members').select('role').where('chat_id', '=', chatId).where('user_id', '=', userId),
+);
+const pairChat = preparedRead<[number, number], { chat_id: number }>(2, (db, lo, hi) =>
+  db.selectFrom('private_dialogs').select('chat_id').where('user_lo', '=', lo).where('user_hi', '=', hi),
+);
 
 export async function insertChat(db: Db, row: NewChatRow): Promise<number> {
   const r = await db.insertInto('chats').values(row).returning('id').executeTakeFirstOrThrow();
@@ -98,8 +109,7 @@ const pair = (a: number, b: number): [number, number] => (a < b ? [a, b] : [b, a
 /** The chat of users `a` and `b` (either order), null when they never wrote. */
 export async function findPrivateChatId(db: Db, a: number, b: number): Promise<number | null> {
   const [lo, hi] = pair(a, b);
-  const row = await db.selectFrom('private_dialogs').select('chat_id').where('user_lo', '=', lo).where('user_hi', '=', hi).executeTakeFirst();
-  return row?.chat_id ?? null;
+  return (await pairChat.first(db, lo, hi))?.chat_id ?? null;
 }
 
 /**
@@ -142,8 +152,7 @@ export async function memberExists(db: Db, chatId: number, userId: number): Prom
 
 /** A member's role, undefined for a non-member. */
 export async function findMemberRole(db: Db, chatId: number, userId: number): Promise<string | undefined> {
-  const row = await db.selectFrom('chat_members').select('role').where('chat_id', '=', chatId).where('user_id', '=', userId).executeTakeFirst();
-  return row?.role;
+  return (await memberRole.first(db, chatId, userId))?.role;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db.js';
-import { preparedWrite } from '../prepared.js';
+import { preparedRead, preparedWrite } from '../prepared.js';
 import type { MessagesTable } from '../schema.js';
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -53,8 +53,11 @@ export async function insertMessage(db: Db, row: NewMessageRow): Promise<number>
 }
 
 export function findMessage(db: Db, id: number): Promise<MessageRow | undefined> {
-  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  return messageById.first(db, id);
 }
+
+/** Compiled once (store/prepared.ts): the bot events of every message read it back. */
+const messageById = preparedRead<[number], MessageRow>(1, (db, id) => db.selectFrom('messages').selectAll().where('id', '=', id));
 
 /** The messages among `ids` that exist (no order). */
 export async function findMessages(db: Db, ids: number[]): Promise<MessageRow[]> {

@@ -20,8 +20,11 @@ export async function setUserLogin(db: Db, id: number, login: string): Promise<v
 }
 
 export function findUser(db: Db, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return userById.first(db, id);
 }
+
+/** Compiled once (store/prepared.ts): the user row every message and user card starts from. */
+const userById = preparedRead<[number], UserRow>(1, (db, id) => db.selectFrom('users').selectAll().where('id', '=', id));
 
 export async function userExists(db: Db, id: number): Promise<boolean> {
   return !!(await db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst());

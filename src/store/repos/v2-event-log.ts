@@ -34,19 +34,29 @@ export interface NewV2Event {
 export async function appendV2Events(db: Db, events: NewV2Event[], now: number): Promise<number[]> {
   if (events.length === 0) return [];
   if (!db.isTransaction) return db.transaction().execute((trx) => appendV2Events(trx, events, now));
-  const { last_id: last } = await db
-    .updateTable('v2_event_counter')
-    .set((eb) => ({ last_id: eb('last_id', '+', events.length) }))
-    .where('name', '=', 'v2_event_log')
-    .returning('last_id')
-    .executeTakeFirstOrThrow();
-  const first = last - events.length + 1;
-  await db
-    .insertInto('v2_event_log')
-    .values(events.map((e, i) => ({ id: first + i, owner_id: e.ownerId, event_type: e.type, event_data: e.data, data_bytes: e.plainBytes ?? null, created_at: now })))
-    .execute();
+  const counter = await takeIds.first(db, events.length);
+  if (!counter) throw new Error('the v2 event counter row is missing');
+  const first = counter.last_id - events.length + 1;
+  const rows = events.map((e, i) => ({ id: first + i, owner_id: e.ownerId, event_type: e.type, event_data: e.data, data_bytes: e.plainBytes ?? null, created_at: now }));
+  if (rows.length === 1) {
+    const r = rows[0]!;
+    await insertOne.all(db, r.id, r.owner_id, r.event_type, r.event_data, r.data_bytes, r.created_at);
+  } else await db.insertInto('v2_event_log').values(rows).execute();
   return events.map((_, i) => first + i);
 }
+
+// Compiled once (store/prepared.ts): a message to a fetch bot (or a subscribed person) records
+// its event with these two.
+const takeIds = preparedWrite<[number], { last_id: number }>(1, (db, n) =>
+  db
+    .updateTable('v2_event_counter')
+    .set((eb) => ({ last_id: eb('last_id', '+', n) }))
+    .where('name', '=', 'v2_event_log')
+    .returning('last_id'),
+);
+const insertOne = preparedWrite<[number, number, string, string, number | null, number], never>(6, (db, id, owner_id, event_type, event_data, data_bytes, created_at) =>
+  db.insertInto('v2_event_log').values({ id, owner_id, event_type, event_data, data_bytes, created_at }),
+);
 
 /**
  * Drops up to `batch` rows created before `cutoff`, oldest first in the order of the age index
