@@ -10,6 +10,8 @@
  * iterate, which also covers BEGIN/COMMIT/SAVEPOINT) or pg's Client.query, so a statement
  * compiled once and one built by Kysely count alike. `--pg [url]` measures a PostgreSQL store
  * (default postgres://postgres@127.0.0.1:5432/test, a schema of its own, dropped afterwards).
+ * `--direct` calls the pipeline in process (`callMethod`, no HTTP, no request log; the result is
+ * still encoded as the JSON transport would), which leaves the method's own work and moves least.
  * `--trace` prints the SQL of one call of each. `--only <prefix>` measures the calls whose name starts with it; `--profile <file>` also records
  * a V8 CPU profile of the measured rounds (summarise it with `node dist/bench/profile.js
  * --summarise <file> <calls>`).
@@ -19,6 +21,8 @@ import { Agent, request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { callMethod } from '../src/rest/pipeline.js';
+import { phpJson } from '../src/util/php-json.js';
 import { addPerson, callJson, startPortal, type TestPortal } from '../test/helpers/server.js';
 import { fillV2Queue, registerV2FetchBot, seedPortal } from './seed.js';
 
@@ -50,6 +54,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 /** POSTs JSON and reads the answer as text (not parsed: the client's share stays small). */
 function post(url: string, body: string): Promise<string> {
+  if (direct) return direct(url, body);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       let text = '';
@@ -61,6 +66,19 @@ function post(url: string, body: string): Promise<string> {
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** With `--direct`: the call through `callMethod` instead of HTTP (a webhook URL's login and code). */
+let direct: ((url: string, body: string) => Promise<string>) | null = null;
+
+function directCaller(portal: TestPortal): (url: string, body: string) => Promise<string> {
+  const core = portal.server.core;
+  return async (url, body) => {
+    const [, login, code, method] = /\/rest\/([^/]+)\/([^/]+)\/(.+)$/.exec(url)!;
+    const out = await callMethod(core, { method: method!, params: JSON.parse(body), credentials: { webhook: { login: login!, code: code! }, token: null, session: null, secure: false } });
+    if (out.encoded) return out.encoded.json + String(out.encoded.plainBytes);
+    return phpJson(out.result);
+  };
 }
 
 interface Op {
@@ -121,6 +139,7 @@ async function main(): Promise<void> {
     const person = await addPerson(portal, 'Bench Person');
     await fillV2Queue(db, hook, person.hook, bot, 100);
     const gate = { botId: bot.botId, botToken: bot.botToken };
+    if (process.argv.includes('--direct')) direct = directCaller(portal);
     // people to open new dialogs with: user 1 writes to each once (im.message.add to a new dialog)
     const fresh: number[] = [];
     for (let k = 0; k <= 200 + calls * rounds; k++) fresh.push((await addPerson(portal, `Fresh ${k}`)).id);
@@ -156,7 +175,7 @@ async function main(): Promise<void> {
       }
       lines.push(`| ${op.name} | ${m.cpu.toFixed(1)} | ${m.statements.toFixed(1)} |`);
     }
-    console.log(`${store ? 'PostgreSQL' : 'SQLite'}, ${calls} calls × ${rounds} rounds\n\n${lines.join('\n')}`);
+    console.log(`${store ? 'PostgreSQL' : 'SQLite'}${direct ? ', in process (callMethod)' : ', over HTTP'}, ${calls} calls × ${rounds} rounds\n\n${lines.join('\n')}`);
   } finally {
     await portal.stop();
     agent.destroy();
