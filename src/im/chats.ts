@@ -12,10 +12,15 @@ export type { ChatRow };
 export { getChat, isMember, memberIds, privateChatId };
 export { deleteChats } from '../store/repos/chats.js';
 
+/** The private chat of two users (either order) through the read cache; null when they never wrote. */
+export function cachedPrivateChatId(ctx: DomainCtx, a: number, b: number): Promise<number | null> {
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  return cachedRead(ctx, `private:${lo}:${hi}`, ['private_dialogs'], () => privateChatId(ctx.db, a, b));
+}
+
 /** The private chat between two users, created on first contact. */
 export async function openPrivateChat(ctx: DomainCtx, a: number, b: number): Promise<{ chatId: number; created: boolean }> {
-  const [lo, hi] = a < b ? [a, b] : [b, a];
-  const existing = await cachedRead(ctx, `private:${lo}:${hi}`, ['private_dialogs'], () => privateChatId(ctx.db, a, b));
+  const existing = await cachedPrivateChatId(ctx, a, b);
   if (existing !== null) return { chatId: existing, created: false };
   const now = ctx.clock.now();
   const chatId = await chats.insertChat(ctx.db, { type: 'P', author_id: a, owner_id: 0, created_at: now });

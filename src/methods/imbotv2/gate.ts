@@ -2,7 +2,7 @@ import { cachedRead } from '../../context.js';
 import { getBot, type BotRow } from '../../bots/lifecycle.js';
 import type { MethodCall } from '../../rest/registry.js';
 import { parseDialogId } from '../../im/dialogs.js';
-import { getChat, memberRole, privateChatId, type ChatRole, type ChatRow } from '../../im/chats.js';
+import { cachedPrivateChatId, getChat, memberRole, type ChatRole, type ChatRow } from '../../im/chats.js';
 import { pick, v2Int, v2String } from './args.js';
 import { V2Errors } from './errors.js';
 import { sameSecret } from '../../util/secrets.js';
@@ -79,9 +79,10 @@ export async function botDialog(call: MethodCall, botId: number): Promise<BotDia
   const ref = parseDialogId(pick(call.params, 'dialogId', 'DIALOG_ID'));
   const db = call.ctx.db;
   if (ref?.kind === 'user') {
-    const user = await getUser(db, ref.userId);
+    // through the read cache, as imbot.message.add looks them up: neither table changes per message
+    const user = await cachedRead(call.ctx, `user:${ref.userId}`, ['users'], () => getUser(db, ref.userId));
     if (!user) return { kind: 'none' };
-    const chatId = await privateChatId(db, botId, ref.userId);
+    const chatId = await cachedPrivateChatId(call.ctx, botId, ref.userId);
     const chat = chatId ? ((await getChat(db, chatId)) ?? null) : null;
     return { kind: 'private', userId: ref.userId, chat, role: chat ? await memberRole(db, chat.id, botId) : null };
   }
