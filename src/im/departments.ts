@@ -7,12 +7,14 @@ import type { DomainCtx } from '../context.js';
 import type { Db } from '../store/db.js';
 import {
   allDepartments,
+  allNodes,
   deleteDepartmentRows,
   departmentById,
   insertDepartment,
   updateDepartmentRow,
   type DepartmentRow,
 } from '../store/repos/departments.js';
+import { deleteNodeData } from '../store/repos/structure.js';
 import { peopleDepartments, setPersonDepartments } from '../store/repos/users.js';
 
 export type { DepartmentRow };
@@ -46,7 +48,8 @@ export function subtree(byId: Map<number, DepartmentRow>, id: number): number[] 
   return out;
 }
 
-function parseIds(json: string): number[] {
+/** A `users.departments` value (a JSON int array) as ids; [] for anything else. */
+export function parseIds(json: string): number[] {
   try {
     const d = JSON.parse(json);
     return Array.isArray(d) ? d.map(Number) : [];
@@ -80,7 +83,8 @@ export interface DepartmentInput {
 export async function addDepartment(ctx: DomainCtx, d: DepartmentInput): Promise<number> {
   if (!d.name) throw new DepartmentError(DepartmentTexts.nameMissing);
   if (!d.parent || !(await departmentById(ctx.db, d.parent))) throw new DepartmentError(DepartmentTexts.oneTopLevel);
-  return insertDepartment(ctx.db, { name: d.name, sort: d.sort ?? 500, parent_id: d.parent, head_id: d.head ?? 0 });
+  const now = ctx.clock.now();
+  return insertDepartment(ctx.db, { name: d.name, sort: d.sort ?? 500, parent_id: d.parent, head_id: d.head ?? 0, created_at: now, updated_at: now });
 }
 
 /** department.update: only the fields given change; the tree stays a tree with one top. */
@@ -99,6 +103,7 @@ export async function updateDepartment(ctx: DomainCtx, id: number, d: Department
     ...(d.sort !== undefined ? { sort: d.sort } : {}),
     ...(d.parent !== undefined ? { parent_id: d.parent } : {}),
     ...(d.head !== undefined ? { head_id: d.head } : {}),
+    updated_at: ctx.clock.now(),
   });
 }
 
@@ -119,7 +124,11 @@ export async function deleteDepartment(ctx: DomainCtx, id: number): Promise<void
     const after = before.filter((d) => !gone.has(d));
     await setPersonDepartments(ctx.db, p.id, after.length ? after : [top.id]);
   }
+  // teams below the departments that go (humanresources.* nodes) go with them
+  const nodes = await allNodes(ctx.db);
+  for (let i = 0, ids = [...gone]; i < ids.length; i++) for (const n of nodes) if (n.parent_id === ids[i] && !gone.has(n.id)) (gone.add(n.id), ids.push(n.id));
   await deleteDepartmentRows(ctx.db, [...gone]);
+  await deleteNodeData(ctx.db, [...gone]);
 }
 
 /**
