@@ -291,6 +291,16 @@ describe('humanresources.* (REST 3.0)', () => {
     for (const id of [a.id, b.id]) assertResult(await classic('department.delete', { ID: id }));
   });
 
+  it('concurrent member changes of one person never lose each other (one structure change at a time)', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await ok('node.add', { type: 'DEPARTMENT', name: `Parallel ${i}`, parentId: 1 })).id);
+    const answers = await Promise.all(ids.map((id) => hr('node.member.add', { nodeId: id, userIds: [cat.id], role: 'MEMBER_EMPLOYEE' })));
+    for (const a of answers) assert.deepEqual(assertResult(a), { success: true });
+    assert.deepEqual([...(await ufDepartment(cat.id))].sort((x: number, y: number) => x - y), [1, ...ids]);
+    for (const id of ids) assertResult(await classic('department.delete', { ID: id }));
+    assert.deepEqual(await ufDepartment(cat.id), [1]);
+  });
+
   it('field descriptions: node, member, employee; select; unknown fields', async () => {
     const nodeFields = (await ok('node.field.list', { select: ['name', 'type', 'filterable', 'sortable'] })).items;
     assert.deepEqual(nodeFields.map((f: any) => f.name), ['id', 'name', 'type', 'structureId', 'parentId', 'description', 'accessCode', 'userCount', 'colorName', 'xmlId', 'createdAt', 'updatedAt', 'members']);

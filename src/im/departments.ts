@@ -4,7 +4,7 @@
  * UF_DEPARTMENT list; a department's head (UF_HEAD) is any user id.
  */
 import type { DomainCtx } from '../context.js';
-import type { Db } from '../store/db.js';
+import { lockKey, type Db } from '../store/db.js';
 import {
   allDepartments,
   allNodes,
@@ -18,6 +18,9 @@ import { deleteNodeData } from '../store/repos/structure.js';
 import { peopleDepartments, setPersonDepartments } from '../store/repos/users.js';
 
 export type { DepartmentRow };
+
+/** The lock every change of the structure takes first (department.*, humanresources.*: im/structure.ts). */
+export const STRUCTURE_LOCK = 'company-structure';
 
 /** A refusal of a structure change, with the portal's text (answered as ERROR_CORE). */
 export class DepartmentError extends Error {}
@@ -81,6 +84,7 @@ export interface DepartmentInput {
 
 /** department.add: NAME first, then the parent (an existing department: one top level only). */
 export async function addDepartment(ctx: DomainCtx, d: DepartmentInput): Promise<number> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   if (!d.name) throw new DepartmentError(DepartmentTexts.nameMissing);
   if (!d.parent || !(await departmentById(ctx.db, d.parent))) throw new DepartmentError(DepartmentTexts.oneTopLevel);
   const now = ctx.clock.now();
@@ -89,6 +93,7 @@ export async function addDepartment(ctx: DomainCtx, d: DepartmentInput): Promise
 
 /** department.update: only the fields given change; the tree stays a tree with one top. */
 export async function updateDepartment(ctx: DomainCtx, id: number, d: DepartmentInput): Promise<void> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   const byId = await departmentMap(ctx.db);
   const row = byId.get(id);
   if (!row) throw new DepartmentError(DepartmentTexts.notFound);
@@ -112,6 +117,7 @@ export async function updateDepartment(ctx: DomainCtx, id: number, d: Department
  * left in none belongs to the top-level department, as every employee belongs somewhere).
  */
 export async function deleteDepartment(ctx: DomainCtx, id: number): Promise<void> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   const byId = await departmentMap(ctx.db);
   const row = byId.get(id);
   if (!row) throw new DepartmentError(DepartmentTexts.notFound);

@@ -7,12 +7,12 @@
  * members are all `node_member_roles` rows. Bound chats are `node_communications` rows.
  */
 import type { DomainCtx } from '../context.js';
-import type { Db } from '../store/db.js';
+import { lockKey, type Db } from '../store/db.js';
 import { allNodes, insertNode, nodeById, updateNodeRow, type DepartmentRow } from '../store/repos/departments.js';
 import { allNodeRoles, bindCommunication, deleteNodeRoles, nodeCommunications, setNodeRole, unbindCommunications, type NodeRoleRow } from '../store/repos/structure.js';
 import { findUsers, peopleDepartments, setPersonDepartments, type UserRow } from '../store/repos/users.js';
 import { createGroupChat, getChat, isGroupChat } from './chats.js';
-import { parseIds } from './departments.js';
+import { parseIds, STRUCTURE_LOCK } from './departments.js';
 
 export type NodeType = 'DEPARTMENT' | 'TEAM';
 export const NODE_TYPES: readonly NodeType[] = ['DEPARTMENT', 'TEAM'];
@@ -136,6 +136,15 @@ export async function peopleById(db: Db, ids: number[]): Promise<Map<number, Use
   return new Map((await findUsers(db, [...new Set(ids)])).map((u) => [u.id, u]));
 }
 
+/**
+ * Changes to the structure read people's department lists and nodes, then write them: one
+ * change at a time (PostgreSQL's advisory lock; SQLite's writers already take turns), so two
+ * concurrent member changes never lose each other's department list.
+ */
+export async function lockStructure(db: Db): Promise<void> {
+  await lockKey(db, STRUCTURE_LOCK);
+}
+
 /** The people among `ids` who can be in the structure: active, not bots. Unknown → StructureError('user'). */
 export async function checkPeople(db: Db, ids: number[]): Promise<void> {
   const found = await peopleById(db, ids);
@@ -170,6 +179,7 @@ export interface NewNodeInput {
 
 /** humanresources.node.add: the node, its members (moved there when asked), its chats. */
 export async function addNode(ctx: DomainCtx, actorId: number, n: NewNodeInput): Promise<number> {
+  await lockStructure(ctx.db);
   const parent = await nodeById(ctx.db, n.parentId);
   if (!parent) throw new StructureError('notFound', n.parentId);
   if (!parentFits(n.type, parent)) throw new StructureError('parent', n.parentId);
@@ -187,6 +197,7 @@ export async function addNode(ctx: DomainCtx, actorId: number, n: NewNodeInput):
 
 /** humanresources.node.edit: name, description, a team's colour. */
 export async function editNode(ctx: DomainCtx, id: number, patch: { name?: string; description?: string; colorName?: string }): Promise<void> {
+  await lockStructure(ctx.db);
   const node = await mustNode(ctx.db, id);
   await updateNodeRow(ctx.db, id, {
     ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -198,6 +209,7 @@ export async function editNode(ctx: DomainCtx, id: number, patch: { name?: strin
 
 /** humanresources.node.move: a new parent, never the node itself or one below it; the top stays on top. */
 export async function moveNode(ctx: DomainCtx, id: number, parentId: number): Promise<void> {
+  await lockStructure(ctx.db);
   const s = await Structure.load(ctx.db);
   const node = s.node(id);
   if (!node) throw new StructureError('notFound', id);
@@ -209,6 +221,7 @@ export async function moveNode(ctx: DomainCtx, id: number, parentId: number): Pr
 
 /** Gives one person one role in a node (joining it if they are not in it yet). */
 export async function setMember(ctx: DomainCtx, nodeId: number, userId: number, role: string): Promise<void> {
+  await lockStructure(ctx.db);
   const node = await mustNode(ctx.db, nodeId);
   if (node.type === 'TEAM') {
     await setNodeRole(ctx.db, nodeId, userId, role);
@@ -233,6 +246,7 @@ export async function setMember(ctx: DomainCtx, nodeId: number, userId: number, 
  * is the top-level department and the only one they have.
  */
 export async function removeMember(ctx: DomainCtx, nodeId: number, userId: number): Promise<boolean> {
+  await lockStructure(ctx.db);
   const s = await Structure.load(ctx.db);
   const node = s.node(nodeId);
   if (!node) throw new StructureError('notFound', nodeId);
@@ -252,6 +266,7 @@ export async function removeMember(ctx: DomainCtx, nodeId: number, userId: numbe
 
 /** humanresources.node.member.move: people leave the nodes of the target's type they are in and join it with `role`. */
 export async function moveMembers(ctx: DomainCtx, nodeId: number, userIds: number[], role: string): Promise<void> {
+  await lockStructure(ctx.db);
   const node = await mustNode(ctx.db, nodeId);
   const s = await Structure.load(ctx.db);
   for (const u of userIds) {
@@ -271,6 +286,7 @@ export async function moveMembers(ctx: DomainCtx, nodeId: number, userIds: numbe
 
 /** humanresources.node.member.set: exactly these people with these roles; everyone else leaves. */
 export async function setMembers(ctx: DomainCtx, nodeId: number, byRole: Record<string, number[]>): Promise<void> {
+  await lockStructure(ctx.db);
   await mustNode(ctx.db, nodeId);
   const wanted = new Set(Object.values(byRole).flat());
   const s = await Structure.load(ctx.db);
@@ -299,6 +315,7 @@ export interface CommunicationEdit {
  * they came from. CHANNEL and COLLAB: this portal has neither, so there is nothing to create.
  */
 export async function editCommunications(ctx: DomainCtx, actorId: number, nodeId: number, type: string, e: CommunicationEdit): Promise<void> {
+  await lockStructure(ctx.db);
   const s = await Structure.load(ctx.db);
   const node = s.node(nodeId);
   if (!node) throw new StructureError('notFound', nodeId);
