@@ -124,7 +124,10 @@ describe('humanresources.* (REST 3.0)', () => {
 
   it('node.add refusals: required fields, types, the node type, access; nothing is created', async () => {
     const before = await ok('node.count');
-    await fail('node.add', {}, invalid(VALIDATING, [['type', 'Required field `type` is not specified'], ['name', 'Required field `name` is not specified'], ['parentId', 'Required field `parentId` is not specified']]));
+    // one failure at a time, in the order the portal checks: name, parentId, type
+    await fail('node.add', {}, invalid(VALIDATING, [['name', 'Required field `name` is not specified']]));
+    await fail('node.add', { name: 'X' }, invalid(VALIDATING, [['parentId', 'Required field `parentId` is not specified']]));
+    await fail('node.add', { name: 'X', parentId: 1 }, invalid(VALIDATING, [['type', 'Required field `type` is not specified']]));
     await fail('node.add', { type: 'DEPARTMENT', name: 'X', parentId: 'one' }, invalid(VALIDATING, [['parentId', 'Field `parentId` requires data type `int` for this request']]));
     await fail('node.add', { type: 'GROUP', name: 'X', parentId: 1 }, invalid(VALIDATING, [['type', 'An invalid value for the structure element type was provided']]));
     await fail('node.add', { type: 'DEPARTMENT', name: 'X', parentId: 1 }, deniedAs(), ann.hook);
@@ -146,7 +149,7 @@ describe('humanresources.* (REST 3.0)', () => {
     // a department cannot sit inside a team
     await fail('node.add', { type: 'DEPARTMENT', name: 'Inner', parentId: team.id }, invalid(VALIDATING, [['parentId', 'The structure element cannot be placed under this parent']]));
     // department roles do not fit a team
-    await fail('node.member.add', { nodeId: team.id, userIds: [ann.id], role: 'MEMBER_HEAD' }, invalid(DURING, [['role', `Invalid role MEMBER_HEAD. Allowed: MEMBER_TEAM_HEAD, MEMBER_TEAM_DEPUTY_HEAD, MEMBER_TEAM_EMPLOYEE.`]]));
+    await fail('node.member.add', { nodeId: team.id, userIds: [ann.id], role: 'MEMBER_HEAD' }, invalid(DURING, [['role', `Invalid role "MEMBER_HEAD". Allowed: MEMBER_TEAM_HEAD, MEMBER_TEAM_DEPUTY_HEAD, MEMBER_TEAM_EMPLOYEE.`]]));
     await fail('node.member.set', { nodeId: team.id, userIds: { MEMBER_OWNER: [ann.id] } }, invalid(DURING, [['userIds', 'Invalid roles: MEMBER_OWNER. Allowed: MEMBER_TEAM_HEAD, MEMBER_TEAM_DEPUTY_HEAD, MEMBER_TEAM_EMPLOYEE.']]));
     const edited = await ok('node.edit', { id: team.id, colorName: 'pink', description: 'Fast' });
     assert.equal(edited.colorName, 'pink');
@@ -161,6 +164,9 @@ describe('humanresources.* (REST 3.0)', () => {
     assert.equal(assertResult(await classic('department.get', { ID: d.id }))[0].NAME, 'Operations');
     await fail('node.edit', { name: 'X' }, invalid(VALIDATING, [['id', 'Required field `id` is not specified.']]));
     await fail('node.edit', { id: 'x', name: 'X' }, invalid(VALIDATING, [['id', 'Field `id` requires data type `int` for this request.']]));
+    // an unknown node, then access, then the fields
+    await fail('node.edit', { id: 9999 }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', 'Record with ID = `9999` not found']);
+    await fail('node.edit', { id: d.id }, deniedAs('Access denied.'), ann.hook);
     await fail('node.edit', { id: d.id }, invalid(VALIDATING, [['name', 'At least one of the following fields must be provided: name, description, colorName.']]));
     await fail('node.edit', { id: d.id, colorName: 'black' }, invalid(VALIDATING, [['colorName', 'An invalid color value was provided.']]));
     await fail('node.edit', { id: d.id, name: 'Mine' }, deniedAs('Access denied.'), ann.hook);
@@ -188,6 +194,8 @@ describe('humanresources.* (REST 3.0)', () => {
     await fail('node.get', { id: 1, select: ['nope'] }, [400, 'BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION', 'Unknown field `nope` for entity `NodeDto`']);
     await fail('node.get', { id: 1, select: 'name' }, [400, 'BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION', 'Unable to recognize select expression `name`']);
     await fail('node.get', { id: 1 }, deniedAs(), eve.hook);
+    // the node is looked up before the caller's access
+    await fail('node.get', { id: 4242 }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', 'Record with ID = `4242` not found'], eve.hook);
     await fail('node.children', {}, invalid(VALIDATING, [['id', 'Required field `id` is not specified']]));
     await fail('node.children', { id: 'x' }, invalid(VALIDATING, [['id', 'Field `id` requires data type `int` for this request']]));
     await fail('node.children', { id: 1, select: ['members'] }, [400, 'BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION', 'Unknown field `members` for entity `NodeDto`']);
@@ -197,7 +205,8 @@ describe('humanresources.* (REST 3.0)', () => {
     await fail('node.list', { type: 'DEPARTMENT', pagination: { limit: 'abc' } }, [400, 'BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION', 'Cannot recognize pagination parameter `{"limit":"abc"}`']);
     await fail('node.list', { type: 'DEPARTMENT', pagination: { limit: 0 } }, [400, 'BITRIX_REST_V3_EXCEPTION_INVALIDPAGINATIONEXCEPTION', 'Cannot recognize pagination parameter `{"limit":0}`']);
     await fail('node.list', { type: 'DEPARTMENT' }, deniedAs(), eve.hook);
-    await fail('node.search', {}, invalid(VALIDATING, [['type', 'Required field `type` is not specified'], ['name', 'Required field `name` is not specified']]));
+    await fail('node.search', {}, invalid(VALIDATING, [['name', 'Required field `name` is not specified']]));
+    await fail('node.search', { name: 'a' }, invalid(VALIDATING, [['type', 'Required field `type` is not specified']]));
     await fail('node.search', { type: 'X', name: 'a' }, invalid(VALIDATING, [['type', 'An invalid department type value was provided']]));
     await fail('node.search', { type: 'DEPARTMENT', name: 'a', parentId: 'x' }, invalid(VALIDATING, [['parentId', 'Field `parentId` requires data type `int` for this request']]));
     await fail('node.search', { type: 'DEPARTMENT', name: 'a' }, deniedAs(), eve.hook);
@@ -242,10 +251,12 @@ describe('humanresources.* (REST 3.0)', () => {
   });
 
   it('node.member.add refusals', async () => {
-    await fail('node.member.add', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.'], ['userIds', 'Parameter "userIds" is required and must be a non-empty array.'], ['role', 'Parameter "role" is required.']]));
+    await fail('node.member.add', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.']]));
+    await fail('node.member.add', { nodeId: 1 }, invalid(DURING, [['userIds', 'Parameter "userIds" is required and must be a non-empty array.']]));
+    await fail('node.member.add', { nodeId: 1, userIds: [bob.id] }, invalid(DURING, [['role', 'Parameter "role" is required.']]));
     await fail('node.member.add', { nodeId: 1, userIds: [], role: 'MEMBER_EMPLOYEE' }, invalid(DURING, [['userIds', 'Parameter "userIds" is required and must be a non-empty array.']]));
-    await fail('node.member.add', { nodeId: 1, userIds: [bob.id], role: 'MEMBER_OWNER' }, invalid(DURING, [['role', 'Role MEMBER_OWNER not found.']]));
-    await fail('node.member.add', { nodeId: 1, userIds: [bob.id], role: 'MEMBER_TEAM_HEAD' }, invalid(DURING, [['role', 'Invalid role MEMBER_TEAM_HEAD. Allowed: MEMBER_HEAD, MEMBER_DEPUTY_HEAD, MEMBER_EMPLOYEE.']]));
+    await fail('node.member.add', { nodeId: 1, userIds: [bob.id], role: 'MEMBER_OWNER' }, invalid(DURING, [['role', 'Invalid role "MEMBER_OWNER". Allowed: MEMBER_HEAD, MEMBER_DEPUTY_HEAD, MEMBER_EMPLOYEE.']]));
+    await fail('node.member.add', { nodeId: 1, userIds: [bob.id], role: 'MEMBER_TEAM_HEAD' }, invalid(DURING, [['role', 'Invalid role "MEMBER_TEAM_HEAD". Allowed: MEMBER_HEAD, MEMBER_DEPUTY_HEAD, MEMBER_EMPLOYEE.']]));
     await fail('node.member.add', { nodeId: 777, userIds: [bob.id], role: 'MEMBER_EMPLOYEE' }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', 'Record with ID = `777` not found']);
     await fail('node.member.add', { nodeId: 1, userIds: [bob.id], role: 'MEMBER_EMPLOYEE' }, deniedAs(), ann.hook);
     // an unknown person changes nothing, not even for the others named
@@ -264,8 +275,9 @@ describe('humanresources.* (REST 3.0)', () => {
     assert.deepEqual((await ok('node.get', { id: b.id })).item.members.map((m: any) => [m.userId, m.role]), [[bob.id, 'MEMBER_EMPLOYEE']]);
     await ok('node.member.move', { nodeId: a.id, userIds: [bob.id], role: 'MEMBER_DEPUTY_HEAD' });
     assert.deepEqual((await ok('node.get', { id: a.id })).item.members.map((m: any) => [m.userId, m.role]), [[bob.id, 'MEMBER_DEPUTY_HEAD']]);
-    await fail('node.member.move', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.'], ['userIds', 'Parameter "userIds" is required and must be a non-empty array.']]));
-    await fail('node.member.move', { nodeId: a.id, userIds: [bob.id], role: 'MEMBER_TEAM_HEAD' }, invalid(DURING, [['role', 'Invalid role MEMBER_TEAM_HEAD. Allowed: MEMBER_HEAD, MEMBER_DEPUTY_HEAD, MEMBER_EMPLOYEE.']]));
+    await fail('node.member.move', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.']]));
+    await fail('node.member.move', { nodeId: a.id, userIds: {} }, invalid(DURING, [['userIds', 'Parameter "userIds" is required and must be a non-empty array.']]));
+    await fail('node.member.move', { nodeId: a.id, userIds: [bob.id], role: 'MEMBER_TEAM_HEAD' }, invalid(DURING, [['role', 'Invalid role "MEMBER_TEAM_HEAD". Allowed: MEMBER_HEAD, MEMBER_DEPUTY_HEAD, MEMBER_EMPLOYEE.']]));
     await fail('node.member.move', { nodeId: 28000, userIds: [bob.id] }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', 'Record with ID = `28000` not found.']);
     await fail('node.member.move', { nodeId: a.id, userIds: [bob.id] }, deniedAs('Access denied.'), ann.hook);
 
@@ -353,11 +365,12 @@ describe('humanresources.* (REST 3.0)', () => {
     assert.deepEqual([bobs.chats.map((c: any) => c.id), bobs.chatsNoAccess], [[chat.id], 1]);
     await ok('node.communication.edit', { nodeId: d.id, communicationType: 'CHAT', removeIds: [other] });
     assert.deepEqual((await ok('node.communication.list', { id: d.id })).chats.map((c: any) => c.id), [chat.id]);
-    // createDefault
-    await ok('node.communication.edit', { nodeId: sub.id, communicationType: 'CHAT', createDefault: true });
+    // createDefault; the type in any case
+    await ok('node.communication.edit', { nodeId: sub.id, communicationType: 'chat', createDefault: true });
     assert.equal((await ok('node.communication.list', { id: sub.id })).chats.length, 2);
     // errors
-    await fail('node.communication.edit', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.'], ['communicationType', 'Parameter "communicationType" is required.']]));
+    await fail('node.communication.edit', {}, invalid(DURING, [['nodeId', 'Parameter "nodeId" is required.']]));
+    await fail('node.communication.edit', { nodeId: d.id }, invalid(DURING, [['communicationType', 'Parameter "communicationType" is required.']]));
     await fail('node.communication.edit', { nodeId: d.id, communicationType: 'MAIL' }, invalid(DURING, [['communicationType', 'Invalid "communicationType" value. Allowed: CHAT, CHANNEL, COLLAB.']]));
     await fail('node.communication.edit', { nodeId: 8888, communicationType: 'CHAT' }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', 'Object with identifier `8888` not found.']);
     await fail('node.communication.edit', { nodeId: d.id, communicationType: 'CHANNEL', ids: [other] }, [400, 'BITRIX_REST_V3_EXCEPTION_ENTITYNOTFOUNDEXCEPTION', `Object with identifier \`${other}\` not found.`]);
@@ -399,6 +412,8 @@ describe('humanresources.* (REST 3.0)', () => {
       await fail('employee.multidepartment', {}, deniedAs(), who.hook);
       await fail('employee.search', { name: 'a' }, deniedAs(), who.hook);
       await fail('employee.subordinates', { id: 1 }, deniedAs(), who.hook);
+      // before the parameters are read
+      await fail('employee.search', {}, deniedAs(), who.hook);
     }
     // the one in no department joins one: now counted
     await ok('node.member.add', { nodeId: d.id, userIds: [loner.id], role: 'MEMBER_EMPLOYEE' });

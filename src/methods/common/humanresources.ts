@@ -29,22 +29,22 @@ import {
   TEAM_ROLES,
 } from '../../im/structure.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
-import { asBool, asInt, asIntList, jsonText, RestV3Error, V3Codes, V3Errors, type ValidationItem } from '../../rest/v3.js';
+import { asBool, asInt, asIntList, jsonText, RestV3Error, V3Codes, V3Errors } from '../../rest/v3.js';
 import type { DepartmentRow } from '../../store/repos/departments.js';
 import { findUser, type UserRow } from '../../store/repos/users.js';
 
 const VALIDATING = 'Error validating the request object';
 const DURING = 'Error during request object validation';
 
-/** Collects a request's validation failures, thrown together as one error. */
+/**
+ * A request's validation: the first failure is the answer (the portal's controllers check one
+ * parameter after another and throw at the first; the pages show one item), under the page's
+ * message.
+ */
 class Check {
-  readonly items: ValidationItem[] = [];
   constructor(private readonly message: string) {}
-  fail(field: string, message: string): void {
-    this.items.push({ message, field });
-  }
-  done(): void {
-    if (this.items.length) throw V3Errors.validation(this.message, this.items);
+  fail(field: string, message: string): never {
+    throw V3Errors.validation(this.message, [{ message, field }]);
   }
 }
 
@@ -208,7 +208,7 @@ function roleLists(c: Check, value: unknown, type: string | undefined, setText: 
   const allowed = type ? rolesOf(type) : [...DEPARTMENT_ROLES, ...TEAM_ROLES];
   const invalid = Object.keys(value).filter((r) => !allowed.includes(r));
   if (invalid.length) {
-    c.fail('userIds', setText ? `Invalid roles: ${invalid.join(', ')}. Allowed: ${allowed.join(', ')}.` : `Invalid role ${invalid[0]}. Allowed: ${allowed.join(', ')}.`);
+    c.fail('userIds', setText ? `Invalid roles: ${invalid.join(', ')}. Allowed: ${allowed.join(', ')}.` : `Invalid role "${invalid[0]}". Allowed: ${allowed.join(', ')}.`);
     return out;
   }
   for (const [role, ids] of Object.entries(value as Record<string, unknown>)) {
@@ -222,9 +222,11 @@ function roleLists(c: Check, value: unknown, type: string | undefined, setText: 
 async function nodeAdd(call: MethodCall): Promise<Record<string, unknown>> {
   const P = call.params;
   const c = new Check(VALIDATING);
-  const type = nodeType(c, P, 'An invalid value for the structure element type was provided');
   const name = stringField(c, P, 'name', true);
   const parentId = intField(c, P, 'parentId');
+  const type = nodeType(c, P, 'An invalid value for the structure element type was provided');
+  await nodeFor(call, parentId!, recordNotFound);
+  mustEdit(call);
   const description = stringField(c, P, 'description', false);
   const color = colorName(c, P);
   const userIds = roleLists(c, P.userIds, type, false);
@@ -236,8 +238,6 @@ async function nodeAdd(call: MethodCall): Promise<Record<string, unknown>> {
   idList(c, P, 'bindingChannelIds');
   boolField(c, P, 'createCollab');
   idList(c, P, 'bindingCollabIds');
-  c.done();
-  mustEdit(call);
   const id = await structure(
     () => addNode(call.ctx, call.caller.userId, { type: type as 'DEPARTMENT' | 'TEAM', name: name!, parentId: parentId!, description: description ?? '', colorName: color ?? null, userIds, moveUsersToNode: !!move, chats: { create: !!createChat, bind: bindChats } }),
     recordNotFound,
@@ -272,12 +272,12 @@ async function nodeEdit(call: MethodCall): Promise<Record<string, unknown>> {
   const P = call.params;
   const c = new Check(VALIDATING);
   const id = intField(c, P, 'id', 'Required field `id` is not specified.', 'Field `id` requires data type `int` for this request.');
+  await nodeFor(call, id!, recordNotFound);
+  mustEdit(call, 'Access denied.');
+  if (P.name == null && P.description == null && P.colorName == null) c.fail('name', 'At least one of the following fields must be provided: name, description, colorName.');
   const name = stringField(c, P, 'name', false);
   const description = typeof P.description === 'string' ? P.description : stringField(c, P, 'description', false);
   const color = colorName(c, P);
-  if (name === undefined && description === undefined && P.colorName === undefined) c.fail('name', 'At least one of the following fields must be provided: name, description, colorName.');
-  c.done();
-  mustEdit(call, 'Access denied.');
   await structure(() => editNode(call.ctx, id!, { name, description, colorName: color }), recordNotFound);
   const s = await Structure.load(call.ctx.db);
   return nodeView(s, s.node(id!)!);
@@ -288,7 +288,8 @@ async function nodeMove(call: MethodCall): Promise<Record<string, unknown>> {
   const c = new Check(VALIDATING);
   const id = intField(c, P, 'id');
   const parentId = intField(c, P, 'parentId');
-  c.done();
+  await nodeFor(call, id!, recordNotFound);
+  await nodeFor(call, parentId!, recordNotFound);
   mustEdit(call);
   await structure(() => moveNode(call.ctx, id!, parentId!), recordNotFound);
   const s = await Structure.load(call.ctx.db);
@@ -299,12 +300,11 @@ async function nodeGet(call: MethodCall): Promise<Record<string, unknown>> {
   const P = call.params;
   const c = new Check(VALIDATING);
   const id = intField(c, P, 'id');
-  c.done();
   const select = parseSelect(P.select, NODE_FIELDS_MEMBERS, NODE_DTO);
-  await mustView(call);
   const s = await Structure.load(call.ctx.db);
   const n = s.node(id!);
   if (!n) throw V3Errors.entityNotFound(recordNotFound(id!));
+  await mustView(call);
   const full: Record<string, unknown> = nodeView(s, n);
   if (select.includes('members')) full.members = await membersView(call, s, n.id);
   return { item: pick(full, select) };
@@ -334,9 +334,8 @@ async function nodeList(call: MethodCall): Promise<Record<string, unknown>> {
   const P = call.params;
   const { offset, limit } = pagination(P.pagination);
   const c = new Check(VALIDATING);
-  const type = nodeType(c, P, 'An invalid value for the structure element type was provided');
-  c.done();
   const select = parseSelect(P.select, NODE_FIELDS, { ...NODE_DTO, verb: 'Cannot' });
+  const type = nodeType(c, P, 'An invalid value for the structure element type was provided');
   await mustView(call);
   const s = await Structure.load(call.ctx.db);
   const rows = [...s.byId.values()].filter((n) => n.type === type).slice(offset, offset + limit);
@@ -346,10 +345,9 @@ async function nodeList(call: MethodCall): Promise<Record<string, unknown>> {
 async function nodeSearch(call: MethodCall): Promise<Record<string, unknown>> {
   const P = call.params;
   const c = new Check(VALIDATING);
-  const type = nodeType(c, P, 'An invalid department type value was provided');
   const name = stringField(c, P, 'name', true);
+  const type = nodeType(c, P, 'An invalid department type value was provided');
   const parentId = P.parentId === undefined || P.parentId === null ? undefined : intField(c, P, 'parentId');
-  c.done();
   const { limit } = pagination(P.pagination, ['limit']);
   await mustView(call);
   const s = await Structure.load(call.ctx.db);
@@ -363,11 +361,10 @@ async function nodeChildren(call: MethodCall): Promise<Record<string, unknown>> 
   const P = call.params;
   const c = new Check(VALIDATING);
   const id = intField(c, P, 'id');
-  c.done();
   const select = parseSelect(P.select, NODE_FIELDS, NODE_DTO);
-  await mustView(call);
   const s = await Structure.load(call.ctx.db);
   if (!s.node(id!)) throw V3Errors.entityNotFound(recordNotFound(id!));
+  await mustView(call);
   return { items: s.children(id!).map((n) => pick(nodeView(s, n), select)) };
 }
 
@@ -415,7 +412,6 @@ function fieldGet(specs: FieldSpec[], noun: string, validation: string, missing:
     const P = call.params;
     const c = new Check(validation);
     if (P.name === undefined || P.name === null || P.name === '') c.fail('name', missing);
-    c.done();
     const select = descriptionSelect(P.select, noun);
     const spec = specs.find(([n]) => n === P.name);
     if (!spec) throw new RestV3Error(V3Codes.fieldNotFound, `Field \`${jsonText(P.name)}\` not found`);
@@ -445,7 +441,7 @@ async function nodeFor(call: MethodCall, id: number, notFound: (id: number) => s
 /** A role of the node's type, or the page's "Invalid role" refusal. */
 function mustFit(node: DepartmentRow, role: string): void {
   const allowed = rolesOf(node.type);
-  if (!allowed.includes(role)) throw V3Errors.validation(DURING, [{ field: 'role', message: `Invalid role ${role}. Allowed: ${allowed.join(', ')}.` }]);
+  if (!allowed.includes(role)) throw V3Errors.validation(DURING, [{ field: 'role', message: `Invalid role "${role}". Allowed: ${allowed.join(', ')}.` }]);
 }
 
 /** Checks the people named (all of them, before any change), then changes the node's members. */
@@ -461,13 +457,12 @@ async function memberAdd(call: MethodCall): Promise<Record<string, unknown>> {
   const c = new Check(DURING);
   const nodeId = nodeIdField(c, P);
   const userIds = userIdsField(c, P);
-  const role = typeof P.role === 'string' && P.role !== '' ? P.role : undefined;
-  if (role === undefined) c.fail('role', paramRequired('role'));
-  else if (![...DEPARTMENT_ROLES, ...TEAM_ROLES].includes(role as never)) c.fail('role', `Role ${role} not found.`);
-  c.done();
-  mustEdit(call);
+  const role = P.role === undefined || P.role === null || P.role === '' ? c.fail('role', paramRequired('role')) : String(P.role);
   const node = await nodeFor(call, nodeId!, recordNotFound);
-  mustFit(node, role!);
+  mustEdit(call);
+  // the node's type decides first, so a role of neither type is "Invalid role" too; every role
+  // of a type exists here, so the page's "Role … not found" never comes (docs/COMPATIBILITY.md)
+  mustFit(node, role);
   await withPeople(call, userIds, recordNotFound, async () => {
     for (const u of userIds) await setMember(call.ctx, nodeId!, u, role!);
   });
@@ -480,9 +475,8 @@ async function memberMove(call: MethodCall): Promise<Record<string, unknown>> {
   const nodeId = nodeIdField(c, P);
   const userIds = userIdsField(c, P);
   const role = P.role === undefined || P.role === null || P.role === '' ? undefined : String(P.role);
-  c.done();
-  mustEdit(call, 'Access denied.');
   const node = await nodeFor(call, nodeId!, recordNotFoundDot);
+  mustEdit(call, 'Access denied.');
   if (role !== undefined) mustFit(node, role);
   await withPeople(call, userIds, recordNotFoundDot, () => moveMembers(call.ctx, nodeId!, userIds, role ?? defaultRole(node.type)));
   return { success: true };
@@ -493,9 +487,8 @@ async function memberRemove(call: MethodCall): Promise<Record<string, unknown>> 
   const c = new Check(VALIDATING);
   const nodeId = nodeIdField(c, P);
   const userIds = userIdsField(c, P);
-  c.done();
-  mustEdit(call);
   await nodeFor(call, nodeId!, recordNotFound);
+  mustEdit(call);
   const removed: number[] = [];
   const failed: { userId: number; reason: string }[] = [];
   for (const u of userIds) {
@@ -511,12 +504,9 @@ async function memberSet(call: MethodCall): Promise<Record<string, unknown>> {
   const nodeId = nodeIdField(c, P);
   const empty = P.userIds === undefined || P.userIds === null || typeof P.userIds !== 'object' || Object.values(P.userIds as object).every((l) => !asIntList(l)?.length);
   if (empty) c.fail('userIds', nonEmpty('userIds'));
-  c.done();
+  const node = await nodeFor(call, nodeId!, recordNotFoundDot);
   mustEdit(call, 'Access denied.');
-  const node = await nodeFor(call, nodeId!, (id) => recordNotFoundDot(id));
-  const c2 = new Check(DURING);
-  const byRole = roleLists(c2, P.userIds, node.type, true);
-  c2.done();
+  const byRole = roleLists(c, P.userIds, node.type, true);
   await withPeople(call, Object.values(byRole).flat(), recordNotFoundDot, () => setMembers(call.ctx, nodeId!, byRole));
   return { success: true };
 }
@@ -529,16 +519,17 @@ async function communicationEdit(call: MethodCall): Promise<Record<string, unkno
   const P = call.params;
   const c = new Check(DURING);
   const nodeId = nodeIdField(c, P);
-  const type = P.communicationType;
-  if (type === undefined || type === null || type === '') c.fail('communicationType', paramRequired('communicationType'));
-  else if (!COMMUNICATION_TYPES.includes(String(type))) c.fail('communicationType', 'Invalid "communicationType" value. Allowed: CHAT, CHANNEL, COLLAB.');
-  const create = boolField(c, P, 'createDefault');
+  if (P.communicationType === undefined || P.communicationType === null || P.communicationType === '') c.fail('communicationType', paramRequired('communicationType'));
+  // the type is read case-insensitively (`chat` is CHAT)
+  const type = String(P.communicationType).toUpperCase();
+  if (!COMMUNICATION_TYPES.includes(type)) c.fail('communicationType', 'Invalid "communicationType" value. Allowed: CHAT, CHANNEL, COLLAB.');
+  await nodeFor(call, nodeId!, objectNotFound);
   const ids = idList(c, P, 'ids');
   const removeIds = idList(c, P, 'removeIds');
+  const create = boolField(c, P, 'createDefault');
   const withChildren = boolField(c, P, 'withChildren');
-  c.done();
   mustEdit(call, 'Access denied.');
-  await structure(() => editCommunications(call.ctx, call.caller.userId, nodeId!, String(type), { create: !!create, bind: ids, unbind: removeIds, withChildren: !!withChildren }), objectNotFound);
+  await structure(() => editCommunications(call.ctx, call.caller.userId, nodeId!, type, { create: !!create, bind: ids, unbind: removeIds, withChildren: !!withChildren }), objectNotFound);
   return { success: true };
 }
 
@@ -546,9 +537,8 @@ async function communicationList(call: MethodCall): Promise<Record<string, unkno
   const P = call.params;
   const c = new Check(DURING);
   const id = intField(c, P, 'id', 'Required field `id` is missing');
-  c.done();
-  await mustView(call);
   await nodeFor(call, id!, (n) => `Object with identifier \`${n}\` not found`);
+  await mustView(call);
   const out: Record<string, unknown> = {};
   const groups: Record<string, { key: string; items: Record<string, unknown>[]; noAccess: number }> = {
     CHANNEL: { key: 'channels', items: [], noAccess: 0 },
@@ -605,14 +595,14 @@ function employeeView(s: Structure, u: UserRow): Record<string, unknown> {
 }
 
 async function employeeSearch(call: MethodCall): Promise<Record<string, unknown>> {
+  // employee.*: the caller is checked before anything else (the portal's controller does it before the action)
+  const s = await mustBeEmployee(call);
   const P = call.params;
   const c = new Check(DURING);
+  const select = parseSelect(P.select, EMPLOYEE_FIELDS, { entity: 'EmployeeDto', noun: 'object', verb: 'Unable to' });
   const name = typeof P.name === 'string' || typeof P.name === 'number' ? String(P.name).trim() : '';
   if (name === '') c.fail('name', paramRequired('name'));
   const nodeId = P.nodeId === undefined || P.nodeId === null ? undefined : intField(c, P, 'nodeId');
-  c.done();
-  const select = parseSelect(P.select, EMPLOYEE_FIELDS, { entity: 'EmployeeDto', noun: 'object', verb: 'Unable to' });
-  const s = await mustBeEmployee(call);
   const within = nodeId === undefined ? null : new Set(s.members(nodeId).map((m) => m.userId));
   const people = await peopleById(call.ctx.db, s.employees());
   const needle = name.toLowerCase();
@@ -621,16 +611,12 @@ async function employeeSearch(call: MethodCall): Promise<Record<string, unknown>
 }
 
 async function employeeSubordinates(call: MethodCall): Promise<Record<string, unknown>> {
+  const s = await mustBeEmployee(call);
   const P = call.params;
   const c = new Check(DURING);
   if (P.id === undefined || P.id === null || P.id === '') c.fail('id', required('id'));
-  else {
-    const n = asInt(P.id);
-    if (n === undefined || n <= 0) c.fail('id', 'Parameter "id" is required and must be a positive integer.');
-  }
-  c.done();
-  const userId = asInt(P.id)!;
-  const s = await mustBeEmployee(call);
+  const userId = asInt(P.id);
+  if (userId === undefined || userId <= 0) c.fail('id', 'Parameter "id" is required and must be a positive integer.');
   const departments: Record<string, unknown>[] = [];
   for (const n of s.byId.values()) {
     if (n.type !== 'DEPARTMENT') continue;
