@@ -74,7 +74,8 @@ describe('humanresources.* (REST 3.0)', () => {
     assert.equal(classicCall.status, 404);
     assert.equal(classicCall.body.error, 'ERROR_METHOD_NOT_FOUND');
     // a classic method is not a REST 3.0 one
-    v3Error(await callJson(api(p.adminHook), 'user.get', {}), 404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
+    v3Error(await callJson(api(p.adminHook), 'user.get', {}), 404, 'BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION', 'Method `user.get` not found');
+    v3Error(await callJson(api(p.adminHook), 'humanresources.node.nothing', {}), 404, 'BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION', 'Method `humanresources.node.nothing` not found');
     const bad = await request(`${api(p.adminHook)}/humanresources.node.get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":' });
     v3Error(bad, 400, 'BITRIX_REST_V3_EXCEPTION_INVALIDJSONEXCEPTION', 'Invalid JSON in the request body');
     // parameters never come from the query string
@@ -83,12 +84,15 @@ describe('humanresources.* (REST 3.0)', () => {
     // the envelope keeps its time block
     const a = await hr('node.count');
     assert.equal(typeof a.body.time.start, 'number');
+    // the request log keeps a REST 3.0 error's code and text
+    const log = await request(`${p.http}/__control/requests?limit=1&method=humanresources.node.get`, { headers: { 'x-imbot-control-token': p.server.controlToken } });
+    assert.deepEqual([log.body.requests[0].error, log.body.requests[0].error_description], [V, VALIDATING]);
   });
 
   it('scope refusal: a webhook without humanresources gets INSUFFICIENTSCOPEEXCEPTION', async () => {
     const hook = await addWebhook(p.server.core.store.db, p.server.clock, { userId: 1, scope: 'im,department' });
     const a = await callJson(`${p.http}/rest/api/1/${hook.code}`, 'humanresources.node.count', {});
-    v3Error(a, 401, 'BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION', 'Insufficient access rights: required scope is missing');
+    v3Error(a, 403, 'BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION', 'Insufficient access rights: required scope is missing');
     // bad credentials keep their code, in the REST 3.0 shape
     const wrong = await callJson(`${p.http}/rest/api/1/nosuchcode`, 'humanresources.node.count', {});
     assert.equal(wrong.status, 401);

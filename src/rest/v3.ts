@@ -36,25 +36,30 @@ export const V3Codes = {
   invalidSelect: `${P}INVALIDSELECTEXCEPTION`,
   invalidPagination: `${P}INVALIDPAGINATIONEXCEPTION`,
   invalidJson: `${P}INVALIDJSONEXCEPTION`,
+  methodNotFound: `${P}METHODNOTFOUNDEXCEPTION`,
   fieldNotFound: 'BITRIX_REST_V3_REALISATION_EXCEPTION_FIELDNOTFOUNDEXCEPTION',
 } as const;
 
 export const V3Errors = {
   validation: (message: string, items: ValidationItem[]) => new RestV3Error(V3Codes.validation, message, 400, items),
   accessDenied: (text = 'Access denied') => new RestV3Error(V3Codes.accessDenied, text, 403),
-  insufficientScope: () => new RestV3Error(V3Codes.insufficientScope, 'Insufficient access rights: required scope is missing', 401),
+  // 403, as the portal's InsufficientScopeException (the pages show no status)
+  insufficientScope: () => new RestV3Error(V3Codes.insufficientScope, 'Insufficient access rights: required scope is missing', 403),
+  // 404 and the code of the portal's MethodNotFoundException; the text is ours (its phrase is not published)
+  methodNotFound: (method: string) => new RestV3Error(V3Codes.methodNotFound, `Method \`${method}\` not found`, 404),
   entityNotFound: (text: string) => new RestV3Error(V3Codes.entityNotFound, text, 400),
   invalidJson: () => new RestV3Error(V3Codes.invalidJson, 'Invalid JSON in the request body', 400),
 };
 
 /**
  * A classic error met on the REST 3.0 route (authentication, an unknown method, limits) in the
- * REST 3.0 shape: the scope refusal becomes INSUFFICIENTSCOPEEXCEPTION, the rest keep their code
- * and text.
+ * REST 3.0 shape: the scope refusal becomes INSUFFICIENTSCOPEEXCEPTION, an unknown method
+ * METHODNOTFOUNDEXCEPTION, the rest keep their code, text and status.
  */
-export function asV3(err: RestError): RestError {
+export function asV3(err: RestError, method: string): RestError {
   if (err instanceof RestV3Error) return err;
   if (err.code === 'insufficient_scope') return V3Errors.insufficientScope();
+  if (err.code === 'ERROR_METHOD_NOT_FOUND') return V3Errors.methodNotFound(method);
   return new RestV3Error(err.code, err.description, err.status);
 }
 

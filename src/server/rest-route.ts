@@ -145,8 +145,8 @@ async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
 }
 
 /** An error answered before the body is read: the connection closes, so the body never is. */
-function refuse(reply: FastifyReply, error: RestError, transport: Transport, api: boolean): FastifyReply {
-  const err = api ? asV3(error) : error;
+function refuse(reply: FastifyReply, error: RestError, transport: Transport, api: Target | null): FastifyReply {
+  const err = api ? asV3(error, api.method) : error;
   const { type, payload } = render(err.body(), transport);
   return reply.code(err.status).header('content-type', type).header('connection', 'close').send(payload);
 }
@@ -161,7 +161,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
   /** The request log's record of one call (when the log is on). */
   const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; encoded?: Encoded; trace: CallTrace; t0: number }): void => {
     if (!core.requests) return;
-    const error = c.status === 200 ? undefined : (c.body as { error: string; error_description: string });
+    const error = c.status === 200 ? undefined : loggedError(c.body);
     core.requests.add({
       transport: (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
       method,
@@ -181,7 +181,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     }
     const params = target ? withPathWebhook(target, query) : query;
     logCall(req, target?.method ?? path, { params, status: err.status, body: err.body(), trace: { commands: [] }, t0 });
-    return refuse(reply, err, transport, target?.api ?? false);
+    return refuse(reply, err, transport, target?.api ? target : null);
   };
 
   const preParsing = async (req: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | FastifyReply> => {
@@ -228,7 +228,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
       const anyErr = err instanceof RestError ? err : SystemErrors.internal();
-      const restErr = target?.api ? asV3(anyErr) : anyErr;
+      const restErr = target?.api ? asV3(anyErr, target.method) : anyErr;
       if (!(err instanceof RestError)) logError(err, target?.method ?? path);
       status = restErr.status;
       body = restErr.body();
@@ -246,6 +246,16 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
 function renderEncoded(encoded: Encoded, body: Record<string, unknown>): { type: string; payload: string } {
   const { result: _result, ...rest } = body;
   return { type: 'application/json; charset=utf-8', payload: spliceResult(encoded, rest) };
+}
+
+/** An error body as the request log keeps it: a REST 3.0 `{error: {code, message}}` as code and text. */
+function loggedError(body: unknown): { error: string; error_description: string } {
+  const e = (body as { error: unknown; error_description?: string }).error;
+  if (e !== null && typeof e === 'object') {
+    const v3 = e as { code: string; message: string };
+    return { error: v3.code, error_description: v3.message };
+  }
+  return body as { error: string; error_description: string };
 }
 
 /**
