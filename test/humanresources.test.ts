@@ -4,6 +4,8 @@ import https from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { B24Hook } from '@bitrix24/b24jssdk';
 import { addWebhook } from '../src/auth/webhooks.js';
+import { startReceiver } from './helpers/events.js';
+import { installScriptApp } from './helpers/oauth.js';
 import { addPerson, assertResult, callJson, request, startPortal, type Answer, type Person, type TestPortal } from './helpers/server.js';
 
 /**
@@ -97,6 +99,23 @@ describe('humanresources.* (REST 3.0)', () => {
     const wrong = await callJson(`${p.http}/rest/api/1/nosuchcode`, 'humanresources.node.count', {});
     assert.equal(wrong.status, 401);
     assert.equal(typeof wrong.body.error.code, 'string');
+  });
+
+  it('OAuth: /rest/api/{method} with the token in the body or a Bearer header; an app without the scope is refused', async () => {
+    const r = await startReceiver();
+    try {
+      const { auth } = await installScriptApp(p, r, '/hr-app', { scope: 'humanresources,user' });
+      const count = await ok('node.count');
+      const body = await callJson(`${p.http}/rest/api`, 'humanresources.node.count', { auth: auth.access_token });
+      assert.deepEqual(assertResult(body), count);
+      const bearer = await request(`${p.http}/rest/api/humanresources.node.count`, { method: 'POST', headers: { authorization: `Bearer ${auth.access_token}` } });
+      assert.deepEqual(assertResult(bearer), count);
+      const other = await installScriptApp(p, r, '/im-app', { scope: 'im' });
+      const refused = await callJson(`${p.http}/rest/api`, 'humanresources.node.count', { auth: other.auth.access_token });
+      v3Error(refused, 403, 'BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION', 'Insufficient access rights: required scope is missing');
+    } finally {
+      await r.close();
+    }
   });
 
   it('node.add creates a department department.get shows; department.add makes a node node.get shows', async () => {

@@ -171,13 +171,17 @@ async function fullNode(call: MethodCall, id: number): Promise<Record<string, un
 
 // ---- structure errors ----
 
-async function structure<T>(fn: () => Promise<T>, notFound: (id: number) => string, c: { parentMessage?: string; userText?: (id: number) => string } = {}): Promise<T> {
+/**
+ * Runs a structure change and answers its refusals: a parent that cannot hold the node
+ * (itself, one below it, a team for a department) is a validation error on `parentId`; an
+ * unknown node, person or chat is ENTITYNOTFOUND with the page's text.
+ */
+async function structure<T>(fn: () => Promise<T>, notFound: (id: number) => string): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (!(err instanceof StructureError)) throw err;
-    if (err.kind === 'parent') throw V3Errors.validation(c.parentMessage ?? VALIDATING, [{ message: 'The structure element cannot be placed under this parent', field: 'parentId' }]);
-    if (err.kind === 'user') throw V3Errors.entityNotFound((c.userText ?? notFound)(err.id));
+    if (err.kind === 'parent') throw V3Errors.validation(VALIDATING, [{ message: 'The structure element cannot be placed under this parent', field: 'parentId' }]);
     throw V3Errors.entityNotFound(notFound(err.id));
   }
 }
