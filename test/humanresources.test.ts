@@ -250,6 +250,14 @@ describe('humanresources.* (REST 3.0)', () => {
     assert.deepEqual((await ok('node.search', { type: 'DEPARTMENT', name: 'west', parentId: 1 })).items.map((n: any) => n.id), [ids[3]]);
     assert.deepEqual((await ok('node.search', { type: 'DEPARTMENT', name: 'west', parentId: ids[0] })).items, []);
     assert.deepEqual((await ok('node.search', { type: 'TEAM', name: 'region' })).items, []);
+    // list order is the structure's: SORT, then id; search: nearest to the top first
+    assertResult(await classic('department.update', { ID: ids[3], SORT: 100 }));
+    assert.deepEqual(await page({ limit: 3 }), [ids[3], 1, ids[0]]);
+    const deep = (await ok('node.add', { type: 'DEPARTMENT', name: 'Deep region', parentId: ids[0] })).id;
+    const late = (await ok('node.add', { type: 'DEPARTMENT', name: 'Late region', parentId: 1 })).id;
+    const byDepth = (await ok('node.search', { type: 'DEPARTMENT', name: 'region' })).items.map((n: any) => n.id);
+    assert.deepEqual(byDepth, [...ids, late, deep]);
+    assertResult(await classic('department.delete', { ID: late }));
     for (const id of ids) assertResult(await classic('department.delete', { ID: id }));
   });
 

@@ -114,8 +114,21 @@ export class Structure {
     return out;
   }
 
+  /** The direct children of a node, in the structure's order (SORT, then id). */
   children(id: number): DepartmentRow[] {
-    return [...this.byId.values()].filter((n) => n.parent_id === id);
+    return this.ordered().filter((n) => n.parent_id === id);
+  }
+
+  /** Every node in the structure's order: SORT (department.*'s, 500 by default), then id. */
+  ordered(): DepartmentRow[] {
+    return [...this.byId.values()].sort((a, b) => a.sort - b.sort || a.id - b.id);
+  }
+
+  /** How far below the top a node is (the top-level department: 0). */
+  depth(id: number): number {
+    let d = 0;
+    for (let n = this.byId.get(id); n && n.parent_id; n = this.byId.get(n.parent_id)) d++;
+    return d;
   }
 
   top(): DepartmentRow | undefined {

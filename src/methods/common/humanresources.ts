@@ -342,7 +342,7 @@ async function nodeList(call: MethodCall): Promise<Record<string, unknown>> {
   const type = nodeType(c, P, 'An invalid value for the structure element type was provided');
   await mustView(call);
   const s = await Structure.load(call.ctx.db);
-  const rows = [...s.byId.values()].filter((n) => n.type === type).slice(offset, offset + limit);
+  const rows = s.ordered().filter((n) => n.type === type).slice(offset, offset + limit);
   return { items: rows.map((n) => pick(nodeView(s, n), select)) };
 }
 
@@ -357,7 +357,9 @@ async function nodeSearch(call: MethodCall): Promise<Record<string, unknown>> {
   const s = await Structure.load(call.ctx.db);
   const under = parentId === undefined ? null : new Set(s.subtree(parentId).filter((id) => id !== parentId));
   const needle = name!.toLowerCase();
-  const rows = [...s.byId.values()].filter((n) => n.type === type && n.name.toLowerCase().includes(needle) && (!under || under.has(n.id))).slice(0, limit);
+  // nearest to the top first, as the portal's search orders them
+  const found = [...s.byId.values()].filter((n) => n.type === type && n.name.toLowerCase().includes(needle) && (!under || under.has(n.id)));
+  const rows = found.sort((a, b) => s.depth(a.id) - s.depth(b.id) || a.id - b.id).slice(0, limit);
   return { items: rows.map((n) => nodeView(s, n)) };
 }
 
