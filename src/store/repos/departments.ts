@@ -104,8 +104,3 @@ export async function updateNodeRow(db: Db, id: number, patch: Partial<{ name: s
   if (Object.keys(patch).length === 0) return;
   await db.updateTable('departments').set(patch).where('id', '=', id).execute();
 }
-
-/** Nodes of one type, by id, one page (humanresources.node.list). */
-export function nodesOfType(db: Db, type: string, offset: number, limit: number): Promise<DepartmentRow[]> {
-  return db.selectFrom('departments').selectAll().where('type', '=', type).orderBy('id').limit(limit).offset(offset).execute();
-}

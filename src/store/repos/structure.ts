@@ -14,10 +14,6 @@ export function allNodeRoles(db: Db): Promise<NodeRoleRow[]> {
   return db.selectFrom('node_member_roles').selectAll().orderBy('node_id').orderBy('user_id').execute();
 }
 
-export function nodeRoles(db: Db, nodeId: number): Promise<NodeRoleRow[]> {
-  return db.selectFrom('node_member_roles').selectAll().where('node_id', '=', nodeId).orderBy('user_id').execute();
-}
-
 /** Gives `userId` `role` in the node (replacing a role held there). */
 export async function setNodeRole(db: Db, nodeId: number, userId: number, role: string): Promise<void> {
   await db.deleteFrom('node_member_roles').where('node_id', '=', nodeId).where('user_id', '=', userId).execute();
