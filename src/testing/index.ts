@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../context.js';
 import { deliveryLog } from '../events/outbox.js';
-import type { ArmedFault, FaultKind, FaultSpec } from '../rest/faults.js';
+import type { ArmedFault, FaultKind, FaultSpec } from '../harness/faults.js';
 import { parseStr } from '../rest/php.js';
 import type { RequestEntry } from '../rest/request-log.js';
 import { loadSeedFile, validateSeed } from '../harness/seed/load.js';
