@@ -7,20 +7,28 @@
  * calls round-robin over the nodes, as a balancer would. Rewrites the cluster section of
  * BENCHMARKS.md (its own markers).
  *
+ * Each size also measures the nodes' idle CPU (delivery polls, lease renewals, pool keep-alive)
+ * over BENCH_CLUSTER_IDLE_MS with no call running, and gives CPU per call net of it: on a loaded
+ * machine a run stretches in wall time, and idle work spread over it would otherwise count as a
+ * cost of each call.
+ *
  * Environment: BENCH_CLUSTER_CALLS (default 1500 per method and size), BENCH_CLUSTER_EVENTS
- * (default 1000), BENCH_CLUSTER_CONCURRENCY (default 8 calls in flight).
+ * (default 1000), BENCH_CLUSTER_CONCURRENCY (default 8 calls in flight), BENCH_CLUSTER_IDLE_MS
+ * (default 5000).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startCluster, testPostgres, testRedis, type Cluster } from '../test/helpers/cluster.js';
 
 const CALLS = Number(process.env.BENCH_CLUSTER_CALLS ?? 1500);
 const EVENTS = Number(process.env.BENCH_CLUSTER_EVENTS ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CLUSTER_CONCURRENCY ?? 8);
+const IDLE_MS = Number(process.env.BENCH_CLUSTER_IDLE_MS ?? 5000);
 const SIZES = [1, 2, 3];
 /** clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux) */
 const TICKS = 100;
@@ -36,11 +44,21 @@ const clusterCpu = (c: Cluster) => c.nodes.reduce((sum, n) => sum + cpuSeconds(n
 
 interface Figures {
   cpuMsPerCall: number;
+  /** CPU per call less the nodes' idle CPU over the same wall time */
+  netCpuMsPerCall: number;
   reqPerSec: number;
 }
 
+/** The nodes' CPU seconds per wall-clock second while no call runs. */
+async function idleRate(c: Cluster): Promise<number> {
+  const cpu0 = clusterCpu(c);
+  const t0 = performance.now();
+  await delay(IDLE_MS);
+  return (clusterCpu(c) - cpu0) / ((performance.now() - t0) / 1000);
+}
+
 /** `calls` calls of `method`, CONCURRENCY at a time, round-robin over the nodes. */
-async function measure(c: Cluster, method: string, params: () => Record<string, unknown>, calls: number): Promise<Figures> {
+async function measure(c: Cluster, method: string, params: () => Record<string, unknown>, calls: number, idle = 0): Promise<Figures> {
   let next = 0;
   let failed = 0;
   const worker = async () => {
@@ -56,7 +74,7 @@ async function measure(c: Cluster, method: string, params: () => Record<string, 
   const seconds = (performance.now() - t0) / 1000;
   const cpu = clusterCpu(c) - cpu0;
   if (failed) throw new Error(`${failed} of ${calls} ${method} calls failed`);
-  return { cpuMsPerCall: (cpu * 1000) / calls, reqPerSec: calls / seconds };
+  return { cpuMsPerCall: (cpu * 1000) / calls, netCpuMsPerCall: (Math.max(0, cpu - idle * seconds) * 1000) / calls, reqPerSec: calls / seconds };
 }
 
 /** Bot events delivered per second: EVENTS messages to a bot, written round-robin, until all arrived. */
@@ -94,6 +112,8 @@ interface Row {
   add: Figures;
   list: Figures;
   events: number;
+  /** the nodes' idle CPU, ms per second */
+  idleMsPerSec: number;
 }
 
 async function main(): Promise<void> {
@@ -110,11 +130,12 @@ async function main(): Promise<void> {
         // warm every node (JIT, caches, pool connections)
         await measure(c, 'imbot.bot.list', () => ({}), 100 * size);
         await measure(c, 'im.message.add', () => ({ DIALOG_ID: dialog, MESSAGE: 'warm' }), 100 * size);
-        const add = await measure(c, 'im.message.add', () => ({ DIALOG_ID: dialog, MESSAGE: 'hello cluster' }), CALLS);
-        const list = await measure(c, 'imbot.bot.list', () => ({}), CALLS);
+        const idle = await idleRate(c);
+        const add = await measure(c, 'im.message.add', () => ({ DIALOG_ID: dialog, MESSAGE: 'hello cluster' }), CALLS, idle);
+        const list = await measure(c, 'imbot.bot.list', () => ({}), CALLS, idle);
         const events = await eventRate(c);
-        rows.push({ nodes: size, add, list, events });
-        console.log(`${size} node(s): message.add ${add.cpuMsPerCall.toFixed(2)} ms CPU/call, ${add.reqPerSec.toFixed(0)} req/s; bot.list ${list.cpuMsPerCall.toFixed(2)} ms CPU/call, ${list.reqPerSec.toFixed(0)} req/s; ${events.toFixed(0)} events/s`);
+        rows.push({ nodes: size, add, list, events, idleMsPerSec: idle * 1000 });
+        console.log(`${size} node(s): idle ${(idle * 1000).toFixed(1)} ms CPU/s; message.add ${add.cpuMsPerCall.toFixed(2)} ms CPU/call (${add.netCpuMsPerCall.toFixed(2)} net of idle), ${add.reqPerSec.toFixed(0)} req/s; bot.list ${list.cpuMsPerCall.toFixed(2)} ms CPU/call (${list.netCpuMsPerCall.toFixed(2)} net), ${list.reqPerSec.toFixed(0)} req/s; ${events.toFixed(0)} events/s`);
       } finally {
         await c.stop();
       }
@@ -133,11 +154,11 @@ function writeSection(rows: Row[], services: string): void {
     '<!-- cluster-bench:begin (generated by `npm run bench:cluster`; rewritten on every run) -->',
     `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${loadavg()[0]!.toFixed(1)} at the end; PostgreSQL: ${services}. ${CALLS} calls per method and size, ${CONCURRENCY} in flight, round-robin over the nodes; ${EVENTS} bot events.`,
     '',
-    '| nodes | message.add CPU/call | × 1 node | message.add req/s | × 1 node | bot.list CPU/call | × 1 node | bot.list req/s | × 1 node | events/s | × 1 node |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| nodes | idle CPU (all nodes) | message.add CPU/call | × 1 node | net of idle | × 1 node | message.add req/s | × 1 node | bot.list CPU/call | × 1 node | net of idle | × 1 node | bot.list req/s | × 1 node | events/s | × 1 node |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.nodes} | ${r.add.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.add.cpuMsPerCall, one.add.cpuMsPerCall)} | ${r.add.reqPerSec.toFixed(0)} | ${ratio(r.add.reqPerSec, one.add.reqPerSec)} | ${r.list.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.list.cpuMsPerCall, one.list.cpuMsPerCall)} | ${r.list.reqPerSec.toFixed(0)} | ${ratio(r.list.reqPerSec, one.list.reqPerSec)} | ${r.events.toFixed(0)} | ${ratio(r.events, one.events)} |`,
+        `| ${r.nodes} | ${r.idleMsPerSec.toFixed(1)} ms/s | ${r.add.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.add.cpuMsPerCall, one.add.cpuMsPerCall)} | ${r.add.netCpuMsPerCall.toFixed(2)} ms | ${ratio(r.add.netCpuMsPerCall, one.add.netCpuMsPerCall)} | ${r.add.reqPerSec.toFixed(0)} | ${ratio(r.add.reqPerSec, one.add.reqPerSec)} | ${r.list.cpuMsPerCall.toFixed(2)} ms | ${ratio(r.list.cpuMsPerCall, one.list.cpuMsPerCall)} | ${r.list.netCpuMsPerCall.toFixed(2)} ms | ${ratio(r.list.netCpuMsPerCall, one.list.netCpuMsPerCall)} | ${r.list.reqPerSec.toFixed(0)} | ${ratio(r.list.reqPerSec, one.list.reqPerSec)} | ${r.events.toFixed(0)} | ${ratio(r.events, one.events)} |`,
     ),
     '<!-- cluster-bench:end -->',
   ];

@@ -219,9 +219,11 @@ describe('imbot-server reset and snapshot', () => {
       assert.match(saved.stdout, /^saved cli1\t\S+\t\d+ rows\t0 bytes of files\n$/);
       assert.match((await runCli('snapshot', 'list', ...common)).stdout, /^cli1\t/);
       const reset = await runCli('reset', ...common);
+      assert.equal(reset.code, 0, reset.stderr);
       assert.equal(reset.stdout, `reset; admin webhook: ${p.server.adminWebhookUrl}\n`);
       assert.equal((await callJson(ann.hook, 'user.current')).status, 401);
       const restored = await runCli('snapshot', 'restore', 'cli1', ...common);
+      assert.equal(restored.code, 0, restored.stderr);
       assert.match(restored.stdout, /^restored cli1\t/);
       assert.equal((await callJson(ann.hook, 'user.current')).status, 200);
       const missing = await runCli('snapshot', 'restore', 'nope', ...common);

@@ -87,7 +87,7 @@ export class PortalStateControl {
   async save(name: string): Promise<SnapshotInfo> {
     const dir = this.dir(name);
     return this.gate.exclusive(async () => {
-      const dump = await dumpTables(this.store.db);
+      const dump = await dumpTables(this.store.db, this.store.dialect);
       const file: SnapshotFile = { format: 1, name, created_at: this.clock.now(), ...dump };
       const tmp = `${dir}.part`;
       await rm(tmp, { recursive: true, force: true });

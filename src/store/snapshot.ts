@@ -19,17 +19,45 @@ export interface TablesDump {
 
 type AnyDb = Kysely<any> | Transaction<any>;
 
+export interface TableInfo {
+  name: string;
+  columns: string[];
+  serialId: boolean;
+}
+
+/**
+ * PostgreSQL: the tables of the current schema only, read from the catalogue directly. Kysely's
+ * introspector walks every schema of the database, and fails when another portal sharing the
+ * database (a schema each, as the PostgreSQL test half runs them) drops its schema meanwhile.
+ */
+async function postgresTablesOf(db: Kysely<Schema>): Promise<TableInfo[]> {
+  const { rows } = await sql<{ table_name: string; column_name: string; serial: boolean }>`
+    select c.table_name, c.column_name,
+           (c.is_identity = 'YES' or coalesce(c.column_default, '') like 'nextval(%') as serial
+      from information_schema.columns c
+      join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
+     where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
+       and c.table_name not in ('kysely_migration', 'kysely_migration_lock')
+     order by c.table_name, c.ordinal_position`.execute(db);
+  const byName = new Map<string, TableInfo>();
+  for (const r of rows) {
+    let t = byName.get(r.table_name);
+    if (!t) byName.set(r.table_name, (t = { name: r.table_name, columns: [], serialId: false }));
+    t.columns.push(r.column_name);
+    if (r.column_name === 'id' && r.serial) t.serialId = true;
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /** Every table but Kysely's own, with its columns, sorted by name. */
-async function tablesOf(db: Kysely<Schema>): Promise<{ name: string; columns: string[]; serialId: boolean }[]> {
+export async function tablesOf(db: Kysely<Schema>, dialect: Dialect): Promise<TableInfo[]> {
+  if (dialect === 'postgres') return postgresTablesOf(db);
   const tables = await db.introspection.getTables();
-  // PostgreSQL's catalogue lists every schema's tables; the portal's are in the current one
-  const schema = tables.some((t) => t.schema) ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
   return tables
-    .filter((t) => !t.isView && (schema === undefined || t.schema === schema))
+    .filter((t) => !t.isView)
     .map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name), serialId: t.columns.some((c) => c.name === 'id' && c.isAutoIncrementing) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
-
 async function migrationsOf(db: AnyDb): Promise<string[]> {
   const rows = await db.selectFrom('kysely_migration').select('name').orderBy('name').execute();
   return rows.map((r: { name: string }) => r.name);
@@ -50,8 +78,8 @@ function fromDumpValue(v: unknown): unknown {
 }
 
 /** Reads every table inside one transaction: a consistent picture of the committed state. */
-export async function dumpTables(db: Kysely<Schema>): Promise<TablesDump> {
-  const tables = await tablesOf(db);
+export async function dumpTables(db: Kysely<Schema>, dialect: Dialect): Promise<TablesDump> {
+  const tables = await tablesOf(db, dialect);
   return (db as Kysely<any>).transaction().execute(async (trx) => {
     const out: TablesDump = { migrations: await migrationsOf(trx), tables: {} };
     for (const t of tables) {
@@ -72,7 +100,7 @@ const MAX_PARAMS = 30_000;
  * `then` runs inside the same transaction (reset writes the first-start rows there).
  */
 export async function replaceTables(db: Kysely<Schema>, dialect: Dialect, dump: TablesDump | null, then?: (trx: Transaction<Schema>) => Promise<void>): Promise<void> {
-  const tables = await tablesOf(db);
+  const tables = await tablesOf(db, dialect);
   await db.transaction().execute(async (trx) => {
     const any = trx as Transaction<any>;
     if (dump) {

@@ -87,7 +87,7 @@ const cliEntry = fileURLToPath(new URL('./cli-entry.js', import.meta.url));
 /** Runs `imbot-server <args>` from the same compiled tree as the test; never rejects on exit codes. */
 export function runCli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [cliEntry, ...args], { timeout: 30_000, env: cliEnvOf(args) }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cliEntry, ...args], { timeout: 120_000, env: cliEnvOf(args) }, (err, stdout, stderr) => {
       done({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr });
     });
   });

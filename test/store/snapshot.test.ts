@@ -15,7 +15,7 @@ describe('store contract: snapshot', () => {
   it('a dump restores every row, and ids go on after the largest one restored', async () => {
     const db = t.store.db;
     const a = await createUser(db, t.clock, { name: 'Ada' });
-    const dump = await dumpTables(db);
+    const dump = await dumpTables(db, t.store.dialect);
     assert.ok(dump.migrations.length > 0 && dump.tables.users!.columns.includes('name'));
     const b = await createUser(db, t.clock, { name: 'Bob' });
     await replaceTables(db, t.store.dialect, dump);
