@@ -192,6 +192,13 @@ describe('architecture', () => {
     assert.deepEqual(offenders, [], `im/ and bots/ raise events through ctx.events and stay below rest/:\n${offenders.join('\n')}`);
   });
 
+  it('events/ imports none of the layers above it (rest/, server/, methods/)', () => {
+    const files = sourceFiles(join(srcRoot, 'events'));
+    assert.ok(files.length > 10, 'the delivery sources were found');
+    const offenders = files.flatMap((f) => forbiddenImports(f, ['rest', 'server', 'methods']));
+    assert.deepEqual(offenders, [], `events/ is below rest/: shared pieces go to util/ or harness/:\n${offenders.join('\n')}`);
+  });
+
   it('no query outside src/store/', () => {
     const files = sourceFiles(srcRoot).filter((f) => !rel(f).startsWith('src/store/'));
     const offenders = files.flatMap((f) => queryLines(readFileSync(f, 'utf8')).map((n) => `${rel(f)}:${n}`));

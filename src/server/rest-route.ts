@@ -11,6 +11,7 @@ import { idleOperating } from '../limits/index.js';
 import { MultipartForm, queryParams, requestParams } from './params.js';
 import type { Readable } from 'node:stream';
 import { limitBody } from './body-limit.js';
+import { MAX_FILE_SIZE } from '../files/store.js';
 import type { PhpArray } from '../rest/php.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
 
@@ -97,6 +98,15 @@ export type ErrorLog = (err: unknown, method: string) => void;
  */
 export const REST_BODY_LIMITS = { small: 4 * 1024 * 1024, upload: 160 * 1024 * 1024 };
 
+/**
+ * The body limit of upload methods and the upload link for a largest file of `maxFileSize` bytes:
+ * REST_BODY_LIMITS.upload, or more when `serve --max-file-size` allows files whose Base64 in a
+ * JSON body (4 bytes per 3, plus the other parameters) would not fit in it.
+ */
+export function uploadBodyLimit(maxFileSize: number): number {
+  return Math.max(REST_BODY_LIMITS.upload, Math.ceil(maxFileSize / 3) * 4 + REST_BODY_LIMITS.small);
+}
+
 /** What the route knows before it reads a body: the method, the query, maybe the caller. */
 interface Admission {
   target: Target;
@@ -141,7 +151,7 @@ async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
     // query credentials may still be replaced by the body's; they only open the upload limit
     caller = await authenticateFor(core, spec, credentials).catch(() => undefined);
   }
-  return { target, spec, query, caller: final ? caller : undefined, bodyLimit: spec.largeBody && caller ? REST_BODY_LIMITS.upload : REST_BODY_LIMITS.small };
+  return { target, spec, query, caller: final ? caller : undefined, bodyLimit: spec.largeBody && caller ? uploadBodyLimit(core.files?.maxSize ?? MAX_FILE_SIZE) : REST_BODY_LIMITS.small };
 }
 
 /** An error answered before the body is read: the connection closes, so the body never is. */
