@@ -119,6 +119,8 @@ const OWNERS: Record<string, string> = {
   user_options: 'options.ts',
   user_status: 'user-status.ts',
   departments: 'departments.ts',
+  node_member_roles: 'structure.ts',
+  node_communications: 'structure.ts',
   search_last: 'search.ts',
   user_fields: 'user-fields.ts',
   user_field_values: 'user-fields.ts',
@@ -188,6 +190,13 @@ describe('architecture', () => {
     assert.ok(files.length > 10, 'the domain sources were found');
     const offenders = files.flatMap((f) => forbiddenImports(f, ['events', 'rest', 'server', 'methods']));
     assert.deepEqual(offenders, [], `im/ and bots/ raise events through ctx.events and stay below rest/:\n${offenders.join('\n')}`);
+  });
+
+  it('events/ imports none of the layers above it (rest/, server/, methods/)', () => {
+    const files = sourceFiles(join(srcRoot, 'events'));
+    assert.ok(files.length > 10, 'the delivery sources were found');
+    const offenders = files.flatMap((f) => forbiddenImports(f, ['rest', 'server', 'methods']));
+    assert.deepEqual(offenders, [], `events/ is below rest/: shared pieces go to util/ or harness/:\n${offenders.join('\n')}`);
   });
 
   it('no query outside src/store/', () => {

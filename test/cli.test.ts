@@ -53,9 +53,9 @@ function line(banner: string, label: string): string {
   return m[1];
 }
 
-/** Starts `serve` on free ports and waits for its banner. */
-function serve(dataDir: string): Promise<Served> {
-  const args = ['serve', '--data', dataDir, '--port', '0', '--http-port', '0'];
+/** Starts `serve` (with `flags`) on free ports and waits for its banner. */
+function serve(dataDir: string, flags: string[] = []): Promise<Served> {
+  const args = ['serve', '--data', dataDir, '--port', '0', '--http-port', '0', ...flags];
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: repoRoot,
     env: cliEnvOf(args),
@@ -153,6 +153,41 @@ describe('imbot-server CLI', () => {
     }
   });
 
+  it('serve --max-file-size MB: a file over it is refused with each method\'s error, one of that size is kept', async () => {
+    const data = dirs.make();
+    const s = await serve(data, ['--max-file-size', '0.5']);
+    try {
+      const code = /\/rest\/1\/([a-z0-9]{16})\/$/.exec(s.adminWebhook)![1];
+      const hook = `${s.httpRest}1/${code}`;
+      const limit = 512 * 1024;
+      const chat = (await request(`${hook}/im.chat.add`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ TITLE: 'Small files', USERS: [1] }) })).body.result;
+      const folder = (await request(`${hook}/im.disk.folder.get?CHAT_ID=${chat}`)).body.result.ID;
+      // a multipart file part (streamed to the spool, refused by its size)
+      const part = (size: number) => {
+        const form = new FormData();
+        form.append('id', String(folder));
+        form.append('fileContent', new Blob([Buffer.alloc(size, 7)]), `f${size}.bin`);
+        return request(`${hook}/disk.folder.uploadfile`, { method: 'POST', body: form });
+      };
+      assert.deepEqual(errorOf(await part(limit + 1)), { status: 400, error: 'ERROR_COULD_NOT_SAVE_FILE', error_description: 'Could not save file' });
+      const kept = await part(limit);
+      assert.equal(kept.status, 200, kept.text);
+      assert.equal(Number(kept.body.result.SIZE), limit);
+      // Base64 content of a v2 upload
+      const v2 = (size: number) =>
+        request(`${hook}/im.v2.File.upload`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dialogId: `chat${chat}`, fields: { name: 'a.bin', content: Buffer.alloc(size, 1).toString('base64') } }) });
+      assert.deepEqual(errorOf(await v2(limit + 1)), { status: 400, error: 'FILE_TOO_LARGE', error_description: 'File size exceeds maximum allowed' });
+      assert.equal((await v2(limit)).status, 200);
+    } finally {
+      await s.stop();
+    }
+    for (const bad of ['0', '-1', 'ten', '1025']) {
+      const r = await cli('serve', '--data', dirs.make(), '--port', '0', '--http-port', '0', '--max-file-size', bad);
+      assert.equal(r.code, 1, `--max-file-size ${bad}`);
+      assert.match(r.stderr, /option '--max-file-size <MB>' argument '.*' is invalid\. megabytes, more than 0 and at most 1024/);
+    }
+  });
+
   it('adds users and webhooks that a running server honours at once, and removes them', async () => {
     const data = dirs.make();
     const s = await serve(data);
@@ -185,7 +220,7 @@ describe('imbot-server CLI', () => {
       const listed = (await cliOk('webhook', 'list', '--data', data)).split('\n').map((l) => l.split('\t').slice(1, 4));
       assert.deepEqual(listed.filter(([owner]) => owner === `user ${userId}`), [
         [`user ${userId}`, code, 'im,imbot'],
-        [`user ${userId}`, 'mycode123', 'imbot,im,user,department,user.userfield,disk'],
+        [`user ${userId}`, 'mycode123', 'imbot,im,user,department,user.userfield,disk,humanresources'],
       ]);
 
       // the running server sees the new webhooks without a restart, acting as Ann

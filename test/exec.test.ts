@@ -74,4 +74,23 @@ describe('imbot-server exec', () => {
     assert.equal(kept.code, 0);
     assert.ok(existsSync(join(keep, 'control-token')), '--data is kept');
   });
+
+  it('--public-url: the webhook it hands the command is under that address; calls still reach the loopback listener', async () => {
+    const script = join(dir, 'public.mjs');
+    writeFileSync(script, `
+      const env = process.env;
+      const path = new URL(env.IMBOT_WEBHOOK_URL).pathname;
+      const me = await (await fetch(env.IMBOT_HTTP_URL + path + 'user.current')).json();
+      console.log(JSON.stringify({ hook: env.IMBOT_WEBHOOK_URL, http: env.IMBOT_HTTP_URL, name: me.result.NAME }));
+    `);
+    const r = await runCli('exec', '--public-url', 'https://bots.example.test:8443', '--', process.execPath, script);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.match(out.hook, /^https:\/\/bots\.example\.test:8443\/rest\/1\/[a-z0-9]+\/$/);
+    assert.match(out.http, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(out.name, 'Admin');
+    const bad = await runCli('exec', '--public-url', 'ftp://bots.example.test', '--', process.execPath, '-e', 'process.exit(0)');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--public-url.*a public URL is http:\/\/ or https:\/\//);
+  });
 });

@@ -124,6 +124,53 @@ describe('snapshots and reset', () => {
   });
 });
 
+describe('snapshots and the default file store', () => {
+  // the engine's own default: the database store on PostgreSQL (bytes in file_chunks), the data
+  // dir on SQLite — a restore brings the bytes back from either
+  let p: TestPortal;
+  before(async () => {
+    p = await startPortal();
+  });
+  after(() => p.stop());
+
+  const download = async (dialogId: number, fileId: number): Promise<{ status: number; bytes: Buffer }> => {
+    const link = await callJson(p.adminHook, 'im.v2.File.download', { dialogId, fileId });
+    if (link.status !== 200) return { status: link.status, bytes: Buffer.alloc(0) };
+    const url = new URL(link.body.result.downloadUrl);
+    const got = await fetch(`${p.http}${url.pathname}${url.search}`);
+    return { status: got.status, bytes: Buffer.from(await got.arrayBuffer()) };
+  };
+
+  it('a file uploaded before the snapshot downloads with the same bytes after reset and restore', async () => {
+    const ann = await addPerson(p, 'Ann');
+    // more than two 256 KiB chunks of the database store
+    const bytes = Buffer.from(Array.from({ length: 600_000 }, (_, i) => (i * 7) % 251));
+    const up = assertResult(await callJson(p.adminHook, 'im.v2.File.upload', { dialogId: ann.id, fields: { name: 'big.bin', content: bytes.toString('base64') } }));
+    const fileId = up.file.id as number;
+    assert.ok((await download(ann.id, fileId)).bytes.equals(bytes));
+    const ctl = (path: string, body?: unknown) =>
+      request(`${p.http}/__control/${path}`, {
+        method: 'POST',
+        headers: { 'x-imbot-control-token': p.server.controlToken, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const saved = await ctl('snapshots', { name: 'with-file' });
+    assert.equal(saved.status, 200, saved.text);
+
+    const reset = await ctl('reset');
+    assert.equal(reset.status, 200, reset.text);
+    // Ann (and her chat, and the file) are gone
+    assert.equal((await callJson(p.adminHook, 'im.v2.File.download', { dialogId: ann.id, fileId })).status, 400);
+
+    const restored = await ctl('snapshots/with-file/restore');
+    assert.equal(restored.status, 200, restored.text);
+    const got = await download(ann.id, fileId);
+    assert.equal(got.status, 200);
+    assert.equal(got.bytes.length, bytes.length);
+    assert.ok(got.bytes.equals(bytes), 'the restored file has the bytes uploaded');
+  });
+});
+
 describe('snapshots and event delivery', () => {
   let p: TestPortal;
   let rx: Receiver;

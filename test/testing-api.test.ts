@@ -67,3 +67,40 @@ describe('imbot-server/testing', () => {
     assert.ok(!existsSync(other.dataDir));
   });
 });
+
+describe('imbot-server/testing: startPortal({ publicUrl })', () => {
+  it('gives out the public address (webhooks, event auth) while calls go to the loopback listener', async () => {
+    const rx = await startReceiver();
+    const portal = await startPortal({ publicUrl: 'https://bots.example.test/' });
+    try {
+      assert.equal(portal.publicUrl, 'https://bots.example.test');
+      assert.match(portal.webhookUrl, /^https:\/\/bots\.example\.test\/rest\/1\/[a-z0-9]+\/$/);
+      assert.match(portal.httpWebhookUrl, /^http:\/\/127\.0\.0\.1:\d+\/rest\/1\/[a-z0-9]+\/$/);
+      assert.equal(new URL(portal.httpWebhookUrl).pathname, new URL(portal.webhookUrl).pathname);
+      assert.equal((await portal.call('user.current')).ID, '1');
+      const bob = await portal.addUser({ name: 'Bob' });
+      assert.ok(bob.webhookUrl.startsWith('https://bots.example.test/rest/'), bob.webhookUrl);
+      const bot = await portal.addBot({ code: 'pub', handler: `${rx.base}/h` });
+      await portal.sendAs(1, bot.id, 'hi');
+      const event = await portal.waitForEvent((e) => e.event === 'ONIMBOTMESSAGEADD');
+      assert.deepEqual([event.body.auth.domain, event.body.auth.client_endpoint], ['bots.example.test', 'https://bots.example.test/rest/']);
+    } finally {
+      await portal.close();
+      await rx.close();
+    }
+  });
+
+  it('without one: the HTTPS listener, as before', async () => {
+    const portal = await startPortal();
+    try {
+      assert.equal(portal.publicUrl, undefined);
+      assert.ok(portal.webhookUrl.startsWith(`${portal.url}/rest/1/`));
+    } finally {
+      await portal.close();
+    }
+  });
+
+  it('refuses a public URL that is not scheme://host[:port]', async () => {
+    await assert.rejects(startPortal({ publicUrl: 'https://bots.example.test/portal' }), /scheme:\/\/host\[:port\] only/);
+  });
+});

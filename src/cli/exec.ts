@@ -7,6 +7,7 @@ import type { Profile } from '../context.js';
 import { startServer, type RunningServer } from '../server/listen.js';
 import { delivery } from './events.js';
 import { operatingLimitOption, rateOption } from './limits.js';
+import { publicUrlOption } from './portal-settings.js';
 import { harnessServerOptions, serveHarnessOptions, type HarnessCliOptions } from './serve-options.js';
 
 function profile(value: string): Profile {
@@ -19,6 +20,7 @@ interface ExecOptions extends HarnessCliOptions {
   profile: Profile;
   rateLimit?: ReturnType<typeof rateOption>;
   operatingLimit?: number | null;
+  publicUrl?: string;
 }
 
 /** What the wrapped command finds in its environment. */
@@ -68,6 +70,7 @@ export function execCommand(): Command {
     .option('--delivery <policy>', 'event delivery: retry (default) or once', delivery, 'retry' as const)
     .option('--rate-limit <preset>', 'as for serve', rateOption)
     .option('--operating-limit <seconds>', 'as for serve', operatingLimitOption)
+    .option('--public-url <url>', 'as for serve: the address the portal gives out (domain, client_endpoint, IMBOT_WEBHOOK_URL)', publicUrlOption)
     .passThroughOptions();
   serveHarnessOptions(cmd);
   cmd.setOptionValueWithSource('logLevel', 'warn', 'default');
@@ -79,6 +82,7 @@ export function execCommand(): Command {
       server = await startServer({
         dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: o.profile,
         limits: { rate: o.rateLimit, operatingLimit: o.operatingLimit }, ...harnessServerOptions(o),
+        ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
       });
       console.error(`imbot-server: portal ${server.httpsUrl} (data ${dataDir}) for: ${command.join(' ')}`);
       code = await run(command, { ...process.env, ...execEnv(server, dataDir) });

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { FAULT_KINDS, type ArmedFault, type FaultSpec } from '../rest/faults.js';
+import { FAULT_KINDS, type ArmedFault, type FaultSpec } from '../harness/faults.js';
 import { controlClient, withControlOptions, type ControlOptions } from './control-client.js';
 
 function describe(f: ArmedFault): string {

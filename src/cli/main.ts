@@ -45,6 +45,16 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The largest `--max-file-size`, in MB: a JSON upload holds the file's Base64 in memory once. */
+const MAX_FILE_SIZE_CAP_MB = 1024;
+
+/** `--max-file-size <MB>`: megabytes (MiB, as the 100 MB default), a positive number up to the cap; bytes. */
+function maxFileSizeMb(value: string): number {
+  const mb = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(mb) || mb <= 0 || mb > MAX_FILE_SIZE_CAP_MB) throw new InvalidArgumentError(`megabytes, more than 0 and at most ${MAX_FILE_SIZE_CAP_MB}`);
+  return Math.max(1, Math.floor(mb * 1024 * 1024));
+}
+
 function onOff(value: string): boolean {
   if (value !== 'on' && value !== 'off') throw new InvalidArgumentError('on or off');
   return value === 'on';
@@ -156,14 +166,16 @@ export function buildCli(): Command {
     .option('--oauth-port <port>', 'a further HTTPS port serving the portal, e.g. 443 for --oauth-alias', port)
     .option('--redis <url>', 'one node of a cluster: redis://host:6379 shared by every node (needs --store postgres://…)', redisUrl)
     .option('--redis-prefix <prefix>', 'prefix of every Redis key and channel (clusters sharing one Redis need different ones)', DEFAULT_REDIS_PREFIX)
-    .option('--public-url <url>', 'the address clients reach the portal by, e.g. https://bots.example.com behind a proxy or http://127.0.0.1:24080 (fills domain, client_endpoint, server_endpoint and event auth; default: the HTTPS listener)', publicUrlOption);
+    .option('--public-url <url>', 'the address clients reach the portal by, e.g. https://bots.example.com behind a proxy or http://127.0.0.1:24080 (fills domain, client_endpoint, server_endpoint and event auth; default: the HTTPS listener)', publicUrlOption)
+    .option('--max-file-size <MB>', `the largest uploaded file, in MB (default 100, as the portal; at most ${MAX_FILE_SIZE_CAP_MB})`, maxFileSizeMb);
   withConfigSources(serveHarnessOptions(program.commands.at(-1)!))
-    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir'; redis?: string; redisPrefix: string; publicUrl?: string }) => {
+    .action(async (o: HarnessCliOptions & { data: string; store?: string; host: string; port: number; httpPort: number; profile: Profile; rateLimit?: ReturnType<typeof rateOption>; operatingLimit?: number | null; accessTokenTtl: number; control: boolean; controlFrom: Cidr[]; allowPrivate: Cidr[]; quietSecrets: boolean; oauthAlias?: string | true; oauthPort?: number; files?: 'db' | 'dir'; redis?: string; redisPrefix: string; publicUrl?: string; maxFileSize?: number }) => {
       const limits = { rate: o.rateLimit, operatingLimit: o.operatingLimit };
       const started = startServer({
         dataDir: resolve(o.data), store: o.store, host: o.host, port: o.port, httpPort: o.httpPort, profile: o.profile, limits, accessTokenTtl: o.accessTokenTtl,
         control: o.control, controlFrom: o.controlFrom, allowPrivate: o.allowPrivate, ...harnessServerOptions(o),
         oauthAliases: oauthAliases(o.oauthAlias), oauthPort: o.oauthPort, files: o.files, redis: o.redis, redisPrefix: o.redisPrefix, publicUrl: o.publicUrl,
+        maxFileSize: o.maxFileSize,
       });
       // before the first line is printed: a SIGTERM sent on reading the banner finds its handler
       stopOnSignals(started);

@@ -2,7 +2,7 @@ import type { ChangeSink, ChatChange } from '../changes.js';
 import type { MovableClock } from '../clock.js';
 import { outboxSignal } from '../events/signal.js';
 import type { Limits } from '../limits/index.js';
-import type { FaultPlan } from '../rest/faults.js';
+import type { FaultPlan } from '../harness/faults.js';
 import { RECONNECTED, type Cluster } from './index.js';
 
 /**

@@ -3,8 +3,10 @@ import { Redis } from 'ioredis';
 /**
  * The two Redis connections a node keeps: one for commands (leases, limit counters, control
  * state, publishing) and one in subscriber mode (a connection that subscribes can run nothing
- * else). ioredis reconnects by itself and subscribes again; commands sent meanwhile wait in its
- * queue. Every key and channel starts with the prefix (`--redis-prefix`, default `imbot:`), so
+ * else). ioredis reconnects by itself and subscribes again. A command sent while Redis is away
+ * waits through a few reconnection attempts (COMMAND_RETRIES, about a second at first, a few
+ * seconds in a long outage), then fails: a REST call that needs Redis (the limiters' counters)
+ * answers an error instead of waiting for Redis however long it takes, and `/__ready` says why. Every key and channel starts with the prefix (`--redis-prefix`, default `imbot:`), so
  * several clusters (or test runs) can share one Redis.
  */
 export interface RedisLinks {
@@ -17,6 +19,12 @@ export interface RedisLinks {
 /** How long a start waits for Redis before it gives up with a clear message. */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/**
+ * Reconnection attempts a command on the command connection waits through before it fails (the
+ * subscriber connection's SUBSCRIBE waits for good: it must be there once Redis is back).
+ */
+const COMMAND_RETRIES = 3;
+
 /** A Redis URL as it may be printed: without its password. */
 export function redactRedisUrl(url: string): string {
   try {
@@ -28,8 +36,8 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-async function connectOne(url: string, name: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, connectionName: name, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: null });
+async function connectOne(url: string, name: string, retries: number | null): Promise<Redis> {
+  const redis = new Redis(url, { lazyConnect: true, connectionName: name, connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: retries });
   // errors while reconnecting are expected (a restarting Redis); the commands waiting report theirs
   redis.on('error', () => {});
   try {
@@ -42,10 +50,10 @@ async function connectOne(url: string, name: string): Promise<Redis> {
 }
 
 export async function openRedis(url: string, prefix: string, nodeId: string): Promise<RedisLinks> {
-  const cmd = await connectOne(url, `imbot-${nodeId}`.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+  const cmd = await connectOne(url, `imbot-${nodeId}`.replace(/[^A-Za-z0-9_.:-]/g, '_'), COMMAND_RETRIES);
   let sub: Redis;
   try {
-    sub = await connectOne(url, `imbot-${nodeId}-sub`.replace(/[^A-Za-z0-9_.:-]/g, '_'));
+    sub = await connectOne(url, `imbot-${nodeId}-sub`.replace(/[^A-Za-z0-9_.:-]/g, '_'), null);
   } catch (err) {
     cmd.disconnect();
     throw err;

@@ -10,7 +10,7 @@ import { AttemptRecorder } from './recorder.js';
 import { isSuccess } from './http-post.js';
 import { SenderThread } from './sender.js';
 import { outboxSignal } from './signal.js';
-import type { FaultPlan } from '../rest/faults.js';
+import type { FaultPlan } from '../harness/faults.js';
 import { LocalLeases, type LaneLeases } from '../cluster/leases.js';
 
 /**

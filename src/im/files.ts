@@ -66,11 +66,12 @@ export function decodeUpload(name: unknown, content: unknown, maxSize: number): 
   if (phpEmpty(n) || phpEmpty(content)) throw new FileError('empty');
   const c = scalarString(content);
   if (c === null) throw new FileError('invalid_content');
-  if (Buffer.byteLength(c, 'utf8') > Math.floor((maxSize * 4) / 3)) throw new FileError('too_large');
+  // longer than the padded Base64 of a file of the largest size: too large without decoding it
+  // (a file of exactly maxSize bytes takes ceil(maxSize / 3) * 4 characters, padding included)
+  if (Buffer.byteLength(c, 'utf8') > Math.ceil(maxSize / 3) * 4) throw new FileError('too_large');
   const bytes = strictBase64(c);
   if (!bytes) throw new FileError('invalid_content');
-  // n Base64 characters decode to at most 3n/4 bytes, so this cannot fire after the length check;
-  // it states the limit on what it is about: bytes.
+  // the last group of four characters may still carry a byte or two over the limit
   if (bytes.length > maxSize) throw new FileError('too_large');
   return { name: n, bytes };
 }

@@ -11,7 +11,8 @@ import type { HandlerNet } from '../util/addresses.js';
 import type { Schema } from '../store/schema.js';
 import type { OpenUnit, Unit } from '../store/unit.js';
 import { RestError, SystemErrors } from './errors.js';
-import { FailWritesPlugin, FaultPlan, StoreFailure } from './faults.js';
+import { FailWritesPlugin, StoreFailure } from './faults.js';
+import { FaultPlan } from '../harness/faults.js';
 import { Encoded } from './encoded.js';
 import { intval } from './php.js';
 import { Paged, type Caller, type MethodRegistry, type MethodSpec, type SubcallResult } from './registry.js';
@@ -124,7 +125,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   return { result: value, next: null, total: null, processing, operating };
 }
 
-/** The scripted faults that hit a call before its method runs (src/rest/faults.ts). */
+/** The scripted faults that hit a call before its method runs (src/harness/faults.ts). */
 async function scriptedFaults(faults: FaultPlan, method: string): Promise<void> {
   const slow = faults.take(method, 'latency');
   if (slow) await new Promise((r) => setTimeout(r, slow.ms));

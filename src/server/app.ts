@@ -6,7 +6,7 @@ import { SystemErrors } from '../rest/errors.js';
 import { refuseUngatedControlRoutes } from './control-api.js';
 import { answerRaw } from './connections.js';
 import { registerOAuthRoutes } from './oauth-route.js';
-import { REST_BODY_LIMITS, restRoute, type ErrorLog } from './rest-route.js';
+import { restRoute, uploadBodyLimit, type ErrorLog } from './rest-route.js';
 import type { UploadSpool } from '../files/spool.js';
 import { MAX_FILE_SIZE } from '../files/store.js';
 import { registerUploadParser } from './upload-parser.js';
@@ -84,7 +84,7 @@ export function buildApp(core: RestCore, logError: ErrorLog, logger?: FastifyBas
   void app.register(async (scope) => {
     if (spool) registerUploadParser(scope, spool, () => core.files?.maxSize ?? MAX_FILE_SIZE);
     // the REST route sets each request's own limit before reading (rest-route.ts, REST_BODY_LIMITS)
-    const restOptions = { bodyLimit: REST_BODY_LIMITS.upload, preParsing: rest.preParsing, handler: rest.handler };
+    const restOptions = { bodyLimit: uploadBodyLimit(core.files?.maxSize ?? MAX_FILE_SIZE), preParsing: rest.preParsing, handler: rest.handler };
     scope.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH'], url: '/rest/*', ...restOptions });
     scope.route({ method: ['GET', 'POST'], url: '/rest', ...restOptions });
     registerUploadRoute(scope, core);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { EVENT_FAULT_KINDS, FAULT_KINDS, isEventFault, type FaultInput, type FaultPlan } from '../rest/faults.js';
+import { EVENT_FAULT_KINDS, FAULT_KINDS, isEventFault, type FaultInput, type FaultPlan } from '../harness/faults.js';
 import { portalError } from '../rest/injectable-errors.js';
 import { phpJson } from '../rest/php.js';
 import type { MethodRegistry } from '../rest/registry.js';
@@ -64,7 +64,7 @@ export function parseFault(raw: unknown, registry: MethodRegistry): FaultInput |
   return fault;
 }
 
-/** `/__control/faults`: arm, list and remove scripted faults (src/rest/faults.ts). */
+/** `/__control/faults`: arm, list and remove scripted faults (src/harness/faults.ts). */
 export function registerFaultRoutes(app: FastifyInstance, faults: FaultPlan, registry: MethodRegistry): void {
   const send = (reply: any, status: number, body: unknown) =>
     reply.code(status).header('content-type', 'application/json; charset=utf-8').send(phpJson(body));

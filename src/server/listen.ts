@@ -10,7 +10,7 @@ import { ensurePortal } from '../portal/bootstrap.js';
 import { parsePublicUrl, portalInfoOf, recordPortalSettings, type PortalSettings } from '../portal/settings.js';
 import { DEFAULT_ACCESS_TTL_S } from '../auth/oauth.js';
 import type { Db } from '../store/db.js';
-import { FaultPlan } from '../rest/faults.js';
+import { FaultPlan } from '../harness/faults.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { openStore } from '../store/open.js';
 import { pingStore } from '../store/db.js';

@@ -5,11 +5,12 @@ import { idleOperating } from '../limits/index.js';
 import { diskFileRecord, UPLOAD_FIELD, uploadByLink, uploadLinkIsLive } from '../im/disk.js';
 import { FileError, decodeUpload, maxUploadSize } from '../im/files.js';
 import type { FileBytes } from '../files/spool.js';
+import { MAX_FILE_SIZE } from '../files/store.js';
 import { isPhpArray, phpJson, phpString } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { timeBlock } from '../rest/time.js';
 import { MultipartForm, requestParams } from './params.js';
-import { REST_BODY_LIMITS } from './rest-route.js';
+import { uploadBodyLimit } from './rest-route.js';
 
 /**
  * `POST /rest/upload.json?token=disk|…`: the second step of disk.folder.uploadfile without
@@ -28,7 +29,7 @@ export function registerUploadRoute(app: FastifyInstance, core: RestCore): void 
   app.route({
     method: 'POST',
     url: '/rest/upload.json',
-    bodyLimit: REST_BODY_LIMITS.upload,
+    bodyLimit: uploadBodyLimit(core.files?.maxSize ?? MAX_FILE_SIZE),
     onRequest: async (req, reply) => {
       const token = tokenOf(req);
       if (token === '' || !(await uploadLinkIsLive({ db: core.store.db, clock: core.clock }, token))) {

