@@ -119,6 +119,8 @@ const OWNERS: Record<string, string> = {
   user_options: 'options.ts',
   user_status: 'user-status.ts',
   departments: 'departments.ts',
+  node_member_roles: 'structure.ts',
+  node_communications: 'structure.ts',
   search_last: 'search.ts',
   user_fields: 'user-fields.ts',
   user_field_values: 'user-fields.ts',

@@ -220,7 +220,7 @@ describe('imbot-server CLI', () => {
       const listed = (await cliOk('webhook', 'list', '--data', data)).split('\n').map((l) => l.split('\t').slice(1, 4));
       assert.deepEqual(listed.filter(([owner]) => owner === `user ${userId}`), [
         [`user ${userId}`, code, 'im,imbot'],
-        [`user ${userId}`, 'mycode123', 'imbot,im,user,department,user.userfield,disk'],
+        [`user ${userId}`, 'mycode123', 'imbot,im,user,department,user.userfield,disk,humanresources'],
       ]);
 
       // the running server sees the new webhooks without a restart, acting as Ann

@@ -9,7 +9,7 @@ export const ALL_SCOPES: readonly string[] = [
 ];
 
 /** Scopes this server implements methods for; the default for new webhooks and the admin webhook. */
-export const SERVED_SCOPES: readonly string[] = ['imbot', 'im', 'user', 'department', 'user.userfield', 'disk'];
+export const SERVED_SCOPES: readonly string[] = ['imbot', 'im', 'user', 'department', 'user.userfield', 'disk', 'humanresources'];
 
 export const GLOBAL_SCOPE = '_global';
 

@@ -4,18 +4,23 @@
  * UF_DEPARTMENT list; a department's head (UF_HEAD) is any user id.
  */
 import type { DomainCtx } from '../context.js';
-import type { Db } from '../store/db.js';
+import { lockKey, type Db } from '../store/db.js';
 import {
   allDepartments,
+  allNodes,
   deleteDepartmentRows,
   departmentById,
   insertDepartment,
   updateDepartmentRow,
   type DepartmentRow,
 } from '../store/repos/departments.js';
+import { deleteNodeData } from '../store/repos/structure.js';
 import { peopleDepartments, setPersonDepartments } from '../store/repos/users.js';
 
 export type { DepartmentRow };
+
+/** The lock every change of the structure takes first (department.*, humanresources.*: im/structure.ts). */
+export const STRUCTURE_LOCK = 'company-structure';
 
 /** A refusal of a structure change, with the portal's text (answered as ERROR_CORE). */
 export class DepartmentError extends Error {}
@@ -46,7 +51,8 @@ export function subtree(byId: Map<number, DepartmentRow>, id: number): number[] 
   return out;
 }
 
-function parseIds(json: string): number[] {
+/** A `users.departments` value (a JSON int array) as ids; [] for anything else. */
+export function parseIds(json: string): number[] {
   try {
     const d = JSON.parse(json);
     return Array.isArray(d) ? d.map(Number) : [];
@@ -78,13 +84,16 @@ export interface DepartmentInput {
 
 /** department.add: NAME first, then the parent (an existing department: one top level only). */
 export async function addDepartment(ctx: DomainCtx, d: DepartmentInput): Promise<number> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   if (!d.name) throw new DepartmentError(DepartmentTexts.nameMissing);
   if (!d.parent || !(await departmentById(ctx.db, d.parent))) throw new DepartmentError(DepartmentTexts.oneTopLevel);
-  return insertDepartment(ctx.db, { name: d.name, sort: d.sort ?? 500, parent_id: d.parent, head_id: d.head ?? 0 });
+  const now = ctx.clock.now();
+  return insertDepartment(ctx.db, { name: d.name, sort: d.sort ?? 500, parent_id: d.parent, head_id: d.head ?? 0, created_at: now, updated_at: now });
 }
 
 /** department.update: only the fields given change; the tree stays a tree with one top. */
 export async function updateDepartment(ctx: DomainCtx, id: number, d: DepartmentInput): Promise<void> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   const byId = await departmentMap(ctx.db);
   const row = byId.get(id);
   if (!row) throw new DepartmentError(DepartmentTexts.notFound);
@@ -99,6 +108,7 @@ export async function updateDepartment(ctx: DomainCtx, id: number, d: Department
     ...(d.sort !== undefined ? { sort: d.sort } : {}),
     ...(d.parent !== undefined ? { parent_id: d.parent } : {}),
     ...(d.head !== undefined ? { head_id: d.head } : {}),
+    updated_at: ctx.clock.now(),
   });
 }
 
@@ -107,6 +117,7 @@ export async function updateDepartment(ctx: DomainCtx, id: number, d: Department
  * left in none belongs to the top-level department, as every employee belongs somewhere).
  */
 export async function deleteDepartment(ctx: DomainCtx, id: number): Promise<void> {
+  await lockKey(ctx.db, STRUCTURE_LOCK);
   const byId = await departmentMap(ctx.db);
   const row = byId.get(id);
   if (!row) throw new DepartmentError(DepartmentTexts.notFound);
@@ -119,7 +130,11 @@ export async function deleteDepartment(ctx: DomainCtx, id: number): Promise<void
     const after = before.filter((d) => !gone.has(d));
     await setPersonDepartments(ctx.db, p.id, after.length ? after : [top.id]);
   }
+  // teams below the departments that go (humanresources.* nodes) go with them
+  const nodes = await allNodes(ctx.db);
+  for (let i = 0, ids = [...gone]; i < ids.length; i++) for (const n of nodes) if (n.parent_id === ids[i] && !gone.has(n.id)) (gone.add(n.id), ids.push(n.id));
   await deleteDepartmentRows(ctx.db, [...gone]);
+  await deleteNodeData(ctx.db, [...gone]);
 }
 
 /**

@@ -14,6 +14,7 @@ import { settingsMethods } from './common/settings.js';
 import { userRightsMethods } from './common/users.js';
 import { userStatusMethods } from './im/user-status.js';
 import { departmentMethods } from './common/departments.js';
+import { humanresourcesMethods } from './common/humanresources.js';
 import { imDepartmentMethods } from './im/departments.js';
 import { searchMethods } from './im/search.js';
 import { accountMethods } from './common/accounts.js';
@@ -29,6 +30,6 @@ import { openLinesBotMethods } from './imopenlines/bot-session.js';
 /** Every REST method this server answers. */
 export function buildRegistry(): MethodRegistry {
   const registry = new MethodRegistry();
-  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...dialogMarkMethods, ...dialogListMethods, ...shareMethods, ...diskMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
+  registry.add(...commonMethods, ...batchMethods, ...botMethods, ...imbotMessageMethods, ...imMessageMethods, ...peopleMethods, ...dialogMarkMethods, ...dialogListMethods, ...shareMethods, ...diskMethods, ...notifyMethods, ...revisionMethods, ...settingsMethods, ...userRightsMethods, ...userStatusMethods, ...departmentMethods, ...humanresourcesMethods, ...imDepartmentMethods, ...searchMethods, ...accountMethods, ...userFieldMethods, ...imChatMethods, ...commandMethods, ...imbotChatMethods, ...appMethods, ...v2Methods, ...openLinesBotMethods);
   return registry;
 }

@@ -48,7 +48,7 @@ async function createPortal(trx: Db, clock: Clock, keep?: PortalState): Promise<
   // would not know it was taken).
   const adminId = await createUser(trx, clock, { login: 'admin', name: 'Admin', email: 'admin@example.com', isAdmin: true, userType: 'employee', departments: [1] });
   if (adminId !== 1) throw new Error(`the store is not fresh: its first user would be ${adminId}, not 1`);
-  await insertDepartment(trx, { ...ROOT_DEPARTMENT });
+  await insertDepartment(trx, { ...ROOT_DEPARTMENT, created_at: clock.now(), updated_at: clock.now() });
   const hook = await addWebhook(trx, clock, { userId: 1, scope: SERVED_SCOPES.join(','), title: 'Administrator', code: keep?.adminWebhookCode });
   await insertPortalSettings(trx, { member_id: memberId, admin_webhook_code: hook.code });
   return { memberId, adminWebhookCode: hook.code, created: true };

@@ -41,6 +41,8 @@ export interface MethodSpec {
   onStoreFailure?: () => RestError;
   /** takes bodies up to the upload limit (File.upload's Base64), for callers authenticated before the body */
   largeBody?: boolean;
+  /** a REST 3.0 method: called under /rest/api/ only, JSON parameters, v3 errors (src/rest/v3.ts) */
+  v3?: boolean;
   handler: MethodHandler;
 }
 

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
 import { type Encoded, spliceResult } from '../rest/encoded.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
+import { asV3, V3Errors } from '../rest/v3.js';
 import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
@@ -18,16 +19,21 @@ interface Target {
   method: string;
   transport: Transport;
   webhook: { login: string; code: string } | null;
+  /** REST 3.0: `/rest/api/…` (src/rest/v3.ts) */
+  api: boolean;
 }
 
 /**
  * `/rest/{method}` or `/rest/{user}/{code}/{method}`, slashes collapsed, an optional trailing
- * slash, and a `.json`/`.xml` suffix after the method's last dot selecting the output format.
+ * slash, and a `.json`/`.xml` suffix after the method's last dot selecting the output format;
+ * the same under `/rest/api/` for REST 3.0.
  */
 export function parseRestPath(path: string): Target | null {
   const segments = path.split('/').filter(Boolean);
   if (segments[0] !== 'rest') return null;
   segments.shift();
+  const api = (segments[0] as string) === 'api' && segments.length !== 3;
+  if (api) segments.shift();
   let webhook: Target['webhook'] = null;
   let methodSeg: string;
   if (segments.length === 1) methodSeg = segments[0];
@@ -39,8 +45,8 @@ export function parseRestPath(path: string): Target | null {
   if (!name) return null;
   const dot = name.lastIndexOf('.');
   const suffix = dot >= 0 ? name.slice(dot + 1).toLowerCase() : '';
-  if (suffix === 'json' || suffix === 'xml') return { method: name.slice(0, dot), transport: suffix, webhook };
-  return { method: name, transport: 'json', webhook };
+  if (suffix === 'json' || suffix === 'xml') return { method: name.slice(0, dot), transport: suffix, webhook, api };
+  return { method: name, transport: 'json', webhook, api };
 }
 
 function decode(s: string): string | null {
@@ -132,7 +138,9 @@ async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
   if (core.limits?.rate) await core.limits.admit(req.ip);
   const { path, rawQuery } = splitUrl(req);
   const target = parseRestPath(path);
-  const spec = target ? core.registry.get(target.method) : undefined;
+  const found = target ? core.registry.get(target.method) : undefined;
+  // REST 3.0 methods answer under /rest/api/ only, the classic ones outside it only
+  const spec = found && !!found.v3 === target!.api ? found : undefined;
   if (!target || !spec) throw SystemErrors.methodNotFound();
   const query = queryParams(rawQuery);
   const credentials = credentialsOf(req, withPathWebhook(target, query));
@@ -147,7 +155,8 @@ async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
 }
 
 /** An error answered before the body is read: the connection closes, so the body never is. */
-function refuse(reply: FastifyReply, err: RestError, transport: Transport): FastifyReply {
+function refuse(reply: FastifyReply, error: RestError, transport: Transport, api: Target | null): FastifyReply {
+  const err = api ? asV3(error, api.method) : error;
   const { type, payload } = render(err.body(), transport);
   return reply.code(err.status).header('content-type', type).header('connection', 'close').send(payload);
 }
@@ -162,7 +171,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
   /** The request log's record of one call (when the log is on). */
   const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; encoded?: Encoded; trace: CallTrace; t0: number }): void => {
     if (!core.requests) return;
-    const error = c.status === 200 ? undefined : (c.body as { error: string; error_description: string });
+    const error = c.status === 200 ? undefined : loggedError(c.body);
     core.requests.add({
       transport: (req.raw.socket as TLSSocket).encrypted ? 'https' : 'http',
       method,
@@ -182,7 +191,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     }
     const params = target ? withPathWebhook(target, query) : query;
     logCall(req, target?.method ?? path, { params, status: err.status, body: err.body(), trace: { commands: [] }, t0 });
-    return refuse(reply, err, transport);
+    return refuse(reply, err, transport, target?.api ? target : null);
   };
 
   const preParsing = async (req: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable | FastifyReply> => {
@@ -218,7 +227,9 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       // a request that skipped preParsing (a broken %-escape in the path) is admitted here
       const admission = admitted.get(req) ?? (await admit(core, req));
       // upload methods take multipart file parts as they lie on disk; every other method as Base64
-      const fromBody = await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | MultipartForm | undefined, admission.spec.largeBody ? 'spooled' : 'inline');
+      const fromBody = admission.target.api
+        ? apiParams(req.body as Buffer | MultipartForm | undefined)
+        : await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | MultipartForm | undefined, admission.spec.largeBody ? 'spooled' : 'inline');
       params = withPathWebhook(admission.target, fromBody);
       const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, trace });
       result = out.result;
@@ -226,7 +237,8 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
       const finishMs = startMs + (performance.now() - t0);
       body = successBody(out, startMs, finishMs, out.operating ?? idleOperating(startMs));
     } catch (err) {
-      const restErr = err instanceof RestError ? err : SystemErrors.internal();
+      const anyErr = err instanceof RestError ? err : SystemErrors.internal();
+      const restErr = target?.api ? asV3(anyErr, target.method) : anyErr;
       if (!(err instanceof RestError)) logError(err, target?.method ?? path);
       status = restErr.status;
       body = restErr.body();
@@ -244,6 +256,36 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
 function renderEncoded(encoded: Encoded, body: Record<string, unknown>): { type: string; payload: string } {
   const { result: _result, ...rest } = body;
   return { type: 'application/json; charset=utf-8', payload: spliceResult(encoded, rest) };
+}
+
+/** An error body as the request log keeps it: a REST 3.0 `{error: {code, message}}` as code and text. */
+function loggedError(body: unknown): { error: string; error_description: string } {
+  const e = (body as { error: unknown; error_description?: string }).error;
+  if (e !== null && typeof e === 'object') {
+    const v3 = e as { code: string; message: string };
+    return { error: v3.code, error_description: v3.message };
+  }
+  return body as { error: string; error_description: string };
+}
+
+/**
+ * REST 3.0 parameters: the JSON body only (never the query string), an object with its JSON
+ * types; no body is no parameters; anything else is INVALIDJSONEXCEPTION.
+ */
+function apiParams(body: Buffer | MultipartForm | undefined): PhpArray {
+  const out = Object.create(null) as PhpArray;
+  if (body === undefined) return out;
+  if (!Buffer.isBuffer(body)) throw V3Errors.invalidJson();
+  const text = body.toString('utf8').trim();
+  if (text === '') return out;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw V3Errors.invalidJson();
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw V3Errors.invalidJson();
+  return Object.assign(out, value);
 }
 
 const TOO_LARGE = () => new RestError('REQUEST_TOO_LARGE', 'Request body is too large', 413);

@@ -29,6 +29,7 @@ import * as m050 from './migrations/050_drop_download_tokens.js';
 import * as m051 from './migrations/051_chat_folders_for_files.js';
 import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
+import * as m061 from './migrations/061_structure_nodes.js';
 import * as m075 from './migrations/075_file_chunks.js';
 
 import type { Dialect } from './dialect.js';
@@ -86,6 +87,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '051_chat_folders_for_files': m051,
   '052_user_field_enums': m052,
   '060_open_lines': m060,
+  '061_structure_nodes': m061,
   '075_file_chunks': m075,
 };
 

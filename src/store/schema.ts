@@ -493,6 +493,33 @@ export interface DepartmentsTable {
   parent_id: Def<number>;
   /** the head's user id (UF_HEAD), 0 for none */
   head_id: Def<number>;
+  /** DEPARTMENT (department.* sees it) or TEAM (humanresources.* only), migration 061 */
+  type: Def<string>;
+  description: Def<string>;
+  /** a team's colour (blue, green, …), null for none */
+  color_name: Def<string | null>;
+  xml_id: Def<string | null>;
+  /** ms; null for rows older than migration 061 */
+  created_at: Def<number | null>;
+  updated_at: Def<number | null>;
+}
+
+/** Roles a department row cannot hold: department deputies, every team member (migration 061). */
+export interface NodeMemberRolesTable {
+  node_id: number;
+  user_id: number;
+  /** MEMBER_DEPUTY_HEAD for a department; MEMBER_TEAM_HEAD | MEMBER_TEAM_DEPUTY_HEAD | MEMBER_TEAM_EMPLOYEE for a team */
+  role: string;
+}
+
+/** Chats bound to a node (humanresources.node.communication.*, migration 061). */
+export interface NodeCommunicationsTable {
+  node_id: number;
+  chat_id: number;
+  /** CHAT | CHANNEL | COLLAB */
+  type: string;
+  /** the node the binding came from when it was applied to children (withChildren) */
+  original_node_id: Def<number | null>;
 }
 
 /** (044) A person's recent-search list (im.search.last.*). */
@@ -605,6 +632,8 @@ export interface Schema {
   user_options: UserOptionsTable;
   user_status: UserStatusTable;
   departments: DepartmentsTable;
+  node_member_roles: NodeMemberRolesTable;
+  node_communications: NodeCommunicationsTable;
   search_last: SearchLastTable;
   user_fields: UserFieldsTable;
   user_field_values: UserFieldValuesTable;
