@@ -22,6 +22,29 @@ describe('control API: scripted faults, clock, token', () => {
     assert.equal(a.body.error, 'CONTROL_TOKEN_REQUIRED');
   });
 
+  it('GET counters: the process\'s work counters, behind the token', async () => {
+    assert.equal((await control('counters', 'GET', undefined, 'wrong')).status, 401);
+    const read = async () => (await control('counters', 'GET')).body.counters as Record<string, number>;
+    const cacheReads = (c: Record<string, number>) => (c['cache.hit'] ?? 0) + (c['cache.miss'] ?? 0) + (c['cache.stale'] ?? 0) + (c['cache.bypass'] ?? 0);
+    const before = await read();
+    assert.equal((await callJson(p.adminHook, 'im.message.add', { DIALOG_ID: '1', MESSAGE: 'count me' })).status, 200);
+    assert.equal((await callJson(p.adminHook, 'imbot.bot.list')).status, 200);
+    const after = await read();
+    assert.ok(cacheReads(after) > cacheReads(before), 'the bot list goes through the read cache');
+    if (p.server.core.store.dialect === 'postgres') {
+      // the write's statements, and the change notifications of its commit (its own, not acted on)
+      assert.ok((after['sql.statements'] ?? 0) > (before['sql.statements'] ?? 0));
+      assert.ok((after['sql.transactions'] ?? 0) > (before['sql.transactions'] ?? 0));
+      // the notification reaches the listening connection on its own schedule: wait for it
+      let notified = after['pg.notify.received'] ?? 0;
+      for (let i = 0; i < 100 && notified <= (before['pg.notify.received'] ?? 0); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        notified = (await read())['pg.notify.received'] ?? 0;
+      }
+      assert.ok(notified > (before['pg.notify.received'] ?? 0));
+    }
+  });
+
   it('rejects a fault for an unknown method or kind', async () => {
     assert.equal((await control('faults', 'POST', { method: 'no.such.method', kind: 'store_failure' })).status, 400);
     assert.equal((await control('faults', 'POST', { method: 'imbot.register', kind: 'explode' })).status, 400);

@@ -93,4 +93,23 @@ describe('imbot-server exec', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--public-url.*a public URL is http:\/\/ or https:\/\//);
   });
+
+  it('--max-file-size MB: the portal refuses a file over it and keeps one of that size; a bad value stops exec', async () => {
+    const script = join(dir, 'upload.mjs');
+    writeFileSync(script, `
+      const hook = process.env.IMBOT_WEBHOOK_URL;
+      const post = async (method, body) => (await fetch(hook + method, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+      const chat = (await post('im.chat.add', { TITLE: 'Small files', USERS: [1] })).result;
+      const upload = (size) => post('im.v2.File.upload', { dialogId: 'chat' + chat, fields: { name: 'a.bin', content: Buffer.alloc(size, 1).toString('base64') } });
+      const over = await upload(512 * 1024 + 1);
+      const at = await upload(512 * 1024);
+      console.log(JSON.stringify({ over: over.error ?? null, at: at.error ?? 'ok' }));
+    `);
+    const r = await runCli('exec', '--max-file-size', '0.5', '--', process.execPath, script);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { over: 'FILE_TOO_LARGE', at: 'ok' });
+    const bad = await runCli('exec', '--max-file-size', '1025', '--', process.execPath, '-e', 'process.exit(0)');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /option '--max-file-size <MB>' argument '1025' is invalid\. megabytes, more than 0 and at most 1024/);
+  });
 });

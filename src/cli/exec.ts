@@ -8,7 +8,7 @@ import { startServer, type RunningServer } from '../server/listen.js';
 import { delivery } from './events.js';
 import { operatingLimitOption, rateOption } from './limits.js';
 import { publicUrlOption } from './portal-settings.js';
-import { harnessServerOptions, serveHarnessOptions, type HarnessCliOptions } from './serve-options.js';
+import { harnessServerOptions, MAX_FILE_SIZE_CAP_MB, maxFileSizeMb, serveHarnessOptions, type HarnessCliOptions } from './serve-options.js';
 
 function profile(value: string): Profile {
   if (value !== 'dev' && value !== 'cloud') throw new InvalidArgumentError('profile is dev or cloud');
@@ -21,6 +21,7 @@ interface ExecOptions extends HarnessCliOptions {
   rateLimit?: ReturnType<typeof rateOption>;
   operatingLimit?: number | null;
   publicUrl?: string;
+  maxFileSize?: number;
 }
 
 /** What the wrapped command finds in its environment. */
@@ -71,6 +72,7 @@ export function execCommand(): Command {
     .option('--rate-limit <preset>', 'as for serve', rateOption)
     .option('--operating-limit <seconds>', 'as for serve', operatingLimitOption)
     .option('--public-url <url>', 'as for serve: the address the portal gives out (domain, client_endpoint, IMBOT_WEBHOOK_URL)', publicUrlOption)
+    .option('--max-file-size <MB>', `as for serve: the largest uploaded file, in MB (default 100; at most ${MAX_FILE_SIZE_CAP_MB})`, maxFileSizeMb)
     .passThroughOptions();
   serveHarnessOptions(cmd);
   cmd.setOptionValueWithSource('logLevel', 'warn', 'default');
@@ -83,6 +85,7 @@ export function execCommand(): Command {
         dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: o.profile,
         limits: { rate: o.rateLimit, operatingLimit: o.operatingLimit }, ...harnessServerOptions(o),
         ...(o.publicUrl !== undefined ? { publicUrl: o.publicUrl } : {}),
+        ...(o.maxFileSize !== undefined ? { maxFileSize: o.maxFileSize } : {}),
       });
       console.error(`imbot-server: portal ${server.httpsUrl} (data ${dataDir}) for: ${command.join(' ')}`);
       code = await run(command, { ...process.env, ...execEnv(server, dataDir) });

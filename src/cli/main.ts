@@ -25,6 +25,7 @@ import { snapshotCommands } from './snapshots.js';
 import { openLineCommands } from './openlines.js';
 import { exportCommand } from './export.js';
 import { execCommand } from './exec.js';
+import { MAX_FILE_SIZE_CAP_MB, maxFileSizeMb } from './serve-options.js';
 import { stopOnSignals } from './shutdown.js';
 import { packageVersion } from './version.js';
 import { formatDuration } from './duration.js';
@@ -43,16 +44,6 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
   return n;
-}
-
-/** The largest `--max-file-size`, in MB: a JSON upload holds the file's Base64 in memory once. */
-const MAX_FILE_SIZE_CAP_MB = 1024;
-
-/** `--max-file-size <MB>`: megabytes (MiB, as the 100 MB default), a positive number up to the cap; bytes. */
-function maxFileSizeMb(value: string): number {
-  const mb = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(mb) || mb <= 0 || mb > MAX_FILE_SIZE_CAP_MB) throw new InvalidArgumentError(`megabytes, more than 0 and at most ${MAX_FILE_SIZE_CAP_MB}`);
-  return Math.max(1, Math.floor(mb * 1024 * 1024));
 }
 
 function onOff(value: string): boolean {

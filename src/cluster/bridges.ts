@@ -3,6 +3,7 @@ import type { MovableClock } from '../clock.js';
 import { outboxSignal } from '../events/signal.js';
 import type { Limits } from '../limits/index.js';
 import type { FaultPlan } from '../harness/faults.js';
+import { CHAT_CHANGE } from './bus.js';
 import { RECONNECTED, type Cluster } from './index.js';
 
 /**
@@ -12,14 +13,25 @@ import { RECONNECTED, type Cluster } from './index.js';
 /**
  * Outbox wake-ups: a commit that wrote rows for some lanes rings `outboxSignal` with their names
  * here, and the other nodes ring theirs with the same names, so whichever node holds (or can
- * take) the lane starts it at once with one read. A broken bus connection makes every node scan
- * the outbox once it is back.
+ * take) the lane starts it at once with one read. The lanes of one turn of the event loop go out
+ * as one message. A broken bus connection makes every node scan the outbox once it is back.
  */
 export function bridgeOutbox(cluster: Cluster): () => void {
   if (!cluster.clustered) return () => {};
   let relaying = false;
+  // the lanes rung in one turn of the event loop (a group commit's calls) go out as one message
+  let pending: Set<string> | null = null;
   const local = (lanes?: string[]) => {
-    if (!relaying && lanes && lanes.length) cluster.bus.publish('outbox', lanes);
+    if (relaying || !lanes || !lanes.length) return;
+    if (!pending) {
+      pending = new Set();
+      setImmediate(() => {
+        const all = [...pending!];
+        pending = null;
+        cluster.bus.publish('outbox', all);
+      });
+    }
+    for (const lane of lanes) pending.add(lane);
   };
   const remote = (data: unknown) => {
     if (!Array.isArray(data) || !data.every((l) => typeof l === 'string')) return;
@@ -40,13 +52,22 @@ export function bridgeOutbox(cluster: Cluster): () => void {
   };
 }
 
+/** A node's push streams: they tell when the first opens and the last closes (PushHub). */
+export interface PushStreams extends ChangeSink {
+  onDemand(demand: { attend(): Promise<void>; leave(): void } | null): void;
+}
+
 /**
- * Web push: committed chat changes go to this node's streams and to every other node, which
- * hands them to its own streams (a person's browser may be connected to any node).
+ * Web push: committed chat changes go to this node's streams and to the other nodes that have
+ * streams open, which hand them to theirs (a person's browser may be connected to any node). A
+ * node attends the bus's chat-change topic from its first open stream to its last (the stream
+ * says `ready` only once the subscription holds), so a cluster without browsers sends its
+ * changes to nobody, and the changes of one turn go out as one message (redis-bus.ts).
  */
-export function bridgeChanges(cluster: Cluster, local: ChangeSink): { sink: ChangeSink; stop: () => void } {
+export function bridgeChanges(cluster: Cluster, local: PushStreams): { sink: ChangeSink; stop: () => void } {
   if (!cluster.clustered) return { sink: local, stop: () => {} };
-  const stop = cluster.bus.subscribe('chat-change', (data) => {
+  local.onDemand({ attend: () => cluster.bus.attend(CHAT_CHANGE), leave: () => cluster.bus.leave(CHAT_CHANGE) });
+  const off = cluster.bus.subscribe(CHAT_CHANGE, (data) => {
     const c = data as ChatChange;
     if (c && typeof c.chatId === 'number' && typeof c.kind === 'string') local.publish(c);
   });
@@ -54,10 +75,13 @@ export function bridgeChanges(cluster: Cluster, local: ChangeSink): { sink: Chan
     sink: {
       publish(change: ChatChange) {
         local.publish(change);
-        cluster.bus.publish('chat-change', change);
+        cluster.bus.publish(CHAT_CHANGE, change);
       },
     },
-    stop,
+    stop: () => {
+      off();
+      local.onDemand(null);
+    },
   };
 }
 

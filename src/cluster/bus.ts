@@ -14,7 +14,22 @@ export interface ClusterBus {
   publish(topic: string, data: unknown): void;
   /** Listens to other nodes' messages on `topic`; returns the unsubscribe function. */
   subscribe(topic: string, fn: BusListener): () => void;
+  /**
+   * An on-demand topic (CHAT_CHANGE): starts receiving it; resolves once every message sent
+   * after that will arrive. Other topics always arrive.
+   */
+  attend(topic: string): Promise<void>;
+  /** Stops receiving an on-demand topic. */
+  leave(topic: string): void;
 }
+
+/**
+ * Web push's chat changes: sent only to the nodes that have a browser's stream open (they
+ * attend it while they do), not to every node on every write call.
+ */
+export const CHAT_CHANGE = 'chat-change';
+/** The topics a node hears only while it attends them. */
+export const ON_DEMAND_TOPICS: ReadonlySet<string> = new Set([CHAT_CHANGE]);
 
 /** Topic → listeners, shared by the bus implementations. */
 export class Listeners {
@@ -47,4 +62,8 @@ export class LocalBus implements ClusterBus {
   subscribe(): () => void {
     return () => {};
   }
+
+  async attend(): Promise<void> {}
+
+  leave(): void {}
 }

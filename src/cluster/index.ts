@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { LimitsBackend } from '../limits/backend.js';
 import { RedisLimitsBackend } from '../limits/redis-backend.js';
-import { LocalBus, type ClusterBus } from './bus.js';
+import { LocalBus, ON_DEMAND_TOPICS, type ClusterBus } from './bus.js';
 import { LocalLeases, type LaneLeases } from './leases.js';
 import { LuaScript, openRedis, type RedisLinks } from './redis.js';
 import { RedisBus } from './redis-bus.js';
@@ -84,7 +84,7 @@ export async function openCluster(opts: ClusterOptions): Promise<Cluster> {
   }
   const links: RedisLinks = await openRedis(opts.redis, opts.prefix ?? DEFAULT_REDIS_PREFIX, nodeId);
   try {
-    const bus = new RedisBus(links, nodeId, opts.logError);
+    const bus = new RedisBus(links, nodeId, opts.logError, ON_DEMAND_TOPICS);
     await bus.start();
     const leases = new RedisLeases(links, nodeId, opts.logError);
     const sharedKey = (name: string) => `${links.prefix}shared:${name}`;

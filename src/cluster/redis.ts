@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { workCounters } from '../util/work-counters.js';
 
 /**
  * The two Redis connections a node keeps: one for commands (leases, limit counters, control
@@ -58,6 +59,12 @@ export async function openRedis(url: string, prefix: string, nodeId: string): Pr
     cmd.disconnect();
     throw err;
   }
+  // every command of the command connection, for the counters (scripts also by name, LuaScript)
+  const send = cmd.sendCommand;
+  cmd.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+    workCounters.add('redis.commands');
+    return send.apply(this, args);
+  } as Redis['sendCommand'];
   return {
     cmd,
     sub,
@@ -86,6 +93,7 @@ export class LuaScript {
   }
 
   run<T = unknown>(keys: string[], args: (string | number)[]): Promise<T> {
+    workCounters.add(`redis.script.${this.name.slice('imbot_'.length)}`);
     const fn = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<T>>)[this.name]!;
     return fn.call(this.redis, ...keys, ...args);
   }

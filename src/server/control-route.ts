@@ -4,6 +4,7 @@ import type { MovableClock } from '../clock.js';
 import { ID_MAX } from '../rest/php.js';
 import type { RestCore } from '../rest/pipeline.js';
 import { userExists } from '../store/repos/users.js';
+import { workCounters } from '../util/work-counters.js';
 import { jsonBody, sendError, sendJson } from './control/reply.js';
 
 /**
@@ -13,6 +14,8 @@ import { jsonBody, sendError, sendJson } from './control/reply.js';
  * is not a JSON object (an empty one counts as `{}`) is a 400 in the portal's error shape.
  */
 export function registerControlRoutes(app: FastifyInstance, core: RestCore, clock: MovableClock): void {
+  // the process's coordination work so far (util/work-counters.ts), for bench:cluster
+  app.get('/__control/counters', async (_req, reply) => sendJson(reply, 200, { counters: workCounters.snapshot() }));
   app.get('/__control/clock', async (_req, reply) => sendJson(reply, 200, { now: clock.now() }));
   app.post('/__control/clock', async (req, reply) => {
     const b = jsonBody(req.body);

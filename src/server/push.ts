@@ -17,6 +17,11 @@ export class PushHub implements ChangeSink {
   private readonly streams = new Map<number, Set<ServerResponse>>();
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
+  /** streams open or opening */
+  private open = 0;
+  /** a cluster's subscription to the other nodes' changes, held while a stream is open */
+  private demand: { attend(): Promise<void>; leave(): void } | null = null;
+  private attending: Promise<void> | null = null;
 
   constructor(private readonly db: Db, private readonly logError: (err: unknown, where: string) => void) {
     this.heartbeat = setInterval(() => this.broadcast(': keep-alive\n\n'), HEARTBEAT_MS);
@@ -36,8 +41,47 @@ export class PushHub implements ChangeSink {
     for (const user of users) for (const res of this.streams.get(user) ?? []) res.write(frame);
   }
 
-  /** Opens a stream for `userId` on a raw response the caller has taken over from the router. */
-  attach(userId: number, res: ServerResponse): void {
+  /**
+   * A cluster (bridges.ts): `attend` is called when the first stream opens (the stream says
+   * `ready` once it resolved: from then on other nodes' changes arrive), `leave` when the last
+   * one closed.
+   */
+  onDemand(demand: { attend(): Promise<void>; leave(): void } | null): void {
+    if (this.attending) this.demand?.leave();
+    this.attending = null;
+    this.demand = demand;
+  }
+
+  /**
+   * Opens a stream for `userId` on a raw response the caller has taken over from the router;
+   * resolves once it is open (`ready` sent) or the client went away meanwhile.
+   */
+  async attach(userId: number, res: ServerResponse): Promise<void> {
+    this.open++;
+    let set: Set<ServerResponse> | undefined;
+    let closed = false;
+    res.on('close', () => {
+      closed = true;
+      if (set) {
+        set.delete(res);
+        if (set.size === 0 && this.streams.get(userId) === set) this.streams.delete(userId);
+      }
+      if (--this.open === 0 && this.attending) {
+        this.attending = null;
+        this.demand?.leave();
+      }
+    });
+    if (this.demand) {
+      const attending = (this.attending ??= this.demand.attend());
+      try {
+        await attending;
+      } catch (err) {
+        // the stream still opens; the next stream to open tries to subscribe again
+        if (this.attending === attending) this.attending = null;
+        this.logError(err, 'push');
+      }
+    }
+    if (closed) return;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -45,13 +89,9 @@ export class PushHub implements ChangeSink {
       connection: 'keep-alive',
     });
     res.write(`retry: 2000\nevent: ready\ndata: {}\n\n`);
-    let set = this.streams.get(userId);
+    set = this.streams.get(userId);
     if (!set) this.streams.set(userId, (set = new Set()));
     set.add(res);
-    res.on('close', () => {
-      set.delete(res);
-      if (set.size === 0 && this.streams.get(userId) === set) this.streams.delete(userId);
-    });
   }
 
   /** Ends the streams of one user (sign-out) or of everyone (shutdown). */

@@ -258,6 +258,6 @@ export function registerWebRoutes(app: FastifyInstance, core: RestCore, hub: Pus
     const session = await sessionOf(req, true);
     if (!session) return deny(reply, 401, 'NO_AUTH_FOUND', 'Not signed in');
     reply.hijack();
-    hub.attach(session.userId, reply.raw);
+    await hub.attach(session.userId, reply.raw);
   });
 }

@@ -5,6 +5,7 @@ import { migrate, type Store } from './db.js';
 import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import { beginUnit } from './unit.js';
 import { GroupCommit } from './group-commit.js';
+import { workCounters } from '../util/work-counters.js';
 
 /**
  * The code reads every integer as a JS number: bigint (int8) columns hold millisecond times and
@@ -100,6 +101,14 @@ export async function openPostgresStore(url: string): Promise<Store> {
     client.on('error', () => {});
     const pid = (client as unknown as { processID?: number }).processID;
     if (pid) ownBackends.add(pid);
+    // every statement sent on a pooled connection (transaction control included), for the counters
+    const query = client.query;
+    client.query = function (this: pg.PoolClient, ...args: unknown[]) {
+      workCounters.add('sql.statements');
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: unknown } | undefined)?.text;
+      if (typeof text === 'string' && /^\s*begin\b/i.test(text)) workCounters.add('sql.transactions');
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof client.query;
   });
   pool.on('remove', (client) => {
     const pid = (client as unknown as { processID?: number }).processID;
@@ -162,7 +171,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => {});
     client.on('notification', (msg) => {
+      workCounters.add('pg.notify.received');
       if (ownBackends.has(msg.processId) || !msg.payload) return;
+      workCounters.add('pg.notify.foreign');
       versions.wrote(msg.payload);
       for (const fn of listeners) fn(msg.payload);
     });

@@ -9,6 +9,7 @@ import {
   type UnknownRow,
 } from 'kysely';
 import type { Schema } from './schema.js';
+import { workCounters } from '../util/work-counters.js';
 
 export type TableName = keyof Schema & string;
 
@@ -206,10 +207,18 @@ export class ReadCache {
   }
 
   async get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
-    if (this.versions.writing(tables)) return load();
+    if (this.versions.writing(tables)) {
+      workCounters.add('cache.bypass');
+      return load();
+    }
     const token = this.versions.token(tables);
     const hit = this.entries.get(key);
-    if (hit && hit.token === token) return hit.value as T;
+    if (hit && hit.token === token) {
+      workCounters.add('cache.hit');
+      return hit.value as T;
+    }
+    // stale: the entry is there but one of its tables moved (a write here or elsewhere)
+    workCounters.add(hit ? 'cache.stale' : 'cache.miss');
     const value = await load();
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, { token, value });
