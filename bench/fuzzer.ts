@@ -165,7 +165,10 @@ export class Fuzzer {
     const method = this.chance(0.05) ? `${m}.xml` : this.chance(0.3) ? `${m}.json` : m;
     const xml = /\.xml$/i.test(method);
     const r = this.rnd();
-    if (r < 0.6) return { path: `/rest/1/${code}/${method}`, xml, control: false };
+    if (r < 0.57) return { path: `/rest/1/${code}/${method}`, xml, control: false };
+    // REST 3.0 (humanresources.*): the webhook and the OAuth form of /rest/api/
+    if (r < 0.63) return { path: `/rest/api/1/${code}/${method}`, xml, control: false };
+    if (r < 0.65) return { path: `/rest/api/${method}`, xml, control: false };
     if (r < 0.7) return { path: `/rest/${method}`, xml, control: false };
     if (r < 0.74) return { path: `/rest/1/${this.pick(['wrong', 'a'.repeat(70), '%zz', ''])}/${method}`, xml, control: false };
     if (r < 0.76) return { path: `//rest//1/${code}/${method}/`, xml, control: false };
