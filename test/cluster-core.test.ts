@@ -58,6 +58,30 @@ describe('two nodes, one portal', () => {
     assert.equal(card.result.first_name, 'Clustered');
   });
 
+  it('company structure: member changes of one person through both nodes at once never lose each other', async () => {
+    // each change rewrites the person's whole department list; only the structure lock keeps two
+    // nodes' read-modify-write apart (on one node, write calls already take turns)
+    const v3 = async (node: number, method: string, params: Record<string, unknown>) => {
+      const res = await fetch(`${c.hook(node).replace('/rest/', '/rest/api/')}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+      return { status: res.status, ...((await res.json()) as Record<string, unknown>) } as any;
+    };
+    const person = await call(c.hook(0), 'user.add', { EMAIL: 'structure@example.com', NAME: 'Sam', UF_DEPARTMENT: [1] });
+    assert.equal(person.status, 200, JSON.stringify(person));
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const d = await call(c.hook(i % 2), 'department.add', { NAME: `Parallel ${i}`, PARENT: 1 });
+      assert.equal(d.status, 200, JSON.stringify(d));
+      ids.push(Number(d.result));
+    }
+    const answers = await Promise.all(ids.map((id, i) => v3(i % 2, 'humanresources.node.member.add', { nodeId: id, userIds: [person.result], role: 'MEMBER_EMPLOYEE' })));
+    for (const a of answers) assert.deepEqual([a.status, a.result], [200, { success: true }], JSON.stringify(a));
+    for (const node of [0, 1]) {
+      const got = await call(c.hook(node), 'user.get', { ID: person.result });
+      const deps = (got.result[0].UF_DEPARTMENT as number[]).map(Number).sort((a, b) => a - b);
+      assert.deepEqual(deps, [1, ...ids].sort((a, b) => a - b), `node ${node}`);
+    }
+  });
+
   it('web push: a change committed on one node reaches a browser connected to the other', { timeout: 30_000 }, async () => {
     const session = await control(c.nodes[1]!, 'POST', '/__control/sessions', { user_id: 1 });
     assert.equal(session.status, 200, JSON.stringify(session.body));
