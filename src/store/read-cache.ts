@@ -14,6 +14,16 @@ import { workCounters } from '../util/work-counters.js';
 export type TableName = keyof Schema & string;
 
 /**
+ * The tables hot reads are cached from (`cachedRead` in src/context.ts takes only these). On
+ * PostgreSQL they are the tables whose commits reach the other processes (postgres.ts puts the
+ * change-notification trigger on these and on event_outbox, on no other table): a commit that
+ * writes none of them, such as a message, wakes no other node. A new cached read of another
+ * table needs the table here, or another node's commits would never reach its entries.
+ */
+export const CACHED_TABLES = ['bots', 'users', 'webhooks', 'portal', 'private_dialogs', 'v2_event_subscribers', 'event_bindings'] as const satisfies readonly TableName[];
+export type CachedTable = (typeof CACHED_TABLES)[number];
+
+/**
  * Versions of the tables, so hot reads (webhook auth, bot lookups, the bot list) can be served
  * from memory and still never be stale. A cached value carries the versions it was read under;
  * any move of one of them makes it a miss. The versions move:
@@ -24,8 +34,9 @@ export type TableName = keyof Schema & string;
  *   reader that loaded the old row while the unit was open can never keep it past the commit,
  *   and nothing read inside a unit that rolled back survives;
  * - when another process commits: SQLite's `data_version` (polled on the first lookup of each
- *   turn of the event loop) moves the epoch and so every version; on PostgreSQL a trigger on every table sends a NOTIFY that is
- *   delivered at commit (postgres.ts), which moves that table's version. Between another
+ *   turn of the event loop) moves the epoch and so every version; on PostgreSQL a trigger on each
+ *   of CACHED_TABLES sends a NOTIFY that is delivered at commit (postgres.ts), which moves that
+ *   table's version (the other tables' versions matter only to this process's own units). Between another
  *   process's commit and the arrival of its notification (well under a millisecond on one host,
  *   a network round trip across hosts) a lookup can still answer the old value.
  */
