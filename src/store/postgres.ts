@@ -35,6 +35,8 @@ const TRIGGER = 'imbot_notify_change';
  * delivery bookkeeping of other tables) notifies nobody, so it wakes no other process.
  */
 const NOTIFYING_TABLES: ReadonlySet<string> = new Set([...CACHED_TABLES, 'event_outbox']);
+/** How long a read waits for the listening connection's round trip (see setForeignSync below). */
+const SYNC_TIMEOUT_MS = 2000;
 /** How long to wait before listening again after the notification connection broke. */
 const RELISTEN_MS = 1000;
 
@@ -252,6 +254,39 @@ export async function openPostgresStore(url: string): Promise<Store> {
     await db.destroy();
     throw err;
   }
+
+  /**
+   * Read-your-writes across processes: a commit signals every listening backend before its
+   * client hears COMMIT succeed, and a listening backend sends the notifications it was signalled
+   * for before it answers its next statement (it handles them when it goes idle, and before
+   * ReadyForQuery at the latest). So once `select 1` on the listening connection is answered,
+   * every commit acknowledged before it was sent has reached `versions` (node-postgres emits a
+   * notification as soon as it parses it, before the statement's answer). Without a listening
+   * connection (it broke; relisten runs), or when the trip takes longer than SYNC_TIMEOUT_MS,
+   * everything counts as changed instead.
+   */
+  versions.setForeignSync(() => {
+    const client = listener;
+    if (!client) {
+      versions.wrote(null);
+      return Promise.resolve();
+    }
+    workCounters.add('pg.sync');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        versions.wrote(null);
+        resolve();
+      }, SYNC_TIMEOUT_MS);
+    });
+    const trip = client.query('select 1').then(
+      () => undefined,
+      () => {
+        versions.wrote(null);
+      },
+    );
+    return Promise.race([trip, late]).finally(() => clearTimeout(timer));
+  });
 
   /** LISTEN or UNLISTEN the outbox channel on the current connection (a new one does it as it starts) */
   const listenOutbox = (on: boolean) => {
