@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
-import { type Encoded, spliceResult } from '../rest/encoded.js';
+import { type Encoded, spliceResult, spliceResultBytes } from '../rest/encoded.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { asV3, V3Errors } from '../rest/v3.js';
 import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
@@ -253,9 +253,10 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
 }
 
 /** A JSON success envelope around a result encoded once (rest/encoded.ts); the rest of the body is encoded now. */
-function renderEncoded(encoded: Encoded, body: Record<string, unknown>): { type: string; payload: string } {
+function renderEncoded(encoded: Encoded, body: Record<string, unknown>): { type: string; payload: string | Buffer } {
   const { result: _result, ...rest } = body;
-  return { type: 'application/json; charset=utf-8', payload: spliceResult(encoded, rest) };
+  // a result built as bytes (Event.get's page) goes out as one Buffer, never a string
+  return { type: 'application/json; charset=utf-8', payload: encoded.asBytes ? spliceResultBytes(encoded, rest) : spliceResult(encoded, rest) };
 }
 
 /** An error body as the request log keeps it: a REST 3.0 `{error: {code, message}}` as code and text. */

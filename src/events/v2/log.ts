@@ -10,11 +10,11 @@ import {
   forgetDeletedV2Bot,
   isV2Subscriber,
   listV2SubscribedPeople,
-  readV2Events,
+  readV2EventPage,
   rememberDeletedV2Bot,
   removeV2Subscriber,
   type NewV2Event,
-  type V2EventRow,
+  type V2EventPage,
 } from '../../store/repos/v2-event-log.js';
 import type { Data } from './payload.js';
 
@@ -62,64 +62,122 @@ export interface EventPage {
 }
 
 /**
- * A page of `Event.get` with its wire JSON (`json()`, the text `phpJson(page)` gives) and the bytes
- * of its plain JSON (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as
- * encoded (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only
- * when something reads the plain value (batch, the XML transport, a small page in the request log).
+ * A page of `Event.get` with its wire JSON as bytes (`bytes(before, after)`: `before`, the text
+ * `phpJson(page)` gives, then `after`, as UTF-8 in one Buffer, so the JSON transport sends it with
+ * the envelope around it and nothing encoded twice) and the bytes of its plain JSON
+ * (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as encoded
+ * (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only when
+ * something reads the plain value (batch, the XML transport, a small page in the request log).
  */
 export interface EncodedPage {
   page: EventPage;
-  json: () => string;
+  bytes: (before: string, after: string) => Buffer;
   plainBytes: () => number;
 }
 
+/** `{"events":[`: ASCII, so its characters are its bytes */
+const EVENTS_OPEN = '{"events":[';
+/** `{"eventId":` */
+const EVENT_OPEN = '{"eventId":';
+
 /**
- * The page from its rows. A snapshot stored with its plain size (migration 067) is already the
- * wire's text and is copied as it is; an older one is plain JSON, escaped here.
+ * The page from the store's one-row read (`readV2EventPage`): the snapshots are bytes in one
+ * Buffer and are copied from it into the answer without ever becoming strings. A snapshot stored
+ * with its plain size (migration 067) is already the wire's text; an older one is plain JSON,
+ * escaped here.
  */
-function encodedPage(rows: V2EventRow[], offset: number, limit: number): EncodedPage {
+function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedPage {
+  const { meta, data } = read;
   let nextOffset = Math.max(0, offset);
   const events: EventPage['events'] = [];
-  /** per event, its JSON up to `"data":` (type and date are ASCII, so plain and wire agree) */
-  const heads: string[] = [];
-  // events of one second share their date (seconds precision), so a page formats few
-  const dates = new Map<number, string>();
-  for (const r of rows) {
-    nextOffset = Math.max(nextOffset, r.id + 1);
-    const second = Math.floor(r.created_at / 1000);
-    let date = dates.get(second);
-    if (date === undefined) dates.set(second, (date = isoDate(r.created_at)));
-    const raw = r.event_data;
+  /** per event: its id, where its snapshot ends in `data`, and the wire text of an older row's (else null) */
+  const ids: number[] = [];
+  const ends: number[] = [];
+  const escaped: (Buffer | null)[] = [];
+  /** per event, its JSON after the id up to `"data":`, wire form; plain bytes of each */
+  const rests: string[] = [];
+  let plain = 0;
+  let wire = 0;
+  // consecutive events mostly share type and second (dates have seconds precision): one text each
+  let lastType = '';
+  let lastSecond = NaN;
+  let lastDate = '';
+  let lastRest = '';
+  let lastRestPlain = 0;
+  let at = 0;
+  for (let from = 0; from < meta.length; ) {
+    let to = meta.indexOf('\n', from);
+    if (to < 0) to = meta.length;
+    const s1 = meta.indexOf(' ', from);
+    const s2 = meta.indexOf(' ', s1 + 1);
+    const s3 = meta.indexOf(' ', s2 + 1);
+    const s4 = meta.indexOf(' ', s3 + 1);
+    const id = Number(meta.slice(from, s1));
+    const createdAt = Number(meta.slice(s1 + 1, s2));
+    const size = Number(meta.slice(s2 + 1, s3));
+    const dataBytes = Number(meta.slice(s3 + 1, s4));
+    const type = meta.slice(s4 + 1, to);
+    from = to + 1;
+    nextOffset = Math.max(nextOffset, id + 1);
+    const second = Math.floor(createdAt / 1000);
+    if (second !== lastSecond || type !== lastType) {
+      if (second !== lastSecond) lastDate = isoDate(createdAt);
+      lastSecond = second;
+      lastType = type;
+      const rest = `,"type":${JSON.stringify(type)},"date":${JSON.stringify(lastDate)},"data":`;
+      lastRest = phpEscapeJson(rest);
+      lastRestPlain = Buffer.byteLength(rest);
+    }
+    const start = at;
+    const end = (at += size);
+    let older: Buffer | null = null;
+    if (dataBytes < 0) older = Buffer.from(phpEscapeJson(data.toString('utf8', start, end)), 'utf8');
+    const idText = String(id);
+    // `{"eventId":` id rest snapshot `}`, and a comma before all but the first
+    plain += EVENT_OPEN.length + idText.length + lastRestPlain + (dataBytes < 0 ? size : dataBytes) + 1;
+    wire += EVENT_OPEN.length + idText.length + lastRest.length + (older ? older.length : size) + 1;
+    ids.push(id);
+    ends.push(end);
+    escaped.push(older);
+    rests.push(lastRest);
     let parsed: { value: unknown } | null = null;
     events.push({
-      eventId: r.id,
-      type: r.event_type,
-      date,
+      eventId: id,
+      type,
+      date: lastDate,
       get data(): unknown {
-        return (parsed ??= { value: JSON.parse(raw) as unknown }).value;
+        return (parsed ??= { value: JSON.parse(data.toString('utf8', start, end)) as unknown }).value;
       },
     });
-    heads.push(`{"eventId":${r.id},"type":${JSON.stringify(r.event_type)},"date":${JSON.stringify(date)},"data":`);
   }
-  const page: EventPage = { events, nextOffset, hasMore: rows.length >= limit };
+  const n = events.length;
+  const page: EventPage = { events, nextOffset, hasMore: n >= limit };
   const tail = `],"nextOffset":${nextOffset},"hasMore":${page.hasMore}}`;
-  const json = (): string => {
-    let out = '{"events":[';
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      out += `${i > 0 ? ',' : ''}${phpEscapeJson(heads[i]!)}${r.data_bytes === null ? phpEscapeJson(r.event_data) : r.event_data}}`;
+  const commas = Math.max(0, n - 1);
+  const bytes = (before: string, after: string): Buffer => {
+    const beforeBytes = Buffer.byteLength(before);
+    const out = Buffer.allocUnsafe(beforeBytes + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
+    let pos = out.write(before, 0, 'utf8');
+    pos += out.write(EVENTS_OPEN, pos, 'latin1');
+    let start = 0;
+    for (let i = 0; i < n; i++) {
+      if (i > 0) out[pos++] = 0x2c; // ,
+      // heads are ASCII: phpEscapeJson leaves none of the rest, and the id is digits
+      pos += out.write(EVENT_OPEN, pos, 'latin1');
+      pos += out.write(String(ids[i]), pos, 'latin1');
+      pos += out.write(rests[i]!, pos, 'latin1');
+      const older = escaped[i];
+      pos += older ? older.copy(out, pos) : data.copy(out, pos, start, ends[i]);
+      out[pos++] = 0x7d; // }
+      start = ends[i]!;
     }
-    return out + tail;
+    pos += out.write(tail, pos, 'latin1');
+    pos += out.write(after, pos, 'utf8');
+    if (pos !== out.length) throw new Error(`Event.get page: ${pos} of ${out.length} bytes written`);
+    return out;
   };
-  const plainBytes = (): number => {
-    let n = '{"events":['.length + tail.length + Math.max(0, rows.length - 1);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      n += Buffer.byteLength(heads[i]!) + (r.data_bytes ?? Buffer.byteLength(r.event_data)) + 1;
-    }
-    return n;
-  };
-  return { page, json, plainBytes };
+  const plainBytes = (): number => EVENTS_OPEN.length + plain + commas + tail.length;
+  return { page, bytes, plainBytes };
 }
 
 /** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
@@ -140,8 +198,7 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
   // a backlog larger than one sweep batch is still hidden from the reader
   const cutoff = ctx.clock.now() - RETENTION_MS;
   if (offset > 0) await acknowledgeV2Events(ctx.db, ownerIds, offset);
-  const rows = await readV2Events(ctx.db, ownerIds, cutoff, offset, limit);
-  return encodedPage(rows, offset, limit);
+  return encodedPage(await readV2EventPage(ctx.db, ownerIds, cutoff, offset, limit), offset, limit);
 }
 
 // ---- user subscriptions (im.v2.Event.subscribe) ----

@@ -5,8 +5,8 @@
  * (`v2_event_subscribers`) and fetch bots deleted within their grace window (`v2_deleted_bots`).
  * Retention and acknowledgement rules are src/events/v2/log.ts's.
  */
-import type { Selectable } from 'kysely';
-import type { Db } from '../db.js';
+import { CompiledQuery, type Selectable } from 'kysely';
+import { isPostgres, type Db } from '../db.js';
 import { preparedWrite } from '../prepared.js';
 import type { V2EventLogTable } from '../schema.js';
 
@@ -85,6 +85,52 @@ export function readV2Events(db: Db, ownerIds: number[], createdFrom: number, fr
   let q = db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', createdFrom);
   if (fromId > 0) q = q.where('id', '>=', fromId);
   return q.orderBy('id').limit(limit).execute();
+}
+
+/**
+ * `readV2Events`' rows read as one row of one statement, so no snapshot becomes a JavaScript
+ * string of its own (issue 18): `data` is every row's `event_data` back to back, as bytes, and
+ * `meta` one line per row, oldest first: `id created_at bytes data_bytes type`, where `bytes` is
+ * the size of the row's `event_data` in `data` and `data_bytes` is -1 when null. Event types are
+ * identifiers (no space, no line break). SQLite hands the concatenation over as a BLOB (one
+ * Buffer); PostgreSQL as text, encoded here once.
+ */
+export interface V2EventPage {
+  meta: string;
+  data: Buffer;
+}
+
+export async function readV2EventPage(db: Db, ownerIds: number[], createdFrom: number, fromId: number, limit: number): Promise<V2EventPage> {
+  if (ownerIds.length === 0) return { meta: '', data: Buffer.alloc(0) };
+  const postgres = isPostgres(db);
+  const query = pageQuery(ownerIds.length, postgres);
+  const { rows } = await db.executeQuery<{ meta: string | null; data: Buffer | string | null; bytes: number | string | null }>(
+    CompiledQuery.raw(query, [...ownerIds, createdFrom, Math.max(0, fromId), limit]),
+  );
+  const row = rows[0];
+  const meta = row?.meta ?? '';
+  const raw = row?.data ?? null;
+  const data = raw === null ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  // the line's sizes are where each snapshot lies in `data`: they must add up to it
+  if (data.length !== Number(row?.bytes ?? 0)) throw new Error(`v2_event_log page: ${data.length} bytes read, ${String(row?.bytes)} expected`);
+  return { meta, data };
+}
+
+/** The SQL of `readV2EventPage` for `owners` queues, made once per engine and count. */
+const pageQueries = new Map<string, string>();
+function pageQuery(owners: number, postgres: boolean): string {
+  const key = `${postgres ? 'pg' : 'sqlite'}:${owners}`;
+  let text = pageQueries.get(key);
+  if (text !== undefined) return text;
+  const p = postgres ? (i: number) => `$${i}` : () => '?';
+  const inList = Array.from({ length: owners }, (_, i) => p(i + 1)).join(', ');
+  const page = `select id, created_at, event_type, event_data, data_bytes from v2_event_log where owner_id in (${inList}) and created_at >= ${p(owners + 1)} and id >= ${p(owners + 2)} order by id limit ${p(owners + 3)}`;
+  const line = `id || ' ' || created_at || ' ' || octet_length(event_data) || ' ' || coalesce(data_bytes, -1) || ' ' || event_type`;
+  text = postgres
+    ? `select string_agg(${line}, E'\\n' order by id) as meta, string_agg(event_data, '' order by id) as data, coalesce(sum(octet_length(event_data)), 0) as bytes from (${page}) as p`
+    : `select group_concat(${line}, char(10) order by id) as meta, cast(group_concat(event_data, '' order by id) as blob) as data, coalesce(sum(octet_length(event_data)), 0) as bytes from (${page})`;
+  pageQueries.set(key, text);
+  return text;
 }
 
 /** Every row of one queue (a deleted bot's, after its grace window). */
