@@ -84,26 +84,20 @@ const EVENT_OPEN = '{"eventId":';
  * The page from the store's one-row read (`readV2EventPage`): the snapshots are bytes in one
  * Buffer and are copied from it into the answer without ever becoming strings. A snapshot stored
  * with its plain size (migration 067) is already the wire's text; an older one is plain JSON,
- * escaped here.
+ * escaped here. Rows come in any order (the store's aggregate does not sort them): ordered by id
+ * here.
  */
 function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedPage {
   const { meta, data } = read;
-  let nextOffset = Math.max(0, offset);
-  const events: EventPage['events'] = [];
-  /** per event: its id, where its snapshot ends in `data`, and the wire text of an older row's (else null) */
+  // per row, as the store gave them: id, creation time, type, where its snapshot lies in `data`,
+  // and its plain size (-1: an older row, stored plain)
   const ids: number[] = [];
+  const created: number[] = [];
+  const types: string[] = [];
+  const starts: number[] = [];
   const ends: number[] = [];
-  const escaped: (Buffer | null)[] = [];
-  /** per event, its JSON after the id up to `"data":`, wire form; plain bytes of each */
-  const rests: string[] = [];
-  let plain = 0;
-  let wire = 0;
-  // consecutive events mostly share type and second (dates have seconds precision): one text each
-  let lastType = '';
-  let lastSecond = NaN;
-  let lastDate = '';
-  let lastRest = '';
-  let lastRestPlain = 0;
+  const sizes: number[] = [];
+  let sorted = true;
   let at = 0;
   for (let from = 0; from < meta.length; ) {
     let to = meta.indexOf('\n', from);
@@ -113,11 +107,38 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
     const s3 = meta.indexOf(' ', s2 + 1);
     const s4 = meta.indexOf(' ', s3 + 1);
     const id = Number(meta.slice(from, s1));
-    const createdAt = Number(meta.slice(s1 + 1, s2));
-    const size = Number(meta.slice(s2 + 1, s3));
-    const dataBytes = Number(meta.slice(s3 + 1, s4));
-    const type = meta.slice(s4 + 1, to);
+    if (ids.length > 0 && id <= ids[ids.length - 1]!) sorted = false;
+    ids.push(id);
+    created.push(Number(meta.slice(s1 + 1, s2)));
+    starts.push(at);
+    ends.push((at += Number(meta.slice(s2 + 1, s3))));
+    sizes.push(Number(meta.slice(s3 + 1, s4)));
+    types.push(meta.slice(s4 + 1, to));
     from = to + 1;
+  }
+  // the lines' sizes say where each snapshot lies in `data`: they must add up to it
+  if (at !== data.length) throw new Error(`v2_event_log page: ${data.length} bytes read, ${at} listed`);
+  const n = ids.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (!sorted) order.sort((x, y) => ids[x]! - ids[y]!);
+
+  let nextOffset = Math.max(0, offset);
+  const events: EventPage['events'] = [];
+  /** per event in page order: its JSON after the id up to `"data":` (wire form), and an older row's escaped snapshot */
+  const rests: string[] = [];
+  const escaped: (Buffer | null)[] = [];
+  let plain = 0;
+  let wire = 0;
+  // consecutive events mostly share type and second (dates have seconds precision): one text each
+  let lastType = '';
+  let lastSecond = NaN;
+  let lastDate = '';
+  let lastRest = '';
+  let lastRestPlain = 0;
+  for (const i of order) {
+    const id = ids[i]!;
+    const type = types[i]!;
+    const createdAt = created[i]!;
     nextOffset = Math.max(nextOffset, id + 1);
     const second = Math.floor(createdAt / 1000);
     if (second !== lastSecond || type !== lastType) {
@@ -128,18 +149,15 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
       lastRest = phpEscapeJson(rest);
       lastRestPlain = Buffer.byteLength(rest);
     }
-    const start = at;
-    const end = (at += size);
-    let older: Buffer | null = null;
-    if (dataBytes < 0) older = Buffer.from(phpEscapeJson(data.toString('utf8', start, end)), 'utf8');
-    const idText = String(id);
+    const start = starts[i]!;
+    const end = ends[i]!;
+    const older = sizes[i]! < 0 ? Buffer.from(phpEscapeJson(data.toString('utf8', start, end)), 'utf8') : null;
+    const idDigits = String(id).length;
     // `{"eventId":` id rest snapshot `}`, and a comma before all but the first
-    plain += EVENT_OPEN.length + idText.length + lastRestPlain + (dataBytes < 0 ? size : dataBytes) + 1;
-    wire += EVENT_OPEN.length + idText.length + lastRest.length + (older ? older.length : size) + 1;
-    ids.push(id);
-    ends.push(end);
-    escaped.push(older);
+    plain += EVENT_OPEN.length + idDigits + lastRestPlain + (older ? end - start : sizes[i]!) + 1;
+    wire += EVENT_OPEN.length + idDigits + lastRest.length + (older ? older.length : end - start) + 1;
     rests.push(lastRest);
+    escaped.push(older);
     let parsed: { value: unknown } | null = null;
     events.push({
       eventId: id,
@@ -150,26 +168,23 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
       },
     });
   }
-  const n = events.length;
   const page: EventPage = { events, nextOffset, hasMore: n >= limit };
   const tail = `],"nextOffset":${nextOffset},"hasMore":${page.hasMore}}`;
   const commas = Math.max(0, n - 1);
   const bytes = (before: string, after: string): Buffer => {
-    const beforeBytes = Buffer.byteLength(before);
-    const out = Buffer.allocUnsafe(beforeBytes + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
+    const out = Buffer.allocUnsafe(Buffer.byteLength(before) + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
     let pos = out.write(before, 0, 'utf8');
     pos += out.write(EVENTS_OPEN, pos, 'latin1');
-    let start = 0;
-    for (let i = 0; i < n; i++) {
-      if (i > 0) out[pos++] = 0x2c; // ,
-      // heads are ASCII: phpEscapeJson leaves none of the rest, and the id is digits
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      if (k > 0) out[pos++] = 0x2c; // ,
+      // heads are ASCII: phpEscapeJson leaves none in the rest, and the id is digits
       pos += out.write(EVENT_OPEN, pos, 'latin1');
       pos += out.write(String(ids[i]), pos, 'latin1');
-      pos += out.write(rests[i]!, pos, 'latin1');
-      const older = escaped[i];
-      pos += older ? older.copy(out, pos) : data.copy(out, pos, start, ends[i]);
+      pos += out.write(rests[k]!, pos, 'latin1');
+      const older = escaped[k];
+      pos += older ? older.copy(out, pos) : data.copy(out, pos, starts[i], ends[i]);
       out[pos++] = 0x7d; // }
-      start = ends[i]!;
     }
     pos += out.write(tail, pos, 'latin1');
     pos += out.write(after, pos, 'utf8');

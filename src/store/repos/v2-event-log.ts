@@ -90,10 +90,14 @@ export function readV2Events(db: Db, ownerIds: number[], createdFrom: number, fr
 /**
  * `readV2Events`' rows read as one row of one statement, so no snapshot becomes a JavaScript
  * string of its own (issue 18): `data` is every row's `event_data` back to back, as bytes, and
- * `meta` one line per row, oldest first: `id created_at bytes data_bytes type`, where `bytes` is
- * the size of the row's `event_data` in `data` and `data_bytes` is -1 when null. Event types are
- * identifiers (no space, no line break). SQLite hands the concatenation over as a BLOB (one
- * Buffer); PostgreSQL as text, encoded here once.
+ * `meta` one line per row in the same order: `id created_at bytes data_bytes type`, where `bytes`
+ * is the size of the row's `event_data` in `data` and `data_bytes` is -1 when null. Event types
+ * are identifiers (no space, no line break). The rows are those of `readV2Events`, but on SQLite
+ * not necessarily oldest first (the reader orders them by id): there the page is the queues' rows
+ * up to the id of the `limit`-th, aggregated straight from the table, since aggregating an
+ * ordered subquery copies every snapshot once more (and an aggregate's own `order by` sorts them).
+ * SQLite hands the concatenation over as a BLOB (one Buffer); PostgreSQL as text, encoded here
+ * once.
  */
 export interface V2EventPage {
   meta: string;
@@ -101,19 +105,15 @@ export interface V2EventPage {
 }
 
 export async function readV2EventPage(db: Db, ownerIds: number[], createdFrom: number, fromId: number, limit: number): Promise<V2EventPage> {
-  if (ownerIds.length === 0) return { meta: '', data: Buffer.alloc(0) };
+  if (ownerIds.length === 0 || limit <= 0) return { meta: '', data: Buffer.alloc(0) };
   const postgres = isPostgres(db);
   const query = pageQuery(ownerIds.length, postgres);
-  const { rows } = await db.executeQuery<{ meta: string | null; data: Buffer | string | null; bytes: number | string | null }>(
-    CompiledQuery.raw(query, [...ownerIds, createdFrom, Math.max(0, fromId), limit]),
-  );
+  const from = Math.max(0, fromId);
+  const parameters = postgres ? [...ownerIds, createdFrom, from, limit] : [...ownerIds, createdFrom, from, ...ownerIds, createdFrom, from, limit - 1];
+  const { rows } = await db.executeQuery<{ meta: string | null; data: Buffer | string | null }>(CompiledQuery.raw(query, parameters));
   const row = rows[0];
-  const meta = row?.meta ?? '';
   const raw = row?.data ?? null;
-  const data = raw === null ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  // the line's sizes are where each snapshot lies in `data`: they must add up to it
-  if (data.length !== Number(row?.bytes ?? 0)) throw new Error(`v2_event_log page: ${data.length} bytes read, ${String(row?.bytes)} expected`);
-  return { meta, data };
+  return { meta: row?.meta ?? '', data: raw === null ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw };
 }
 
 /** The SQL of `readV2EventPage` for `owners` queues, made once per engine and count. */
@@ -124,11 +124,16 @@ function pageQuery(owners: number, postgres: boolean): string {
   if (text !== undefined) return text;
   const p = postgres ? (i: number) => `$${i}` : () => '?';
   const inList = Array.from({ length: owners }, (_, i) => p(i + 1)).join(', ');
-  const page = `select id, created_at, event_type, event_data, data_bytes from v2_event_log where owner_id in (${inList}) and created_at >= ${p(owners + 1)} and id >= ${p(owners + 2)} order by id limit ${p(owners + 3)}`;
+  const where = `owner_id in (${inList}) and created_at >= ${p(owners + 1)} and id >= ${p(owners + 2)}`;
   const line = `id || ' ' || created_at || ' ' || octet_length(event_data) || ' ' || coalesce(data_bytes, -1) || ' ' || event_type`;
-  text = postgres
-    ? `select string_agg(${line}, E'\\n' order by id) as meta, string_agg(event_data, '' order by id) as data, coalesce(sum(octet_length(event_data)), 0) as bytes from (${page}) as p`
-    : `select group_concat(${line}, char(10) order by id) as meta, cast(group_concat(event_data, '' order by id) as blob) as data, coalesce(sum(octet_length(event_data)), 0) as bytes from (${page})`;
+  if (postgres) {
+    const page = `select id, created_at, event_type, event_data, data_bytes from v2_event_log where ${where} order by id limit ${p(owners + 3)}`;
+    text = `select string_agg(${line}, E'\\n' order by id) as meta, string_agg(event_data, '' order by id) as data from (${page}) as p`;
+  } else {
+    // the id of the `limit`-th row (no snapshot copied), or every row when there are fewer
+    const last = `coalesce((select id from v2_event_log where ${where} order by id limit 1 offset ?), 9223372036854775807)`;
+    text = `select group_concat(${line}, char(10)) as meta, cast(group_concat(event_data, '') as blob) as data from v2_event_log where ${where} and id <= ${last}`;
+  }
   pageQueries.set(key, text);
   return text;
 }
