@@ -80,25 +80,37 @@ const EVENTS_OPEN = '{"events":[';
 /** `{"eventId":` */
 const EVENT_OPEN = '{"eventId":';
 
+/** The integer written at `from` in `text` (digits, maybe a minus sign), up to the next space. */
+function intAt(text: string, from: number): number {
+  let i = from;
+  const negative = text.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i)) n = n * 10 + (c - 0x30);
+  return negative ? -n : n;
+}
+
 /**
  * The page from the store's one-row read (`readV2EventPage`): the snapshots are bytes in one
  * Buffer and are copied from it into the answer without ever becoming strings. A snapshot stored
  * with its plain size (migration 067) is already the wire's text; an older one is plain JSON,
  * escaped here. Rows come in any order (the store's aggregate does not sort them): ordered by id
- * here.
+ * here. Little is allocated per event (the answer is a few numbers per row and a head text shared
+ * by the events of one type and second); the events themselves, with their `data` parsed from
+ * the bytes, are made only when something reads the page's value (batch, XML, the request log).
  */
 function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedPage {
   const { meta, data } = read;
-  // per row, as the store gave them: id, creation time, type, where its snapshot lies in `data`,
+  // per row, as the store gave them: id, creation time, type, where its snapshot ends in `data`,
   // and its plain size (-1: an older row, stored plain)
   const ids: number[] = [];
   const created: number[] = [];
   const types: string[] = [];
-  const starts: number[] = [];
   const ends: number[] = [];
   const sizes: number[] = [];
   let sorted = true;
   let at = 0;
+  let type = '';
   for (let from = 0; from < meta.length; ) {
     let to = meta.indexOf('\n', from);
     if (to < 0) to = meta.length;
@@ -106,14 +118,15 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
     const s2 = meta.indexOf(' ', s1 + 1);
     const s3 = meta.indexOf(' ', s2 + 1);
     const s4 = meta.indexOf(' ', s3 + 1);
-    const id = Number(meta.slice(from, s1));
+    const id = intAt(meta, from);
     if (ids.length > 0 && id <= ids[ids.length - 1]!) sorted = false;
     ids.push(id);
-    created.push(Number(meta.slice(s1 + 1, s2)));
-    starts.push(at);
-    ends.push((at += Number(meta.slice(s2 + 1, s3))));
-    sizes.push(Number(meta.slice(s3 + 1, s4)));
-    types.push(meta.slice(s4 + 1, to));
+    created.push(intAt(meta, s1 + 1));
+    ends.push((at += intAt(meta, s2 + 1)));
+    sizes.push(intAt(meta, s3 + 1));
+    // rows of one type share one string
+    if (to - s4 - 1 !== type.length || !meta.startsWith(type, s4 + 1)) type = meta.slice(s4 + 1, to);
+    types.push(type);
     from = to + 1;
   }
   // the lines' sizes say where each snapshot lies in `data`: they must add up to it
@@ -121,10 +134,11 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
   const n = ids.length;
   const order = Array.from({ length: n }, (_, i) => i);
   if (!sorted) order.sort((x, y) => ids[x]! - ids[y]!);
+  const startOf = (i: number): number => (i === 0 ? 0 : ends[i - 1]!);
 
   let nextOffset = Math.max(0, offset);
-  const events: EventPage['events'] = [];
-  /** per event in page order: its JSON after the id up to `"data":` (wire form), and an older row's escaped snapshot */
+  /** per event in page order: its date, its JSON after the id up to `"data":` (wire form), an older row's escaped snapshot */
+  const dates: string[] = [];
   const rests: string[] = [];
   const escaped: (Buffer | null)[] = [];
   let plain = 0;
@@ -137,39 +151,49 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
   let lastRestPlain = 0;
   for (const i of order) {
     const id = ids[i]!;
-    const type = types[i]!;
-    const createdAt = created[i]!;
     nextOffset = Math.max(nextOffset, id + 1);
-    const second = Math.floor(createdAt / 1000);
-    if (second !== lastSecond || type !== lastType) {
-      if (second !== lastSecond) lastDate = isoDate(createdAt);
+    const second = Math.floor(created[i]! / 1000);
+    if (second !== lastSecond || types[i] !== lastType) {
+      if (second !== lastSecond) lastDate = isoDate(created[i]!);
       lastSecond = second;
-      lastType = type;
-      const rest = `,"type":${JSON.stringify(type)},"date":${JSON.stringify(lastDate)},"data":`;
+      lastType = types[i]!;
+      const rest = `,"type":${JSON.stringify(lastType)},"date":${JSON.stringify(lastDate)},"data":`;
       lastRest = phpEscapeJson(rest);
       lastRestPlain = Buffer.byteLength(rest);
     }
-    const start = starts[i]!;
-    const end = ends[i]!;
-    const older = sizes[i]! < 0 ? Buffer.from(phpEscapeJson(data.toString('utf8', start, end)), 'utf8') : null;
-    const idDigits = String(id).length;
+    const length = ends[i]! - startOf(i);
+    const older = sizes[i]! < 0 ? Buffer.from(phpEscapeJson(data.toString('utf8', startOf(i), ends[i]!)), 'utf8') : null;
+    let idDigits = 1;
+    for (let d = id; d >= 10; d = Math.floor(d / 10)) idDigits++;
     // `{"eventId":` id rest snapshot `}`, and a comma before all but the first
-    plain += EVENT_OPEN.length + idDigits + lastRestPlain + (older ? end - start : sizes[i]!) + 1;
-    wire += EVENT_OPEN.length + idDigits + lastRest.length + (older ? older.length : end - start) + 1;
+    plain += EVENT_OPEN.length + idDigits + lastRestPlain + (older ? length : sizes[i]!) + 1;
+    wire += EVENT_OPEN.length + idDigits + lastRest.length + (older ? older.length : length) + 1;
+    dates.push(lastDate);
     rests.push(lastRest);
     escaped.push(older);
-    let parsed: { value: unknown } | null = null;
-    events.push({
-      eventId: id,
-      type,
-      date: lastDate,
-      get data(): unknown {
-        return (parsed ??= { value: JSON.parse(data.toString('utf8', start, end)) as unknown }).value;
-      },
-    });
   }
-  const page: EventPage = { events, nextOffset, hasMore: n >= limit };
-  const tail = `],"nextOffset":${nextOffset},"hasMore":${page.hasMore}}`;
+  const hasMore = n >= limit;
+  let events: EventPage['events'] | null = null;
+  const page: EventPage = {
+    get events(): EventPage['events'] {
+      return (events ??= order.map((i, k) => {
+        const start = startOf(i);
+        const end = ends[i]!;
+        let parsed: { value: unknown } | null = null;
+        return {
+          eventId: ids[i]!,
+          type: types[i]!,
+          date: dates[k]!,
+          get data(): unknown {
+            return (parsed ??= { value: JSON.parse(data.toString('utf8', start, end)) as unknown }).value;
+          },
+        };
+      }));
+    },
+    nextOffset,
+    hasMore,
+  };
+  const tail = `],"nextOffset":${nextOffset},"hasMore":${hasMore}}`;
   const commas = Math.max(0, n - 1);
   const bytes = (before: string, after: string): Buffer => {
     const out = Buffer.allocUnsafe(Buffer.byteLength(before) + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
@@ -183,7 +207,7 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
       pos += out.write(String(ids[i]), pos, 'latin1');
       pos += out.write(rests[k]!, pos, 'latin1');
       const older = escaped[k];
-      pos += older ? older.copy(out, pos) : data.copy(out, pos, starts[i], ends[i]);
+      pos += older ? older.copy(out, pos) : data.copy(out, pos, startOf(i), ends[i]);
       out[pos++] = 0x7d; // }
     }
     pos += out.write(tail, pos, 'latin1');
