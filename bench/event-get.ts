@@ -6,9 +6,14 @@
  * `limit=1000`, 10 connections, by autocannon in a child process (bench/load.ts); the CPU time this
  * process spends meanwhile is the server's. Each round measures the bare node:http server, then
  * both Event.get sizes; `--rounds` (default 3) rounds, `--seconds` (default 3) per measurement.
- * Prints each round and the lowest and median server CPU per event returned.
+ * Prints each round and the lowest and median server CPU per event returned. `--profile <file>`
+ * also records a V8 CPU profile of the server while the last round's 100-per-answer run goes
+ * (summarise it with `node dist/bench/profile.js --summarise <file> <requests>`; the requests
+ * are printed).
  */
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -42,9 +47,10 @@ function run(job: Job): Promise<Measurement> {
   });
 }
 
-async function cannon(url: string, body: unknown): Promise<Measurement> {
+async function cannon(url: string, body: unknown, session: Session | null = null): Promise<Measurement> {
   const job = { kind: 'cannon' as const, url, body: JSON.stringify(body), connections: 10 };
   await run({ ...job, seconds: 1 });
+  if (session) await session.post('Profiler.start');
   return run({ ...job, seconds: SECONDS });
 }
 
@@ -72,7 +78,20 @@ try {
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (let r = 1; r <= ROUNDS; r++) {
     const b = await cannon(bareUrl, {});
-    const g100 = await cannon(`${hook}/imbot.v2.Event.get`, gate);
+    const profileAt = process.argv.indexOf('--profile');
+    const session = profileAt > 0 && r === ROUNDS ? new Session() : null;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    }
+    const g100 = await cannon(`${hook}/imbot.v2.Event.get`, gate, session);
+    if (session) {
+      const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: unknown };
+      writeFileSync(process.argv[profileAt + 1]!, JSON.stringify(profile));
+      session.disconnect();
+      console.error(`profile: ${g100.count} requests`);
+    }
     const g1000 = await cannon(`${hook}/imbot.v2.Event.get`, { ...gate, limit: 1000 });
     per.bare.push(b.cpuPerOp!);
     per[100].push(g100.cpuPerOp! / 100);

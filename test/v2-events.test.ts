@@ -400,6 +400,26 @@ describe('user events (im.v2.Event.*)', () => {
     assert.deepEqual(own.events.map((e: { data: unknown }) => e.data), mine.map((w) => w.value));
     // pages cut anywhere, acknowledging as they go
     for (const [offset, limit] of [[first + 2, 4], [first + 5, 1], [first + 6, 2], [first + 12, 3], [first + 13, 3]] as const) await check(offset, limit);
+
+    // Answers of 64 KB or more are written into memory used again once a response has finished
+    // (server/answer-buffers.ts): many at once, of different sizes, each still its own page.
+    const big = (k: number) => ({ k, text: `Größe ✓ </b> ${k} `.repeat(400) });
+    for (let k = 0; k < 12; k++) {
+      const owner = k % 2 ? alice.id : bots.watcher!.botId;
+      const type = owner === alice.id ? 'ONIMV2MESSAGEADD' : 'ONIMBOTV2MESSAGEADD';
+      const [id] = await appendV2Events(db, [{ ownerId: owner, type, data: phpJson(big(k)), plainBytes: Buffer.byteLength(JSON.stringify(big(k))) }], clock.now());
+      written.push({ id: id!, owner, type, value: big(k), at: clock.now() });
+    }
+    const from = written[written.length - 12]!.id;
+    const sizes = [12, 11, 10, 12, 9, 11, 12, 10, 12, 11, 9, 12, 10, 11, 12, 9];
+    const answers = await Promise.all(sizes.map((limit) => v2call(p, 'imbot.v2.Event.get', { ...gate, offset: from, limit }, alice.hook)));
+    answers.forEach((a, i) => {
+      assert.ok(a.text.length >= 64 << 10, `${a.text.length}`);
+      assert.deepEqual(a.body.result, expectPage(from, sizes[i]!), `concurrent answer ${i}`);
+      assert.equal(a.text, phpJson(a.body), `concurrent answer ${i}: the same bytes as encoding the value`);
+    });
+    for (const limit of [12, 9, 12, 10]) await check(from, limit);
+    await check(from + 12, 5);
     assert.deepEqual((await eventGet('watcher', { offset: page.nextOffset + 100, withUserEvents: true }, alice.hook)).events, []);
   });
 

@@ -30,7 +30,7 @@ export class Encoded {
      * Buffer, built from bytes the caller holds (stored snapshots), so the answer is never a
      * string at all (the JSON transport's envelope goes around it as `before` and `after`).
      */
-    private readonly encodeBytes?: (before: string, after: string) => Buffer,
+    private readonly encodeBytes?: (before: string, after: string, alloc?: (size: number) => Buffer) => Buffer,
   ) {}
 
   /** `phpJson(value)`, computed once. */
@@ -43,9 +43,9 @@ export class Encoded {
     return this.encodeBytes !== undefined && this.wire === undefined;
   }
 
-  /** `before + json + after` as UTF-8 bytes. */
-  wrapped(before: string, after: string): Buffer {
-    return this.encodeBytes && this.wire === undefined ? this.encodeBytes(before, after) : Buffer.from(before + this.json + after, 'utf8');
+  /** `before + json + after` as UTF-8 bytes (in a Buffer of `alloc`'s, when built as bytes). */
+  wrapped(before: string, after: string, alloc?: (size: number) => Buffer): Buffer {
+    return this.encodeBytes && this.wire === undefined ? this.encodeBytes(before, after, alloc) : Buffer.from(before + this.json + after, 'utf8');
   }
 
   /** Bytes of `JSON.stringify(value)` (what the request log measures a result by), computed once. */
@@ -70,7 +70,7 @@ export function spliceResult(encoded: Encoded, rest: Record<string, unknown>): s
 }
 
 /** `spliceResult` as UTF-8 bytes, for a result whose wire form is built as bytes (`Encoded.asBytes`). */
-export function spliceResultBytes(encoded: Encoded, rest: Record<string, unknown>): Buffer {
+export function spliceResultBytes(encoded: Encoded, rest: Record<string, unknown>, alloc?: (size: number) => Buffer): Buffer {
   const tail = phpJson(rest);
-  return encoded.wrapped('{"result":', tail === '[]' || tail === '{}' ? '}' : `,${tail.slice(1)}`);
+  return encoded.wrapped('{"result":', tail === '[]' || tail === '{}' ? '}' : `,${tail.slice(1)}`, alloc);
 }

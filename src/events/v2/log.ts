@@ -62,16 +62,16 @@ export interface EventPage {
 }
 
 /**
- * A page of `Event.get` with its wire JSON as bytes (`bytes(before, after)`: `before`, the text
- * `phpJson(page)` gives, then `after`, as UTF-8 in one Buffer, so the JSON transport sends it with
- * the envelope around it and nothing encoded twice) and the bytes of its plain JSON
+ * A page of `Event.get` with its wire JSON as bytes (`bytes(before, after, alloc)`: `before`, the
+ * text `phpJson(page)` gives, then `after`, as UTF-8 in one Buffer of `alloc`'s, so the JSON
+ * transport sends it with the envelope around it and nothing encoded twice) and the bytes of its plain JSON
  * (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as encoded
  * (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only when
  * something reads the plain value (batch, the XML transport, a small page in the request log).
  */
 export interface EncodedPage {
   page: EventPage;
-  bytes: (before: string, after: string) => Buffer;
+  bytes: (before: string, after: string, alloc?: (size: number) => Buffer) => Buffer;
   plainBytes: () => number;
 }
 
@@ -195,8 +195,8 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
   };
   const tail = `],"nextOffset":${nextOffset},"hasMore":${hasMore}}`;
   const commas = Math.max(0, n - 1);
-  const bytes = (before: string, after: string): Buffer => {
-    const out = Buffer.allocUnsafe(Buffer.byteLength(before) + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
+  const bytes = (before: string, after: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer => {
+    const out = alloc(Buffer.byteLength(before) + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
     let pos = out.write(before, 0, 'utf8');
     pos += out.write(EVENTS_OPEN, pos, 'latin1');
     for (let k = 0; k < n; k++) {
