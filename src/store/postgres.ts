@@ -83,6 +83,31 @@ async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void
   }
 }
 
+/** How long connecting may take when the URL sets no `connect_timeout`. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Idle time before TCP keepalive probes a connection (the listening one is idle most of the time). */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * A server that vanishes without closing its connections (a partition, a host switched off, a
+ * firewall dropping packets) must not leave a node waiting for ever: connecting gives up after
+ * libpq's `connect_timeout` (seconds, in the URL; 10 s when absent; node-postgres reads it only
+ * from its own option), and TCP keepalive probes idle connections, so a dead listening connection
+ * ends and is replaced (see relisten) instead of silently missing every notification.
+ */
+function linkOptions(url: string): { connectionTimeoutMillis: number; keepAlive: true; keepAliveInitialDelayMillis: number } {
+  let seconds = NaN;
+  try {
+    const v = new URL(url).searchParams.get('connect_timeout');
+    if (v !== null && v.trim() !== '') seconds = Number(v);
+  } catch {
+    // not a URL pg can read either: its own error says so when connecting
+  }
+  // libpq: 0 or less waits for ever; we keep a bound rather than hang
+  const ms = Number.isFinite(seconds) && seconds > 0 ? Math.max(1000, Math.round(seconds * 1000)) : CONNECT_TIMEOUT_MS;
+  return { connectionTimeoutMillis: ms, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
+}
+
 /**
  * Opens a PostgreSQL store (`serve --store postgres://user@host/db`). The tables live in the
  * connection's current schema (`public` unless the URL sets `options=-c search_path=…`).
@@ -90,7 +115,8 @@ async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void
  * once and the others wait for it.
  */
 export async function openPostgresStore(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  const link = linkOptions(url);
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, ...link });
   // A broken idle connection must not take the process down; the next query gets a new one.
   pool.on('error', () => {});
   /** our own connections' backend ids: their notifications are already handled in-process */
@@ -168,7 +194,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     setTimeout(attempt, RELISTEN_MS).unref();
   };
   const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, ...link });
     client.on('error', () => {});
     client.on('notification', (msg) => {
       workCounters.add('pg.notify.received');
