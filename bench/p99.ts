@@ -20,7 +20,7 @@
  * 10 connections for 1 + 5 s (skip with `--no-grow`).
  */
 import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -58,6 +58,16 @@ interface ChildResult {
 }
 
 const now = () => performance.timeOrigin + performance.now();
+
+/** CPU time of this process's main thread, µs (Linux: /proc; NaN elsewhere), 10 ms granularity. */
+function mainThreadCpuUs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 
 async function child(job: ChildJob): Promise<ChildResult> {
   const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => any;
@@ -177,7 +187,9 @@ async function main(): Promise<void> {
       const eld = monitorEventLoopDelay({ resolution: 1 });
       eld.enable();
       groupProbe.onGroup = (t) => groups.push(t);
+      const main0 = mainThreadCpuUs();
       const m = await load({ url, body: BODY, connections: MANY, seconds: SECONDS, record: true });
+      const mainCpu = mainThreadCpuUs() - main0;
       groupProbe.onGroup = null;
       eld.disable();
       obs.disconnect();
@@ -203,6 +215,7 @@ async function main(): Promise<void> {
         ratio: rate / bareRate,
         autocannonP99: m.p99,
         cpuPerOp: m.cpuUs / Math.max(1, m.count),
+        mainThreadCpuPerOp: mainCpu / Math.max(1, m.count),
         bareCpuPerOp: (b1.cpuUs / b1.count + b2.cpuUs / b2.count) / 2,
         failures: m.failures + b1.failures + b2.failures,
         latency: dist(m.lat),
@@ -213,6 +226,7 @@ async function main(): Promise<void> {
           commit: dist(groups.map((g) => g.committed - g.worked)),
           total: dist(groups.map((g) => g.committed - g.started)),
           commitsOver1ms: spans.commitOver1.length,
+          commitsOver5ms: groups.filter((g) => g.committed - g.worked >= 5).length,
           commitOver1msTotal: groups.filter((g) => g.committed - g.worked >= 1).reduce((n, g) => n + g.committed - g.worked, 0),
         },
         gc: {
@@ -234,12 +248,12 @@ async function main(): Promise<void> {
       console.log(
         [
           `[p99${label ? ` ${label}` : ''}] round ${r + 1}: stored ${stored}, load ${f(out.loadavg)} (at start ${f(load0[0])})`,
-          `  rate ${f(rate, 0)} req/s, bare ${f(bareRate, 0)} → ratio ${f(out.ratio, 3)}; CPU/op ${f(out.cpuPerOp, 0)} µs (bare ${f(out.bareCpuPerOp, 0)}); autocannon p99 ${m.p99} ms; failures ${out.failures}`,
+          `  rate ${f(rate, 0)} req/s, bare ${f(bareRate, 0)} → ratio ${f(out.ratio, 3)}; CPU/op ${f(out.cpuPerOp, 0)} µs (main thread ${f(out.mainThreadCpuPerOp, 0)}; bare ${f(out.bareCpuPerOp, 0)}); autocannon p99 ${m.p99} ms; failures ${out.failures}`,
           `  latency ms: ${show(out.latency)}`,
           `  groups: size ${show(out.groups.size)}`,
           `          wait ${show(out.groups.wait)}`,
           `          work ${show(out.groups.work)}`,
-          `          commit ${show(out.groups.commit)}; commits ≥ 1 ms: ${out.groups.commitsOver1ms} (${f(out.groups.commitOver1msTotal, 0)} ms)`,
+          `          commit ${show(out.groups.commit)}; commits ≥ 5 ms: ${out.groups.commitsOver5ms}, ≥ 1 ms: ${out.groups.commitsOver1ms} (${f(out.groups.commitOver1msTotal, 0)} ms)`,
           `          start→commit ${show(out.groups.total)}`,
           `  gc: ${out.gc.count} pauses, ${f(out.gc.total, 0)} ms in all, ${out.gc.major} major; ${show(out.gc.pauses)}`,
           `  event-loop delay ms: mean ${f(out.eventLoopDelay.mean)}, p50 ${f(out.eventLoopDelay.p50)}, p99 ${f(out.eventLoopDelay.p99)}, max ${f(out.eventLoopDelay.max)}`,
