@@ -18,15 +18,21 @@
  *
  * The store first grows as in the main run: 1,000 seeded messages, then `imbot.message.add` at
  * 10 connections for 1 + 5 s (skip with `--no-grow`).
+ *
+ * `--heap-sample FILE`: a sampling heap profile of the measured run that keeps collected objects
+ * (what the scavenges deal with), written to FILE and summarised as bytes per request by function.
+ * `--checkpoint-cost`: no portal; times SQLite checkpoints of ~1,000 WAL frames (see below).
  */
 import { fork } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { Session } from 'node:inspector/promises';
 import { sql } from 'kysely';
 import { callJson, startPortal } from '../test/helpers/server.js';
 import { groupProbe, type GroupTiming } from '../src/store/group-commit.js';
@@ -128,6 +134,30 @@ const dist = (xs: number[]) => {
 };
 const show = (d: ReturnType<typeof dist>) => `n ${d.n}, mean ${f(d.mean)}, p50 ${f(d.p50)}, p90 ${f(d.p90)}, p99 ${f(d.p99)}, max ${f(d.max)}`;
 
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated per request by function (self), from a sampling heap profile that kept collected objects. */
+function heapSummary(root: HeapNode, requests: number, top = 30): string {
+  const by = new Map<string, number>();
+  let total = 0;
+  const walk = (n: HeapNode) => {
+    const { functionName, url, lineNumber } = n.callFrame;
+    const file = url.includes('/dist/') ? url.slice(url.indexOf('/dist/') + 6) : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13) : url;
+    const k = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+    by.set(k, (by.get(k) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children) walk(c);
+  };
+  walk(root);
+  const lines = [`  allocated (sampled): ${(total / Math.max(1, requests) / 1024).toFixed(1)} KB per request`];
+  for (const [k, v] of [...by].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`    ${(v / Math.max(1, requests)).toFixed(0).padStart(7)} B  ${((100 * v) / total).toFixed(1).padStart(5)} %  ${k}`);
+  return lines.join('\n');
+}
+
 interface Interval {
   start: number;
   end: number;
@@ -187,9 +217,22 @@ async function main(): Promise<void> {
       const eld = monitorEventLoopDelay({ resolution: 1 });
       eld.enable();
       groupProbe.onGroup = (t) => groups.push(t);
+      const heapOut = process.argv.includes('--heap-sample') ? process.argv[process.argv.indexOf('--heap-sample') + 1]! : null;
+      const session = heapOut ? new Session() : null;
+      if (session) {
+        session.connect();
+        // every allocation site, collected or not: what the scavenges have to deal with
+        await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+      }
       const main0 = mainThreadCpuUs();
       const m = await load({ url, body: BODY, connections: MANY, seconds: SECONDS, record: true });
       const mainCpu = mainThreadCpuUs() - main0;
+      if (session && heapOut) {
+        const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode; samples: unknown[] } };
+        session.disconnect();
+        writeFileSync(heapOut, JSON.stringify(profile));
+        console.log(heapSummary(profile.head, m.count));
+      }
       groupProbe.onGroup = null;
       eld.disable();
       obs.disconnect();
@@ -268,7 +311,52 @@ async function main(): Promise<void> {
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 }
 
-if (process.argv.includes('--child')) {
+/**
+ * `--checkpoint-cost`: what one automatic checkpoint costs the thread that runs it. A scratch
+ * database with the store's settings (WAL, synchronous=NORMAL) takes transactions of 30 indexed
+ * inserts until its WAL holds 1,000 frames (SQLite's wal_autocheckpoint default), then one
+ * `PRAGMA wal_checkpoint(PASSIVE)` is timed; 20 times.
+ */
+async function checkpointCost(): Promise<void> {
+  const Database = (await import('better-sqlite3')).default;
+  const dir = mkdtempSync(join(tmpdir(), 'imbot-ckpt-'));
+  const db = new Database(join(dir, 'x.db'));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('create table t (id integer primary key, body text, k integer); create index tk on t (k)');
+    const insert = db.prepare('insert into t (body, k) values (?, ?)');
+    const write = db.transaction((i: number) => {
+      for (let j = 0; j < 30; j++) insert.run(`Hello from the benchmark ${i}`, (i * 7919 + j) % 10007);
+    });
+    const walFrames = () => (statSync(join(dir, 'x.db-wal'), { throwIfNoEntry: false })?.size ?? 0) / (4096 + 24);
+    const times: number[] = [];
+    let i = 0;
+    for (let round = 0; round < 20; round++) {
+      const restartAt = i;
+      // after a reset the WAL is overwritten from its start: count frames by transactions instead
+      let frames = 0;
+      while (frames < 1000) {
+        write(i++);
+        frames = round === 0 ? walFrames() : ((i - restartAt) * 1000) / firstRoundTxns;
+      }
+      if (round === 0) firstRoundTxns = i;
+      const t = performance.now();
+      db.pragma('wal_checkpoint(PASSIVE)');
+      times.push(performance.now() - t);
+    }
+    console.log(`checkpoint of ~1,000 WAL frames (${firstRoundTxns} transactions of 30 inserts): ${show(dist(times))} ms; load ${f(loadavg()[0])}`);
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+let firstRoundTxns = 1;
+
+if (process.argv.includes('--checkpoint-cost')) {
+  await checkpointCost();
+} else if (process.argv.includes('--child')) {
   process.once('message', async (job: ChildJob) => {
     const out = await child(job);
     process.send!(out, () => process.exit(0));
