@@ -10,15 +10,17 @@ import { parentPort, workerData } from 'node:worker_threads';
  * on appending meanwhile. A commit that lands during a pass leaves frames behind, and the WAL
  * only starts again from its beginning once every frame is in the file, so a pass that did not
  * catch up is followed at once by a few more (each copies only the frames that came in during the
- * one before). Should the WAL still reach `restartFrames` (writes faster than passes can catch up
- * with, or a reader holding an old snapshot), a RESTART checkpoint waits for the writer, copies
- * everything and makes the next writer start the WAL from its beginning: the WAL's size has that
- * bound, at the price of one wait for the main thread's next write.
+ * one before). A writer that never pauses (a bulk load: transactions back to back) can still keep
+ * the WAL from starting again; once it holds `behindFrames` the thread says `behind` and the main
+ * connection checkpoints in its own COMMITs again, as SQLite does by default, until the WAL is
+ * small again (`caught-up`). That is the WAL's bound. (Not a RESTART checkpoint from here: it holds
+ * the write lock while it waits for readers, and the main thread, waiting for that lock inside a
+ * transaction that has read, is such a reader — both would wait out their busy timeouts.)
  */
 interface Options {
   file: string;
   intervalMs: number;
-  restartFrames: number;
+  behindFrames: number;
 }
 
 interface CheckpointRow {
@@ -27,20 +29,26 @@ interface CheckpointRow {
   checkpointed: number;
 }
 
-const { file, intervalMs, restartFrames } = workerData as Options;
+const { file, intervalMs, behindFrames } = workerData as Options;
 const db = new Database(file, { fileMustExist: true });
-db.pragma('busy_timeout = 5000'); // only RESTART waits; PASSIVE never does
+db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -256'); // a checkpoint reads the WAL and writes the file, past the page cache
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
 
 let timer: NodeJS.Timeout | null = null;
 let stopped = false;
+let behind = false;
 
 function pass(): void {
   let r = passive.get() as CheckpointRow;
   for (let i = 0; i < 3 && r.checkpointed < r.log; i++) r = passive.get() as CheckpointRow;
-  if (r.log >= restartFrames) restart.get();
+  if (!behind && r.log >= behindFrames) {
+    behind = true;
+    parentPort!.postMessage('behind');
+  } else if (behind && r.log < behindFrames / 4) {
+    behind = false;
+    parentPort!.postMessage('caught-up');
+  }
 }
 
 function tick(): void {
@@ -48,7 +56,7 @@ function tick(): void {
   try {
     pass();
   } catch {
-    // SQLITE_BUSY (a RESTART that waited too long) or a file gone away: the next tick tries again
+    // a file gone away (or any other failure of a pass): the next tick tries again
   }
   if (!stopped) timer = setTimeout(tick, intervalMs);
 }

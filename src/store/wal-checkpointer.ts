@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the thread looks for new WAL frames to copy back. */
 const INTERVAL_MS = 100;
-/** WAL frames (pages) at which the thread makes writers wait and restarts the WAL (~40 MB of 4 KiB pages). */
-const RESTART_FRAMES = 10_000;
+/** WAL frames (pages) at which the main connection checkpoints in its COMMITs again (~16 MB of 4 KiB pages). */
+const BEHIND_FRAMES = 4_000;
 /** SQLite's own default, in force whenever the thread is not running. */
 const AUTOCHECKPOINT_PAGES = 1000;
 
@@ -15,7 +15,9 @@ const AUTOCHECKPOINT_PAGES = 1000;
  * the event loop waits for the COMMIT (BENCHMARKS.md, "Tail latency of imbot.message.add").
  *
  * With the thread (checkpoint-thread.ts) running, the main connection has `wal_autocheckpoint`
- * off and the thread's own connection checkpoints instead. The thread starts with the first unit
+ * off and the thread's own connection checkpoints instead; should its passes fall behind (the WAL
+ * at BEHIND_FRAMES: writes back to back that never let it start again), the main connection
+ * checkpoints in its COMMITs again until the WAL is small, so the WAL keeps SQLite's bound. The thread starts with the first unit
  * of work (a CLI command that only reads never starts one); until it says it is ready, and again
  * if it dies, the main connection checkpoints as before. A checkpoint only copies committed
  * pages: what a COMMIT acknowledged is in the WAL, and a process killed mid-checkpoint leaves
@@ -34,12 +36,15 @@ export class WalCheckpointer {
   start(): void {
     if (this.worker || this.stopping) return;
     const worker = new Worker(new URL('./checkpoint-thread.js', import.meta.url), {
-      workerData: { file: this.file, intervalMs: INTERVAL_MS, restartFrames: RESTART_FRAMES },
+      workerData: { file: this.file, intervalMs: INTERVAL_MS, behindFrames: BEHIND_FRAMES },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
     });
     worker.unref(); // a process that forgets to close its store still exits
     worker.on('message', (m: string) => {
-      if (m === 'ready' && this.worker === worker) this.autocheckpoint(0);
+      if (this.worker !== worker) return;
+      // `behind`: passes cannot catch up with the writes (a bulk load); the COMMITs checkpoint until `caught-up`
+      if (m === 'ready' || m === 'caught-up') this.autocheckpoint(0);
+      else if (m === 'behind') this.autocheckpoint(AUTOCHECKPOINT_PAGES);
     });
     const lost = () => {
       if (this.worker !== worker) return; // stopped on purpose
