@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addPerson, assertResult, callJson, request, startPortal, type TestPortal } from './helpers/server.js';
 import { runCli, spawnCli, until } from './helpers/events.js';
+import { MovableClock } from '../src/clock.js';
+import { RequestLog } from '../src/rest/request-log.js';
 
 // The request log (issue 15 §1): every REST call and batch command, secrets masked, under
 // GET /__control/requests and `imbot-server requests`; pino logs on stdout.
@@ -135,6 +137,29 @@ describe('request log bounds', () => {
     } finally {
       await p.stop();
     }
+  });
+});
+
+describe('request log bounds, in the class', () => {
+  it('a full log keeps the newest entries in order through many calls (past its compactions), and drops by age', () => {
+    const clock = new MovableClock();
+    const log = new RequestLog(clock, { maxEntries: 1000, maxAgeMs: 60_000, node: 'n' });
+    const add = () => log.add({ transport: 'http', method: 'user.current', params: {}, status: 200, result: true, durationMs: 1 });
+    for (let i = 0; i < 5_500; i++) add();
+    const all = log.list({ limit: 5_000 });
+    assert.equal(all.length, 1000);
+    assert.equal(all[0]!.id, 5_500);
+    assert.equal(all.at(-1)!.id, 4_501);
+    assert.ok(all.every((e, i) => e.id === 5_500 - i));
+    assert.deepEqual(log.list({ after: 5_497 }).map((e) => e.id), [5_500, 5_499, 5_498]);
+    clock.advance(30_000);
+    for (let i = 0; i < 10; i++) add();
+    clock.advance(31_000);
+    assert.deepEqual(log.list({ limit: 5_000 }).map((e) => e.id), Array.from({ length: 10 }, (_, i) => 5_510 - i));
+    clock.advance(61_000);
+    assert.deepEqual(log.list(), []);
+    add();
+    assert.deepEqual(log.list().map((e) => e.id), [5_511]);
   });
 });
 

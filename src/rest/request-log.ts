@@ -91,7 +91,9 @@ type Listener = (e: RequestEntry) => void;
  * then its commands), so `after` never skips one.
  */
 export class RequestLog {
-  private entries: RequestEntry[] = [];
+  /** the log, oldest first, from `head` on (the slots before it were dropped) */
+  private entries: (RequestEntry | undefined)[] = [];
+  private head = 0;
   private nextId = 1;
   private readonly listeners = new Set<Listener>();
 
@@ -142,13 +144,27 @@ export class RequestLog {
 
   clear(): void {
     this.entries = [];
+    this.head = 0;
   }
 
+  /**
+   * Drops what is over the count or the age. A full log drops one entry per call: the slot is
+   * emptied and `head` moves on, and the array is copied only once half of it is empty slots (a
+   * copy of the whole log per call was most of the garbage a small call left behind).
+   */
   private prune(): void {
     const oldest = this.clock.now() - this.options.maxAgeMs;
-    let drop = Math.max(0, this.entries.length - this.options.maxEntries);
-    while (drop < this.entries.length && this.entries[drop]!.time < oldest) drop++;
-    if (drop > 0) this.entries = this.entries.slice(drop);
+    const live = this.entries.length - this.head;
+    let drop = Math.max(0, live - this.options.maxEntries);
+    while (drop < live && this.entries[this.head + drop]!.time < oldest) drop++;
+    if (drop === 0) return;
+    for (let i = this.head; i < this.head + drop; i++) this.entries[i] = undefined;
+    this.head += drop;
+    if (this.head === this.entries.length) this.clear();
+    else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 
   /** Matching entries, newest first. */
@@ -159,7 +175,7 @@ export class RequestLog {
     const user = f.caller?.startsWith('user:') ? Number(f.caller.slice(5)) : null;
     const limit = f.limit ?? 100;
     const out: RequestEntry[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && out.length < limit; i--) {
+    for (let i = this.entries.length - 1; i >= this.head && out.length < limit; i--) {
       const e = this.entries[i]!;
       if (f.after !== undefined && e.id <= f.after) continue;
       if (f.since !== undefined && e.time < f.since) continue;

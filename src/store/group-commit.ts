@@ -8,8 +8,23 @@ const MAX_GROUP = 128;
 
 type Work<T> = (trx: Transaction<Schema>, unit: Unit) => Promise<T>;
 
+/** What one group did, for a measuring harness (bench/p99.ts); times are performance.now(). */
+export interface GroupTiming {
+  size: number;
+  /** when its first unit was queued */
+  queued: number;
+  started: number;
+  /** the last unit's work done, COMMIT about to be sent */
+  worked: number;
+  committed: number;
+}
+
+/** Set by a harness to hear about every group; unset (the default) costs one check per group. */
+export const groupProbe: { onGroup: ((t: GroupTiming) => void) | null } = { onGroup: null };
+
 interface Job {
   fn: Work<unknown>;
+  queued: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -47,7 +62,7 @@ export class GroupCommit {
 
   transaction<T>(fn: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn: fn as Work<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn: fn as Work<unknown>, queued: groupProbe.onGroup ? performance.now() : 0, resolve: resolve as (v: unknown) => void, reject });
       // Started after the current turn's I/O callbacks: the requests that arrived together (one
       // poll of the sockets) have all reached this point by then and form one group.
       this.running ??= new Promise<void>((done) => setImmediate(() => void this.drain().finally(done)));
@@ -73,8 +88,20 @@ export class GroupCommit {
 
   /** One unit on its own: a plain transaction, no savepoint. */
   private async alone(job: Job): Promise<void> {
+    const probe = groupProbe.onGroup;
+    const started = probe ? performance.now() : 0;
+    let worked = 0;
+    const fn: Work<unknown> = probe
+      ? async (trx, unit) => {
+          const v = await job.fn(trx, unit);
+          worked = performance.now();
+          return v;
+        }
+      : job.fn;
     try {
-      job.resolve(await inUnit(this.db, this.versions, job.fn));
+      const value = await inUnit(this.db, this.versions, fn);
+      if (probe) probe({ size: 1, queued: job.queued, started, worked, committed: performance.now() });
+      job.resolve(value);
     } catch (err) {
       job.reject(err);
     }
@@ -85,6 +112,9 @@ export class GroupCommit {
     const units = jobs.map(() => new Unit(this.versions, group.tables));
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = [];
     let committed = false;
+    const probe = groupProbe.onGroup;
+    const started = probe ? performance.now() : 0;
+    let worked = 0;
     try {
       await this.db.transaction().execute(async (raw) => {
         const trx = group.track(raw);
@@ -102,8 +132,10 @@ export class GroupCommit {
             outcomes.push({ ok: false, err });
           }
         }
+        if (probe) worked = performance.now();
       });
       committed = true;
+      if (probe) probe({ size: jobs.length, queued: jobs[0]!.queued, started, worked, committed: performance.now() });
     } catch (err) {
       // Nothing of this group was committed: every call fails (its own error if it had one).
       for (let i = 0; i < jobs.length; i++) {

@@ -7,6 +7,7 @@ import { migrate, type Store } from './db.js';
 import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import { beginUnit } from './unit.js';
 import { GroupCommit } from './group-commit.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** Statements kept prepared; SQL texts beyond this (e.g. `in (?, ?, …)` of many lengths) evict the oldest. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -77,7 +78,8 @@ const MIGRATION_LOCK_WAIT_MS = 120_000;
  */
 export async function openSqliteStore(dataDir: string): Promise<Store> {
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = new Database(join(dataDir, 'imbot.db'));
+  const file = join(dataDir, 'imbot.db');
+  const sqlite = new Database(file);
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // first: turning WAL on waits for another opener
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -98,15 +100,25 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   });
   await migrateLocked(sqlite, db);
   const groups = new GroupCommit(db, versions);
+  // WAL checkpoints in a thread of their own, from the first unit of work on (wal-checkpointer.ts)
+  const checkpoints = new WalCheckpointer(sqlite, file);
   return {
     db,
     dialect: 'sqlite',
     cache: new ReadCache(versions),
-    transaction: (fn) => groups.transaction(fn),
-    begin: () => beginUnit(db, versions),
+    transaction: (fn) => {
+      checkpoints.start();
+      return groups.transaction(fn);
+    },
+    begin: () => {
+      checkpoints.start();
+      return beginUnit(db, versions);
+    },
     onForeignChange: () => () => {},
     close: async () => {
       await groups.idle();
+      // the thread first: the main connection, closing last, checkpoints what is left
+      await checkpoints.close();
       await db.destroy();
     },
   };

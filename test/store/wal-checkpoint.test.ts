@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Store } from '../../src/store/db.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+
+/*
+ * SQLite only: WAL checkpoints run in a thread of their own (store/wal-checkpointer.ts), not in
+ * the COMMIT of the main connection. While the thread runs the main connection never checkpoints
+ * (wal_autocheckpoint 0), yet committed pages reach the database file and the WAL does not keep
+ * growing; closing the store stops the thread and leaves no WAL behind; nothing committed is lost.
+ */
+const ROW = 'x'.repeat(4000);
+const onSqlite = !process.env.IMBOT_TEST_STORE;
+
+describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQLite only' }, () => {
+  let dir: string;
+  let store: Store;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imbot-wal-'));
+    store = await openSqliteStore(dir);
+  });
+  after(async () => {
+    await store.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+
+  it('the first unit of work starts the thread, which takes the checkpoints over', async () => {
+    assert.equal(await autocheckpoint(), 1000, 'before any unit of work the main connection checkpoints');
+    await store.transaction(async (trx) => {
+      await sql`create table wal_probe (id integer primary key, body text not null)`.execute(trx);
+    });
+    for (let i = 0; (await autocheckpoint()) !== 0; i++) {
+      assert.ok(i < 200, 'the thread said it was ready');
+      await sleep(25);
+    }
+  });
+
+  it('committed pages reach the file while the WAL stays small; close leaves no WAL and loses nothing', async () => {
+    const wal = join(dir, 'imbot.db-wal');
+    const rounds = 60;
+    const perRound = 50;
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < perRound; i++) {
+        await store.transaction(async (trx) => {
+          await sql`insert into wal_probe (body) values (${ROW})`.execute(trx);
+        });
+      }
+      await sleep(60); // a few of the thread's passes happen while the writes go on
+    }
+    const written = rounds * perRound * ROW.length;
+    // the main connection never checkpointed (autocheckpoint 0), so the file grew by the thread's passes
+    for (let i = 0; statSync(join(dir, 'imbot.db')).size < written; i++) {
+      assert.ok(i < 200, `the database file holds the rows (${statSync(join(dir, 'imbot.db')).size} of ${written} bytes)`);
+      await sleep(25);
+    }
+    // the file's size is the WAL's high-water mark: the most written between two passes
+    assert.ok(statSync(wal).size < written / 2, `the WAL started again from its beginning (${statSync(wal).size} bytes for ${written} written)`);
+    for (let i = 0; (await autocheckpoint()) !== 0; i++) {
+      assert.ok(i < 200, 'the thread kept up (or caught up again)');
+      await sleep(25);
+    }
+    await store.close();
+    assert.equal(existsSync(wal), false, 'the last connection checkpointed and removed the WAL');
+    const check = new Database(join(dir, 'imbot.db'), { readonly: true });
+    try {
+      assert.equal((check.prepare('select count(*) as n from wal_probe').get() as { n: number }).n, rounds * perRound);
+    } finally {
+      check.close();
+    }
+  });
+});
