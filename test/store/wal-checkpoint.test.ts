@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Store } from '../../src/store/db.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
 
 /*
  * SQLite only: WAL checkpoints run in a thread of their own (store/wal-checkpointer.ts), not in
@@ -74,6 +75,83 @@ describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQ
       assert.equal((check.prepare('select count(*) as n from wal_probe').get() as { n: number }).n, rounds * perRound);
     } finally {
       check.close();
+    }
+  });
+});
+
+describe('SQLite: when the checkpoint thread cannot keep up, or dies', { skip: !onSqlite && 'SQLite only' }, () => {
+  let dir: string;
+  let store: Store;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'imbot-wal-'));
+    store = await openSqliteStore(dir);
+  });
+  after(async () => {
+    await store.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+  const becomes = async (pages: number, what: string) => {
+    for (let i = 0; (await autocheckpoint()) !== pages; i++) {
+      assert.ok(i < 400, what);
+      await sleep(25);
+    }
+  };
+  const write = (rows: number) =>
+    store.transaction(async (trx) => {
+      for (let i = 0; i < rows; i++) await sql`insert into wal_bound (body) values (${ROW})`.execute(trx);
+    });
+
+  it('a WAL that cannot start again (a reader holds it) past 4,000 frames gives the checkpoints back to the COMMITs, and takes them again once it is small', async () => {
+    await store.transaction(async (trx) => {
+      await sql`create table wal_bound (id integer primary key, body text not null)`.execute(trx);
+    });
+    await becomes(0, 'the thread took the checkpoints over');
+    // a reader in an open transaction pins the WAL: no checkpoint can let it start again
+    const reader = new Database(join(dir, 'imbot.db'), { readonly: true });
+    try {
+      reader.prepare('begin').run();
+      reader.prepare('select count(*) as n from wal_bound').get();
+      for (let r = 0; r < 50; r++) await write(100); // ~5,000 pages of 4 KiB
+      await becomes(1000, 'the thread said it is behind: the main connection checkpoints in its COMMITs');
+      reader.prepare('commit').run();
+    } finally {
+      reader.close();
+    }
+    // the reader gone, checkpoints complete, the WAL starts again from its beginning with the next writes
+    for (let i = 0; (await autocheckpoint()) !== 0; i++) {
+      assert.ok(i < 400, 'the thread caught up and took the checkpoints back');
+      await write(1);
+      await sleep(25);
+    }
+  });
+
+  it('a thread that dies gives the checkpoints back to the main connection', async () => {
+    const file = join(dir, 'alone.db');
+    const main = new Database(file);
+    try {
+      main.pragma('journal_mode = WAL');
+      main.exec('create table t (id integer primary key, body text not null)');
+      const pages = () => main.pragma('wal_autocheckpoint', { simple: true }) as number;
+      const checkpointer = new WalCheckpointer(main, file);
+      checkpointer.start();
+      for (let i = 0; pages() !== 0; i++) {
+        assert.ok(i < 400, 'the thread said it was ready');
+        await sleep(25);
+      }
+      const thread = (checkpointer as unknown as { worker: { terminate(): Promise<number> } | null }).worker;
+      assert.ok(thread, 'the checkpointer holds its thread');
+      await thread.terminate();
+      for (let i = 0; pages() !== 1000; i++) {
+        assert.ok(i < 400, 'the main connection checkpoints again');
+        await sleep(25);
+      }
+      main.prepare('insert into t (body) values (?)').run(ROW);
+      await checkpointer.close();
+      assert.equal(pages(), 1000);
+    } finally {
+      main.close();
     }
   });
 });
