@@ -67,6 +67,7 @@ async function clusterCounters(c: Cluster): Promise<Map<string, number>> {
 const COUNTS: [string, (d: (name: string) => number) => number][] = [
   ['SQL', (d) => d('sql.statements')],
   ['transactions', (d) => d('sql.transactions')],
+  ['sync trips', (d) => d('pg.sync')],
   ['NOTIFY recv', (d) => d('pg.notify.received')],
   ['NOTIFY foreign', (d) => d('pg.notify.foreign')],
   ['bus msgs sent', (d) => d('bus.messages')],

@@ -122,6 +122,18 @@ describe('two nodes, one portal', () => {
     }
   });
 
+  it('a call catches up with the other nodes once: its credential check and its method share one round trip', async () => {
+    // a path webhook is checked before the body, then the method reads the bot list: both
+    // through the read cache, whose first lookup per call waits for a round trip on the
+    // listening connection (pg.sync); the check and the method share that one trip
+    const node = c.nodes[1]!;
+    const trips = async () => ((await control(node, 'GET', '/__control/counters')).body.counters['pg.sync'] ?? 0) as number;
+    const before = await trips();
+    for (let i = 0; i < 5; i++) assert.equal((await call(c.hook(1), 'imbot.bot.list', { CLIENT_ID: 'ryw' })).status, 200);
+    const made = (await trips()) - before;
+    assert.ok(made >= 1 && made <= 5, `${made} round trips for 5 calls`);
+  });
+
   it('webhook auth: a block written to the store holds on every node at once', async () => {
     const env = { ...process.env, IMBOT_STORE: c.storeUrl };
     await run(process.execPath, [CLI, 'block', '--data', c.nodes[0]!.dataDir, '--webhook', c.adminCode], { env });

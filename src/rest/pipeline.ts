@@ -9,6 +9,7 @@ import type { FileSpace } from '../files/store.js';
 import type { Store } from '../store/db.js';
 import type { HandlerNet } from '../util/addresses.js';
 import type { Schema } from '../store/schema.js';
+import type { CacheLookup } from '../store/read-cache.js';
 import type { OpenUnit, Unit } from '../store/unit.js';
 import { RestError, SystemErrors } from './errors.js';
 import { FailWritesPlugin, StoreFailure } from './faults.js';
@@ -58,6 +59,11 @@ export interface CallInput {
   trace?: CallTrace;
   /** an already known caller: the transport checked credentials no parameter can change, or the harness seeds the portal as someone */
   caller?: Caller;
+  /**
+   * the call's view of the read cache when the transport made it before the body (callCache):
+   * the credential check and the method then share one catch-up with other processes' commits
+   */
+  cache?: CacheLookup;
 }
 
 export interface CallOutput {
@@ -85,7 +91,7 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   // The commands this call makes (a batch's) share one transaction, committed before it answers.
   const commands = group ? null : new CommandGroup(core.store, core.changes);
   const changes = (group ?? commands!).changes;
-  const base = domainCtx(core, group?.db ?? core.store.db, changes);
+  const base = domainCtx(core, group?.db ?? core.store.db, changes, input.cache);
   const caller = input.caller ?? (await authenticate(base, input.credentials, spec));
   if (input.trace) input.trace.caller = caller;
   const gate = core.limits ? await core.limits.enter(spec.name, caller) : null;
@@ -134,13 +140,23 @@ async function scriptedFaults(faults: FaultPlan, method: string): Promise<void> 
   if (faults.take(method, 'internal_error')) throw new Error(`scripted internal error in ${method}`);
 }
 
-function domainCtx(core: RestCore, db: DomainCtx['db'], changes?: ChangeSink): DomainCtx {
-  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache.forCall(), files: core.files, handlerNet: core.handlerNet, changes };
+function domainCtx(core: RestCore, db: DomainCtx['db'], changes?: ChangeSink, cache: CacheLookup = core.store.cache.forCall()): DomainCtx {
+  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache, files: core.files, handlerNet: core.handlerNet, changes };
+}
+
+/**
+ * One REST call's view of the read cache, made when the request arrives: on PostgreSQL its first
+ * lookup waits for one round trip that catches up with other processes' commits (read-cache.ts,
+ * `forCall`). Hand the same one to authenticateFor and callMethod (CallInput.cache), so a call
+ * whose credentials are checked before its body makes that trip once, not twice.
+ */
+export function callCache(core: RestCore): CacheLookup {
+  return core.store.cache.forCall();
 }
 
 /** Authenticates credentials for a method outside a call (the transport's check before a body). */
-export function authenticateFor(core: RestCore, spec: MethodSpec, credentials: Credentials): Promise<Caller> {
-  return authenticate(domainCtx(core, core.store.db), credentials, spec);
+export function authenticateFor(core: RestCore, spec: MethodSpec, credentials: Credentials, cache?: CacheLookup): Promise<Caller> {
+  return authenticate(domainCtx(core, core.store.db, undefined, cache), credentials, spec);
 }
 
 /** A call made by a method (a `batch` command): the whole pipeline with the same credentials, timed. */

@@ -6,7 +6,7 @@ import { type Encoded, spliceResult, spliceResultBytes } from '../rest/encoded.j
 import { AnswerBuffers } from './answer-buffers.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { asV3, V3Errors } from '../rest/v3.js';
-import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
+import { authenticateFor, callCache, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
 import { render, successBody, type Transport } from './envelope.js';
 import { idleOperating } from '../limits/index.js';
 import { MultipartForm, queryParams, requestParams } from './params.js';
@@ -116,6 +116,8 @@ interface Admission {
   /** set when credentials no body parameter can change (path webhook, Bearer) were checked */
   caller?: Caller;
   bodyLimit: number;
+  /** the call's view of the read cache, shared by the check above and the method (one catch-up) */
+  cache: ReturnType<typeof callCache>;
 }
 
 function splitUrl(req: FastifyRequest): { path: string; rawQuery: string } {
@@ -146,13 +148,14 @@ async function admit(core: RestCore, req: FastifyRequest): Promise<Admission> {
   const query = queryParams(rawQuery);
   const credentials = credentialsOf(req, withPathWebhook(target, query));
   const final = target.webhook !== null || BEARER.test(req.headers.authorization ?? '');
+  const cache = callCache(core);
   let caller: Caller | undefined;
-  if (final) caller = await authenticateFor(core, spec, credentials);
+  if (final) caller = await authenticateFor(core, spec, credentials, cache);
   else if (spec.largeBody && (credentials.webhook || credentials.token || credentials.session)) {
     // query credentials may still be replaced by the body's; they only open the upload limit
-    caller = await authenticateFor(core, spec, credentials).catch(() => undefined);
+    caller = await authenticateFor(core, spec, credentials, cache).catch(() => undefined);
   }
-  return { target, spec, query, caller: final ? caller : undefined, bodyLimit: spec.largeBody && caller ? uploadBodyLimit(core.files?.maxSize ?? MAX_FILE_SIZE) : REST_BODY_LIMITS.small };
+  return { target, spec, query, caller: final ? caller : undefined, bodyLimit: spec.largeBody && caller ? uploadBodyLimit(core.files?.maxSize ?? MAX_FILE_SIZE) : REST_BODY_LIMITS.small, cache };
 }
 
 /** An error answered before the body is read: the connection closes, so the body never is. */
@@ -234,7 +237,7 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
         ? apiParams(req.body as Buffer | MultipartForm | undefined)
         : await requestParams(admission.query, req.headers['content-type'], req.body as Buffer | MultipartForm | undefined, admission.spec.largeBody ? 'spooled' : 'inline');
       params = withPathWebhook(admission.target, fromBody);
-      const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, trace });
+      const out = await callMethod(core, { method: admission.spec.name, params, credentials: credentialsOf(req, params), caller: admission.caller, cache: admission.cache, trace });
       result = out.result;
       encoded = out.encoded;
       const finishMs = startMs + (performance.now() - t0);
