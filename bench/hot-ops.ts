@@ -21,6 +21,7 @@ import { Agent, request } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { spliceResultBytes } from '../src/rest/encoded.js';
 import { callMethod } from '../src/rest/pipeline.js';
 import { phpJson } from '../src/util/php-json.js';
 import { addPerson, callJson, startPortal, type TestPortal } from '../test/helpers/server.js';
@@ -76,7 +77,8 @@ function directCaller(portal: TestPortal): (url: string, body: string) => Promis
   return async (url, body) => {
     const [, login, code, method] = /\/rest\/([^/]+)\/([^/]+)\/(.+)$/.exec(url)!;
     const out = await callMethod(core, { method: method!, params: JSON.parse(body), credentials: { webhook: { login: login!, code: code! }, token: null, session: null, secure: false } });
-    if (out.encoded) return out.encoded.json + String(out.encoded.plainBytes);
+    // as the JSON transport would: the envelope around the encoded result (bytes when built as bytes)
+    if (out.encoded) return (out.encoded.asBytes ? spliceResultBytes(out.encoded, {}).length : out.encoded.json.length) + String(out.encoded.plainBytes);
     return phpJson(out.result);
   };
 }

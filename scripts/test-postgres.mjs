@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The second half of `npm test`: the whole compiled suite again, every portal on PostgreSQL.
 // `node scripts/test-postgres.mjs [test files…]` (default: every dist/test/*.test.js and
-// dist/test/store/*.test.js but dist/test/cluster*.test.js: those start their own nodes on
-// PostgreSQL and Redis whatever the engine, and run in the first, SQLite half of `npm test`).
+// dist/test/store/*.test.js but dist/test/cluster*.test.js — those start their own nodes on
+// PostgreSQL and Redis whatever the engine — and dist/test/packed-package.test.js — the packed
+// package's example runs on its own SQLite portal whatever the engine, and installing it builds
+// better-sqlite3 for minutes; both run once, in the first, SQLite half of `npm test`).
 // Which PostgreSQL: scripts/postgres-service.mjs (IMBOT_TEST_PG, 127.0.0.1:5432, embedded).
 // Each portal gets a schema of its own, named with this run's prefix; what is left of them is
 // dropped at the end.
@@ -32,8 +34,9 @@ const files = args.length
   ? args
   : ['dist/test', 'dist/test/store'].flatMap((dir) =>
       readdirSync(join(root, dir))
-        // the cluster scenarios bring their own PostgreSQL and run once, in the SQLite half
-        .filter((f) => f.endsWith('.test.js') && !/^cluster.*\.test\.js$/.test(f))
+        // the cluster scenarios bring their own PostgreSQL and the packed package its own SQLite
+        // portal: each runs once, in the SQLite half
+        .filter((f) => f.endsWith('.test.js') && !/^cluster.*\.test\.js$/.test(f) && f !== 'packed-package.test.js')
         .sort()
         .map((f) => join(dir, f)),
     );

@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import type { DomainEvents } from './domain-events.js';
 import type { FileSpace } from './files/store.js';
 import type { Db } from './store/db.js';
-import type { ReadCache } from './store/read-cache.js';
+import type { CacheLookup, CachedTable } from './store/read-cache.js';
 import type { HandlerNet } from './util/addresses.js';
 
 /** `dev` is lenient where a laptop needs it; `cloud` reproduces the cloud's strictness. */
@@ -36,7 +36,7 @@ export interface DomainCtx {
   portal: PortalInfo;
   profile: Profile;
   /** versioned memory for hot reads; absent in contexts built outside a server (CLI, tests) */
-  cache?: ReadCache;
+  cache?: CacheLookup;
   /** where uploaded chat files go (src/files); absent in contexts built outside a server */
   files?: FileSpace;
   /**
@@ -55,7 +55,10 @@ export interface DomainCtx {
   changes?: ChangeSink;
 }
 
-/** Reads through the context's cache when there is one (see src/store/read-cache.ts). */
-export function cachedRead<T>(ctx: Pick<DomainCtx, 'cache'>, key: string, tables: Parameters<ReadCache['get']>[1], load: () => Promise<T>): Promise<T> {
+/**
+ * Reads through the context's cache when there is one (see src/store/read-cache.ts). `tables`: only
+ * CACHED_TABLES, the tables whose commits by other processes reach this one on PostgreSQL.
+ */
+export function cachedRead<T>(ctx: Pick<DomainCtx, 'cache'>, key: string, tables: readonly CachedTable[], load: () => Promise<T>): Promise<T> {
   return ctx.cache ? ctx.cache.get(key, tables, load) : load();
 }

@@ -58,6 +58,25 @@ describe('two nodes, one portal', () => {
     assert.equal(card.result.first_name, 'Clustered');
   });
 
+  it('a cached answer on one node never predates a write the other node acknowledged (many rounds)', async () => {
+    // imbot.bot.list is answered from the read cache; the notification of the other node's
+    // commit may still be on its way when the read arrives: the read waits for it (store/postgres.ts)
+    const reg = await call(c.hook(0), 'imbot.register', { CODE: 'rounds', CLIENT_ID: 'rounds', EVENT_HANDLER: 'http://127.0.0.1:9/x', PROPERTIES: { NAME: 'Round -1' } });
+    assert.equal(reg.status, 200, JSON.stringify(reg));
+    const stale: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const [w, r] = i % 2 ? [0, 1] : [1, 0];
+      // warm the reader's cache, then change the bot on the other node
+      await call(c.hook(r), 'imbot.bot.list', { CLIENT_ID: 'rounds' });
+      const upd = await call(c.hook(w), 'imbot.update', { BOT_ID: reg.result, CLIENT_ID: 'rounds', FIELDS: { PROPERTIES: { NAME: `Round ${i}` } } });
+      assert.equal(upd.result, true, JSON.stringify(upd));
+      const list = await call(c.hook(r), 'imbot.bot.list', { CLIENT_ID: 'rounds' });
+      const name = (Object.values(list.result) as any[]).find((b) => b.CODE === 'rounds').NAME;
+      if (name !== `Round ${i}`) stale.push(`round ${i}: node ${r} answered ${name}`);
+    }
+    assert.deepEqual(stale, []);
+  });
+
   it('company structure: member changes of one person through both nodes at once never lose each other', async () => {
     // each change rewrites the person's whole department list; only the structure lock keeps two
     // nodes' read-modify-write apart (on one node, write calls already take turns)

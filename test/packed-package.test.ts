@@ -16,13 +16,13 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function sh(cmd: string, args: string[], cwd: string): Promise<{ code: number; out: string; stdout: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { cwd, timeout: 9 * 60_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_TEST_CONTEXT: undefined, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_TEST_CONTEXT: undefined, npm_config_update_notifier: 'false' } }, (err, stdout, stderr) => {
       done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}`, stdout });
     });
   });
 }
 
-test('npm pack → npm install <tarball> → the documented example test passes', { timeout: 10 * 60_000 }, async () => {
+test('npm pack → npm install <tarball> → the documented example test passes', { timeout: 20 * 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'imbot-pack-'));
   try {
     const pack = await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], repo);

@@ -12,7 +12,8 @@ import { removeTestData, testStoreUrl } from './helpers/server.js';
  * The read cache under more than one connection (src/store/read-cache.ts), on the suite's engine:
  * a value read on another connection while a unit of work was open never outlives its commit,
  * nothing read inside a rolled-back unit survives, and another process's commit reaches the
- * cache (SQLite: data_version; PostgreSQL: the change notification).
+ * cache (SQLite: data_version; PostgreSQL: the change notification, sent by the cached tables and
+ * the outbox only).
  */
 
 const KEY = 'cache_probe';
@@ -88,5 +89,33 @@ describe('store: read cache and units of work', () => {
       }),
     );
     assert.deepEqual(ran, ['committed']);
+  });
+
+  it('PostgreSQL: a commit tells other processes of the cached tables it wrote, of the outbox on its own channel, of nothing else', async (t) => {
+    if (store.dialect !== 'postgres') return t.skip('SQLite has no change notifications (data_version)');
+    const heard: string[] = [];
+    const outbox: string[] = [];
+    const stop = store.onForeignChange((table) => heard.push(table));
+    const stopOutbox = store.onForeignChange((table) => outbox.push(table), { outbox: true });
+    try {
+      // a message-like commit: app_options is no cached table, so it notifies nobody; portal is
+      await other.transaction(async (trx) => {
+        await trx.insertInto('app_options').values({ app_id: 901, name: 'probe', value: '"1"' }).execute();
+        await trx.updateTable('portal').set({ value: 'v3' }).where('key', '=', KEY).execute();
+      });
+      // the outbox channel is listened to once the listener above has asked (asynchronously): a
+      // row written until one is heard; every notification arrives in commit order, on one connection
+      for (let i = 0; outbox.length === 0 && i < 100; i++) {
+        await other.db.insertInto('event_outbox').values({ event_name: 'PROBE', binding_id: 0, payload: '{}' }).execute();
+        await delay(20);
+      }
+      assert.deepEqual([...new Set(outbox)], ['event_outbox']);
+      assert.deepEqual(heard, ['portal'], 'the cached table, once; neither app_options nor the outbox');
+    } finally {
+      stop();
+      stopOutbox();
+      await other.db.deleteFrom('event_outbox').where('event_name', '=', 'PROBE').execute();
+      await other.db.deleteFrom('app_options').where('app_id', '=', 901).execute();
+    }
   });
 });

@@ -104,3 +104,25 @@ describe('imbot-server/testing: startPortal({ publicUrl })', () => {
     await assert.rejects(startPortal({ publicUrl: 'https://bots.example.test/portal' }), /scheme:\/\/host\[:port\] only/);
   });
 });
+
+describe('imbot-server/testing: startPortal({ maxFileSize })', () => {
+  it('the portal refuses a file over the size in MB and keeps one of that size', async () => {
+    const portal = await startPortal({ maxFileSize: 0.25 });
+    try {
+      const chat = await portal.call<number>('im.chat.add', { TITLE: 'Small files', USERS: [1] });
+      const upload = (size: number) =>
+        portal.call('im.v2.File.upload', { dialogId: `chat${chat}`, fields: { name: 'a.bin', content: Buffer.alloc(size, 1).toString('base64') } });
+      await assert.rejects(upload(256 * 1024 + 1), (err: PortalCallError) => err.error === 'FILE_TOO_LARGE');
+      const kept = await upload(256 * 1024);
+      assert.ok(kept, 'a file of exactly the limit is kept');
+    } finally {
+      await portal.close();
+    }
+  });
+
+  it('refuses a size that is not above 0 MB and at most 1024 MB, before starting anything', async () => {
+    for (const bad of [0, -1, 1025, Number.NaN, '5' as unknown as number]) {
+      await assert.rejects(startPortal({ maxFileSize: bad }), /maxFileSize is in megabytes, more than 0 and at most 1024/);
+    }
+  });
+});

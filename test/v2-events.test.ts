@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isoDate } from '../src/clock.js';
 import { recordEvent } from '../src/events/v2/log.js';
 import { phpJson } from '../src/rest/php.js';
 import { appendV2Events } from '../src/store/repos/v2-event-log.js';
@@ -339,6 +340,87 @@ describe('user events (im.v2.Event.*)', () => {
     const acked = await eventGet('watcher', { offset: page.nextOffset, withUserEvents: true }, alice.hook);
     assert.deepEqual(acked.events, []);
     assert.deepEqual(assertResult(await callJson(alice.hook, 'im.v2.Event.get', {})).events, [], 'the user queue was acknowledged too');
+  });
+
+  // Event.get reads a page as one row and writes the answer from its bytes (src/events/v2/log.ts);
+  // on SQLite the rows of two queues come queue by queue and are put in id order there. Pages cut
+  // anywhere in an interleaving of both queues, with snapshots stored escaped and stored plain
+  // (before migration 067), non-ASCII and every character PHP escapes, answer what encoding the
+  // page's value gives, byte for byte, and batch, XML and the request log see that value.
+  it('pages over two interleaved queues: id order, limits and offsets, the same bytes as encoding the value', async () => {
+    const start = (await eventGet('watcher', { withUserEvents: true, limit: 1000 }, alice.hook)).nextOffset;
+    await eventGet('watcher', { offset: start, withUserEvents: true }, alice.hook);
+    const db = p.server.core.store.db;
+    const clock = p.server.core.clock;
+    const values = Array.from({ length: 13 }, (_, k) => ({ k, text: k % 2 ? `Ünï </b> & 'q' "x" a/b \\ ✓ 😀 ${k}` : `plain ${k}`, list: [k, null, true], empty: {} }));
+    const written: { id: number; owner: number; type: string; value: unknown; at: number }[] = [];
+    for (let k = 0; k < values.length; k++) {
+      const owner = k % 3 === 1 ? alice.id : bots.watcher!.botId;
+      const type = owner === alice.id ? 'ONIMV2MESSAGEADD' : 'ONIMBOTV2MESSAGEADD';
+      const plain = JSON.stringify(values[k]);
+      // every fourth row as stored before migration 067: plain JSON, no size
+      const row = k % 4 === 3 ? { ownerId: owner, type, data: plain } : { ownerId: owner, type, data: phpJson(values[k]), plainBytes: Buffer.byteLength(plain) };
+      const [id] = await appendV2Events(db, [row], clock.now());
+      written.push({ id: id!, owner, type, value: values[k], at: clock.now() });
+      if (k === 6) p.server.clock.advance(1500); // a second date in the page
+    }
+    const expectPage = (from: number, limit: number) => {
+      const rows = written.filter((w) => w.id >= from).slice(0, limit);
+      const nextOffset = rows.length ? rows[rows.length - 1]!.id + 1 : from;
+      return { events: rows.map((w) => ({ eventId: w.id, type: w.type, date: isoDate(w.at), data: w.value })), nextOffset, hasMore: rows.length >= limit };
+    };
+    const gate = { botId: bots.watcher!.botId, botToken: bots.watcher!.botToken, withUserEvents: true };
+    const first = written[0]!.id;
+    const check = async (offset: number, limit: number) => {
+      const label = `offset ${offset - first}, limit ${limit}`;
+      const a = await v2call(p, 'imbot.v2.Event.get', { ...gate, offset, limit }, alice.hook);
+      assert.equal(a.status, 200, a.text);
+      assert.deepEqual(a.body.result, expectPage(offset, limit), label);
+      assert.equal(a.text, phpJson(a.body), `${label}: the same bytes as encoding the value`);
+      return a;
+    };
+    const all = await check(first, 100);
+    assert.ok(all.text.includes('"text":"\\u00dcn\\u00ef \\u003C\\/b\\u003E \\u0026 \\u0027q\\u0027 \\u0022x\\u0022 a\\/b \\\\ \\u2713 \\ud83d\\ude00 1"'), all.text);
+    const log = await request(`${p.http}/__control/requests?limit=1&method=imbot.v2.Event.get`, { headers: { 'x-imbot-control-token': p.server.controlToken } });
+    assert.equal(log.body.requests[0].result_bytes, Buffer.byteLength(JSON.stringify(all.body.result)));
+    assert.deepEqual(log.body.requests[0].result, all.body.result);
+    await check(first, 5);
+    // batch and XML see the same page
+    const page = expectPage(first + 2, 4);
+    const batch = assertResult(await callJson(alice.hook, 'batch', { halt: 0, cmd: { get: `imbot.v2.Event.get?botId=${gate.botId}&botToken=${gate.botToken}&withUserEvents=Y&limit=4&offset=${first + 2}` } }), 'batch');
+    assert.deepEqual(batch.result.get, page);
+    const xml = await request(`${alice.hook}/imbot.v2.Event.get.xml`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...gate, limit: 4, offset: first + 2 }) });
+    assert.equal(xml.status, 200);
+    for (const e of page.events) assert.ok(xml.text.includes(`<eventId>${e.eventId}</eventId>`), xml.text);
+    assert.ok(xml.text.includes('<text>Ünï &lt;/b&gt; &amp; '), xml.text);
+    // im.v2.Event.get reads the user's queue alone, the same way
+    const own = assertResult(await callJson(alice.hook, 'im.v2.Event.get', { offset: first + 2, limit: 2 }));
+    const mine = written.filter((w) => w.owner === alice.id && w.id >= first + 2).slice(0, 2);
+    assert.deepEqual(own.events.map((e: { eventId: number }) => e.eventId), mine.map((w) => w.id));
+    assert.deepEqual(own.events.map((e: { data: unknown }) => e.data), mine.map((w) => w.value));
+    // pages cut anywhere, acknowledging as they go
+    for (const [offset, limit] of [[first + 2, 4], [first + 5, 1], [first + 6, 2], [first + 12, 3], [first + 13, 3]] as const) await check(offset, limit);
+
+    // Answers of 64 KB or more are written into memory used again once a response has finished
+    // (server/answer-buffers.ts): many at once, of different sizes, each still its own page.
+    const big = (k: number) => ({ k, text: `Größe ✓ </b> ${k} `.repeat(400) });
+    for (let k = 0; k < 12; k++) {
+      const owner = k % 2 ? alice.id : bots.watcher!.botId;
+      const type = owner === alice.id ? 'ONIMV2MESSAGEADD' : 'ONIMBOTV2MESSAGEADD';
+      const [id] = await appendV2Events(db, [{ ownerId: owner, type, data: phpJson(big(k)), plainBytes: Buffer.byteLength(JSON.stringify(big(k))) }], clock.now());
+      written.push({ id: id!, owner, type, value: big(k), at: clock.now() });
+    }
+    const from = written[written.length - 12]!.id;
+    const sizes = [12, 11, 10, 12, 9, 11, 12, 10, 12, 11, 9, 12, 10, 11, 12, 9];
+    const answers = await Promise.all(sizes.map((limit) => v2call(p, 'imbot.v2.Event.get', { ...gate, offset: from, limit }, alice.hook)));
+    answers.forEach((a, i) => {
+      assert.ok(a.text.length >= 64 << 10, `${a.text.length}`);
+      assert.deepEqual(a.body.result, expectPage(from, sizes[i]!), `concurrent answer ${i}`);
+      assert.equal(a.text, phpJson(a.body), `concurrent answer ${i}: the same bytes as encoding the value`);
+    });
+    for (const limit of [12, 9, 12, 10]) await check(from, limit);
+    await check(from + 12, 5);
+    assert.deepEqual((await eventGet('watcher', { offset: page.nextOffset + 100, withUserEvents: true }, alice.hook)).events, []);
   });
 
   it("records the bot's own answers too, through either API", async () => {

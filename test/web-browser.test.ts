@@ -289,7 +289,10 @@ describe('web messenger and console in Chromium', () => {
     await page.locator(`.recent-item[data-dialog="${echoId}"]`).click();
     const bar = page.getByRole('toolbar', { name: 'Chat apps' });
     await bar.waitFor();
-    assert.deepEqual(await bar.getByRole('button').allTextContents(), ['Ping it', 'Pick green', 'Framed'], 'hidden and group-only apps are not offered here');
+    // the bar can show before the opened chat's panel has arrived: wait for its buttons, then compare
+    const offered = () => bar.getByRole('button').allTextContents();
+    await until(async () => (await offered()).length === 3, 'the chat apps panel of the opened chat');
+    assert.deepEqual(await offered(), ['Ping it', 'Pick green', 'Framed'], 'hidden and group-only apps are not offered here');
 
     await bar.getByRole('button', { name: 'Pick green' }).click();
     assert.equal(await messageInput().inputValue(), '/pick green');

@@ -4,15 +4,15 @@ import type { ServerOptions } from '../server/listen.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_DELIVERY } from '../events/worker.js';
 import { loadSeedFile } from '../harness/seed/load.js';
+import { fileSizeFromMb, MAX_FILE_SIZE_CAP_MB } from '../files/store.js';
 
-/** The largest `--max-file-size`, in MB: a JSON upload holds the file's Base64 in memory once. */
-export const MAX_FILE_SIZE_CAP_MB = 1024;
+export { MAX_FILE_SIZE_CAP_MB };
 
 /** `--max-file-size <MB>`: megabytes (MiB, as the 100 MB default), a positive number up to the cap; bytes. */
 export function maxFileSizeMb(value: string): number {
-  const mb = value.trim() === '' ? NaN : Number(value);
-  if (!Number.isFinite(mb) || mb <= 0 || mb > MAX_FILE_SIZE_CAP_MB) throw new InvalidArgumentError(`megabytes, more than 0 and at most ${MAX_FILE_SIZE_CAP_MB}`);
-  return Math.max(1, Math.floor(mb * 1024 * 1024));
+  const bytes = fileSizeFromMb(value.trim() === '' ? NaN : Number(value));
+  if (bytes === null) throw new InvalidArgumentError(`megabytes, more than 0 and at most ${MAX_FILE_SIZE_CAP_MB}`);
+  return bytes;
 }
 
 export interface HarnessCliOptions {

@@ -132,6 +132,18 @@ async function moveIn(from: string, to: string): Promise<void> {
 /** Largest decoded upload (api-reference/chat-bots/chat-bots-v2/imbot.v2/files/file-upload.md: 100 MB). */
 export const MAX_FILE_SIZE = 100 * 1024 * 1024;
 
+/** The largest size an operator may set, in MB: a JSON upload holds the file's Base64 in memory once. */
+export const MAX_FILE_SIZE_CAP_MB = 1024;
+
+/**
+ * A largest-file setting in megabytes (MiB, as the 100 MB default; fractions allowed) → bytes, or
+ * null when it is not a number above 0 and at most the cap (`serve --max-file-size`, startPortal).
+ */
+export function fileSizeFromMb(mb: number): number | null {
+  if (typeof mb !== 'number' || !Number.isFinite(mb) || mb <= 0 || mb > MAX_FILE_SIZE_CAP_MB) return null;
+  return Math.max(1, Math.floor(mb * 1024 * 1024));
+}
+
 /** What the domain gets to keep chat files: the store and the size limit (lowered in tests). */
 export interface FileSpace {
   store: FileStore;

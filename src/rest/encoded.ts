@@ -25,11 +25,27 @@ export class Encoded {
     readonly value: unknown,
     private readonly encode?: () => string,
     private readonly size?: () => number,
+    /**
+     * When given: `before`, then exactly `phpJson(value)`, then `after`, as UTF-8 bytes in one
+     * Buffer, built from bytes the caller holds (stored snapshots), so the answer is never a
+     * string at all (the JSON transport's envelope goes around it as `before` and `after`).
+     */
+    private readonly encodeBytes?: (before: string, after: string, alloc?: (size: number) => Buffer) => Buffer,
   ) {}
 
   /** `phpJson(value)`, computed once. */
   get json(): string {
-    return (this.wire ??= this.encode ? this.encode() : phpJson(this.value));
+    return (this.wire ??= this.encode ? this.encode() : this.encodeBytes ? this.encodeBytes('', '').toString('utf8') : phpJson(this.value));
+  }
+
+  /** Whether the wire form is built as bytes (`wrapped` costs no string of the result). */
+  get asBytes(): boolean {
+    return this.encodeBytes !== undefined && this.wire === undefined;
+  }
+
+  /** `before + json + after` as UTF-8 bytes (in a Buffer of `alloc`'s, when built as bytes). */
+  wrapped(before: string, after: string, alloc?: (size: number) => Buffer): Buffer {
+    return this.encodeBytes && this.wire === undefined ? this.encodeBytes(before, after, alloc) : Buffer.from(before + this.json + after, 'utf8');
   }
 
   /** Bytes of `JSON.stringify(value)` (what the request log measures a result by), computed once. */
@@ -51,4 +67,10 @@ export class Encoded {
 export function spliceResult(encoded: Encoded, rest: Record<string, unknown>): string {
   const tail = phpJson(rest);
   return tail === '[]' || tail === '{}' ? `{"result":${encoded.json}}` : `{"result":${encoded.json},${tail.slice(1)}`;
+}
+
+/** `spliceResult` as UTF-8 bytes, for a result whose wire form is built as bytes (`Encoded.asBytes`). */
+export function spliceResultBytes(encoded: Encoded, rest: Record<string, unknown>, alloc?: (size: number) => Buffer): Buffer {
+  const tail = phpJson(rest);
+  return encoded.wrapped('{"result":', tail === '[]' || tail === '{}' ? '}' : `,${tail.slice(1)}`, alloc);
 }

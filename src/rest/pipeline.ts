@@ -135,7 +135,7 @@ async function scriptedFaults(faults: FaultPlan, method: string): Promise<void> 
 }
 
 function domainCtx(core: RestCore, db: DomainCtx['db'], changes?: ChangeSink): DomainCtx {
-  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache, files: core.files, handlerNet: core.handlerNet, changes };
+  return { db, clock: core.clock, portal: core.portal, profile: core.profile, events: eventPublisher, cache: core.store.cache.forCall(), files: core.files, handlerNet: core.handlerNet, changes };
 }
 
 /** Authenticates credentials for a method outside a call (the transport's check before a body). */

@@ -281,14 +281,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       registerHarnessRoutes(scope, { requests: core.requests!, state: portalState, adminWebhookUrl, core, gate: core.gate! });
     });
   }
-  // Outbox rows committed by another process (the CLI's `app uninstall`, another node) wake the
-  // worker at once where the store tells of them (PostgreSQL); '' = the listener reconnected.
-  // In a cluster the other nodes' rows are announced with their lanes on the bus, so the change
-  // notification only scans when a lane-less writer (the CLI) or a broken listener is involved
-  // — the poll timer finds the CLI's rows, the listener's reconnection ('') still scans.
-  const stopForeign = store.onForeignChange((table) => {
-    if ((table === 'event_outbox' && !cluster.clustered) || table === '') outboxSignal.emit('written');
-  });
+  // Outbox rows committed by another process (the CLI's `app uninstall`) wake the worker at once
+  // where the store tells of them (PostgreSQL); '' = the listener reconnected. In a cluster the
+  // other nodes' rows are announced with their lanes on the bus, so a node does not listen to the
+  // outbox's notifications at all (every bot event written on any node would wake it): the poll
+  // timer finds the CLI's rows, the listener's reconnection ('') still scans.
+  const stopForeign = store.onForeignChange(
+    (table) => {
+      if (table === 'event_outbox' || table === '') outboxSignal.emit('written');
+    },
+    { outbox: !cluster.clustered },
+  );
 
   const connections = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
   const perAddress = new Map<string, number>();

@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
-import { type Encoded, spliceResult } from '../rest/encoded.js';
+import { type Encoded, spliceResult, spliceResultBytes } from '../rest/encoded.js';
+import { AnswerBuffers } from './answer-buffers.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { asV3, V3Errors } from '../rest/v3.js';
 import { authenticateFor, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
@@ -167,6 +168,8 @@ function refuse(reply: FastifyReply, error: RestError, transport: Transport, api
  */
 export function restRoute(core: RestCore, logError: ErrorLog) {
   const admitted = new WeakMap<FastifyRequest, Admission>();
+  /** memory for answers written as bytes, used again once their response has finished */
+  const answers = new AnswerBuffers();
 
   /** The request log's record of one call (when the log is on). */
   const logCall = (req: FastifyRequest, method: string, c: { params: Record<string, unknown>; status: number; body: unknown; result?: unknown; encoded?: Encoded; trace: CallTrace; t0: number }): void => {
@@ -245,6 +248,15 @@ export function restRoute(core: RestCore, logError: ErrorLog) {
     }
     core.gate?.leave();
     if (trace) logCall(req, target?.method ?? path, { params, status, body, result, encoded: status === 200 ? encoded : undefined, trace, t0 });
+    if (status === 200 && encoded?.asBytes && transport === 'json') {
+      // a result built as bytes (Event.get's page) goes out as one Buffer, never a string, in
+      // memory used again once this response has finished (answer-buffers.ts)
+      const { result: _result, ...rest } = body as Record<string, unknown>;
+      const payload = spliceResultBytes(encoded, rest, (size) => answers.take(size));
+      reply.raw.once('finish', () => answers.give(payload));
+      reply.code(status).header('content-type', 'application/json; charset=utf-8').send(payload);
+      return;
+    }
     const { type, payload } = status === 200 && encoded && transport === 'json' ? renderEncoded(encoded, body as Record<string, unknown>) : render(body, transport);
     reply.code(status).header('content-type', type).send(payload);
   };

@@ -31,6 +31,7 @@ import * as m052 from './migrations/052_user_field_enums.js';
 import * as m060 from './migrations/060_open_lines.js';
 import * as m061 from './migrations/061_structure_nodes.js';
 import * as m067 from './migrations/067_v2_event_plain_bytes.js';
+import * as m069 from './migrations/069_change_notify_channels.js';
 import * as m075 from './migrations/075_file_chunks.js';
 
 import type { Dialect } from './dialect.js';
@@ -53,10 +54,12 @@ export interface Store {
   begin(): Promise<OpenUnit>;
   /**
    * Tables another process (the CLI, another node) changed, as they are told (PostgreSQL only:
-   * SQLite has no notification, the delivery worker's poll timer finds such rows). Returns the
-   * function that stops listening.
+   * SQLite has no notification, the delivery worker's poll timer finds such rows): the cached
+   * tables (read-cache.ts, CACHED_TABLES), or with `outbox` event_outbox alone (its own channel,
+   * listened to only while such a listener is registered). '' = the listening connection was
+   * lost or came back: anything may have changed. Returns the function that stops listening.
    */
-  onForeignChange(listener: (table: string) => void): () => void;
+  onForeignChange(listener: (table: string) => void, opts?: { outbox?: boolean }): () => void;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ const migrations: Record<string, { up(db: Kysely<any>, d: Dialect): Promise<void
   '060_open_lines': m060,
   '061_structure_nodes': m061,
   '067_v2_event_plain_bytes': m067,
+  '069_change_notify_channels': m069,
   '075_file_chunks': m075,
 };
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Schema } from './schema.js';
 import { migrate, type Store } from './db.js';
-import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
+import { CACHED_TABLES, ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import { beginUnit } from './unit.js';
 import { GroupCommit } from './group-commit.js';
 import { workCounters } from '../util/work-counters.js';
@@ -20,27 +20,46 @@ const types = {
   },
 };
 
-/** The change notifications' channel: one per schema, so portals sharing a database stay apart. */
+/**
+ * The change notifications' channels, one pair per schema so portals sharing a database stay apart
+ * (the trigger function, migration 069, names them the same way): the cached tables' commits, which
+ * every process listens to, and event_outbox's, which only a server outside a cluster listens to.
+ */
 const channelOf = (schema: string) => `imbot_${schema}`.slice(0, 63);
+const outboxChannelOf = (schema: string) => `imbot-outbox_${schema}`.slice(0, 63);
 const TRIGGER = 'imbot_notify_change';
+/**
+ * The tables whose commits another process acts on: the read cache's (its entries must not
+ * outlive another process's commit) and the outbox (a server outside a cluster starts delivering
+ * the CLI's rows at once). A commit that writes none of them (a message, a read mark, the
+ * delivery bookkeeping of other tables) notifies nobody, so it wakes no other process.
+ */
+const NOTIFYING_TABLES: ReadonlySet<string> = new Set([...CACHED_TABLES, 'event_outbox']);
+/** How long a read waits for the listening connection's round trip (see setForeignSync below). */
+const SYNC_TIMEOUT_MS = 2000;
 /** How long to wait before listening again after the notification connection broke. */
 const RELISTEN_MS = 1000;
 
 /**
- * Every table of the schema gets a statement-level trigger that NOTIFYs its name (migration 013
- * defines the function). A notification is delivered when the writing transaction commits, to
- * every process listening: that is how a server learns of the CLI's and other nodes' commits
- * (read cache, outbox wake-up). Run at every start under the migration lock, so tables that later
- * migrations add are covered without each migration remembering it.
+ * Each of NOTIFYING_TABLES gets a statement-level trigger that NOTIFYs its name (migration 069
+ * defines the function and its two channels). A notification is delivered when the writing
+ * transaction commits, to every process listening: that is how a server learns of the CLI's and
+ * other nodes' commits (read cache, outbox wake-up). Every other table loses the trigger (before
+ * migration 069 every table had one: each commit woke every node once per table it wrote).
+ * Run at every start under the migration lock, so the schema follows NOTIFYING_TABLES.
  */
 async function ensureChangeTriggers(db: Kysely<Schema>): Promise<void> {
-  const { rows } = await sql<{ name: string }>`
-    select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = current_schema() and c.relkind = 'r' and c.relname not like 'kysely\\_%'
-      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = ${TRIGGER})`.execute(db);
-  for (const { name } of rows) {
-    await sql`create trigger ${sql.id(TRIGGER)} after insert or update or delete or truncate on ${sql.id(name)}
-      for each statement execute function ${sql.id(TRIGGER)}()`.execute(db);
+  const { rows } = await sql<{ name: string; has: boolean }>`
+    select c.relname as name, exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = ${TRIGGER}) as has
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and c.relkind = 'r' and c.relname not like 'kysely\\_%'`.execute(db);
+  for (const { name, has } of rows) {
+    if (NOTIFYING_TABLES.has(name) && !has) {
+      await sql`create trigger ${sql.id(TRIGGER)} after insert or update or delete or truncate on ${sql.id(name)}
+        for each statement execute function ${sql.id(TRIGGER)}()`.execute(db);
+    } else if (!NOTIFYING_TABLES.has(name) && has) {
+      await sql`drop trigger ${sql.id(TRIGGER)} on ${sql.id(name)}`.execute(db);
+    }
   }
 }
 
@@ -83,6 +102,31 @@ async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void
   }
 }
 
+/** How long connecting may take when the URL sets no `connect_timeout`. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Idle time before TCP keepalive probes a connection (the listening one is idle most of the time). */
+const KEEPALIVE_IDLE_MS = 10_000;
+
+/**
+ * A server that vanishes without closing its connections (a partition, a host switched off, a
+ * firewall dropping packets) must not leave a node waiting for ever: connecting gives up after
+ * libpq's `connect_timeout` (seconds, in the URL; 10 s when absent; node-postgres reads it only
+ * from its own option), and TCP keepalive probes idle connections, so a dead listening connection
+ * ends and is replaced (see relisten) instead of silently missing every notification.
+ */
+function linkOptions(url: string): { connectionTimeoutMillis: number; keepAlive: true; keepAliveInitialDelayMillis: number } {
+  let seconds = NaN;
+  try {
+    const v = new URL(url).searchParams.get('connect_timeout');
+    if (v !== null && v.trim() !== '') seconds = Number(v);
+  } catch {
+    // not a URL pg can read either: its own error says so when connecting
+  }
+  // libpq: 0 or less waits for ever; we keep a bound rather than hang
+  const ms = Number.isFinite(seconds) && seconds > 0 ? Math.max(1000, Math.round(seconds * 1000)) : CONNECT_TIMEOUT_MS;
+  return { connectionTimeoutMillis: ms, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS };
+}
+
 /**
  * Opens a PostgreSQL store (`serve --store postgres://user@host/db`). The tables live in the
  * connection's current schema (`public` unless the URL sets `options=-c search_path=…`).
@@ -90,7 +134,8 @@ async function migrateRetrying(db: Kysely<Schema>, schema: string): Promise<void
  * once and the others wait for it.
  */
 export async function openPostgresStore(url: string): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, types, max: 10 });
+  const link = linkOptions(url);
+  const pool = new pg.Pool({ connectionString: url, types, max: 10, ...link });
   // A broken idle connection must not take the process down; the next query gets a new one.
   pool.on('error', () => {});
   /** our own connections' backend ids: their notifications are already handled in-process */
@@ -138,6 +183,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
   }
 
   const listeners = new Set<(table: string) => void>();
+  /** the listeners that asked for event_outbox's commits too (its own channel, listened to while there are any) */
+  const outboxListeners = new Set<(table: string) => void>();
+  const outboxChannel = outboxChannelOf(schema);
   let closed = false;
   let listener: pg.Client | null = null;
   /** Whatever was committed while nobody listened: everything may have changed. */
@@ -155,12 +203,14 @@ export async function openPostgresStore(url: string): Promise<Store> {
     if (closed || relistening) return;
     relistening = true;
     changedAll();
+    for (const fn of outboxListeners) fn('');
     const attempt = () => {
       if (closed) return;
       listen().then(
         () => {
           relistening = false;
           changedAll();
+          for (const fn of outboxListeners) fn('');
         },
         () => setTimeout(attempt, RELISTEN_MS).unref(),
       );
@@ -168,12 +218,16 @@ export async function openPostgresStore(url: string): Promise<Store> {
     setTimeout(attempt, RELISTEN_MS).unref();
   };
   const listen = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: url });
+    const client = new pg.Client({ connectionString: url, ...link });
     client.on('error', () => {});
     client.on('notification', (msg) => {
       workCounters.add('pg.notify.received');
       if (ownBackends.has(msg.processId) || !msg.payload) return;
       workCounters.add('pg.notify.foreign');
+      if (msg.channel === outboxChannel) {
+        for (const fn of outboxListeners) fn(msg.payload);
+        return;
+      }
       versions.wrote(msg.payload);
       for (const fn of listeners) fn(msg.payload);
     });
@@ -186,6 +240,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     try {
       await client.connect();
       await client.query(`listen "${channelOf(schema)}"`);
+      if (outboxListeners.size > 0) await client.query(`listen "${outboxChannel}"`);
     } catch (err) {
       await client.end().catch(() => {});
       throw err;
@@ -200,6 +255,44 @@ export async function openPostgresStore(url: string): Promise<Store> {
     throw err;
   }
 
+  /**
+   * Read-your-writes across processes: a commit signals every listening backend before its
+   * client hears COMMIT succeed, and a listening backend sends the notifications it was signalled
+   * for before it answers its next statement (it handles them when it goes idle, and before
+   * ReadyForQuery at the latest). So once `select 1` on the listening connection is answered,
+   * every commit acknowledged before it was sent has reached `versions` (node-postgres emits a
+   * notification as soon as it parses it, before the statement's answer). Without a listening
+   * connection (it broke; relisten runs), or when the trip takes longer than SYNC_TIMEOUT_MS,
+   * everything counts as changed instead.
+   */
+  versions.setForeignSync(() => {
+    const client = listener;
+    if (!client) {
+      versions.wrote(null);
+      return Promise.resolve();
+    }
+    workCounters.add('pg.sync');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        versions.wrote(null);
+        resolve();
+      }, SYNC_TIMEOUT_MS);
+    });
+    const trip = client.query('select 1').then(
+      () => undefined,
+      () => {
+        versions.wrote(null);
+      },
+    );
+    return Promise.race([trip, late]).finally(() => clearTimeout(timer));
+  });
+
+  /** LISTEN or UNLISTEN the outbox channel on the current connection (a new one does it as it starts) */
+  const listenOutbox = (on: boolean) => {
+    listener?.query(`${on ? 'listen' : 'unlisten'} "${outboxChannel}"`).catch(() => {}); // a broken connection: relisten's loop
+  };
+
   const groups = new GroupCommit(db, versions);
   return {
     db,
@@ -207,7 +300,14 @@ export async function openPostgresStore(url: string): Promise<Store> {
     cache: new ReadCache(versions),
     transaction: (fn) => groups.transaction(fn),
     begin: () => beginUnit(db, versions),
-    onForeignChange(fn) {
+    onForeignChange(fn, opts) {
+      if (opts?.outbox) {
+        outboxListeners.add(fn);
+        if (outboxListeners.size === 1) listenOutbox(true);
+        return () => {
+          if (outboxListeners.delete(fn) && outboxListeners.size === 0) listenOutbox(false);
+        };
+      }
       listeners.add(fn);
       return () => listeners.delete(fn);
     },

@@ -14,6 +14,16 @@ import { workCounters } from '../util/work-counters.js';
 export type TableName = keyof Schema & string;
 
 /**
+ * The tables hot reads are cached from (`cachedRead` in src/context.ts takes only these). On
+ * PostgreSQL they are the tables whose commits reach the other processes (postgres.ts puts the
+ * change-notification trigger on these and on event_outbox, on no other table): a commit that
+ * writes none of them, such as a message, wakes no other node. A new cached read of another
+ * table needs the table here, or another node's commits would never reach its entries.
+ */
+export const CACHED_TABLES = ['bots', 'users', 'webhooks', 'portal', 'private_dialogs', 'v2_event_subscribers', 'event_bindings'] as const satisfies readonly TableName[];
+export type CachedTable = (typeof CACHED_TABLES)[number];
+
+/**
  * Versions of the tables, so hot reads (webhook auth, bot lookups, the bot list) can be served
  * from memory and still never be stale. A cached value carries the versions it was read under;
  * any move of one of them makes it a miss. The versions move:
@@ -24,10 +34,13 @@ export type TableName = keyof Schema & string;
  *   reader that loaded the old row while the unit was open can never keep it past the commit,
  *   and nothing read inside a unit that rolled back survives;
  * - when another process commits: SQLite's `data_version` (polled on the first lookup of each
- *   turn of the event loop) moves the epoch and so every version; on PostgreSQL a trigger on every table sends a NOTIFY that is
- *   delivered at commit (postgres.ts), which moves that table's version. Between another
- *   process's commit and the arrival of its notification (well under a millisecond on one host,
- *   a network round trip across hosts) a lookup can still answer the old value.
+ *   turn of the event loop) moves the epoch and so every version; on PostgreSQL a trigger on each
+ *   of CACHED_TABLES sends a NOTIFY that is delivered at commit (postgres.ts), which moves that
+ *   table's version (the other tables' versions matter only to this process's own units). So that
+ *   no lookup answers from before a commit that was acknowledged before the lookup's call arrived
+ *   (the notification may still be on its way), a lookup on PostgreSQL first waits for `sync`: a
+ *   round trip on the listening connection, which PostgreSQL answers only after sending every
+ *   notification of a commit it had signalled before (postgres.ts).
  */
 export class TableVersions {
   private readonly versions = new Map<string, number>();
@@ -102,6 +115,37 @@ export class TableVersions {
   private readonly forgetExternal = (): void => {
     this.externalSeen = false;
   };
+
+  /**
+   * PostgreSQL: a promise that settles once every notification of a commit made before it was
+   * asked for has been handled (postgres.ts: a round trip on the listening connection). Null on
+   * a store that needs none (SQLite checks data_version in `token`).
+   */
+  private syncer: (() => Promise<void>) | null = null;
+  private turnSync: Promise<void> | null = null;
+  private readonly forgetSync = (): void => {
+    this.turnSync = null;
+  };
+
+  /** Sets how to catch up with other processes' commits before a lookup (see `sync`). */
+  setForeignSync(fn: () => Promise<void>): void {
+    this.syncer = fn;
+  }
+
+  /**
+   * Catches up with the commits other processes made before now, so that a write another node
+   * acknowledged before this call arrived is never answered from an old entry. Lookups of one
+   * turn of the event loop share one catch-up: it starts after every call whose lookup runs in
+   * that turn had arrived. Null when the store needs none.
+   */
+  sync(): Promise<void> | null {
+    if (!this.syncer) return null;
+    if (!this.turnSync) {
+      this.turnSync = this.syncer();
+      setImmediate(this.forgetSync);
+    }
+    return this.turnSync;
+  }
 
   token(tables: readonly TableName[]): string {
     if (!this.externalSeen) {
@@ -192,8 +236,13 @@ export class VersioningPlugin implements KyselyPlugin {
   }
 }
 
+/** What domain code reads through: a value by key, loaded on a miss (see ReadCache.get). */
+export interface CacheLookup {
+  get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T>;
+}
+
 /** Small LRU of values tagged with the versions of the tables they were read from. */
-export class ReadCache {
+export class ReadCache implements CacheLookup {
   private readonly entries = new Map<string, { token: string; value: unknown }>();
 
   constructor(
@@ -206,11 +255,30 @@ export class ReadCache {
     this.entries.clear();
   }
 
-  async get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
+  /**
+   * The cache as one REST call sees it: other processes' commits are caught up with once, at its
+   * first lookup (which runs after the call arrived), instead of at every turn it spans.
+   */
+  forCall(): CacheLookup {
+    let synced: Promise<void> | null | undefined;
+    return {
+      get: <T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> => {
+        if (synced === undefined) synced = this.versions.sync();
+        return this.lookup(synced, key, tables, load);
+      },
+    };
+  }
+
+  get<T>(key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
+    return this.lookup(this.versions.sync(), key, tables, load);
+  }
+
+  private async lookup<T>(synced: Promise<void> | null, key: string, tables: readonly TableName[], load: () => Promise<T>): Promise<T> {
     if (this.versions.writing(tables)) {
       workCounters.add('cache.bypass');
       return load();
     }
+    if (synced) await synced;
     const token = this.versions.token(tables);
     const hit = this.entries.get(key);
     if (hit && hit.token === token) {

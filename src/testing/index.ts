@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Profile } from '../context.js';
 import { deliveryLog } from '../events/outbox.js';
+import { fileSizeFromMb, MAX_FILE_SIZE_CAP_MB } from '../files/store.js';
 import type { ArmedFault, FaultKind, FaultSpec } from '../harness/faults.js';
 import { parseStr } from '../rest/php.js';
 import type { RequestEntry } from '../rest/request-log.js';
@@ -49,6 +50,8 @@ export interface StartPortalOptions {
    * still listens on loopback: `call`, `httpUrl` and `httpWebhookUrl` go there directly.
    */
   publicUrl?: string;
+  /** the largest uploaded file, in MB, as `serve --max-file-size` (default 100, at most 1024) */
+  maxFileSize?: number;
 }
 
 /** A bot event the portal wrote for delivery (see GET /__control/events). */
@@ -125,7 +128,16 @@ const toEvent = (e: { id: number; event: string; handler_url: string; status: st
   body: JSON.parse(JSON.stringify(parseStr(e.body))),
 });
 
+/** `maxFileSize` in MB → bytes, by the rule `--max-file-size` follows; a RangeError otherwise. */
+function maxFileSizeBytes(mb: number): number {
+  const bytes = fileSizeFromMb(mb);
+  if (bytes === null) throw new RangeError(`startPortal: maxFileSize is in megabytes, more than 0 and at most ${MAX_FILE_SIZE_CAP_MB}`);
+  return bytes;
+}
+
 export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal> {
+  // checked before anything is created, as serve checks its option
+  const maxFileSize = opts.maxFileSize === undefined ? undefined : maxFileSizeBytes(opts.maxFileSize);
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'imbot-portal-'));
   const seed = opts.seed === undefined ? undefined : typeof opts.seed === 'string' ? loadSeedFile(opts.seed) : validateSeed(opts.seed);
   let server: RunningServer;
@@ -134,6 +146,7 @@ export async function startPortal(opts: StartPortalOptions = {}): Promise<Portal
       dataDir, host: '127.0.0.1', port: 0, httpPort: 0, profile: opts.profile ?? 'dev', delivery: { policy: opts.delivery ?? 'retry', ...(opts.retryFor !== undefined ? { horizonMs: opts.retryFor } : {}) },
       logLevel: opts.logLevel ?? 'silent', seed, logError: opts.logLevel ? undefined : () => {},
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(maxFileSize !== undefined ? { maxFileSize } : {}),
     });
   } catch (err) {
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });

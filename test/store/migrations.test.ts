@@ -37,4 +37,34 @@ describe('migrations', () => {
       }
     }
   });
+
+  it('PostgreSQL: the change-notification trigger is on the cached tables and event_outbox, taken off any other table at start', async (t) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'imbot-migrate-'));
+    const target = { dataDir, url: testStoreUrl(dataDir) };
+    try {
+      const triggered = async (db: Awaited<ReturnType<typeof openStore>>['db']) =>
+        (
+          await sql<{ name: string }>`select c.relname as name from pg_trigger t join pg_class c on c.oid = t.tgrelid
+            where c.relnamespace = current_schema()::regnamespace and t.tgname = 'imbot_notify_change' order by 1`.execute(db)
+        ).rows.map((r) => r.name);
+      const first = await openStore(target);
+      try {
+        if (first.dialect !== 'postgres') return t.skip('PostgreSQL only');
+        assert.deepEqual(await triggered(first.db), ['bots', 'event_bindings', 'event_outbox', 'portal', 'private_dialogs', 'users', 'v2_event_subscribers', 'webhooks']);
+        // a schema from before migration 069 had it on every table
+        await sql`create trigger imbot_notify_change after insert or update or delete or truncate on messages
+          for each statement execute function imbot_notify_change()`.execute(first.db);
+      } finally {
+        await first.close();
+      }
+      const again = await openStore(target);
+      try {
+        assert.equal((await triggered(again.db)).includes('messages'), false);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await removeTestData(dataDir);
+    }
+  });
 });

@@ -11,6 +11,7 @@ import {
   listV2SubscribedPeople,
   queueLengths,
   queueRows,
+  readV2EventPage,
   readV2Events,
   rememberDeletedV2Bot,
   removeV2Subscriber,
@@ -40,6 +41,50 @@ describe('store contract: v2 event log', () => {
     assert.deepEqual((await readV2Events(db, [10], 0, ids[2]!, 10)).map((r) => r.id), [ids[2], later[0]], 'from an offset on');
     assert.deepEqual((await readV2Events(db, [10], 2000, 0, 10)).map((r) => r.id), [later[0]], 'created before the window: hidden');
     assert.deepEqual(JSON.parse((await readV2Events(db, [11], 0, 0, 1))[0]!.event_data), { ownerId: 11 });
+  });
+
+  // Event.get's read (issue 18): the same rows as readV2Events, as one row — the snapshots back to
+  // back as bytes and a line per row telling where each lies; on SQLite in any order.
+  it('a page read as one row holds exactly the rows readV2Events gives, their snapshots as bytes', async () => {
+    const db = t.store.db;
+    const snapshot = (k: number) => JSON.stringify({ k, text: k % 3 === 0 ? `Ünï </b> & 'q' "x" a/b \\ ✓ 😀 ${k}` : `plain ${k}`, pad: 'p'.repeat(k * 37) });
+    // two queues interleaved, snapshots with and without a plain size (as written before migration 067), non-ASCII
+    const rows = Array.from({ length: 40 }, (_, k) => ({ ownerId: k % 3 === 0 ? 21 : 20, type: k % 2 ? 'ONIMBOTV2MESSAGEADD' : 'ONIMV2JOINCHAT', data: snapshot(k), ...(k % 4 ? { plainBytes: 1000 + k } : {}) }));
+    await appendV2Events(db, rows.slice(0, 20), 7000);
+    await appendV2Events(db, rows.slice(20), 9000);
+    const parse = (meta: string) =>
+      meta === ''
+        ? []
+        : meta.split('\n').map((line) => {
+            const [id, created, bytes, plain, ...type] = line.split(' ');
+            return { id: Number(id), created_at: Number(created), bytes: Number(bytes), data_bytes: Number(plain) < 0 ? null : Number(plain), event_type: type.join(' ') };
+          });
+    const cases: [number[], number, number, number][] = [
+      [[20], 0, 0, 100],
+      [[20, 21], 0, 0, 100],
+      [[21, 20], 0, 0, 7],
+      [[20, 21], 8000, 0, 5],
+      [[20, 21], 0, 0, 1],
+      [[21], 0, 0, 3],
+    ];
+    const first = (await readV2Events(db, [20, 21], 0, 0, 1))[0]!.id;
+    cases.push([[20, 21], 0, first + 11, 9], [[20, 21], 0, first + 39, 9], [[20, 21], 0, first + 40, 9], [[22], 0, 0, 10], [[20, 21], 99999, 0, 10]);
+    for (const [owners, createdFrom, fromId, limit] of cases) {
+      const label = JSON.stringify({ owners, createdFrom, fromId, limit });
+      const expected = await readV2Events(db, owners, createdFrom, fromId, limit);
+      const page = await readV2EventPage(db, owners, createdFrom, fromId, limit);
+      const lines = parse(page.meta);
+      let at = 0;
+      const got = lines.map((l) => {
+        const text = page.data.toString('utf8', at, (at += l.bytes));
+        assert.equal(l.bytes, Buffer.byteLength(text), label);
+        return { id: l.id, event_type: l.event_type, created_at: l.created_at, data_bytes: l.data_bytes, event_data: text };
+      });
+      assert.equal(at, page.data.length, label);
+      got.sort((a, b) => a.id - b.id);
+      assert.deepEqual(got, expected.map((r) => ({ id: r.id, event_type: r.event_type, created_at: Number(r.created_at), data_bytes: r.data_bytes, event_data: r.event_data })), label);
+    }
+    await acknowledgeV2Events(db, [20, 21], first + 40);
   });
 
   it('an acknowledgement drops the queues\' rows below the offset; a sweep drops one batch of expired rows, oldest first', async () => {

@@ -10,11 +10,11 @@ import {
   forgetDeletedV2Bot,
   isV2Subscriber,
   listV2SubscribedPeople,
-  readV2Events,
+  readV2EventPage,
   rememberDeletedV2Bot,
   removeV2Subscriber,
   type NewV2Event,
-  type V2EventRow,
+  type V2EventPage,
 } from '../../store/repos/v2-event-log.js';
 import type { Data } from './payload.js';
 
@@ -62,64 +62,161 @@ export interface EventPage {
 }
 
 /**
- * A page of `Event.get` with its wire JSON (`json()`, the text `phpJson(page)` gives) and the bytes
- * of its plain JSON (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as
- * encoded (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only
- * when something reads the plain value (batch, the XML transport, a small page in the request log).
+ * A page of `Event.get` with its wire JSON as bytes (`bytes(before, after, alloc)`: `before`, the
+ * text `phpJson(page)` gives, then `after`, as UTF-8 in one Buffer of `alloc`'s, so the JSON
+ * transport sends it with the envelope around it and nothing encoded twice) and the bytes of its plain JSON
+ * (`plainBytes()`, those of `JSON.stringify(page)`), for the method to answer as encoded
+ * (rest/encoded.ts). Neither reads an event's `data`: each is parsed from its snapshot only when
+ * something reads the plain value (batch, the XML transport, a small page in the request log).
  */
 export interface EncodedPage {
   page: EventPage;
-  json: () => string;
+  bytes: (before: string, after: string, alloc?: (size: number) => Buffer) => Buffer;
   plainBytes: () => number;
 }
 
+/** `{"events":[`: ASCII, so its characters are its bytes */
+const EVENTS_OPEN = '{"events":[';
+/** `{"eventId":` */
+const EVENT_OPEN = '{"eventId":';
+
+/** The integer written at `from` in `text` (digits, maybe a minus sign), up to the next space. */
+function intAt(text: string, from: number): number {
+  let i = from;
+  const negative = text.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i)) n = n * 10 + (c - 0x30);
+  return negative ? -n : n;
+}
+
 /**
- * The page from its rows. A snapshot stored with its plain size (migration 067) is already the
- * wire's text and is copied as it is; an older one is plain JSON, escaped here.
+ * The page from the store's one-row read (`readV2EventPage`): the snapshots are bytes in one
+ * Buffer and are copied from it into the answer without ever becoming strings. A snapshot stored
+ * with its plain size (migration 067) is already the wire's text; an older one is plain JSON,
+ * escaped here. Rows come in any order (the store's aggregate does not sort them): ordered by id
+ * here. Little is allocated per event (the answer is a few numbers per row and a head text shared
+ * by the events of one type and second); the events themselves, with their `data` parsed from
+ * the bytes, are made only when something reads the page's value (batch, XML, the request log).
  */
-function encodedPage(rows: V2EventRow[], offset: number, limit: number): EncodedPage {
-  let nextOffset = Math.max(0, offset);
-  const events: EventPage['events'] = [];
-  /** per event, its JSON up to `"data":` (type and date are ASCII, so plain and wire agree) */
-  const heads: string[] = [];
-  // events of one second share their date (seconds precision), so a page formats few
-  const dates = new Map<number, string>();
-  for (const r of rows) {
-    nextOffset = Math.max(nextOffset, r.id + 1);
-    const second = Math.floor(r.created_at / 1000);
-    let date = dates.get(second);
-    if (date === undefined) dates.set(second, (date = isoDate(r.created_at)));
-    const raw = r.event_data;
-    let parsed: { value: unknown } | null = null;
-    events.push({
-      eventId: r.id,
-      type: r.event_type,
-      date,
-      get data(): unknown {
-        return (parsed ??= { value: JSON.parse(raw) as unknown }).value;
-      },
-    });
-    heads.push(`{"eventId":${r.id},"type":${JSON.stringify(r.event_type)},"date":${JSON.stringify(date)},"data":`);
+function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedPage {
+  const { meta, data } = read;
+  // per row, as the store gave them: id, creation time, type, where its snapshot ends in `data`,
+  // and its plain size (-1: an older row, stored plain)
+  const ids: number[] = [];
+  const created: number[] = [];
+  const types: string[] = [];
+  const ends: number[] = [];
+  const sizes: number[] = [];
+  let sorted = true;
+  let at = 0;
+  let type = '';
+  for (let from = 0; from < meta.length; ) {
+    let to = meta.indexOf('\n', from);
+    if (to < 0) to = meta.length;
+    const s1 = meta.indexOf(' ', from);
+    const s2 = meta.indexOf(' ', s1 + 1);
+    const s3 = meta.indexOf(' ', s2 + 1);
+    const s4 = meta.indexOf(' ', s3 + 1);
+    const id = intAt(meta, from);
+    if (ids.length > 0 && id <= ids[ids.length - 1]!) sorted = false;
+    ids.push(id);
+    created.push(intAt(meta, s1 + 1));
+    ends.push((at += intAt(meta, s2 + 1)));
+    sizes.push(intAt(meta, s3 + 1));
+    // rows of one type share one string
+    if (to - s4 - 1 !== type.length || !meta.startsWith(type, s4 + 1)) type = meta.slice(s4 + 1, to);
+    types.push(type);
+    from = to + 1;
   }
-  const page: EventPage = { events, nextOffset, hasMore: rows.length >= limit };
-  const tail = `],"nextOffset":${nextOffset},"hasMore":${page.hasMore}}`;
-  const json = (): string => {
-    let out = '{"events":[';
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      out += `${i > 0 ? ',' : ''}${phpEscapeJson(heads[i]!)}${r.data_bytes === null ? phpEscapeJson(r.event_data) : r.event_data}}`;
+  // the lines' sizes say where each snapshot lies in `data`: they must add up to it
+  if (at !== data.length) throw new Error(`v2_event_log page: ${data.length} bytes read, ${at} listed`);
+  const n = ids.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (!sorted) order.sort((x, y) => ids[x]! - ids[y]!);
+  const startOf = (i: number): number => (i === 0 ? 0 : ends[i - 1]!);
+
+  let nextOffset = Math.max(0, offset);
+  /** per event in page order: its date, its JSON after the id up to `"data":` (wire form), an older row's escaped snapshot */
+  const dates: string[] = [];
+  const rests: string[] = [];
+  const escaped: (Buffer | null)[] = [];
+  let plain = 0;
+  let wire = 0;
+  // consecutive events mostly share type and second (dates have seconds precision): one text each
+  let lastType = '';
+  let lastSecond = NaN;
+  let lastDate = '';
+  let lastRest = '';
+  let lastRestPlain = 0;
+  for (const i of order) {
+    const id = ids[i]!;
+    nextOffset = Math.max(nextOffset, id + 1);
+    const second = Math.floor(created[i]! / 1000);
+    if (second !== lastSecond || types[i] !== lastType) {
+      if (second !== lastSecond) lastDate = isoDate(created[i]!);
+      lastSecond = second;
+      lastType = types[i]!;
+      const rest = `,"type":${JSON.stringify(lastType)},"date":${JSON.stringify(lastDate)},"data":`;
+      lastRest = phpEscapeJson(rest);
+      lastRestPlain = Buffer.byteLength(rest);
     }
-    return out + tail;
+    const length = ends[i]! - startOf(i);
+    const older = sizes[i]! < 0 ? Buffer.from(phpEscapeJson(data.toString('utf8', startOf(i), ends[i]!)), 'utf8') : null;
+    let idDigits = 1;
+    for (let d = id; d >= 10; d = Math.floor(d / 10)) idDigits++;
+    // `{"eventId":` id rest snapshot `}`, and a comma before all but the first
+    plain += EVENT_OPEN.length + idDigits + lastRestPlain + (older ? length : sizes[i]!) + 1;
+    wire += EVENT_OPEN.length + idDigits + lastRest.length + (older ? older.length : length) + 1;
+    dates.push(lastDate);
+    rests.push(lastRest);
+    escaped.push(older);
+  }
+  const hasMore = n >= limit;
+  let events: EventPage['events'] | null = null;
+  const page: EventPage = {
+    get events(): EventPage['events'] {
+      return (events ??= order.map((i, k) => {
+        const start = startOf(i);
+        const end = ends[i]!;
+        let parsed: { value: unknown } | null = null;
+        return {
+          eventId: ids[i]!,
+          type: types[i]!,
+          date: dates[k]!,
+          get data(): unknown {
+            return (parsed ??= { value: JSON.parse(data.toString('utf8', start, end)) as unknown }).value;
+          },
+        };
+      }));
+    },
+    nextOffset,
+    hasMore,
   };
-  const plainBytes = (): number => {
-    let n = '{"events":['.length + tail.length + Math.max(0, rows.length - 1);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      n += Buffer.byteLength(heads[i]!) + (r.data_bytes ?? Buffer.byteLength(r.event_data)) + 1;
+  const tail = `],"nextOffset":${nextOffset},"hasMore":${hasMore}}`;
+  const commas = Math.max(0, n - 1);
+  const bytes = (before: string, after: string, alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer => {
+    const out = alloc(Buffer.byteLength(before) + EVENTS_OPEN.length + wire + commas + tail.length + Buffer.byteLength(after));
+    let pos = out.write(before, 0, 'utf8');
+    pos += out.write(EVENTS_OPEN, pos, 'latin1');
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      if (k > 0) out[pos++] = 0x2c; // ,
+      // heads are ASCII: phpEscapeJson leaves none in the rest, and the id is digits
+      pos += out.write(EVENT_OPEN, pos, 'latin1');
+      pos += out.write(String(ids[i]), pos, 'latin1');
+      pos += out.write(rests[k]!, pos, 'latin1');
+      const older = escaped[k];
+      pos += older ? older.copy(out, pos) : data.copy(out, pos, startOf(i), ends[i]);
+      out[pos++] = 0x7d; // }
     }
-    return n;
+    pos += out.write(tail, pos, 'latin1');
+    pos += out.write(after, pos, 'utf8');
+    if (pos !== out.length) throw new Error(`Event.get page: ${pos} of ${out.length} bytes written`);
+    return out;
   };
-  return { page, json, plainBytes };
+  const plainBytes = (): number => EVENTS_OPEN.length + plain + commas + tail.length;
+  return { page, bytes, plainBytes };
 }
 
 /** `limit`: 1–1000, default 100 (api-reference/chat-bots/chat-bots-v2/index.md). */
@@ -140,8 +237,7 @@ export async function readQueues(ctx: DomainCtx, ownerIds: number[], offset: num
   // a backlog larger than one sweep batch is still hidden from the reader
   const cutoff = ctx.clock.now() - RETENTION_MS;
   if (offset > 0) await acknowledgeV2Events(ctx.db, ownerIds, offset);
-  const rows = await readV2Events(ctx.db, ownerIds, cutoff, offset, limit);
-  return encodedPage(rows, offset, limit);
+  return encodedPage(await readV2EventPage(ctx.db, ownerIds, cutoff, offset, limit), offset, limit);
 }
 
 // ---- user subscriptions (im.v2.Event.subscribe) ----

@@ -52,8 +52,8 @@ async function eventGet(call: MethodCall): Promise<unknown> {
   const queues = [botId];
   if (v2Bool(pick(call.params, 'withUserEvents'), false)) queues.push(await subscribedCaller(call));
   const { offset, limit } = pageArgs(call.params);
-  const { page, json, plainBytes } = await readQueues(call.ctx, queues, offset, limit);
-  return new Encoded(page, json, plainBytes);
+  const { page, bytes, plainBytes } = await readQueues(call.ctx, queues, offset, limit);
+  return new Encoded(page, undefined, plainBytes, bytes);
 }
 
 export const v2EventsMethods: MethodSpec[] = [

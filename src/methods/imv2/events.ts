@@ -22,8 +22,8 @@ async function unsubscribe(call: MethodCall): Promise<true> {
 
 async function get(call: MethodCall): Promise<unknown> {
   const { offset, limit } = pageArgs(call.params);
-  const { page, json, plainBytes } = await readQueues(call.ctx, [call.caller.userId], offset, limit);
-  return new Encoded(page, json, plainBytes);
+  const { page, bytes, plainBytes } = await readQueues(call.ctx, [call.caller.userId], offset, limit);
+  return new Encoded(page, undefined, plainBytes, bytes);
 }
 
 export const imV2EventsMethods: MethodSpec[] = [

@@ -5,8 +5,8 @@
  * (`v2_event_subscribers`) and fetch bots deleted within their grace window (`v2_deleted_bots`).
  * Retention and acknowledgement rules are src/events/v2/log.ts's.
  */
-import type { Selectable } from 'kysely';
-import type { Db } from '../db.js';
+import { CompiledQuery, type Selectable } from 'kysely';
+import { isPostgres, type Db } from '../db.js';
 import { preparedWrite } from '../prepared.js';
 import type { V2EventLogTable } from '../schema.js';
 
@@ -85,6 +85,57 @@ export function readV2Events(db: Db, ownerIds: number[], createdFrom: number, fr
   let q = db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', createdFrom);
   if (fromId > 0) q = q.where('id', '>=', fromId);
   return q.orderBy('id').limit(limit).execute();
+}
+
+/**
+ * `readV2Events`' rows read as one row of one statement, so no snapshot becomes a JavaScript
+ * string of its own (issue 18): `data` is every row's `event_data` back to back, as bytes, and
+ * `meta` one line per row in the same order: `id created_at bytes data_bytes type`, where `bytes`
+ * is the size of the row's `event_data` in `data` and `data_bytes` is -1 when null. Event types
+ * are identifiers (no space, no line break). The rows are those of `readV2Events`, but on SQLite
+ * not necessarily oldest first (the reader orders them by id): there the page is the queues' rows
+ * up to the id of the `limit`-th, aggregated straight from the table, since aggregating an
+ * ordered subquery copies every snapshot once more (and an aggregate's own `order by` sorts them).
+ * SQLite hands the concatenation over as a BLOB (one Buffer); PostgreSQL as text, encoded here
+ * once.
+ */
+export interface V2EventPage {
+  meta: string;
+  data: Buffer;
+}
+
+export async function readV2EventPage(db: Db, ownerIds: number[], createdFrom: number, fromId: number, limit: number): Promise<V2EventPage> {
+  if (ownerIds.length === 0 || limit <= 0) return { meta: '', data: Buffer.alloc(0) };
+  const postgres = isPostgres(db);
+  const query = pageQuery(ownerIds.length, postgres);
+  const from = Math.max(0, fromId);
+  const parameters = postgres ? [...ownerIds, createdFrom, from, limit] : [...ownerIds, createdFrom, from, ...ownerIds, createdFrom, from, limit - 1];
+  const { rows } = await db.executeQuery<{ meta: string | null; data: Buffer | string | null }>(CompiledQuery.raw(query, parameters));
+  const row = rows[0];
+  const raw = row?.data ?? null;
+  return { meta: row?.meta ?? '', data: raw === null ? Buffer.alloc(0) : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw };
+}
+
+/** The SQL of `readV2EventPage` for `owners` queues, made once per engine and count. */
+const pageQueries = new Map<string, string>();
+function pageQuery(owners: number, postgres: boolean): string {
+  const key = `${postgres ? 'pg' : 'sqlite'}:${owners}`;
+  let text = pageQueries.get(key);
+  if (text !== undefined) return text;
+  const p = postgres ? (i: number) => `$${i}` : () => '?';
+  const inList = Array.from({ length: owners }, (_, i) => p(i + 1)).join(', ');
+  const where = `owner_id in (${inList}) and created_at >= ${p(owners + 1)} and id >= ${p(owners + 2)}`;
+  const line = `id || ' ' || created_at || ' ' || octet_length(event_data) || ' ' || coalesce(data_bytes, -1) || ' ' || event_type`;
+  if (postgres) {
+    const page = `select id, created_at, event_type, event_data, data_bytes from v2_event_log where ${where} order by id limit ${p(owners + 3)}`;
+    text = `select string_agg(${line}, E'\\n' order by id) as meta, string_agg(event_data, '' order by id) as data from (${page}) as p`;
+  } else {
+    // the id of the `limit`-th row (no snapshot copied), or every row when there are fewer
+    const last = `coalesce((select id from v2_event_log where ${where} order by id limit 1 offset ?), 9223372036854775807)`;
+    text = `select group_concat(${line}, char(10)) as meta, cast(group_concat(event_data, '') as blob) as data from v2_event_log where ${where} and id <= ${last}`;
+  }
+  pageQueries.set(key, text);
+  return text;
 }
 
 /** Every row of one queue (a deleted bot's, after its grace window). */
