@@ -224,9 +224,21 @@ async function main(): Promise<void> {
         // every allocation site, collected or not: what the scavenges have to deal with
         await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
       }
+      // how often the main connection was checkpointing itself (the thread behind, or not running)
+      const inline = { samples: 0, on: 0 };
+      const sampler = setInterval(() => {
+        sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`
+          .execute(db)
+          .then((r) => {
+            inline.samples++;
+            if (r.rows[0]!.wal_autocheckpoint > 0) inline.on++;
+          })
+          .catch(() => {});
+      }, 50);
       const main0 = mainThreadCpuUs();
       const m = await load({ url, body: BODY, connections: MANY, seconds: SECONDS, record: true });
       const mainCpu = mainThreadCpuUs() - main0;
+      clearInterval(sampler);
       if (session && heapOut) {
         const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode; samples: unknown[] } };
         session.disconnect();
@@ -259,6 +271,7 @@ async function main(): Promise<void> {
         autocannonP99: m.p99,
         cpuPerOp: m.cpuUs / Math.max(1, m.count),
         mainThreadCpuPerOp: mainCpu / Math.max(1, m.count),
+        autocheckpointOn: inline.samples ? inline.on / inline.samples : NaN,
         bareCpuPerOp: (b1.cpuUs / b1.count + b2.cpuUs / b2.count) / 2,
         failures: m.failures + b1.failures + b2.failures,
         latency: dist(m.lat),
@@ -298,6 +311,7 @@ async function main(): Promise<void> {
           `          work ${show(out.groups.work)}`,
           `          commit ${show(out.groups.commit)}; commits ≥ 5 ms: ${out.groups.commitsOver5ms}, ≥ 1 ms: ${out.groups.commitsOver1ms} (${f(out.groups.commitOver1msTotal, 0)} ms)`,
           `          start→commit ${show(out.groups.total)}`,
+          `  main connection checkpointing itself (wal_autocheckpoint > 0) in ${f(100 * out.autocheckpointOn, 0)} % of 50 ms samples`,
           `  gc: ${out.gc.count} pauses, ${f(out.gc.total, 0)} ms in all, ${out.gc.major} major; ${show(out.gc.pauses)}`,
           `  event-loop delay ms: mean ${f(out.eventLoopDelay.mean)}, p50 ${f(out.eventLoopDelay.p50)}, p99 ${f(out.eventLoopDelay.p99)}, max ${f(out.eventLoopDelay.max)}`,
           `  requests ≥ p99 (${f(p99)} ms): ${slow}; overlapping a GC pause ≥ 1 ms ${out.slow.overlapGc}, a COMMIT ≥ 1 ms ${out.slow.overlapCommitOver1ms}, a group ≥ 5 ms ${out.slow.overlapGroupOver5ms}`,
