@@ -360,8 +360,10 @@ describe('user events (im.v2.Event.*)', () => {
       const plain = JSON.stringify(values[k]);
       // every fourth row as stored before migration 067: plain JSON, no size
       const row = k % 4 === 3 ? { ownerId: owner, type, data: plain } : { ownerId: owner, type, data: phpJson(values[k]), plainBytes: Buffer.byteLength(plain) };
-      const [id] = await appendV2Events(db, [row], clock.now());
-      written.push({ id: id!, owner, type, value: values[k], at: clock.now() });
+      // one reading of the clock for the row and the expectation: it runs on between two readings
+      const at = clock.now();
+      const [id] = await appendV2Events(db, [row], at);
+      written.push({ id: id!, owner, type, value: values[k], at });
       if (k === 6) p.server.clock.advance(1500); // a second date in the page
     }
     const expectPage = (from: number, limit: number) => {
@@ -407,8 +409,9 @@ describe('user events (im.v2.Event.*)', () => {
     for (let k = 0; k < 12; k++) {
       const owner = k % 2 ? alice.id : bots.watcher!.botId;
       const type = owner === alice.id ? 'ONIMV2MESSAGEADD' : 'ONIMBOTV2MESSAGEADD';
-      const [id] = await appendV2Events(db, [{ ownerId: owner, type, data: phpJson(big(k)), plainBytes: Buffer.byteLength(JSON.stringify(big(k))) }], clock.now());
-      written.push({ id: id!, owner, type, value: big(k), at: clock.now() });
+      const at = clock.now();
+      const [id] = await appendV2Events(db, [{ ownerId: owner, type, data: phpJson(big(k)), plainBytes: Buffer.byteLength(JSON.stringify(big(k))) }], at);
+      written.push({ id: id!, owner, type, value: big(k), at });
     }
     const from = written[written.length - 12]!.id;
     const sizes = [12, 11, 10, 12, 9, 11, 12, 10, 12, 11, 9, 12, 10, 11, 12, 9];
