@@ -1,4 +1,6 @@
 import { fork } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { CannonJob, Measurement } from './load.js';
 
@@ -28,4 +30,20 @@ export function cannon(url: string, body: string, connections: number, seconds: 
     child.once('error', reject);
     child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
   });
+}
+
+/** The baseline's answer: the portal's small JSON envelope, the same bytes every time. */
+const BARE_BODY = JSON.stringify({ result: true, time: { start: 0, finish: 0, duration: 0, processing: 0, date_start: '', date_finish: '' } });
+
+/** The baseline: node:http answering every POST with BARE_BODY, on a free loopback port. */
+export async function startBare(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) });
+      res.end(BARE_BODY);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }

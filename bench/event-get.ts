@@ -11,14 +11,11 @@
  * (summarise it with `node dist/bench/profile.js --summarise <file> <requests>`; the requests
  * are printed).
  */
-import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { addPerson, startPortal } from '../test/helpers/server.js';
-import type { Job, Measurement } from './load.js';
+import { cannon, startBare } from './cannon.js';
+import type { Measurement } from './load.js';
 import { fillV2Queue, registerV2FetchBot } from './seed.js';
 
 const arg = (name: string, dflt: number) => {
@@ -29,55 +26,28 @@ const ROUNDS = arg('--rounds', 3);
 const SECONDS = arg('--seconds', 3);
 const QUEUED = 1000;
 
-/** One job in a fresh load-generator process; the CPU time of this process meanwhile is the server's. */
-function run(job: Job): Promise<Measurement> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(new URL('./load.js', import.meta.url)), { stdio: 'inherit' });
-    let cpu0: NodeJS.CpuUsage;
-    child.once('spawn', () => {
-      cpu0 = process.cpuUsage();
-      child.send(job);
-    });
-    child.once('message', (m: Measurement) => {
-      const cpu = process.cpuUsage(cpu0);
-      resolve({ ...m, cpuPerOp: (cpu.user + cpu.system) / Math.max(1, m.count) });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code !== 0 && reject(new Error(`load generator exited with ${code}`)));
-  });
-}
-
-async function cannon(url: string, body: unknown, session: Session | null = null): Promise<Measurement> {
-  const job = { kind: 'cannon' as const, url, body: JSON.stringify(body), connections: 10 };
-  await run({ ...job, seconds: 1 });
+/** A warm-up second, then the measured run (the profiler, when given, records only that one). */
+async function measure(url: string, body: unknown, session: Session | null = null): Promise<Measurement> {
+  const text = JSON.stringify(body);
+  await cannon(url, text, 10, 1);
   if (session) await session.post('Profiler.start');
-  return run({ ...job, seconds: SECONDS });
+  return cannon(url, text, 10, SECONDS);
 }
-
-const BARE_BODY = JSON.stringify({ result: true, time: { start: 0, finish: 0, duration: 0, processing: 0, date_start: '', date_finish: '' } });
 
 const portal = await startPortal({ profile: 'dev' });
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) });
-    res.end(BARE_BODY);
-  });
-});
-await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bare = await startBare();
 try {
   const hook = portal.adminHook;
   const bot = await registerV2FetchBot(hook, 'bench_v2');
   const person = await addPerson(portal, 'Bench Person');
   const queued = await fillV2Queue(portal.server.core.store.db, hook, person.hook, bot, QUEUED);
   const gate = { botId: bot.botId, botToken: bot.botToken };
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
   const per = { bare: [] as number[], 100: [] as number[], 1000: [] as number[] };
   console.log(`${queued} queued events, ${ROUNDS} rounds of ${SECONDS} s, 10 connections\n`);
   console.log('| Round | bare: CPU µs per request | Event.get 100: req/s | µs per event | Event.get 1000: req/s | µs per event | failures |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (let r = 1; r <= ROUNDS; r++) {
-    const b = await cannon(bareUrl, {});
+    const b = await measure(bare.url, {});
     const profileAt = process.argv.indexOf('--profile');
     const session = profileAt > 0 && r === ROUNDS ? new Session() : null;
     if (session) {
@@ -85,14 +55,14 @@ try {
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: 100 });
     }
-    const g100 = await cannon(`${hook}/imbot.v2.Event.get`, gate, session);
+    const g100 = await measure(`${hook}/imbot.v2.Event.get`, gate, session);
     if (session) {
       const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: unknown };
       writeFileSync(process.argv[profileAt + 1]!, JSON.stringify(profile));
       session.disconnect();
       console.error(`profile: ${g100.count} requests`);
     }
-    const g1000 = await cannon(`${hook}/imbot.v2.Event.get`, { ...gate, limit: 1000 });
+    const g1000 = await measure(`${hook}/imbot.v2.Event.get`, { ...gate, limit: 1000 });
     per.bare.push(b.cpuPerOp!);
     per[100].push(g100.cpuPerOp! / 100);
     per[1000].push(g1000.cpuPerOp! / 1000);
@@ -104,6 +74,6 @@ try {
   console.log(`\nlowest / median: bare ${low(per.bare).toFixed(1)} / ${median(per.bare).toFixed(1)} µs per request; ` +
     `Event.get ${low(per[100]).toFixed(2)} / ${median(per[100]).toFixed(2)} µs per event (100 per answer), ${low(per[1000]).toFixed(2)} / ${median(per[1000]).toFixed(2)} (1000 per answer)`);
 } finally {
-  bare.close();
+  bare.server.close();
   await portal.stop();
 }

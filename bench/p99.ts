@@ -26,8 +26,6 @@
 import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
@@ -36,6 +34,7 @@ import { Session } from 'node:inspector/promises';
 import { sql } from 'kysely';
 import { callJson, startPortal } from '../test/helpers/server.js';
 import { groupProbe, type GroupTiming } from '../src/store/group-commit.js';
+import { startBare } from './cannon.js';
 import { messageCount, seedMessagesUpTo, seedPortal } from './seed.js';
 
 const MANY = 32;
@@ -107,19 +106,6 @@ function load(job: ChildJob): Promise<ChildResult & { cpuUs: number }> {
     c.once('error', reject);
     c.once('exit', (code) => code !== 0 && reject(new Error(`load child exited with ${code}`)));
   });
-}
-
-async function startBare(): Promise<{ url: string; server: Server }> {
-  const body = JSON.stringify({ result: true, time: { start: 0, finish: 0, duration: 0, processing: 0, date_start: '', date_finish: '' } });
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
 function pct(sorted: number[], p: number): number {

@@ -8,11 +8,10 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { addPerson, callJson, startPortal, type TestPortal } from '../test/helpers/server.js';
+import { startBare } from './cannon.js';
 import type { Job, Measurement } from './load.js';
 import { fillV2Queue, maxMessageId, messageCount, registerV2FetchBot, seedMessagesUpTo, seedPortal, trimMessagesAfter } from './seed.js';
 
@@ -84,21 +83,6 @@ async function cycles(mode: 'portal' | 'bare', base: string, steps: 2 | 3): Prom
   const job = { kind: 'cycle' as const, mode, base, steps, clientId: 'bench-cycle', maxSeconds: CYCLE_SECONDS };
   await run({ ...job, codePrefix: `warm${++cycleRuns}`, maxCycles: CYCLE_WARMUP });
   return run({ ...job, codePrefix: `cycle${++cycleRuns}`, maxCycles: CYCLE_MAX });
-}
-
-/** The baseline: node:http answering every POST with the same small JSON envelope. */
-const BARE_BODY = JSON.stringify({ result: true, time: { start: 0, finish: 0, duration: 0, processing: 0, date_start: '', date_finish: '' } });
-
-async function startBare(): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) });
-      res.end(BARE_BODY);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
 }
 
 interface Row {

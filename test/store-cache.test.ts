@@ -76,6 +76,19 @@ describe('store: read cache and units of work', () => {
     assert.equal(seen, 'v2');
   });
 
+  it("PostgreSQL: a commit another process acknowledged is seen by every lookup that starts after it, lookups of many turns at once included", async (t) => {
+    // SQLite looks at data_version once per turn of the event loop: there another process's
+    // commit counts from the next turn (read-cache.ts, TableVersions.token)
+    if (store.dialect !== 'postgres') return t.skip('PostgreSQL catches up per call; SQLite per turn');
+    for (let round = 0; round < 20; round++) {
+      await other.db.updateTable('portal').set({ value: `r${round}` }).where('key', '=', KEY).execute();
+      // lookups spread over several turns of the event loop, each catching up (on PostgreSQL
+      // a round trip on the listening connection) while earlier ones are still on their way
+      const seen = await Promise.all(Array.from({ length: 6 }, (_, i) => new Promise((r) => setTimeout(r, i % 3)).then(read)));
+      assert.deepEqual(seen, Array(6).fill(`r${round}`), `round ${round}`);
+    }
+  });
+
   it('after-commit hooks run after a commit, never after a rollback', async () => {
     const ran: string[] = [];
     await store.transaction(async (_trx, unit) => {

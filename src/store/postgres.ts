@@ -265,6 +265,18 @@ export async function openPostgresStore(url: string): Promise<Store> {
    * connection (it broke; relisten runs), or when the trip takes longer than SYNC_TIMEOUT_MS,
    * everything counts as changed instead.
    */
+  /**
+   * Statements on the listening connection are sent one after another (node-postgres warns of a
+   * statement sent while another is still running); one queued behind another is still sent
+   * after it was asked for, which is all a catch-up needs.
+   */
+  let listenerTail: Promise<unknown> = Promise.resolve();
+  const onListener = (client: pg.Client, text: string): Promise<unknown> => {
+    const sent = listenerTail.then(() => client.query(text));
+    listenerTail = sent.catch(() => {});
+    return sent;
+  };
+
   versions.setForeignSync(() => {
     const client = listener;
     if (!client) {
@@ -279,7 +291,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
         resolve();
       }, SYNC_TIMEOUT_MS);
     });
-    const trip = client.query('select 1').then(
+    const trip = onListener(client, 'select 1').then(
       () => undefined,
       () => {
         versions.wrote(null);
@@ -290,7 +302,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
 
   /** LISTEN or UNLISTEN the outbox channel on the current connection (a new one does it as it starts) */
   const listenOutbox = (on: boolean) => {
-    listener?.query(`${on ? 'listen' : 'unlisten'} "${outboxChannel}"`).catch(() => {}); // a broken connection: relisten's loop
+    if (listener) onListener(listener, `${on ? 'listen' : 'unlisten'} "${outboxChannel}"`).catch(() => {}); // a broken connection: relisten's loop
   };
 
   const groups = new GroupCommit(db, versions);

@@ -19,23 +19,30 @@ import { WalCheckpointer } from '../../src/store/wal-checkpointer.js';
 const ROW = 'x'.repeat(4000);
 const onSqlite = !process.env.IMBOT_TEST_STORE;
 
-describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQLite only' }, () => {
-  let dir: string;
-  let store: Store;
+/** A store in a temporary data dir of its own, for the describe this is called in. */
+function tempStore(): { dir: string; store: Store } {
+  const t = {} as { dir: string; store: Store };
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'imbot-wal-'));
-    store = await openSqliteStore(dir);
+    t.dir = mkdtempSync(join(tmpdir(), 'imbot-wal-'));
+    t.store = await openSqliteStore(t.dir);
   });
   after(async () => {
-    await store.close().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
+    await t.store.close().catch(() => {});
+    rmSync(t.dir, { recursive: true, force: true });
   });
+  return t;
+}
 
-  const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+/** The main connection's wal_autocheckpoint: 0 while the thread checkpoints, 1000 when the COMMITs do. */
+const autocheckpointOf = async (store: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+
+describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQLite only' }, () => {
+  const t = tempStore();
+  const autocheckpoint = () => autocheckpointOf(t.store);
 
   it('the first unit of work starts the thread, which takes the checkpoints over', async () => {
     assert.equal(await autocheckpoint(), 1000, 'before any unit of work the main connection checkpoints');
-    await store.transaction(async (trx) => {
+    await t.store.transaction(async (trx) => {
       await sql`create table wal_probe (id integer primary key, body text not null)`.execute(trx);
     });
     for (let i = 0; (await autocheckpoint()) !== 0; i++) {
@@ -45,12 +52,12 @@ describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQ
   });
 
   it('committed pages reach the file while the WAL stays small; close leaves no WAL and loses nothing', async () => {
-    const wal = join(dir, 'imbot.db-wal');
+    const wal = join(t.dir, 'imbot.db-wal');
     const rounds = 60;
     const perRound = 50;
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < perRound; i++) {
-        await store.transaction(async (trx) => {
+        await t.store.transaction(async (trx) => {
           await sql`insert into wal_probe (body) values (${ROW})`.execute(trx);
         });
       }
@@ -58,8 +65,8 @@ describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQ
     }
     const written = rounds * perRound * ROW.length;
     // the main connection never checkpointed (autocheckpoint 0), so the file grew by the thread's passes
-    for (let i = 0; statSync(join(dir, 'imbot.db')).size < written; i++) {
-      assert.ok(i < 200, `the database file holds the rows (${statSync(join(dir, 'imbot.db')).size} of ${written} bytes)`);
+    for (let i = 0; statSync(join(t.dir, 'imbot.db')).size < written; i++) {
+      assert.ok(i < 200, `the database file holds the rows (${statSync(join(t.dir, 'imbot.db')).size} of ${written} bytes)`);
       await sleep(25);
     }
     // the file's size is the WAL's high-water mark: the most written between two passes
@@ -68,9 +75,9 @@ describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQ
       assert.ok(i < 200, 'the thread kept up (or caught up again)');
       await sleep(25);
     }
-    await store.close();
+    await t.store.close();
     assert.equal(existsSync(wal), false, 'the last connection checkpointed and removed the WAL');
-    const check = new Database(join(dir, 'imbot.db'), { readonly: true });
+    const check = new Database(join(t.dir, 'imbot.db'), { readonly: true });
     try {
       assert.equal((check.prepare('select count(*) as n from wal_probe').get() as { n: number }).n, rounds * perRound);
     } finally {
@@ -80,18 +87,8 @@ describe('SQLite: WAL checkpoints off the main thread', { skip: !onSqlite && 'SQ
 });
 
 describe('SQLite: when the checkpoint thread cannot keep up, or dies', { skip: !onSqlite && 'SQLite only' }, () => {
-  let dir: string;
-  let store: Store;
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'imbot-wal-'));
-    store = await openSqliteStore(dir);
-  });
-  after(async () => {
-    await store.close().catch(() => {});
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const autocheckpoint = async () => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(store.db)).rows[0]!.wal_autocheckpoint;
+  const t = tempStore();
+  const autocheckpoint = () => autocheckpointOf(t.store);
   const becomes = async (pages: number, what: string) => {
     for (let i = 0; (await autocheckpoint()) !== pages; i++) {
       assert.ok(i < 400, what);
@@ -99,17 +96,17 @@ describe('SQLite: when the checkpoint thread cannot keep up, or dies', { skip: !
     }
   };
   const write = (rows: number) =>
-    store.transaction(async (trx) => {
+    t.store.transaction(async (trx) => {
       for (let i = 0; i < rows; i++) await sql`insert into wal_bound (body) values (${ROW})`.execute(trx);
     });
 
   it('a WAL that cannot start again (a reader holds it) past 4,000 frames gives the checkpoints back to the COMMITs, and takes them again once it is small', async () => {
-    await store.transaction(async (trx) => {
+    await t.store.transaction(async (trx) => {
       await sql`create table wal_bound (id integer primary key, body text not null)`.execute(trx);
     });
     await becomes(0, 'the thread took the checkpoints over');
     // a reader in an open transaction pins the WAL: no checkpoint can let it start again
-    const reader = new Database(join(dir, 'imbot.db'), { readonly: true });
+    const reader = new Database(join(t.dir, 'imbot.db'), { readonly: true });
     try {
       reader.prepare('begin').run();
       reader.prepare('select count(*) as n from wal_bound').get();
@@ -128,7 +125,7 @@ describe('SQLite: when the checkpoint thread cannot keep up, or dies', { skip: !
   });
 
   it('a thread that dies gives the checkpoints back to the main connection', async () => {
-    const file = join(dir, 'alone.db');
+    const file = join(t.dir, 'alone.db');
     const main = new Database(file);
     try {
       main.pragma('journal_mode = WAL');
