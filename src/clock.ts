@@ -70,6 +70,18 @@ export class MovableClock implements Clock {
 
 /** PHP `date('c')`: `YYYY-MM-DDThh:mm:ss±hh:mm` in the server's time zone, seconds precision. */
 export function isoDate(ms: number): string {
+  // one second formats alike: a call's start and finish, the events of one page, mostly share it
+  const second = Math.floor(ms / 1000);
+  if (second !== lastDate.second) {
+    lastDate.text = formatIsoDate(second * 1000);
+    lastDate.second = second;
+  }
+  return lastDate.text;
+}
+
+const lastDate = { second: NaN, text: '' };
+
+function formatIsoDate(ms: number): string {
   const d = new Date(ms);
   const offsetMin = -d.getTimezoneOffset();
   const local = new Date(ms + offsetMin * 60_000);

@@ -2,7 +2,7 @@ import { cachedRead, type DomainCtx } from '../context.js';
 import { SystemErrors } from '../rest/errors.js';
 import type { Caller, MethodSpec } from '../rest/registry.js';
 import { userMayUse } from './oauth.js';
-import { parseScopes, scopeAllows } from './scopes.js';
+import { grantedScopes, scopeAllows } from './scopes.js';
 import { sameSecret } from '../util/secrets.js';
 import { WEBHOOK_CODE } from './webhooks.js';
 import { findWebhookByCode } from '../store/repos/webhooks.js';
@@ -54,7 +54,7 @@ async function webhookCaller(
   if (!row || row.user_id !== userId || !row.active || (row.expires_at !== null && row.expires_at <= now)) {
     throw SystemErrors.invalidCredentials();
   }
-  const scopes = parseScopes(row.scope);
+  const scopes = grantedScopes(row.scope);
   if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.webhookScope();
   if (row.blocked) throw SystemErrors.overload();
   if (!user || !user.active) throw SystemErrors.authorizationError();
@@ -78,7 +78,7 @@ async function tokenCaller(ctx: DomainCtx, token: string, spec: MethodSpec): Pro
   if (!row.active) throw SystemErrors.applicationNotFound();
   if (row.revoked) throw SystemErrors.invalidToken();
   if (row.expires_at <= ctx.clock.now()) throw SystemErrors.expiredToken();
-  const scopes = parseScopes(row.scope);
+  const scopes = grantedScopes(row.scope);
   if (!scopeAllows(scopes, spec.scope, spec.altScopes)) throw SystemErrors.tokenScope();
   if (row.blocked) throw SystemErrors.overload();
   const user = await findUserAccess(ctx.db, row.user_id);

@@ -18,6 +18,23 @@ export function parseScopes(list: string): string[] {
   return [...new Set(list.split(/[\s,]+/).map((s) => s.trim().toLowerCase()).filter(Boolean))];
 }
 
+/**
+ * `parseScopes` of a stored scope list, the same frozen array for the same text: credentials are
+ * checked on every call, and a portal has few distinct lists. Bounded; never mutate the result.
+ */
+export function grantedScopes(list: string): readonly string[] {
+  let scopes = grantedLists.get(list);
+  if (!scopes) {
+    if (grantedLists.size >= GRANTED_LISTS_KEPT) grantedLists.clear();
+    scopes = Object.freeze(parseScopes(list));
+    grantedLists.set(list, scopes);
+  }
+  return scopes;
+}
+
+const GRANTED_LISTS_KEPT = 256;
+const grantedLists = new Map<string, readonly string[]>();
+
 /** Does a credential with `granted` scopes reach a method of `scope` (or one of its alternatives)? */
 export function scopeAllows(granted: readonly string[], scope: string, alt: readonly string[] = []): boolean {
   if (scope === GLOBAL_SCOPE) return true;

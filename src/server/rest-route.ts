@@ -30,6 +30,22 @@ interface Target {
  * the same under `/rest/api/` for REST 3.0.
  */
 export function parseRestPath(path: string): Target | null {
+  let target = parsedPaths.get(path);
+  if (target === undefined) {
+    // a bounded memo: every call parses its path three times (its format before admission, the
+    // admission, the handler) and a client calls the same few paths again and again
+    if (parsedPaths.size >= PARSED_PATHS_KEPT) parsedPaths.clear();
+    target = parsePath(path);
+    if (target) Object.freeze(target.webhook);
+    parsedPaths.set(path, target ? Object.freeze(target) : null);
+  }
+  return target;
+}
+
+const PARSED_PATHS_KEPT = 1024;
+const parsedPaths = new Map<string, Readonly<Target> | null>();
+
+function parsePath(path: string): Target | null {
   const segments = path.split('/').filter(Boolean);
   if (segments[0] !== 'rest') return null;
   segments.shift();

@@ -14,8 +14,26 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  */
 export function sameSecret(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
-  return timingSafeEqual(digest(given), digest(expected));
+  return timingSafeEqual(digest(given), storedDigest(expected));
 }
+
+/**
+ * The digest of a secret on file, kept: the same few stored secrets (a bot's key, a session's
+ * sessid) are compared on every call. Only the stored side is kept, so whether a lookup hits says
+ * nothing about what someone sent. Bounded.
+ */
+function storedDigest(secret: string): Buffer {
+  let d = storedDigests.get(secret);
+  if (!d) {
+    if (storedDigests.size >= STORED_DIGESTS_KEPT) storedDigests.clear();
+    d = digest(secret);
+    storedDigests.set(secret, d);
+  }
+  return d;
+}
+
+const STORED_DIGESTS_KEPT = 1024;
+const storedDigests = new Map<string, Buffer>();
 
 /** What a masked value reads as (nothing of the secret stays, not even its length). */
 export const MASK = '***';

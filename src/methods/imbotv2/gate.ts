@@ -7,7 +7,7 @@ import { pick, v2Int, v2String } from './args.js';
 import { V2Errors } from './errors.js';
 import { sameSecret } from '../../util/secrets.js';
 import { findOtherMemberId } from '../../store/repos/chats.js';
-import { getUser } from '../../im/users.js';
+import { getUser, type UserRow } from '../../im/users.js';
 
 /**
  * Who owns the call (api-reference/chat-bots/chat-bots-v2/index.md, `BotController::resolveClientId`): an OAuth app by its
@@ -71,6 +71,23 @@ export type BotDialog =
   /** a group chat; `role` null when the bot is not a member (guest access is the method's call) */
   | { kind: 'group'; chat: ChatRow; role: ChatRole | null };
 
+/** A user through the read cache, as imbot.message.add looks them up: the table does not change per message. */
+function cachedUser(call: MethodCall, userId: number): Promise<UserRow | undefined> {
+  return cachedRead(call.ctx, `user:${userId}`, ['users'], () => getUser(call.ctx.db, userId));
+}
+
+/**
+ * When `dialogId` names a user (`"5"`): that user and the id of the bot's private chat with them
+ * (null until someone writes in it), without reading the chat. Null for any other dialog id or a
+ * missing user; `botDialog` then tells what it is.
+ */
+export async function botPersonalChat(call: MethodCall, botId: number): Promise<{ user: UserRow; chatId: number | null } | null> {
+  const ref = parseDialogId(pick(call.params, 'dialogId', 'DIALOG_ID'));
+  if (ref?.kind !== 'user') return null;
+  const user = await cachedUser(call, ref.userId);
+  return user ? { user, chatId: await cachedPrivateChatId(call.ctx, botId, ref.userId) } : null;
+}
+
 /**
  * `dialogId` (alias `DIALOG_ID`) resolved as the bot (api-reference/chat-bots/chat-bots-v2/index.md): `"5"` is the bot's 1:1 chat with
  * user 5, `"chat7"` is chat 7.
@@ -79,8 +96,7 @@ export async function botDialog(call: MethodCall, botId: number): Promise<BotDia
   const ref = parseDialogId(pick(call.params, 'dialogId', 'DIALOG_ID'));
   const db = call.ctx.db;
   if (ref?.kind === 'user') {
-    // through the read cache, as imbot.message.add looks them up: neither table changes per message
-    const user = await cachedRead(call.ctx, `user:${ref.userId}`, ['users'], () => getUser(db, ref.userId));
+    const user = await cachedUser(call, ref.userId);
     if (!user) return { kind: 'none' };
     const chatId = await cachedPrivateChatId(call.ctx, botId, ref.userId);
     const chat = chatId ? ((await getChat(db, chatId)) ?? null) : null;

@@ -1,14 +1,13 @@
 import type { BotRow } from '../../bots/lifecycle.js';
 import { isMember, openPrivateChat, roleAllows } from '../../im/chats.js';
 import { getMessage, isDeleted, parseParams, postMessage, type ForwardInfo, type MessageRow, type ParamsPatch } from '../../im/messages.js';
-import { getUser } from '../../im/users.js';
 import { phpEmpty } from '../../rest/php.js';
 import type { MethodCall } from '../../rest/registry.js';
 import { findMessageIdByUuid } from '../../store/repos/messages.js';
 import { attachValue, keyboardValue } from '../im/message-common.js';
 import { fieldsOf, pick, v2Bool, v2Int, v2String, v2Text } from './args.js';
 import { V2Errors } from './errors.js';
-import { botDialog, gate } from './gate.js';
+import { botDialog, botPersonalChat, gate } from './gate.js';
 import { MessageV2Errors, isUuid } from './messages-common.js';
 
 /*
@@ -29,16 +28,18 @@ const MAX_FORWARDS = 100;
  * first contact, as imbot.message.add does; a group chat needs membership and `canPost`.
  */
 async function postableChat(call: MethodCall, bot: BotRow): Promise<number> {
-  const dialog = await botDialog(call, bot.bot_id);
-  if (dialog.kind === 'private') {
-    if (dialog.chat) {
-      if (dialog.role === null) throw V2Errors.accessDenied();
-      return dialog.chat.id;
-    }
-    const user = await getUser(call.ctx.db, dialog.userId);
-    if (!user || !user.active || user.id === bot.bot_id) throw V2Errors.accessDenied();
+  // The bot's 1:1 chat with a user: both are its members for as long as it exists (a private chat
+  // has no leave or kick; it goes with the bot), so neither its row nor the bot's role is read.
+  const personal = await botPersonalChat(call, bot.bot_id);
+  if (personal) {
+    if (personal.chatId !== null) return personal.chatId;
+    const user = personal.user;
+    if (!user.active || user.id === bot.bot_id) throw V2Errors.accessDenied();
     return (await openPrivateChat(call.ctx, bot.bot_id, user.id)).chatId;
   }
+  const dialog = await botDialog(call, bot.bot_id);
+  // a private chat named by its id (`"chat7"`) is the bot's only when it is a member
+  if (dialog.kind === 'private' && dialog.chat && dialog.role !== null) return dialog.chat.id;
   // the chat's `canPost` rule (Chat `permissions`, api-reference/chat-bots/chat-bots-v2/entities.md), as File.upload checks it; `none` lets nobody post
   if (dialog.kind === 'group' && roleAllows(dialog.chat, dialog.role, 'can_post')) return dialog.chat.id;
   throw V2Errors.accessDenied();
