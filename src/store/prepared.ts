@@ -73,7 +73,8 @@ interface Template<R> {
  * goes through the executor's plugins on each call (`transformQuery`, then `transformResult` as
  * for any query); a plugin that changes the node gets it compiled afresh. The versioning plugin
  * only looks, so a call normally runs the SQL compiled once, with the same text every time
- * (SQLite reuses its prepared statement).
+ * (SQLite reuses its prepared statement). On SQLite inside a transaction, when the versioning
+ * plugin is the only one, the executor is skipped altogether (`runDirect` below).
  */
 export function preparedWrite<A extends unknown[], R>(arity: A['length'], build: (db: Kysely<Schema>, ...args: A) => Compilable<R> & OperationNodeSource): PreparedRead<A, R> {
   const template = perEngine((db): WriteTemplate<R> => {
