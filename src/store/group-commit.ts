@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { runDirectly } from './prepared.js';
 import type { Schema } from './schema.js';
 import type { TableVersions } from './read-cache.js';
 import { inUnit, Unit } from './unit.js';
@@ -119,15 +120,15 @@ export class GroupCommit {
       await this.db.transaction().execute(async (raw) => {
         const trx = group.track(raw);
         for (let i = 0; i < jobs.length; i++) {
-          await savepoint.execute(trx);
+          await statement(trx, savepoint);
           try {
             const value = await jobs[i]!.fn(trx, units[i]!);
-            await release.execute(trx);
+            await statement(trx, release);
             outcomes.push({ ok: true, value });
           } catch (err) {
             // A failure of the rollback itself (the connection is gone) ends the whole group.
-            await rollbackTo.execute(trx);
-            await release.execute(trx);
+            await statement(trx, rollbackTo);
+            await statement(trx, release);
             group.rolledBackToSavepoint();
             outcomes.push({ ok: false, err });
           }
@@ -155,6 +156,18 @@ export class GroupCommit {
   }
 }
 
-const savepoint = sql`savepoint imbot_group_call`;
-const release = sql`release savepoint imbot_group_call`;
-const rollbackTo = sql`rollback to savepoint imbot_group_call`;
+const SAVEPOINT = 'savepoint imbot_group_call';
+const RELEASE = 'release savepoint imbot_group_call';
+const ROLLBACK_TO = 'rollback to savepoint imbot_group_call';
+const savepoint = { text: SAVEPOINT, query: sql.raw(SAVEPOINT) };
+const release = { text: RELEASE, query: sql.raw(RELEASE) };
+const rollbackTo = { text: ROLLBACK_TO, query: sql.raw(ROLLBACK_TO) };
+
+/**
+ * A savepoint statement of a group: on SQLite run on the connection itself (two per call of a
+ * group; through Kysely each was compiled and passed through its executor, prepared.ts), else
+ * through Kysely.
+ */
+async function statement(trx: Transaction<Schema>, s: { text: string; query: RawBuilder<unknown> }): Promise<void> {
+  if (!runDirectly(trx, s.text)) await s.query.execute(trx);
+}

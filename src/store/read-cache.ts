@@ -224,15 +224,20 @@ export class VersioningPlugin implements KyselyPlugin {
   }
 
   transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.settled(args.queryId);
+    return Promise.resolve(args.result);
+  }
+
+  /** The statement `queryId` has run: what `transformResult` does, for a statement run without the executor (prepared.ts). */
+  settled(queryId: QueryId): void {
     if (this.inFlight > 0) {
-      const table = this.pending.get(args.queryId);
+      const table = this.pending.get(queryId);
       if (table !== undefined) {
-        this.pending.delete(args.queryId);
+        this.pending.delete(queryId);
         this.inFlight--;
         this.versions.wrote(table);
       }
     }
-    return Promise.resolve(args.result);
   }
 }
 

@@ -8,6 +8,7 @@ import { ReadCache, TableVersions, VersioningPlugin } from './read-cache.js';
 import { beginUnit } from './unit.js';
 import { GroupCommit } from './group-commit.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
+import { registerDirectConnection, type DirectStatement } from './prepared.js';
 
 /** Statements kept prepared; SQL texts beyond this (e.g. `in (?, ?, …)` of many lengths) evict the oldest. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -94,10 +95,13 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
   // every cache lookup. It moves when another process (the CLI) commits to the file.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   const versions = new TableVersions(() => dataVersion.get() as number, true);
+  const statements = cachingStatements(sqlite);
   const db = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: cachingStatements(sqlite) }),
+    dialect: new SqliteDialect({ database: statements }),
     plugins: [new VersioningPlugin(versions)],
   });
+  // the hot compiled writes run on the cached statements themselves (prepared.ts)
+  registerDirectConnection(db, (text) => statements.prepare(text) as unknown as DirectStatement);
   await migrateLocked(sqlite, db);
   const groups = new GroupCommit(db, versions);
   // WAL checkpoints in a thread of their own, from the first unit of work on (wal-checkpointer.ts)

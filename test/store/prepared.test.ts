@@ -66,4 +66,11 @@ describe('store: compiled write statements', () => {
     await setValue.all(store.db, 'three', 'prep_b');
     assert.equal(await read('prep_b'), 'three', 'the statement still runs without the plugin');
   });
+
+  it('a compiled write that fails inside a unit rejects, and the read cache goes on moving', async () => {
+    await assert.rejects(store.transaction((trx) => addKey.all(trx, 'prep_a', 'again')));
+    assert.equal(await read('prep_a'), 'eins');
+    await store.transaction((trx) => setValue.all(trx, 'vier', 'prep_a'));
+    assert.equal(await read('prep_a'), 'vier', 'a value cached before the write is not served after it');
+  });
 });
