@@ -13,8 +13,16 @@ export function pick(P: Record<string, unknown>, camel: string, upper = toUpperS
 
 /** `botId` → `BOT_ID`, `isReactionsEnabled` → `IS_REACTIONS_ENABLED`. */
 export function toUpperSnake(camel: string): string {
-  return camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+  let upper = upperNames.get(camel);
+  if (upper === undefined) {
+    upper = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+    // parameter names are the methods' own literals, a few hundred at most; a caller's text
+    // (colour codes) is kept only while short and while the map is small
+    if (camel.length <= 64 && upperNames.size < 4096) upperNames.set(camel, upper);
+  }
+  return upper;
 }
+const upperNames = new Map<string, string>();
 
 /** `lightBlue` → `LIGHT_BLUE` (colour codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors). */
 export const camelToUpperSnake = toUpperSnake;

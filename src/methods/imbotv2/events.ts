@@ -64,7 +64,7 @@ async function eventGet(call: MethodCall): Promise<unknown> {
  */
 export function acknowledges(P: Record<string, unknown>): boolean {
   try {
-    return pageArgs(P).offset > 0;
+    return v2Int(pick(P, 'offset')) > 0;
   } catch {
     return true;
   }
