@@ -102,6 +102,38 @@ function intAt(bytes: Uint8Array, from: number): number {
   return negative ? -n : n;
 }
 
+/** An event's JSON between its id and its `data` (`,"type":…,"date":…,"data":`), wire form as bytes. */
+interface EventHead {
+  date: string;
+  wire: Uint8Array;
+  /** bytes of the same text as plain JSON */
+  plain: number;
+}
+
+/**
+ * Heads of recent (type, second) pairs, kept across calls: a queue is read again and again (a
+ * poll at offset 0, a page and then the next), and formatting the date and escaping the text
+ * each time was a few per cent of a call. The date is the process's local time (`isoDate`), so
+ * the heads are dropped if the zone changes (`TZ`); at most `MAX_HEADS` are kept.
+ */
+const heads = new Map<string, EventHead>();
+const MAX_HEADS = 4096;
+let headsZone: string | undefined;
+
+function eventHead(type: string, second: number): EventHead {
+  const key = `${second} ${type}`;
+  let head = heads.get(key);
+  if (head === undefined) {
+    const date = isoDate(second * 1000);
+    const rest = `,"type":${JSON.stringify(type)},"date":${JSON.stringify(date)},"data":`;
+    // ASCII (phpEscapeJson escapes every other character): copied as bytes into the answer
+    head = { date, wire: Buffer.from(phpEscapeJson(rest), 'latin1'), plain: Buffer.byteLength(rest) };
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(key, head);
+  }
+  return head;
+}
+
 /**
  * The page from the store's one-row read (`readV2EventPage`): the snapshots are bytes in one
  * Buffer and are copied from it into the answer without ever becoming strings. A snapshot stored
@@ -158,6 +190,10 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
   if (!sorted) order.sort((x, y) => ids[x]! - ids[y]!);
   const startOf = (i: number): number => (i === 0 ? 0 : ends[i - 1]!);
 
+  if (process.env.TZ !== headsZone) {
+    heads.clear();
+    headsZone = process.env.TZ;
+  }
   let nextOffset = Math.max(0, offset);
   /** per event in page order: its date, its JSON after the id up to `"data":` (wire form), an older row's escaped snapshot */
   const dates: string[] = [];
@@ -176,13 +212,12 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
     nextOffset = Math.max(nextOffset, id + 1);
     const second = Math.floor(created[i]! / 1000);
     if (second !== lastSecond || types[i] !== lastType) {
-      if (second !== lastSecond) lastDate = isoDate(created[i]!);
       lastSecond = second;
       lastType = types[i]!;
-      const rest = `,"type":${JSON.stringify(lastType)},"date":${JSON.stringify(lastDate)},"data":`;
-      // ASCII (phpEscapeJson escapes every other character): its bytes, written byte by byte below
-      lastRest = Buffer.from(phpEscapeJson(rest), 'latin1');
-      lastRestPlain = Buffer.byteLength(rest);
+      const head = eventHead(lastType, second);
+      lastDate = head.date;
+      lastRest = head.wire;
+      lastRestPlain = head.plain;
     }
     const length = ends[i]! - startOf(i);
     const older = sizes[i]! < 0 ? Buffer.from(phpEscapeJson(data.toString('utf8', startOf(i), ends[i]!)), 'utf8') : null;
