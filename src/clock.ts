@@ -68,8 +68,21 @@ export class MovableClock implements Clock {
   }
 }
 
+/** The second `isoDate` formatted last, and its text: every answer's `time` block formats two dates, mostly of one second. */
+let lastSecond = NaN;
+let lastDate = '';
+
 /** PHP `date('c')`: `YYYY-MM-DDThh:mm:ss±hh:mm` in the server's time zone, seconds precision. */
 export function isoDate(ms: number): string {
+  // the second a Date of `ms` shows (a Date drops the fraction of a millisecond toward zero)
+  const second = Math.floor(Math.trunc(ms) / 1000);
+  if (second === lastSecond) return lastDate;
+  lastDate = formatIsoDate(ms);
+  lastSecond = second;
+  return lastDate;
+}
+
+function formatIsoDate(ms: number): string {
   const d = new Date(ms);
   const offsetMin = -d.getTimezoneOffset();
   const local = new Date(ms + offsetMin * 60_000);

@@ -114,11 +114,12 @@ interface EventHead {
  * Heads of recent (type, second) pairs, kept across calls: a queue is read again and again (a
  * poll at offset 0, a page and then the next), and formatting the date and escaping the text
  * each time was a few per cent of a call. The date is the process's local time (`isoDate`), so
- * the heads are dropped if the zone changes (`TZ`); at most `MAX_HEADS` are kept.
+ * the heads are dropped if the zone changes (`TZ`, looked at once a second); at most `MAX_HEADS` are kept.
  */
 const heads = new Map<string, EventHead>();
 const MAX_HEADS = 4096;
 let headsZone: string | undefined;
+let zoneCheckedAt = -Infinity;
 
 function eventHead(type: string, second: number): EventHead {
   const key = `${second} ${type}`;
@@ -190,9 +191,14 @@ function encodedPage(read: V2EventPage, offset: number, limit: number): EncodedP
   if (!sorted) order.sort((x, y) => ids[x]! - ids[y]!);
   const startOf = (i: number): number => (i === 0 ? 0 : ends[i - 1]!);
 
-  if (process.env.TZ !== headsZone) {
-    heads.clear();
-    headsZone = process.env.TZ;
+  // reading the environment costs as much as a few events: the zone is looked at once a second
+  const tick = performance.now();
+  if (tick - zoneCheckedAt >= 1000) {
+    zoneCheckedAt = tick;
+    if (process.env.TZ !== headsZone) {
+      heads.clear();
+      headsZone = process.env.TZ;
+    }
   }
   let nextOffset = Math.max(0, offset);
   /** per event in page order: its date, its JSON after the id up to `"data":` (wire form), an older row's escaped snapshot */
