@@ -68,18 +68,19 @@ export class MovableClock implements Clock {
   }
 }
 
+/** The second `isoDate` formatted last, and its text: every answer's `time` block formats two dates, mostly of one second. */
+let lastSecond = NaN;
+let lastDate = '';
+
 /** PHP `date('c')`: `YYYY-MM-DDThh:mm:ss±hh:mm` in the server's time zone, seconds precision. */
 export function isoDate(ms: number): string {
-  // one second formats alike: a call's start and finish, the events of one page, mostly share it
-  const second = Math.floor(ms / 1000);
-  if (second !== lastDate.second) {
-    lastDate.text = formatIsoDate(second * 1000);
-    lastDate.second = second;
-  }
-  return lastDate.text;
+  // the second a Date of `ms` shows (a Date drops the fraction of a millisecond toward zero)
+  const second = Math.floor(Math.trunc(ms) / 1000);
+  if (second === lastSecond) return lastDate;
+  lastDate = formatIsoDate(ms);
+  lastSecond = second;
+  return lastDate;
 }
-
-const lastDate = { second: NaN, text: '' };
 
 function formatIsoDate(ms: number): string {
   const d = new Date(ms);

@@ -105,8 +105,10 @@ export async function callMethod(core: RestCore, input: CallInput, group?: Comma
   const t0 = performance.now();
   let value: unknown;
   try {
-    if (spec.write) {
-      const fail = core.faults.take(spec.name, 'store_failure');
+    // a scripted store failure is taken by every call of a write method (it fails the call's first
+    // write, as it always did); a method whose writing depends on its parameters then writes
+    const fail = spec.write ? core.faults.take(spec.name, 'store_failure') : undefined;
+    if (spec.write === true || (spec.write && (fail || spec.write(params)))) {
       const run = async (trx: Transaction<Schema>, unit: Unit): Promise<unknown> => {
         const db = fail ? trx.withPlugin(new FailWritesPlugin(spec.name, fail.after)) : trx;
         const ctx: DomainCtx = { ...base, db, afterCommit: (fn) => unit.afterCommit(fn) };

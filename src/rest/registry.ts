@@ -33,8 +33,12 @@ export interface MethodSpec {
   scope: string;
   /** further scopes that also grant the method (`user_brief` for `user.current`, ...) */
   altScopes?: readonly string[];
-  /** run inside one write transaction (everything a write method does commits or nothing does) */
-  write?: boolean;
+  /**
+   * run inside one write transaction (everything a write method does commits or nothing does);
+   * a function decides per call from the parameters (false: the call only reads, outside any
+   * transaction, as a method without `write` does). It must not throw: when in doubt, true.
+   */
+  write?: boolean | ((params: Record<string, unknown>) => boolean);
   /** allowed inside `batch` (default true) */
   batch?: boolean;
   /** what the method answers when the store fails under it (default: 500 INTERNAL_SERVER_ERROR) */

@@ -15,15 +15,13 @@ export function pick(P: Record<string, unknown>, camel: string, upper = toUpperS
 export function toUpperSnake(camel: string): string {
   let upper = upperNames.get(camel);
   if (upper === undefined) {
-    // parameter names come from the code, a fixed set; other text (colour codes) is short and bounded here
-    if (upperNames.size >= UPPER_NAMES_KEPT) upperNames.clear();
     upper = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-    upperNames.set(camel, upper);
+    // parameter names are the methods' own literals, a few hundred at most; a caller's text
+    // (colour codes) is kept only while short and while the map is small
+    if (camel.length <= 64 && upperNames.size < 4096) upperNames.set(camel, upper);
   }
   return upper;
 }
-
-const UPPER_NAMES_KEPT = 512;
 const upperNames = new Map<string, string>();
 
 /** `lightBlue` → `LIGHT_BLUE` (colour codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors). */

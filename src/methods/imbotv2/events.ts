@@ -56,7 +56,20 @@ async function eventGet(call: MethodCall): Promise<unknown> {
   return new Encoded(page, undefined, plainBytes, bytes);
 }
 
+/**
+ * Whether a call writes: an `offset` above 0 acknowledges (deletes) what was read before it, in
+ * one transaction with the read. A call at offset 0 (the usual first poll, and every poll of a
+ * reader that never acknowledges) deletes nothing, and reads its page with one statement outside
+ * any transaction. Arguments the method would reject are left to it, in a transaction as before.
+ */
+export function acknowledges(P: Record<string, unknown>): boolean {
+  try {
+    return v2Int(pick(P, 'offset')) > 0;
+  } catch {
+    return true;
+  }
+}
+
 export const v2EventsMethods: MethodSpec[] = [
-  // write: the offset acknowledges (deletes) what was read before, in one transaction
-  { name: 'imbot.v2.Event.get', scope: 'imbot', write: true, handler: eventGet },
+  { name: 'imbot.v2.Event.get', scope: 'imbot', write: acknowledges, handler: eventGet },
 ];

@@ -1,7 +1,7 @@
 import { Encoded } from '../../rest/encoded.js';
 import { readQueues, subscribeUser, unsubscribeUser } from '../../events/v2/log.js';
 import type { MethodCall, MethodSpec } from '../../rest/registry.js';
-import { pageArgs } from '../imbotv2/events.js';
+import { acknowledges, pageArgs } from '../imbotv2/events.js';
 
 /*
  * im.v2.Event.* (api-reference/chat-bots/chat-bots-v2/im.v2/events/): the calling user's own ONIMV2* queue. Subscribing
@@ -29,5 +29,5 @@ async function get(call: MethodCall): Promise<unknown> {
 export const imV2EventsMethods: MethodSpec[] = [
   { name: 'im.v2.Event.subscribe', scope: 'im', write: true, handler: subscribe },
   { name: 'im.v2.Event.unsubscribe', scope: 'im', write: true, handler: unsubscribe },
-  { name: 'im.v2.Event.get', scope: 'im', write: true, handler: get },
+  { name: 'im.v2.Event.get', scope: 'im', write: acknowledges, handler: get },
 ];

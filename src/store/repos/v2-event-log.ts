@@ -187,6 +187,8 @@ export function findDeletedV2Bot(db: Db, botId: number): Promise<{ bot_id: numbe
 
 /** A deleted bot is gone for good: its queue and its record. */
 export async function forgetDeletedV2Bot(db: Db, botId: number): Promise<void> {
+  // Event.get at offset 0 runs outside a transaction: both deletes still go together
+  if (!db.isTransaction) return db.transaction().execute((trx) => forgetDeletedV2Bot(trx, botId));
   await deleteV2Queue(db, botId);
   await db.deleteFrom('v2_deleted_bots').where('bot_id', '=', botId).execute();
 }
