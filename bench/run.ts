@@ -219,7 +219,7 @@ async function pgAnswers(url: string): Promise<boolean> {
  * The same bot.list, message.add and chain rows on a portal whose store is PostgreSQL (a schema of
  * its own, dropped afterwards), seeded alike. Skipped, with a note, when no PostgreSQL answers.
  */
-async function measurePostgres(): Promise<{ list: Measurement; add: Measurement; addMany: Measurement; chains: Measurement[] } | null> {
+async function measurePostgres(): Promise<{ list: Measurement; add: Measurement; addMany: Measurement; chains: Measurement[]; v2: Measured[] } | null> {
   if (!(await pgAnswers(BENCH_PG))) {
     log(`no PostgreSQL at ${BENCH_PG.replace(/\/\/[^@/]*@/, '//…@')} (set IMBOT_BENCH_PG): PostgreSQL rows skipped`);
     return null;
@@ -237,7 +237,8 @@ async function measurePostgres(): Promise<{ list: Measurement; add: Measurement;
     const add = await cannon(`${portal.adminHook}/imbot.message.add`, { CLIENT_ID: 'bench', DIALOG_ID: '1', MESSAGE: 'Hello from the benchmark' });
     const addMany = await cannon(`${portal.adminHook}/imbot.message.add`, { CLIENT_ID: 'bench', DIALOG_ID: '1', MESSAGE: 'Hello from the benchmark' }, MANY);
     const chains = [await cycles('portal', portal.adminHook, 2), await cycles('portal', portal.adminHook, 3)];
-    return { list, add, addMany, chains };
+    const v2 = await measureV2(portal);
+    return { list, add, addMany, chains, v2 };
   } finally {
     await portal.stop();
     const client = new pg.Client({ connectionString: BENCH_PG });
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
     const bareAfter = [await cannon(bare.url), await cycles('bare', bare.url, 2), await cycles('bare', bare.url, 3), await cannon(bare.url, {}, MANY)];
     log('bare server (after) done');
 
-    const pgMeasured = onPg ? [onPg.list, onPg.add, onPg.addMany, ...onPg.chains] : [];
+    const pgMeasured = onPg ? [onPg.list, onPg.add, onPg.addMany, ...onPg.chains, ...onPg.v2.map((r) => r.m)] : [];
     const all = [...bareBefore, ...bareAfter, ...smallA, ...largeA, ...largeB, ...smallB, floor, list, add, addMany, ...v2.map((r) => r.m), ...pgMeasured];
     const failures = all.reduce((n, m) => n + m.failures, 0);
     const bareOf = (i: number): [Measurement, Measurement] => [bareBefore[i], bareAfter[i]];
@@ -308,6 +309,7 @@ async function main(): Promise<void> {
         { scenario: `PostgreSQL: imbot.message.add, ${CONNECTIONS} connections`, stored: `${fmt(small)}, growing`, m: onPg.add, unit: 'req/s', bare: bareOf(0) },
         { scenario: `PostgreSQL: imbot.message.add, ${MANY} connections`, stored: 'growing', m: onPg.addMany, unit: 'req/s', bare: bareOf(3) },
         ...chains.map((name, i): Row => ({ scenario: `PostgreSQL: ${name}`, stored: fmt(small), m: onPg.chains[i], unit: 'cycles/s', bare: bareOf(i + 1) })),
+        ...onPg.v2.map((r): Row => ({ ...r, scenario: `PostgreSQL: ${r.scenario}`, unit: 'req/s', bare: bareOf(0) })),
       );
     }
     const scaling = chains.map((name, i) => ({
