@@ -151,6 +151,9 @@ describe('imbot.v2.Chat.Message.*', () => {
     // the same dialog again: the same chat
     const again = await send(bot, String(carol.id), { message: 'again' });
     assert.equal((await v1Message(carol, bot.botId, again))?.chat_id, v1?.chat_id);
+    // the same private chat named by its id
+    const byId = await send(bot, `chat${v1?.chat_id}`, { message: 'by chat id' });
+    assert.equal((await v1Message(carol, bot.botId, byId))?.chat_id, v1?.chat_id);
   });
 
   it('refuses dialogs the bot may not post into', async () => {
@@ -161,6 +164,16 @@ describe('imbot.v2.Chat.Message.*', () => {
     assertV2Error(await call(bot, 'imbot.v2.Chat.Message.send', { dialogId: String(bot.botId), fields: { message: 'x' } }), E.denied, 'itself');
     assertV2Error(await call(bot, 'imbot.v2.Chat.Message.send', { dialogId: '999999', fields: { message: 'x' } }), E.denied, 'no user');
     assert.equal(await historySize(bob, `chat${strangers}`), before);
+    // a private chat of two others, named by its id
+    const pairMessage = await as(alice, 'im.message.add', { DIALOG_ID: String(bob.id), MESSAGE: 'just us' });
+    const pair = (await v1Message(alice, bob.id, pairMessage))?.chat_id;
+    assert.ok(pair > 0);
+    assertV2Error(await call(bot, 'imbot.v2.Chat.Message.send', { dialogId: `chat${pair}`, fields: { message: 'x' } }), E.denied, 'a private chat of others');
+    assert.equal(await historySize(alice, bob.id), 1);
+    // a deactivated user the bot never talked to: no chat is opened
+    const dave = await addPerson(p, 'Dave');
+    await p.server.core.store.db.updateTable('users').set({ active: 0 }).where('id', '=', dave.id).execute();
+    assertV2Error(await call(bot, 'imbot.v2.Chat.Message.send', { dialogId: String(dave.id), fields: { message: 'x' } }), E.denied, 'inactive user');
     // canPost: only the owner may post now
     const db = p.server.core.store.db;
     await db.updateTable('chats').set({ can_post: 'OWNER' }).where('id', '=', group).execute();

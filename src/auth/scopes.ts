@@ -1,3 +1,5 @@
+import { memoize } from '../util/memo.js';
+
 /** Every scope code a portal knows (api-reference/common/system/scope.md); `scope full=true` returns this list. */
 export const ALL_SCOPES: readonly string[] = [
   'ai_admin', 'biconnector', 'bizproc', 'booking', 'calendar', 'call', 'cashbox', 'catalog', 'contact_center',
@@ -22,18 +24,7 @@ export function parseScopes(list: string): string[] {
  * `parseScopes` of a stored scope list, the same frozen array for the same text: credentials are
  * checked on every call, and a portal has few distinct lists. Bounded; never mutate the result.
  */
-export function grantedScopes(list: string): readonly string[] {
-  let scopes = grantedLists.get(list);
-  if (!scopes) {
-    if (grantedLists.size >= GRANTED_LISTS_KEPT) grantedLists.clear();
-    scopes = Object.freeze(parseScopes(list));
-    grantedLists.set(list, scopes);
-  }
-  return scopes;
-}
-
-const GRANTED_LISTS_KEPT = 256;
-const grantedLists = new Map<string, readonly string[]>();
+export const grantedScopes: (list: string) => readonly string[] = memoize((list) => Object.freeze(parseScopes(list)), 256);
 
 /** Does a credential with `granted` scopes reach a method of `scope` (or one of its alternatives)? */
 export function scopeAllows(granted: readonly string[], scope: string, alt: readonly string[] = []): boolean {

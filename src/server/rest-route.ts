@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Credentials } from '../auth/authenticate.js';
 import { type Encoded, spliceResult, spliceResultBytes } from '../rest/encoded.js';
 import { AnswerBuffers } from './answer-buffers.js';
+import { memoize } from '../util/memo.js';
 import { RestError, SystemErrors } from '../rest/errors.js';
 import { asV3, V3Errors } from '../rest/v3.js';
 import { authenticateFor, callCache, callMethod, type CallTrace, type RestCore } from '../rest/pipeline.js';
@@ -27,23 +28,15 @@ interface Target {
 /**
  * `/rest/{method}` or `/rest/{user}/{code}/{method}`, slashes collapsed, an optional trailing
  * slash, and a `.json`/`.xml` suffix after the method's last dot selecting the output format;
- * the same under `/rest/api/` for REST 3.0.
+ * the same under `/rest/api/` for REST 3.0. Kept per path (frozen): every call parses its path
+ * three times (its format before admission, the admission, the handler), and a client calls the
+ * same few paths again and again.
  */
-export function parseRestPath(path: string): Target | null {
-  let target = parsedPaths.get(path);
-  if (target === undefined) {
-    // a bounded memo: every call parses its path three times (its format before admission, the
-    // admission, the handler) and a client calls the same few paths again and again
-    if (parsedPaths.size >= PARSED_PATHS_KEPT) parsedPaths.clear();
-    target = parsePath(path);
-    if (target) Object.freeze(target.webhook);
-    parsedPaths.set(path, target ? Object.freeze(target) : null);
-  }
-  return target;
-}
-
-const PARSED_PATHS_KEPT = 1024;
-const parsedPaths = new Map<string, Readonly<Target> | null>();
+export const parseRestPath: (path: string) => Readonly<Target> | null = memoize((path) => {
+  const target = parsePath(path);
+  if (target?.webhook) Object.freeze(target.webhook);
+  return target && Object.freeze(target);
+}, 1024);
 
 function parsePath(path: string): Target | null {
   const segments = path.split('/').filter(Boolean);

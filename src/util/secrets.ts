@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { memoize } from './memo.js';
 
 /**
  * Secret handling with no domain meaning: comparing in constant time, and masking secrets in text
@@ -22,18 +23,7 @@ export function sameSecret(given: unknown, expected: string): boolean {
  * sessid) are compared on every call. Only the stored side is kept, so whether a lookup hits says
  * nothing about what someone sent. Bounded.
  */
-function storedDigest(secret: string): Buffer {
-  let d = storedDigests.get(secret);
-  if (!d) {
-    if (storedDigests.size >= STORED_DIGESTS_KEPT) storedDigests.clear();
-    d = digest(secret);
-    storedDigests.set(secret, d);
-  }
-  return d;
-}
-
-const STORED_DIGESTS_KEPT = 1024;
-const storedDigests = new Map<string, Buffer>();
+const storedDigest = memoize(digest, 1024);
 
 /** What a masked value reads as (nothing of the secret stays, not even its length). */
 export const MASK = '***';

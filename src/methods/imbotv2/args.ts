@@ -1,5 +1,6 @@
 import { cutText, MESSAGE_LIMIT, normalizeText } from '../../im/messages.js';
 import { idval } from '../../rest/php.js';
+import { memoize } from '../../util/memo.js';
 
 /*
  * Reading v2 parameters (api-reference/chat-bots/chat-bots-v2/index.md). Names are case-preserving: each parameter is
@@ -11,18 +12,12 @@ export function pick(P: Record<string, unknown>, camel: string, upper = toUpperS
   return P[camel] !== undefined ? P[camel] : P[upper];
 }
 
-/** `botId` → `BOT_ID`, `isReactionsEnabled` → `IS_REACTIONS_ENABLED`. */
-export function toUpperSnake(camel: string): string {
-  let upper = upperNames.get(camel);
-  if (upper === undefined) {
-    upper = camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-    // parameter names are the methods' own literals, a few hundred at most; a caller's text
-    // (colour codes) is kept only while short and while the map is small
-    if (camel.length <= 64 && upperNames.size < 4096) upperNames.set(camel, upper);
-  }
-  return upper;
-}
-const upperNames = new Map<string, string>();
+/**
+ * `botId` → `BOT_ID`, `isReactionsEnabled` → `IS_REACTIONS_ENABLED`. Kept per name: parameter
+ * names are the methods' own literals, a few hundred at most (a caller's text, colour codes, is
+ * bounded by the memo).
+ */
+export const toUpperSnake: (camel: string) => string = memoize((camel) => camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase(), 4096);
 
 /** `lightBlue` → `LIGHT_BLUE` (colour codes, api-reference/chat-bots/chat-bots-v2/imbot.v2/chats/chat-add.md#available-colors). */
 export const camelToUpperSnake = toUpperSnake;

@@ -79,7 +79,11 @@ export async function acknowledgeV2Events(db: Db, ownerIds: number[], offset: nu
   await db.deleteFrom('v2_event_log').where('owner_id', 'in', ownerIds).where('id', '<', offset).execute();
 }
 
-/** Rows of these queues created at `createdFrom` or later with id ≥ `fromId`, oldest first. */
+/**
+ * Rows of these queues created at `createdFrom` or later with id ≥ `fromId`, oldest first, row by
+ * row. Event.get reads its pages with `readV2EventPage`; this form stays as the contract's
+ * reference for it (test/store/v2-event-log.test.ts).
+ */
 export function readV2Events(db: Db, ownerIds: number[], createdFrom: number, fromId: number, limit: number): Promise<V2EventRow[]> {
   if (ownerIds.length === 0) return Promise.resolve([]);
   let q = db.selectFrom('v2_event_log').selectAll().where('owner_id', 'in', ownerIds).where('created_at', '>=', createdFrom);

@@ -1,0 +1,16 @@
+/**
+ * `fn` with its answers kept per key, for values computed on every REST call from a few
+ * distinct inputs (a path, a stored scope list, a stored secret). At most `max` keys are kept;
+ * the next new key then starts over with an empty memory, so arbitrary input cannot grow it.
+ * `fn` must be pure, and callers must not change what it returns.
+ */
+export function memoize<V>(fn: (key: string) => V, max: number): (key: string) => V {
+  const kept = new Map<string, V>();
+  return (key) => {
+    if (kept.has(key)) return kept.get(key)!;
+    if (kept.size >= max) kept.clear();
+    const value = fn(key);
+    kept.set(key, value);
+    return value;
+  };
+}
