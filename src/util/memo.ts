@@ -7,7 +7,8 @@
 export function memoize<V>(fn: (key: string) => V, max: number): (key: string) => V {
   const kept = new Map<string, V>();
   return (key) => {
-    if (kept.has(key)) return kept.get(key)!;
+    const found = kept.get(key);
+    if (found !== undefined || kept.has(key)) return found as V;
     if (kept.size >= max) kept.clear();
     const value = fn(key);
     kept.set(key, value);
